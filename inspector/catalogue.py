@@ -1,0 +1,21 @@
+"""Stable check ids, shared by every stage that can produce a finding.
+
+Ids are ``MTLS`` + three digits, never reused (istioctl's ISTnnnn habit). Ranges keep stages apart:
+001-009 input and API-server admission (sources/), 010-059 what NIC itself enforces, 060-099 lints NIC does not
+enforce, 100-129 certificate facts, 130-139 live cluster. The full registry with titles, severities and
+remediations lives in ``inspector.analysis.checks``; this module only holds the ids sources/ needs, so that the
+bottom layers do not import the analysis layer.
+"""
+
+from __future__ import annotations
+
+UNREADABLE_SOURCE = "MTLS001"
+"""A file or document that cannot be read or parsed (syntax error, binary, encoding, alias bomb, too deep)."""
+NOT_AN_OBJECT = "MTLS002"
+"""A document that is not a Kubernetes object (not a mapping, missing kind/apiVersion/metadata.name)."""
+API_SERVER_REJECTS = "MTLS003"
+"""A field of the wrong type or value the API server's schema would refuse: the object never reaches NIC."""
+PRUNED_FIELD = "MTLS004"
+"""An unknown field of a CRD that the structural schema prunes (e.g. a misspelled ``ingress_MTLS``)."""
+DUPLICATE_OBJECT = "MTLS005"
+"""The same kind/namespace/name twice in the sources: the later one replaces the earlier, as ``kubectl apply`` would."""

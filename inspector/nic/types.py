@@ -1,0 +1,222 @@
+"""Shared types of the NIC replica: what policy generation hands to config generation, and the replica's result.
+
+These mirror NIC's own structures (``internal/configs/policy.go :: policiesCfg``, ``version1.Server``,
+``version2.Server``) closely enough to be compared side by side, plus the provenance NIC does not keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from inspector.model import ControllerSettings, ObjectRef, Origin, Secret
+
+Context = Literal["spec", "route", "subroute", "minion"]
+"""NIC's ``pathContext`` values (``policy.go``, ``ingress.go :: minionContext``, ``virtualserver.go`` constants)."""
+Scope = Literal["server", "location"]
+PolicyStatus = Literal["applied", "ignored", "overridden", "rejected", "unseen"]
+"""``unseen``: a ref after a fatal one in the same context; NIC never looks at it."""
+ResourceState = Literal["Valid", "Warning", "Invalid"]
+PolicyType = Literal["ingressMTLS", "egressMTLS", "other", "unknown"]
+"""``unknown``: the policy is missing or invalid, so its type cannot be read from NIC's policy map."""
+
+
+# --- secrets (internal/k8s/secrets/store.go) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretReference:
+    """NIC's ``secrets.SecretReference``: the secret (or None), the path string used in config, the error."""
+
+    secret: Secret | None
+    path: str = ""
+    """``/etc/nginx/secrets/<ns>-<name>`` (TLS) or ``"<...>-ca.crt <...>-ca.crl"`` (CA, two fields)."""
+    error: str | None = None
+
+
+# --- policy generation (internal/configs/policy.go) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """Where a policy reference sits: the owner resource, its field, and the context it is evaluated in."""
+
+    key: str
+    """Policy key ``ns/name`` after the namespace default."""
+    owner: ObjectRef
+    """The resource whose list holds the reference (Ingress, minion, VS, VSR)."""
+    field: str
+    """Field path in the owner, e.g. ``metadata.annotations["nginx.org/policies"]`` or ``spec.routes[0].policies[1]``."""
+    context: Context
+    owner_origin: Origin | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return "server" if self.context == "spec" else "location"
+
+
+@dataclass(frozen=True)
+class IngressMTLSCfg:
+    """``version2.IngressMTLS``: ``ssl_client_certificate``/``ssl_crl``/``ssl_verify_client``/``ssl_verify_depth``."""
+
+    client_cert: str
+    client_crl: str
+    verify_client: str
+    verify_depth: int
+    source: PolicySource
+
+
+@dataclass(frozen=True)
+class EgressMTLSCfg:
+    """``version2.EgressMTLS``: the ten ``proxy_ssl_*``/``grpc_ssl_*`` lines."""
+
+    certificate: str
+    certificate_key: str
+    trusted_cert: str
+    verify_server: bool
+    verify_depth: int
+    protocols: str
+    ciphers: str
+    session_reuse: bool
+    server_name: bool
+    ssl_name: str
+    source: PolicySource
+
+
+@dataclass(frozen=True)
+class PolicyOutcome:
+    """What one reference became inside one ``generatePolicies`` call."""
+
+    source: PolicySource
+    type: PolicyType
+    status: PolicyStatus
+    reason: str
+    """In words, e.g. "second egressMTLS policy in the spec context; the first one wins"."""
+    warning: str | None = None
+    """The NIC warning text this reference produced, if any."""
+    fatal: bool = False
+    """True when this reference caused the context's 500-out."""
+
+
+@dataclass(frozen=True)
+class PoliciesCfg:
+    """The result of ``generatePolicies`` for one context (mTLS parts only)."""
+
+    ingress_mtls: IngressMTLSCfg | None = None
+    egress_mtls: EgressMTLSCfg | None = None
+    error_return: int | None = None
+    """500 when the context is 500-out; then ingress/egress cfg are None (NIC discards what it gathered)."""
+    warnings: tuple[str, ...] = ()
+    outcomes: tuple[PolicyOutcome, ...] = ()
+
+
+# --- the replica's result ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NicEvent:
+    type: Literal["Normal", "Warning"]
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ResourceResult:
+    """NIC's verdict on one Ingress/VS/VSR/Policy: its state, warnings and the events it would emit."""
+
+    ref: ObjectRef
+    origin: Origin
+    state: ResourceState
+    warnings: tuple[str, ...] = ()
+    events: tuple[NicEvent, ...] = ()
+    rejection: str | None = None
+    """The validation error text when ``state == "Invalid"``."""
+
+
+@dataclass(frozen=True)
+class PolicyUser:
+    kind: str
+    namespace: str
+    name: str
+    scope: Context
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    key: str
+    type: Literal["ingressMTLS", "egressMTLS", "other"]
+    valid: bool
+    errors: tuple[str, ...]
+    """NIC's validation error texts (each ``field.Error`` string), empty when valid."""
+    referenced_by: tuple[PolicyUser, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One file NIC writes into ``conf.d`` (``configurator.go :: getFileNameForIngress/VirtualServer``)."""
+
+    name: str
+    resource: ObjectRef
+    text: str
+
+
+UpstreamScheme = Literal["http", "https", "grpc", "grpcs", ""]
+
+
+@dataclass(frozen=True)
+class LocationResult:
+    """One ``location`` block NIC generates, with the mTLS facts a view needs (rendered lines come from render/)."""
+
+    path: str
+    """As NIC writes it after ``location``: ``/tea``, ``= /exact``, ``~ ^/re``, ``@grpcerror400``."""
+    resource: ObjectRef
+    """The resource that owns the location: the Ingress, the minion, the VS or the VSR."""
+    origin_field: str = ""
+    """Field path of the path/route in that resource (``spec.rules[0].http.paths[1]``, ``spec.routes[0]``)."""
+    returns_500: bool = False
+    upstream_scheme: UpstreamScheme = ""
+    upstream: str = ""
+    """Upstream block name, e.g. ``default-cafe-ingress-cafe.example.com-tea-svc-80``, ``vs_default_webapp_app``."""
+    service: str = ""
+    grpc: bool = False
+    internal: bool = False
+    """Named/internal locations (``@grpcerror400``, split/match internals): not a route of their own."""
+    context: Context | None = None
+    """The policy context evaluated for this location (``route``, ``subroute``, ``minion``), None when none."""
+    policies: PoliciesCfg | None = None
+    """Location-level generatePolicies result (minion/route/subroute), None when the location has none."""
+
+
+@dataclass(frozen=True)
+class HostResult:
+    """One ``server`` block NIC generates (one per valid host), or a host whose resource was rejected."""
+
+    host: str
+    resource: ObjectRef
+    config_file: str = ""
+    rejected: bool = False
+    tls: bool = False
+    """The server terminates TLS (``server.SSL``/VS ``sslConfig != nil``)."""
+    ssl_reject_handshake: bool = False
+    returns_500: bool = False
+    """Server-level ``return 500;`` (spec/master context 500-out)."""
+    fail_open: bool = False
+    """ingressMTLS ignored for this host because TLS is not enabled for it (W14)."""
+    policies: PoliciesCfg | None = None
+    """Server-level (spec/master context) generatePolicies result."""
+    locations: tuple[LocationResult, ...] = ()
+    server_index: int = 0
+    """Position of this server block in ``config_file`` (render/ finds its lines by it)."""
+
+
+@dataclass(frozen=True)
+class NicResult:
+    settings: ControllerSettings
+    resources: tuple[ResourceResult, ...]
+    policies: tuple[PolicyResult, ...]
+    hosts: tuple[HostResult, ...]
+    files: tuple[ConfigFile, ...] = ()
+    secret_files: Mapping[str, bytes] = field(default_factory=dict)
+    """Absolute path NIC would write -> content (``/etc/nginx/secrets/default-tls-secret``: cert + "\\n" + key)."""
