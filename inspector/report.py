@@ -1,0 +1,317 @@
+"""The Report: one value that every view reads (CLI outputs, TUI, explain, rehearsal).
+
+``build_report`` is the whole pipeline after the sources: NIC replica -> rendering -> effective settings ->
+checks. Views never re-derive a NIC rule; if a view needs a fact, it belongs here. ``to_json`` is the
+``mtls-inspect/report/v1`` contract of DESIGN.md (stable field names; lists keep NIC's order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from inspector.analysis.findings import Finding
+from inspector.model import Cluster, ControllerSettings, ObjectRef
+from inspector.nic.types import (
+    HostResult,
+    LocationResult,
+    NicResult,
+    PoliciesCfg,
+    PolicyOutcome,
+    PolicyResult,
+    ResourceResult,
+)
+
+SCHEMA = "mtls-inspect/report/v1"
+
+
+@dataclass(frozen=True)
+class Effective:
+    """One effective directive value at a location, after NGINX server->location inheritance."""
+
+    directive: str
+    value: str
+    source: str
+    """``server``, ``location`` or ``default`` (nginx's own default: nothing renders it)."""
+    policy: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyUse:
+    """A policy referenced on the way to a host or location, with its fate there."""
+
+    outcome: PolicyOutcome
+    source: str = ""
+    """``file:line`` of the reference in its owner."""
+
+    @property
+    def key(self) -> str:
+        return self.outcome.source.key
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+
+@dataclass(frozen=True)
+class LocationReport:
+    result: LocationResult
+    directives: tuple[str, ...]
+    effective: Mapping[str, Effective]
+    policies: tuple[PolicyUse, ...]
+    start_line: int = 0
+    end_line: int = 0
+    """Lines of this location inside the host's ``text`` (1-based, inclusive)."""
+
+    @property
+    def path(self) -> str:
+        return self.result.path
+
+
+@dataclass(frozen=True)
+class HostReport:
+    result: HostResult
+    server_directives: tuple[str, ...]
+    policies: tuple[PolicyUse, ...]
+    locations: tuple[LocationReport, ...]
+    ingress_effective: Mapping[str, Effective]
+    text: str = ""
+    """The rendered server block as NIC would write it (empty when the host was rejected)."""
+    line_policies: Mapping[int, str] = field(default_factory=dict)
+    """Line of ``text`` -> policy key that produced it (for highlighting)."""
+
+    @property
+    def host(self) -> str:
+        return self.result.host
+
+    @property
+    def resource(self) -> ObjectRef:
+        return self.result.resource
+
+
+@dataclass(frozen=True)
+class Report:
+    cluster: Cluster
+    settings: ControllerSettings
+    nic: NicResult
+    hosts: tuple[HostReport, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def resources(self) -> tuple[ResourceResult, ...]:
+        return self.nic.resources
+
+    @property
+    def policies(self) -> tuple[PolicyResult, ...]:
+        return self.nic.policies
+
+    def active_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    def summary(self) -> dict[str, int]:
+        active = self.active_findings()
+        return {
+            "errors": sum(1 for f in active if f.severity == "error"),
+            "warnings": sum(1 for f in active if f.severity == "warning"),
+            "infos": sum(1 for f in active if f.severity == "info"),
+            "suppressed": len(self.findings) - len(active),
+            "hosts": len(self.hosts),
+            "policies": len(self.nic.policies),
+        }
+
+
+# --- building ------------------------------------------------------------------------------------------------
+
+
+def _outcomes(cfg: PoliciesCfg | None) -> tuple[PolicyOutcome, ...]:
+    return cfg.outcomes if cfg is not None else ()
+
+
+def _use(outcome: PolicyOutcome) -> PolicyUse:
+    origin = outcome.source.owner_origin
+    return PolicyUse(outcome=outcome, source=origin.at(outcome.source.field) if origin else "")
+
+
+def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> HostReport:
+    from inspector.analysis.effective import effective_egress, effective_ingress, final_statuses
+
+    rendered = files.get(host.config_file)
+    server = None
+    if rendered is not None and not host.rejected and host.server_index < len(rendered):
+        server = rendered[host.server_index]
+    rendered_locations = list(server.locations) if server is not None else []
+    locations: list[LocationReport] = []
+    for index, loc in enumerate(host.locations):
+        rloc = rendered_locations[index] if index < len(rendered_locations) else None
+        eff = effective_egress(host.policies, loc.policies, grpc=loc.grpc)
+        statuses = final_statuses(host.policies, loc.policies, grpc=loc.grpc)
+        locations.append(
+            LocationReport(
+                result=loc,
+                directives=tuple(rloc.directives) if rloc is not None else (),
+                effective={k: Effective(k, v.value, v.source, v.policy) for k, v in eff.items()},
+                policies=tuple(_use(o) for o in statuses),
+                start_line=(rloc.start_line - server.start_line + 1) if rloc is not None and server else 0,
+                end_line=(rloc.end_line - server.start_line + 1) if rloc is not None and server else 0,
+            )
+        )
+    ingress = effective_ingress(host.policies)
+    line_policies: dict[int, str] = {}
+    if server is not None:
+        for line, key in getattr(server, "line_policies", {}).items():
+            line_policies[line - server.start_line + 1] = key
+    return HostReport(
+        result=host,
+        server_directives=tuple(server.directives) if server is not None else (),
+        policies=tuple(_use(o) for o in _outcomes(host.policies)),
+        locations=tuple(locations),
+        ingress_effective={k: Effective(k, v.value, v.source, v.policy) for k, v in ingress.items()},
+        text=server.text if server is not None else "",
+        line_policies=line_policies,
+    )
+
+
+def build_report(
+    cluster: Cluster,
+    settings: ControllerSettings,
+    *,
+    ignores: Sequence[str] = (),
+) -> Report:
+    """Run the whole analysis on one snapshot. Pure: same inputs, same report."""
+    from inspector.analysis.checks import run_checks
+    from inspector.nic.replica import run
+    from inspector.render import rendered_servers
+
+    nic = run(cluster, settings)
+    files = {f.name: rendered_servers(f.text) for f in nic.files}
+    hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
+    partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=())
+    findings = tuple(run_checks(partial, ignores=ignores))
+    return Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=findings)
+
+
+# --- the JSON contract ---------------------------------------------------------------------------------------
+
+
+def _ref(ref: ObjectRef | None) -> dict[str, str] | None:
+    if ref is None:
+        return None
+    return {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+
+
+def _policy_json(use: PolicyUse) -> dict[str, Any]:
+    o = use.outcome
+    return {
+        "type": o.type,
+        "key": o.source.key,
+        "scope": o.source.scope,
+        "context": o.source.context,
+        "origin": {**(_ref(o.source.owner) or {}), "field": o.source.field},
+        "source": use.source,
+        "status": o.status,
+        "reason": o.reason,
+        "nic_warning": o.warning,
+    }
+
+
+def _effective_json(eff: Mapping[str, Effective]) -> dict[str, Any]:
+    return {k: {"value": v.value, "from": v.source, "policy": v.policy} for k, v in eff.items()}
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.check.id,
+        "slug": f.check.slug,
+        "severity": f.check.severity,
+        "title": f.check.title,
+        "message": f.message,
+        "nic_message": f.nic_message,
+        "nic_enforced": f.check.nic_enforced,
+        "outcome": f.check.outcome,
+        "resource": _ref(f.resource),
+        "source": f.source or None,
+        "host": f.host,
+        "path": f.path,
+        "policy": f.policy,
+        "remediation": f.check.remediation,
+        "docs": f.check.docs,
+        "suppressed": f.suppressed,
+        "suppression": f.suppression or None,
+        "details": dict(f.details),
+    }
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    s = report.settings
+    return {
+        "schema": SCHEMA,
+        "controller": {
+            "edition": s.edition,
+            "ingress_class": s.ingress_class,
+            "ssl_dynamic_reload": s.ssl_dynamic_reload,
+            "enable_custom_resources": s.enable_custom_resources,
+            "wildcard_tls_secret": s.wildcard_tls_secret or None,
+            "watch_namespaces": list(s.watch_namespaces),
+            "configmap": dict(s.configmap),
+        },
+        "sources": list(report.cluster.sources),
+        "resources": [
+            {
+                **(_ref(r.ref) or {}),
+                "source": r.origin.at(),
+                "state": r.state,
+                "warnings": list(r.warnings),
+                "events": [{"type": e.type, "reason": e.reason, "message": e.message} for e in r.events],
+                "rejection": r.rejection,
+            }
+            for r in report.nic.resources
+        ],
+        "policies": [
+            {
+                "key": p.key,
+                "type": p.type,
+                "valid": p.valid,
+                "errors": list(p.errors),
+                "source": p.origin.at(),
+                "referenced_by": [
+                    {"kind": u.kind, "namespace": u.namespace, "name": u.name, "scope": u.scope}
+                    for u in p.referenced_by
+                ],
+            }
+            for p in report.nic.policies
+        ],
+        "hosts": [
+            {
+                "host": h.result.host,
+                "resource": _ref(h.result.resource),
+                "config_file": h.result.config_file,
+                "rejected": h.result.rejected,
+                "tls": h.result.tls,
+                "ssl_reject_handshake": h.result.ssl_reject_handshake,
+                "returns_500": h.result.returns_500,
+                "fail_open": h.result.fail_open,
+                "server_directives": list(h.server_directives),
+                "effective": _effective_json(h.ingress_effective),
+                "policies": [_policy_json(u) for u in h.policies],
+                "locations": [
+                    {
+                        "path": loc.result.path,
+                        "resource": _ref(loc.result.resource),
+                        "internal": loc.result.internal,
+                        "returns_500": loc.result.returns_500,
+                        "upstream": loc.result.upstream_scheme,
+                        "upstream_name": loc.result.upstream,
+                        "service": loc.result.service,
+                        "directives": list(loc.directives),
+                        "effective": _effective_json(loc.effective),
+                        "policies": [_policy_json(u) for u in loc.policies],
+                    }
+                    for loc in h.locations
+                ],
+            }
+            for h in report.hosts
+        ],
+        "findings": [finding_json(f) for f in report.findings],
+        "summary": report.summary(),
+    }
