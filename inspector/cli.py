@@ -1,0 +1,461 @@
+"""Command line: the TUI by default, and the headless twins check, render, explain, rehearse and checks.
+
+stdout is data, messages go to stderr, exit codes are an API (``inspector.exit_codes``). The headless commands
+never import Textual or a Kubernetes client when they read files: every heavy import sits inside the function
+that needs it (a test proves it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from inspector import __version__
+from inspector.exit_codes import ExitCode
+from inspector.model import Cluster, ControllerSettings
+
+if TYPE_CHECKING:
+    from inspector.report import Report
+
+COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui")
+FORMATS = ("text", "json", "sarif", "junit")
+
+
+class UsageError(Exception):
+    """Unusable input or command line: one line on stderr, exit 2."""
+
+
+# --- argument parsing ----------------------------------------------------------------------------------------
+
+
+def _add_source_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("input")
+    g.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="manifest files or folders (recursive: *.yaml, *.yml, *.json); '-' reads stdin",
+    )
+    g.add_argument("--sample", action="store_true", help="use the bundled sample cluster")
+    g.add_argument("--kubeconfig", metavar="FILE", help="read a live cluster through this kubeconfig (read-only)")
+    g.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current context)")
+    g.add_argument(
+        "-n", "--namespace", action="append", default=[], metavar="NS", help="live mode: namespace to read (repeatable)"
+    )
+    g.add_argument("-A", "--all-namespaces", action="store_true", help="live mode: read every namespace")
+    c = p.add_argument_group("controller settings (NIC flags and ConfigMap keys; NIC 5.6 defaults)")
+    c.add_argument("--plus", action="store_true", help="predict NGINX Plus (default: OSS)")
+    c.add_argument("--ingress-class", default=None, metavar="CLASS", help="-ingress-class (default: nginx)")
+    c.add_argument("--wildcard-tls-secret", default=None, metavar="NS/NAME", help="-wildcard-tls-secret")
+    c.add_argument(
+        "--no-ssl-dynamic-reload",
+        action="store_true",
+        help="-ssl-dynamic-reload=false: literal /etc/nginx/secrets paths instead of $secret_dir_path",
+    )
+    c.add_argument(
+        "--watch-namespace",
+        action="append",
+        default=[],
+        metavar="NS",
+        help="-watch-namespace (repeatable or comma-separated)",
+    )
+    c.add_argument(
+        "--no-custom-resources",
+        action="store_true",
+        help="-enable-custom-resources=false (policies annotations are then not honoured)",
+    )
+    c.add_argument(
+        "--configmap",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a NIC ConfigMap key, e.g. http2=true (repeatable; wins over a ConfigMap found in the sources)",
+    )
+    c.add_argument("--nic-configmap", default=None, metavar="NS/NAME", help="which ConfigMap in the sources is NIC's")
+
+
+def _add_check_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-f",
+        "--format",
+        action="append",
+        choices=FORMATS,
+        default=None,
+        help="output format (repeatable, paired with --output)",
+    )
+    p.add_argument(
+        "-o", "--output", action="append", default=None, metavar="FILE", help="write the matching --format here"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        default="error",
+        help="exit 1 when a finding at or above this severity remains (default: error)",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="ID[=Kind/ns/name]",
+        help="suppress a check everywhere or on one object (repeatable); suppressed findings stay visible as such",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mtls-inspect",
+        description=(
+            "Predict what NGINX Ingress Controller does with ingressMTLS/egressMTLS policies, before rollout. "
+            "With no command it opens the terminal UI (on the bundled sample when no SOURCE is given)."
+        ),
+        epilog="exit codes: 0 ok, 1 findings at/above --fail-on (rehearse: a probe differed), 2 unusable input or "
+        "command line, 130 interrupted. Docs: docs/checks.md",
+    )
+    parser.add_argument("--version", action="version", version=f"mtls-inspect {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tui = sub.add_parser("tui", help="the terminal UI (the default command)", description="Open the terminal UI.")
+    _add_source_options(tui)
+
+    check = sub.add_parser(
+        "check",
+        help="rollout checks for people and CI (text, json, sarif, junit)",
+        description="Run the rollout checks and print findings.",
+    )
+    _add_source_options(check)
+    _add_check_options(check)
+
+    render = sub.add_parser(
+        "render",
+        help="the NGINX configuration NIC would generate",
+        description="Print the configuration files NIC would write to conf.d, as `nginx -T` shows them.",
+    )
+    _add_source_options(render)
+    render.add_argument("--host", action="append", default=[], metavar="HOST", help="only files serving this host")
+    render.add_argument(
+        "--resource", action="append", default=[], metavar="Kind/ns/name", help="only the file of this resource"
+    )
+
+    explain = sub.add_parser(
+        "explain",
+        help="which policy wins at HOST[/PATH] and what a request gets",
+        description="Explain the server and location NGINX picks for HOST[/PATH], the policies on the way, "
+        "the effective mTLS settings and what clients get.",
+    )
+    _add_source_options(explain)
+    explain.add_argument("--format", choices=("text", "json"), default="text", dest="explain_format")
+
+    rehearse = sub.add_parser(
+        "rehearse",
+        help="run the rendered config in real nginx on loopback and probe it",
+        description="Start real nginx on 127.0.0.1 with the configuration NIC would generate, send TLS clients "
+        "at it and compare what happens with the prediction.",
+    )
+    _add_source_options(rehearse)
+    rehearse.add_argument("--host", action="append", default=[], metavar="HOST", help="only this host (repeatable)")
+    rehearse.add_argument("--client-cert", metavar="FILE", help="a client certificate that should be accepted")
+    rehearse.add_argument("--client-key", metavar="FILE")
+    rehearse.add_argument("--upstream-cert", metavar="FILE", help="the real upstream's server certificate")
+    rehearse.add_argument("--upstream-key", metavar="FILE")
+    rehearse.add_argument("--format", choices=("text", "json"), default="text", dest="rehearse_format")
+    rehearse.add_argument("--keep", action="store_true", help="keep the temporary nginx prefix and print its path")
+
+    checks = sub.add_parser("checks", help="list the check catalogue", description="List every check.")
+    checks.add_argument("--format", choices=("text", "json", "markdown"), default="text", dest="checks_format")
+    return parser
+
+
+def _normalise_argv(argv: Sequence[str]) -> list[str]:
+    """No command means the TUI: ``mtls-inspect cafe.yaml`` is ``mtls-inspect tui cafe.yaml``."""
+    args = list(argv)
+    if args and (args[0] in COMMANDS or args[0] in ("-h", "--help", "--version")):
+        return args
+    return ["tui", *args]
+
+
+# --- settings and input --------------------------------------------------------------------------------------
+
+
+def settings_from_args(ns: argparse.Namespace, detected: dict[str, object] | None = None) -> ControllerSettings:
+    """CLI options over auto-detected controller args (live mode) over NIC's defaults."""
+    base = ControllerSettings()
+    if detected:
+        known = {k: v for k, v in detected.items() if hasattr(base, k)}
+        base = replace(base, **known)  # type: ignore[arg-type]
+    configmap = dict(base.configmap)
+    for item in ns.configmap:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--configmap {item!r}: expected KEY=VALUE, e.g. http2=true")
+        configmap[key.strip()] = value.strip()
+    watch = tuple(n.strip() for item in ns.watch_namespace for n in item.split(",") if n.strip())
+    return replace(
+        base,
+        plus=ns.plus or base.plus,
+        ingress_class=ns.ingress_class if ns.ingress_class is not None else base.ingress_class,
+        wildcard_tls_secret=ns.wildcard_tls_secret if ns.wildcard_tls_secret is not None else base.wildcard_tls_secret,
+        ssl_dynamic_reload=False if ns.no_ssl_dynamic_reload else base.ssl_dynamic_reload,
+        watch_namespaces=watch or base.watch_namespaces,
+        enable_custom_resources=False if ns.no_custom_resources else base.enable_custom_resources,
+        configmap=configmap,
+        nic_configmap=ns.nic_configmap if ns.nic_configmap is not None else base.nic_configmap,
+    )
+
+
+def _is_live(ns: argparse.Namespace) -> bool:
+    return bool(ns.kubeconfig or ns.context or ns.namespace or ns.all_namespaces)
+
+
+@dataclass
+class Input:
+    """What to analyse and how to (re)load it: the TUI reloads with the same callable."""
+
+    label: str
+    load: Callable[[], Cluster]
+    watch_paths: tuple[Path, ...] = ()
+    detected: dict[str, object] | None = None
+
+
+def resolve_input(ns: argparse.Namespace, *, default_sample: bool) -> Input:
+    if _is_live(ns):
+        if ns.sources or ns.sample:
+            raise UsageError("give either SOURCE/--sample or a live cluster (--kubeconfig/--context/-n/-A), not both")
+        return _live_input(ns)
+    paths: list[str] = list(ns.sources)
+    if ns.sample or (not paths and default_sample):
+        from inspector import samples
+
+        paths.append(str(samples.path()))
+    if not paths:
+        raise UsageError("no input: give SOURCE files or folders, --sample, or --kubeconfig/--context")
+    stdin_data: bytes | None = sys.stdin.buffer.read() if "-" in paths else None
+    for p in paths:
+        if p != "-" and not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+
+    def load() -> Cluster:
+        import io
+
+        from inspector.sources.convert import load_cluster
+
+        stdin = io.BytesIO(stdin_data) if stdin_data is not None else None
+        return load_cluster(paths, stdin=stdin)
+
+    label = "sample cluster" if ns.sample or (not ns.sources and default_sample) else ", ".join(paths)
+    return Input(label=label, load=load, watch_paths=tuple(Path(p) for p in paths if p != "-"))
+
+
+def _live_input(ns: argparse.Namespace) -> Input:
+    import asyncio
+
+    from inspector.sources import live
+
+    opts = live.LiveOptions(
+        kubeconfig=ns.kubeconfig,
+        context=ns.context,
+        namespaces=tuple(ns.namespace),
+        all_namespaces=ns.all_namespaces or not ns.namespace,
+    )
+    # Authentication (an exec plugin may prompt) happens here, before any UI owns the terminal.
+    try:
+        cluster = asyncio.run(live.load_live_cluster(opts))
+        detected = live.detected_settings_of(cluster) if hasattr(live, "detected_settings_of") else None
+    except live.LiveError as exc:
+        raise UsageError(str(exc)) from None
+    first = [cluster]
+
+    def load() -> Cluster:
+        if first:
+            return first.pop()
+        return asyncio.run(live.load_live_cluster(opts))
+
+    label = " ".join(cluster.sources) or (ns.context or "current context")
+    return Input(label=label, load=load, detected=detected)
+
+
+def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Input, ControllerSettings, Report]:
+    from inspector.report import build_report
+
+    inp = resolve_input(ns, default_sample=default_sample)
+    settings = settings_from_args(ns, inp.detected)
+    cluster = inp.load()
+    return inp, settings, build_report(cluster, settings, ignores=getattr(ns, "ignore", ()))
+
+
+# --- commands ------------------------------------------------------------------------------------------------
+
+
+def _write(text: str, target: str | None, stdout: TextIO) -> None:
+    if target is None or target == "-":
+        stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        Path(target).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
+
+
+def _render_format(fmt: str, report: Report, *, color: bool) -> str:
+    if fmt == "json":
+        import json
+
+        from inspector.report import to_json
+
+        return json.dumps(to_json(report), indent=2, ensure_ascii=False)
+    if fmt == "sarif":
+        from inspector.output.sarif import render_sarif
+
+        return render_sarif(report)
+    if fmt == "junit":
+        from inspector.output.junit import render_junit
+
+        return render_junit(report)
+    from inspector.output.text import render_text
+
+    return render_text(report, color=color)
+
+
+def _use_color(stream: TextIO) -> bool:
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def cmd_check(ns: argparse.Namespace, stdout: TextIO) -> int:
+    formats: list[str] = ns.format or ["text"]
+    outputs: list[str | None] = list(ns.output or [])
+    if len(outputs) > len(formats):
+        raise UsageError("more --output than --format: pair each --output with a --format before it")
+    outputs += [None] * (len(formats) - len(outputs))
+    if sum(1 for o in outputs if o in (None, "-")) > 1:
+        raise UsageError("only one --format can go to stdout: give the others an --output FILE")
+    _, _, report = build(ns)
+    for fmt, target in zip(formats, outputs, strict=True):
+        color = target in (None, "-") and _use_color(stdout)
+        _write(_render_format(fmt, report, color=color), target, stdout)
+    summary = report.summary()
+    if ns.fail_on == "never":
+        return ExitCode.OK
+    failing = summary["errors"] + (summary["warnings"] if ns.fail_on == "warning" else 0)
+    return ExitCode.FINDINGS if failing else ExitCode.OK
+
+
+def cmd_render(ns: argparse.Namespace, stdout: TextIO) -> int:
+    _, _, report = build(ns)
+    wanted_hosts = set(ns.host)
+    wanted_resources = {r.lower() for r in ns.resource}
+    files_by_name = {f.name: f for f in report.nic.files}
+    printed: list[str] = []
+    for f in report.nic.files:
+        ref = f.resource
+        hosts = {h.host for h in report.hosts if h.result.config_file == f.name}
+        if wanted_hosts and not (hosts & wanted_hosts):
+            continue
+        if wanted_resources and f"{ref.kind}/{ref.namespace}/{ref.name}".lower() not in wanted_resources:
+            continue
+        printed.append(f.name)
+        stdout.write(f"# configuration file /etc/nginx/{f.name}:\n")
+        stdout.write(f"# generated by NIC for {ref.kind} {ref.namespace}/{ref.name}\n")
+        text = files_by_name[f.name].text
+        stdout.write(text if text.endswith("\n") else text + "\n")
+        stdout.write("\n")
+    if not printed:
+        what = ", ".join([*ns.host, *ns.resource]) or "any resource"
+        raise UsageError(f"nothing to render for {what}: no configuration file NIC would write matches")
+    return ExitCode.OK
+
+
+def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
+    if not ns.sources and not ns.sample and not _is_live(ns):
+        raise UsageError("explain needs HOST[/PATH] after the sources, e.g. explain --sample cafe.example.com/tea")
+    target = ns.sources.pop() if ns.sources else ""
+    if not target:
+        raise UsageError("explain needs HOST[/PATH], e.g. explain --sample cafe.example.com/tea")
+    host, slash, rest = target.partition("/")
+    path = "/" + rest if slash else "/"
+    _, _, report = build(ns)
+    from inspector.analysis.explain import explain
+
+    exp = explain(report, host, path)
+    if ns.explain_format == "json":
+        import json
+
+        from inspector.output.explain import explanation_json
+
+        stdout.write(json.dumps(explanation_json(exp), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from inspector.output.explain import render_explanation
+
+        stdout.write(render_explanation(exp, color=_use_color(stdout)))
+    return ExitCode.OK
+
+
+def cmd_rehearse(ns: argparse.Namespace, stdout: TextIO) -> int:
+    if bool(ns.client_cert) != bool(ns.client_key):
+        raise UsageError("--client-cert and --client-key go together")
+    if bool(ns.upstream_cert) != bool(ns.upstream_key):
+        raise UsageError("--upstream-cert and --upstream-key go together")
+    _, _, report = build(ns)
+    from inspector.rehearse import RehearsalError, rehearse
+
+    try:
+        return int(rehearse(report, ns, stdout=stdout, stderr=sys.stderr))
+    except RehearsalError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_checks(ns: argparse.Namespace, stdout: TextIO) -> int:
+    from inspector.analysis.checks import checks_table
+
+    stdout.write(checks_table(ns.checks_format))
+    return ExitCode.OK
+
+
+def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
+    from inspector.report import build_report
+
+    inp = resolve_input(ns, default_sample=True)
+    settings = settings_from_args(ns, inp.detected)
+
+    def load() -> Report:
+        return build_report(inp.load(), settings)
+
+    from inspector.tui.app import run_tui
+
+    return run_tui(load, source_label=inp.label, watch_paths=inp.watch_paths)
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"mtls-inspect: {message}", file=sys.stderr)
+    raise SystemExit(ExitCode.UNUSABLE_INPUT)
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    parser = build_parser()
+    ns = parser.parse_args(_normalise_argv(sys.argv[1:] if argv is None else argv))
+    handlers = {
+        "check": cmd_check,
+        "render": cmd_render,
+        "explain": cmd_explain,
+        "rehearse": cmd_rehearse,
+        "checks": cmd_checks,
+        "tui": cmd_tui,
+    }
+    try:
+        return int(handlers[ns.command](ns, out))
+    except UsageError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        print("mtls-inspect: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
