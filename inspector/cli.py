@@ -78,18 +78,38 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
     c.add_argument("--nic-configmap", default=None, metavar="NS/NAME", help="which ConfigMap in the sources is NIC's")
 
 
+class _FormatAction(argparse.Action):
+    """``--format`` opens a new output; the ``--output`` after it says where that output goes."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: object, opt: object = None
+    ) -> None:
+        ns.outputs = [*(ns.outputs or []), [str(value), None]]
+
+
+class _OutputAction(argparse.Action):
+    def __call__(
+        self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: object, opt: object = None
+    ) -> None:
+        outputs = ns.outputs or []
+        if not outputs:
+            outputs = [["text", None]]
+        if outputs[-1][1] is not None:
+            parser.error(f"--output {value}: each --output follows its own --format")
+        outputs[-1][1] = str(value)
+        ns.outputs = outputs
+
+
 def _add_check_options(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(outputs=None)
     p.add_argument(
         "-f",
         "--format",
-        action="append",
+        action=_FormatAction,
         choices=FORMATS,
-        default=None,
-        help="output format (repeatable, paired with --output)",
+        help="output format: text (default), json, sarif, junit; repeatable, each optionally followed by --output",
     )
-    p.add_argument(
-        "-o", "--output", action="append", default=None, metavar="FILE", help="write the matching --format here"
-    )
+    p.add_argument("-o", "--output", action=_OutputAction, metavar="FILE", help="write the preceding --format here")
     p.add_argument(
         "--fail-on",
         choices=("error", "warning", "never"),
@@ -326,15 +346,11 @@ def _use_color(stream: TextIO) -> bool:
 
 
 def cmd_check(ns: argparse.Namespace, stdout: TextIO) -> int:
-    formats: list[str] = ns.format or ["text"]
-    outputs: list[str | None] = list(ns.output or [])
-    if len(outputs) > len(formats):
-        raise UsageError("more --output than --format: pair each --output with a --format before it")
-    outputs += [None] * (len(formats) - len(outputs))
-    if sum(1 for o in outputs if o in (None, "-")) > 1:
+    outputs: list[tuple[str, str | None]] = [(f, o) for f, o in (ns.outputs or [["text", None]])]
+    if sum(1 for _, o in outputs if o in (None, "-")) > 1:
         raise UsageError("only one --format can go to stdout: give the others an --output FILE")
     _, _, report = build(ns)
-    for fmt, target in zip(formats, outputs, strict=True):
+    for fmt, target in outputs:
         color = target in (None, "-") and _use_color(stdout)
         _write(_render_format(fmt, report, color=color), target, stdout)
     summary = report.summary()
