@@ -1,0 +1,66 @@
+"""A non-editable install works on its own: templates and the sample cluster travel inside the wheel."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+        check=True,
+        timeout=300,
+    )
+    (built,) = out.glob("mtls_inspect-*.whl")
+    return built
+
+
+def test_wheel_carries_templates_and_sample(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("inspector/_data/templates/") and n.endswith(".j2") for n in names)
+    assert any(n.startswith("inspector/_data/sample-cluster/") and n.endswith(".yaml") for n in names)
+    assert "inspector/samples.py" in names
+
+
+def test_installed_wheel_checks_the_sample(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    # System site-packages give the runtime dependencies without a network; the package itself comes only
+    # from the wheel (it is not importable from there: we run outside the checkout).
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", str(wheel)],
+        check=True,
+        timeout=300,
+    )
+    # The editable install of the checkout must not shadow the wheel: check where inspector comes from.
+    where = subprocess.run(
+        [str(py), "-c", "import inspector, inspector.samples as s; print(inspector.__file__); print(s.path())"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    ).stdout.splitlines()
+    assert str(env_dir) in where[0], where
+    assert str(env_dir) in where[1], where
+    proc = subprocess.run(
+        [str(env_dir / "bin" / "mtls-inspect"), "check", "--sample", "--format", "json", "--fail-on", "never"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["hosts"] and report["resources"]
