@@ -1,0 +1,1269 @@
+"""NIC's admission rules for Policy, Ingress, VirtualServer and VirtualServerRoute, with NIC's exact error texts.
+
+A resource that fails these rules is Rejected by NIC (no config at all), and an invalid Policy is "missing" for
+every resource that references it. The error strings are k8s ``field.Error`` strings, so this module also carries a
+faithful port of the apimachinery v0.36 pieces NIC relies on: ``field.Error.Error()``, ``ErrorList.ToAggregate()``,
+``IsDNS1123Subdomain``/``IsDNS1123Label``/``IsDNS1035Label``/``IsQualifiedName`` and ``RegexError``.
+
+Sources (paths relative to github.com/nginx/kubernetes-ingress):
+``pkg/apis/configuration/validation/policy.go``, ``.../common.go``, ``.../virtualserver.go``,
+``internal/k8s/validation.go``; apimachinery ``pkg/util/validation/{validation.go,field/errors.go}``,
+``pkg/util/errors/errors.go``, ``pkg/api/validate/content/kube.go``.
+
+What this module deliberately does not do: the API server's own schema checks (types, required CRD fields, Ingress
+host syntax) belong to ``sources/``; deep validation of policy types other than ingressMTLS/egressMTLS is not
+replayed (the model does not carry their fields), only their Plus/feature gates and the "exactly one" rule.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from inspector.model import (
+    Action,
+    ControllerSettings,
+    Ingress,
+    Match,
+    Policy,
+    PolicyReference,
+    Route,
+    ServiceBackend,
+    Split,
+    VirtualServer,
+    VirtualServerRoute,
+    VSUpstream,
+)
+
+# --- apimachinery: Go quoting and field.Error formatting ------------------------------------------------------
+
+
+def go_quote(value: str) -> str:
+    """Go's ``strconv.Quote`` (``%q``): printable runes kept, the rest escaped as Go does."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x80 or _go_printable(ch):
+            out.append(ch)
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def _go_printable(ch: str) -> bool:
+    """Go's ``strconv.IsPrint``: letters, marks, numbers, punctuation, symbols and U+0020 only."""
+    return unicodedata.category(ch)[0] in "LMNPS"
+
+
+FieldValue = str | int | bool | None
+
+
+def _body_value(value: FieldValue) -> str:
+    """How ``field.Error.ErrorBody`` prints a bad value: strings %q, simple types %v, pointers dereferenced."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return go_quote(value)
+
+
+def invalid(path: str, value: FieldValue, detail: str) -> str:
+    """``field.Invalid(path, value, detail).Error()``."""
+    return _with_detail(f"{path}: Invalid value: {_body_value(value)}", detail)
+
+
+def required(path: str, detail: str = "") -> str:
+    """``field.Required(path, detail).Error()``: the value is never printed."""
+    return _with_detail(f"{path}: Required value", detail)
+
+
+def forbidden(path: str, detail: str) -> str:
+    """``field.Forbidden(path, detail).Error()``."""
+    return _with_detail(f"{path}: Forbidden", detail)
+
+
+def duplicate(path: str, value: FieldValue) -> str:
+    """``field.Duplicate(path, value).Error()``."""
+    return f"{path}: Duplicate value: {_body_value(value)}"
+
+
+def not_found(path: str, value: FieldValue) -> str:
+    """``field.NotFound(path, value).Error()``."""
+    return f"{path}: Not found: {_body_value(value)}"
+
+
+def too_many(path: str, actual: int, maximum: int) -> str:
+    """``field.TooMany(path, actual, max).Error()``: ``Too many: 2: must have at most 1 item``."""
+    if maximum >= 0:
+        detail = f"must have at most {maximum} {'item' if maximum == 1 else 'items'}"
+    else:
+        detail = "has too many items"
+    head = f"{path}: Too many: {actual}" if actual >= 0 else f"{path}: Too many"
+    return f"{head}: {detail}"
+
+
+def _with_detail(head: str, detail: str) -> str:
+    return f"{head}: {detail}" if detail else head
+
+
+def aggregate(errors: Sequence[str]) -> str:
+    """``ErrorList.ToAggregate().Error()``: duplicates collapsed, one error bare, several as ``[e1, e2]``."""
+    unique = list(dict.fromkeys(errors))
+    if not unique:
+        return ""
+    if len(unique) == 1:
+        return unique[0]
+    return "[" + ", ".join(unique) + "]"
+
+
+# --- apimachinery: name validators ---------------------------------------------------------------------------
+
+_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
+_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+_WILDCARD_FMT = "\\*\\." + _DNS1123_SUBDOMAIN_FMT
+_LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+
+_DNS1123_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and "
+    "end with an alphanumeric character"
+)
+_DNS1123_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+    "start and end with an alphanumeric character"
+)
+_DNS1035_LABEL_MSG = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+    "character, and end with an alphanumeric character"
+)
+_WILDCARD_MSG = (
+    "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist "
+    "of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character"
+)
+_LABEL_KEY_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+)
+
+
+def regex_error(msg: str, fmt: str, *examples: str) -> str:
+    """apimachinery ``RegexError`` (note the double space it leaves before ``or``)."""
+    if not examples:
+        return f"{msg} (regex used for validation is '{fmt}')"
+    out = msg + " (e.g. "
+    for i, example in enumerate(examples):
+        if i > 0:
+            out += " or "
+        out += f"'{example}', "
+    return out + f"regex used for validation is '{fmt}')"
+
+
+def _max_len_error(length: int) -> str:
+    return f"must be no more than {length} characters"
+
+
+def _matches(fmt: str, value: str) -> bool:
+    # Go's ``^...$`` without multiline mode anchors at the very end of the text, like fullmatch.
+    return re.fullmatch(fmt, value) is not None
+
+
+def _go_len(value: str) -> int:
+    """Go's ``len(string)`` counts bytes."""
+    return len(value.encode("utf-8", "surrogatepass"))
+
+
+def dns1123_subdomain_errors(value: str) -> list[str]:
+    """``validation.IsDNS1123Subdomain``."""
+    errs = []
+    if _go_len(value) > 253:
+        errs.append(_max_len_error(253))
+    if not _matches(_DNS1123_SUBDOMAIN_FMT, value):
+        errs.append(regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+    return errs
+
+
+def dns1123_label_errors(value: str) -> list[str]:
+    """``validation.IsDNS1123Label`` (v0.36: a valid subdomain that is not a label gets "must not contain dots")."""
+    errs = []
+    if _go_len(value) > 63:
+        errs.append(_max_len_error(63))
+    if not _matches(_DNS1123_LABEL_FMT, value):
+        if _matches(_DNS1123_SUBDOMAIN_FMT, value):
+            errs.append("must not contain dots")
+        else:
+            errs.append(regex_error(_DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc"))
+    return errs
+
+
+def dns1035_label_errors(value: str) -> list[str]:
+    """``validation.IsDNS1035Label`` (VS upstream and service names)."""
+    errs = []
+    if _go_len(value) > 63:
+        errs.append(_max_len_error(63))
+    if not _matches(_DNS1035_LABEL_FMT, value):
+        errs.append(regex_error(_DNS1035_LABEL_MSG, _DNS1035_LABEL_FMT, "my-name", "abc-123"))
+    return errs
+
+
+def wildcard_dns1123_subdomain_errors(value: str) -> list[str]:
+    """``validation.IsWildcardDNS1123Subdomain`` (VS hosts starting with ``*.``)."""
+    errs = []
+    if _go_len(value) > 253:
+        errs.append(_max_len_error(253))
+    if not _matches(_WILDCARD_FMT, value):
+        errs.append(regex_error(_WILDCARD_MSG, _WILDCARD_FMT, "*.example.com"))
+    return errs
+
+
+def qualified_name_errors(value: str) -> list[str]:
+    """``validation.IsQualifiedName`` = ``content.IsLabelKey`` in apimachinery v0.36 (VS route references)."""
+    errs: list[str] = []
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            # content.IsDNS1123Subdomain says "bytes" where util/validation says "characters".
+            msgs = []
+            if _go_len(prefix) > 253:
+                msgs.append("must be no more than 253 bytes")
+            if not _matches(_DNS1123_SUBDOMAIN_FMT, prefix):
+                msgs.append(regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+            errs.extend("prefix part " + m for m in msgs)
+    else:
+        return [
+            "a valid label key "
+            + regex_error(_LABEL_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif _go_len(name) > 63:
+        errs.append("name part must be no more than 63 bytes")
+    if not _matches(_LABEL_KEY_FMT, name):
+        errs.append("name part " + regex_error(_LABEL_KEY_MSG, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc"))
+    return errs
+
+
+def _inclusive_range_error(lo: int, hi: int) -> str:
+    return f"must be between {lo} and {hi}, inclusive"
+
+
+# --- Policy (pkg/apis/configuration/validation/policy.go) ----------------------------------------------------
+
+EXACTLY_ONE_MESSAGE = (
+    "must specify exactly one of: `accessControl`, `rateLimit`, `ingressMTLS`, `egressMTLS`, `basicAuth`, "
+    "`apiKey`, `cache`, `cors`, `externalAuth`, `hsts`"
+)
+"""``validatePolicySpec``'s message; on Plus ``, `jwt`, `oidc`, `waf``` is appended."""
+
+POLICY_FIELD_ORDER = (
+    "accessControl",
+    "rateLimit",
+    "jwt",
+    "basicAuth",
+    "ingressMTLS",
+    "egressMTLS",
+    "externalAuth",
+    "oidc",
+    "apiKey",
+    "waf",
+    "cache",
+    "cors",
+    "hsts",
+)
+"""``policy.go :: policyFields``: the order NIC validates (and reports) the set spec fields in."""
+
+VERIFY_CLIENT_VALUES = ("on", "off", "optional", "optional_no_ca")
+"""``policy.go :: validateVerifyClientKeyParameters``. NIC prints them from a Go map, i.e. in random order."""
+
+
+def validate_policy(
+    policy: Policy, *, plus: bool, enable_oidc: bool = False, enable_app_protect: bool = False
+) -> tuple[str, ...]:
+    """NIC's ``ValidatePolicy``: the field errors in NIC's order (``policy.go :: validatePolicySpec``).
+
+    Plus/feature gates: ``jwt`` on OSS stops validation at once; ``oidc`` without ``-enable-oidc`` is an error and
+    on OSS also stops; ``waf`` needs Plus and ``-enable-app-protect`` but does not stop. Policy types other than the
+    two mTLS ones are otherwise accepted as they are (their own fields are not replayed).
+    """
+    errs: list[str] = []
+    present = set(policy.set_types)
+    count = 0
+    for name in POLICY_FIELD_ORDER:
+        if name not in present:
+            continue
+        if name == "jwt" and not plus:
+            errs.append(forbidden("spec.jwt", "jwt secrets are only supported in NGINX Plus"))
+            return tuple(errs)
+        if name == "oidc":
+            if not enable_oidc:
+                errs.append(
+                    forbidden("spec.oidc", "OIDC must be enabled via cli argument -enable-oidc to use OIDC policy")
+                )
+            if not plus:
+                errs.append(forbidden("spec.oidc", "OIDC is only supported in NGINX Plus"))
+                return tuple(errs)
+        if name == "waf":
+            if not plus:
+                errs.append(forbidden("spec.waf", "WAF is only supported in NGINX Plus"))
+            if not enable_app_protect:
+                errs.append(
+                    forbidden(
+                        "spec.waf", "App Protect must be enabled via cli argument -enable-app-protect to use WAF policy"
+                    )
+                )
+        if name == "ingressMTLS" and policy.ingress_mtls is not None:
+            errs.extend(_validate_ingress_mtls(policy))
+        if name == "egressMTLS" and policy.egress_mtls is not None:
+            errs.extend(_validate_egress_mtls(policy))
+        count += 1
+    if count != 1:
+        msg = EXACTLY_ONE_MESSAGE + (", `jwt`, `oidc`, `waf`" if plus else "")
+        errs.append(invalid("spec", "", msg))
+    return tuple(errs)
+
+
+def _k8s_name_errors(name: str, path: str) -> list[str]:
+    """``common.go :: validateK8SName``: empty is fine, else one Invalid per DNS-1123 subdomain message."""
+    if not name:
+        return []
+    return [invalid(path, name, msg) for msg in dns1123_subdomain_errors(name)]
+
+
+def _validate_ingress_mtls(policy: Policy) -> list[str]:
+    """``policy.go :: validateIngressMTLS``; ``crlFileName`` is deliberately not validated by NIC."""
+    spec = policy.ingress_mtls
+    assert spec is not None
+    base = "spec.ingressMTLS"
+    if not spec.client_cert_secret:
+        return [required(f"{base}.clientCertSecret")]
+    errs = _k8s_name_errors(spec.client_cert_secret, f"{base}.clientCertSecret")
+    if spec.verify_client and spec.verify_client not in VERIFY_CLIENT_VALUES:
+        # common.go :: ValidateParameter; the list order is Go map order (random), we print the declared order.
+        msg = f"'{spec.verify_client}' contains an invalid NGINX parameter. Accepted parameters are: " + ", ".join(
+            VERIFY_CLIENT_VALUES
+        )
+        errs.append(invalid(f"{base}.verifyClient", spec.verify_client, msg))
+    if spec.verify_depth is not None and spec.verify_depth < 0:
+        errs.append(invalid(f"{base}.verifyDepth", spec.verify_depth, "must be positive"))
+    return errs
+
+
+def _validate_egress_mtls(policy: Policy) -> list[str]:
+    """``policy.go :: validateEgressMTLS``; protocols/ciphers/sessionReuse/serverName are not validated by NIC."""
+    spec = policy.egress_mtls
+    assert spec is not None
+    base = "spec.egressMTLS"
+    errs = _k8s_name_errors(spec.tls_secret, f"{base}.tlsSecret")
+    if spec.verify_server and not spec.trusted_cert_secret:
+        errs.append(required(f"{base}.trustedCertSecret", "must be set when verifyServer is 'true'"))
+        return errs
+    errs.extend(_k8s_name_errors(spec.trusted_cert_secret, f"{base}.trustedCertSecret"))
+    if spec.verify_depth is not None and spec.verify_depth < 0:
+        errs.append(invalid(f"{base}.verifyDepth", spec.verify_depth, "must be positive"))
+    if spec.ssl_name:
+        errs.extend(invalid(f"{base}.sslName", spec.ssl_name, msg) for msg in dns1123_subdomain_errors(spec.ssl_name))
+    return errs
+
+
+def policy_rejection_message(policy: Policy, errors: Sequence[str]) -> str:
+    """``internal/k8s/policy.go :: syncPolicy``'s Warning event text for an invalid Policy."""
+    ref = policy.meta.ref
+    return f"Policy {ref.namespace}/{ref.name} is invalid and was rejected: {aggregate(errors)}"
+
+
+# --- Ingress (internal/k8s/validation.go) ---------------------------------------------------------------------
+
+ANNOTATION_VALUE_FMT = r'([^"$\\]|\\[^$])*'
+ANNOTATION_VALUE_MSG = (
+    "a valid annotation value must have all '\"' escaped and must not contain any '$' or end with an unescaped '\\'"
+)
+POLICIES_ANNOTATION = "nginx.org/policies"
+POLICIES_ANNOTATION_PLUS = "nginx.com/policies"
+MERGEABLE_ANNOTATION = "nginx.org/mergeable-ingress-type"
+SSL_SERVICES_ANNOTATION = "nginx.org/ssl-services"
+GRPC_SERVICES_ANNOTATION = "nginx.org/grpc-services"
+WEBSOCKET_SERVICES_ANNOTATION = "nginx.org/websocket-services"
+
+
+@dataclass(frozen=True)
+class _AnnotationContext:
+    """``annotationValidationContext``: what one annotation validator sees."""
+
+    annotations: Mapping[str, str]
+    spec_services: frozenset[str]
+    name: str
+    value: str
+    plus: bool
+    snippets: bool
+    app_protect: bool
+    app_protect_dos: bool
+
+    @property
+    def path(self) -> str:
+        return f"annotations.{self.name}"
+
+
+_Validator = Callable[[_AnnotationContext], list[str]]
+
+
+def _go_parse_bool(value: str) -> bool | None:
+    """Go ``strconv.ParseBool``; None when it fails."""
+    if value in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if value in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    return None
+
+
+def _go_parse_int(value: str, *, unsigned: bool = False) -> bool:
+    """Go ``strconv.ParseInt/ParseUint(s, 10, 64)`` succeed?"""
+    pattern = r"[0-9]+" if unsigned else r"[+-]?[0-9]+"
+    if not _matches(pattern, value):
+        return False
+    number = int(value)
+    return 0 <= number < 2**64 if unsigned else -(2**63) <= number < 2**63
+
+
+_TIME_RE = (
+    r"(\d+y)??[ \t\n\f\r\v]*(\d+M)??[ \t\n\f\r\v]*(\d+w)??[ \t\n\f\r\v]*(\d+d)??[ \t\n\f\r\v]*(\d+h)??"
+    r"[ \t\n\f\r\v]*(\d+m)??[ \t\n\f\r\v]*(\d+s?)??[ \t\n\f\r\v]*(\d+ms)??"
+)
+
+
+def _go_parse_time(value: str) -> bool:
+    """``configs.ParseTime``: NGINX time syntax (``60s``, ``1m 30s``)."""
+    return bool(value.strip()) and re.fullmatch(_TIME_RE, value, re.ASCII) is not None
+
+
+def _v_required(ctx: _AnnotationContext) -> list[str]:
+    return [required(ctx.path)] if ctx.value == "" else []
+
+
+def _v_plus_only(ctx: _AnnotationContext) -> list[str]:
+    return [] if ctx.plus else [forbidden(ctx.path, "annotation requires NGINX Plus")]
+
+
+def _v_app_protect_only(ctx: _AnnotationContext) -> list[str]:
+    return [] if ctx.app_protect else [forbidden(ctx.path, "annotation requires AppProtect")]
+
+
+def _v_app_protect_dos_only(ctx: _AnnotationContext) -> list[str]:
+    return [] if ctx.app_protect_dos else [forbidden(ctx.path, "annotation requires AppProtectDos")]
+
+
+def _v_bool(ctx: _AnnotationContext) -> list[str]:
+    return [] if _go_parse_bool(ctx.value) is not None else [invalid(ctx.path, ctx.value, "must be a boolean")]
+
+
+def _v_time(ctx: _AnnotationContext) -> list[str]:
+    return [] if _go_parse_time(ctx.value) else [invalid(ctx.path, ctx.value, "must be a time")]
+
+
+def _v_int(ctx: _AnnotationContext) -> list[str]:
+    return [] if _go_parse_int(ctx.value) else [invalid(ctx.path, ctx.value, "must be an integer")]
+
+
+def _v_uint64(ctx: _AnnotationContext) -> list[str]:
+    ok = _go_parse_int(ctx.value, unsigned=True)
+    return [] if ok else [invalid(ctx.path, ctx.value, "must be a non-negative integer")]
+
+
+def _v_offset(ctx: _AnnotationContext) -> list[str]:
+    ok = re.fullmatch(r"\d+[kKmMgG]?", ctx.value.strip(), re.ASCII) is not None
+    return [] if ok else [invalid(ctx.path, ctx.value, "must be an offset")]
+
+
+def _v_size(ctx: _AnnotationContext) -> list[str]:
+    """``common.go :: validateSize`` (empty is fine)."""
+    if ctx.value == "" or re.fullmatch(r"\d+[kKmM]?", ctx.value.strip(), re.ASCII):
+        return []
+    msg = regex_error(
+        "must consist of numeric characters followed by a valid size suffix. 'k|K|m|M",
+        r"\d+[kKmM]?",
+        "16",
+        "32k",
+        "64M",
+    )
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+def _v_snippets(ctx: _AnnotationContext) -> list[str]:
+    return [] if ctx.snippets else [forbidden(ctx.path, "snippet specified but snippets feature is not enabled")]
+
+
+def _v_mergeable_type(ctx: _AnnotationContext) -> list[str]:
+    if ctx.value in ("master", "minion"):
+        return []
+    return [invalid(ctx.path, ctx.value, "must be one of: 'master' or 'minion'")]
+
+
+def _v_server_tokens(ctx: _AnnotationContext) -> list[str]:
+    if not ctx.plus and _go_parse_bool(ctx.value) is None:
+        return [invalid(ctx.path, ctx.value, "must be a boolean")]
+    if not _matches(ANNOTATION_VALUE_FMT, ctx.value):
+        return [invalid(ctx.path, ctx.value, ANNOTATION_VALUE_MSG)]
+    return []
+
+
+def _v_secret_name(ctx: _AnnotationContext) -> list[str]:
+    return [invalid(ctx.path, ctx.value, msg) for msg in dns1123_subdomain_errors(ctx.value)]
+
+
+def _v_path_regex(ctx: _AnnotationContext) -> list[str]:
+    if ctx.value in ("case_sensitive", "case_insensitive", "exact"):
+        return []
+    return [invalid(ctx.path, ctx.value, "allowed values: 'case_sensitive', 'case_insensitive' or 'exact'")]
+
+
+def _v_add_header_inherit(ctx: _AnnotationContext) -> list[str]:
+    if ctx.value.strip().lower() in ("on", "off", "merge"):
+        return []
+    return [invalid(ctx.path, ctx.value, "must be one of: 'on', 'off' or 'merge'")]
+
+
+def _v_service_list(ctx: _AnnotationContext) -> list[str]:
+    """``validateServiceListAnnotation``: items are not trimmed, each must be a backend service of this Ingress.
+
+    NIC collects the unknown names from a Go map, so with several unknown names its order is random; we keep the
+    annotation's order.
+    """
+    unknown = [svc for svc in dict.fromkeys(ctx.value.split(",")) if svc not in ctx.spec_services]
+    if not unknown:
+        return []
+    msg = "must be a comma-separated list of services. The following services were not found: " + ",".join(unknown)
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+def _v_comma_separated_list(ctx: _AnnotationContext) -> list[str]:
+    errs = []
+    for item in ctx.value.split(","):
+        item = item.strip()
+        if not _matches(ANNOTATION_VALUE_FMT, item):
+            errs.append(invalid(ctx.path, item, ANNOTATION_VALUE_MSG))
+    return errs
+
+
+def _v_policy_names(ctx: _AnnotationContext) -> list[str]:
+    """``validatePolicyNames``: an empty part gets both the "cannot be empty" and the DNS-1123 error."""
+    errs = []
+    for raw in ctx.value.split(","):
+        item = raw.strip()
+        name = item
+        if "/" in item:
+            namespace, name = item.split("/", 1)
+            if namespace == "":
+                errs.append(invalid(ctx.path, item, "policy namespace cannot be empty"))
+            dns = dns1123_subdomain_errors(namespace)
+            if dns:
+                msg = "policy namespace must be a valid DNS subdomain: " + "; ".join(dns)
+                errs.append(invalid(ctx.path, item, msg))
+        if name == "":
+            errs.append(invalid(ctx.path, item, "policy name cannot be empty"))
+        dns = dns1123_subdomain_errors(name)
+        if dns:
+            errs.append(invalid(ctx.path, item, "policy name must be a valid DNS subdomain: " + "; ".join(dns)))
+    return errs
+
+
+def _v_related(name: str, check: Callable[[str], str | None]) -> _Validator:
+    """``validateRelatedAnnotation``: another annotation must exist and pass ``check``."""
+
+    def validator(ctx: _AnnotationContext) -> list[str]:
+        if name not in ctx.annotations:
+            return [forbidden(ctx.path, f"related annotation {name}: must be set")]
+        problem = check(ctx.annotations[name])
+        return [forbidden(ctx.path, f"related annotation {name}: {problem}")] if problem else []
+
+    return validator
+
+
+def _is_bool(value: str) -> str | None:
+    return (
+        None if _go_parse_bool(value) is not None else f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax"
+    )
+
+
+def _is_true(value: str) -> str | None:
+    parsed = _go_parse_bool(value)
+    if parsed is None:
+        return _is_bool(value)
+    return None if parsed else "must be true"
+
+
+_ANNOTATION_VALIDATIONS: dict[str, tuple[_Validator, ...]] = {
+    MERGEABLE_ANNOTATION: (_v_required, _v_mergeable_type),
+    "nginx.com/health-checks": (_v_plus_only, _v_required, _v_bool),
+    "nginx.com/health-checks-mandatory": (
+        _v_plus_only,
+        _v_related("nginx.com/health-checks", _is_true),
+        _v_required,
+        _v_bool,
+    ),
+    "nginx.com/health-checks-mandatory-queue": (
+        _v_plus_only,
+        _v_related("nginx.com/health-checks-mandatory", _is_true),
+        _v_required,
+        _v_uint64,
+    ),
+    "nginx.com/slow-start": (_v_plus_only, _v_required, _v_time),
+    "nginx.org/server-tokens": (_v_server_tokens,),
+    "nginx.org/server-snippets": (_v_snippets,),
+    "nginx.org/location-snippets": (_v_snippets,),
+    "nginx.org/add-header-inherit": (_v_required, _v_add_header_inherit),
+    "nginx.org/proxy-connect-timeout": (_v_required, _v_time),
+    "nginx.org/proxy-read-timeout": (_v_required, _v_time),
+    "nginx.org/proxy-send-timeout": (_v_required, _v_time),
+    "nginx.org/client-max-body-size": (_v_required, _v_offset),
+    "nginx.org/client-body-buffer-size": (_v_required, _v_size),
+    "nginx.org/redirect-to-https": (_v_required, _v_bool),
+    "ingress.kubernetes.io/ssl-redirect": (_v_required, _v_bool),
+    "nginx.org/ssl-redirect": (_v_required, _v_bool),
+    "nginx.org/proxy-buffering": (_v_required, _v_bool),
+    "nginx.org/hsts": (_v_required, _v_bool),
+    "nginx.org/hsts-max-age": (
+        _v_related("nginx.org/hsts", _is_bool),
+        _v_required,
+        lambda ctx: [] if _go_parse_int(ctx.value) else [invalid(ctx.path, ctx.value, "must be an integer")],
+    ),
+    "nginx.org/hsts-include-subdomains": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
+    "nginx.org/hsts-behind-proxy": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
+    "nginx.org/proxy-buffer-size": (_v_required, _v_size),
+    "nginx.org/proxy-busy-buffers-size": (_v_size,),
+    "nginx.org/proxy-max-temp-file-size": (_v_required, _v_size),
+    "nginx.org/proxy-next-upstream-timeout": (_v_required, _v_time),
+    "nginx.org/proxy-next-upstream-tries": (_v_required, _v_uint64),
+    "nginx.org/upstream-zone-size": (_v_required, _v_size),
+    "nginx.org/basic-auth-secret": (_v_required, _v_secret_name),
+    "nginx.org/keepalive": (_v_required, _v_int),
+    "nginx.org/max-fails": (_v_required, _v_uint64),
+    "nginx.org/max-conns": (_v_required, _v_uint64),
+    "nginx.org/fail-timeout": (_v_required, _v_time),
+    "nginx.com/jwt-realm": (_v_plus_only, _v_required),
+    "nginx.com/jwt-key": (_v_plus_only, _v_required, _v_secret_name),
+    "nginx.com/jwt-token": (_v_plus_only,),
+    "nginx.com/jwt-login-url": (_v_plus_only,),
+    "appprotect.f5.com/app-protect-enable": (_v_app_protect_only, _v_plus_only, _v_required, _v_bool),
+    "appprotect.f5.com/app-protect-security-log-enable": (_v_app_protect_only, _v_plus_only, _v_required, _v_bool),
+    "appprotect.f5.com/app-protect-policy": (_v_app_protect_only, _v_plus_only, _v_required),
+    "appprotect.f5.com/app-protect-security-log": (_v_app_protect_only, _v_plus_only, _v_required),
+    "appprotect.f5.com/app-protect-security-log-destination": (_v_app_protect_only, _v_plus_only, _v_required),
+    "appprotectdos.f5.com/app-protect-dos-resource": (_v_app_protect_dos_only, _v_plus_only),
+    WEBSOCKET_SERVICES_ANNOTATION: (_v_required, _v_service_list),
+    SSL_SERVICES_ANNOTATION: (_v_required, _v_service_list),
+    GRPC_SERVICES_ANNOTATION: (_v_required, _v_service_list),
+    "nginx.org/rewrites": (_v_required,),
+    "nginx.org/rewrite-target": (_v_required,),
+    "nginx.org/sticky-cookie-services": (_v_required,),
+    "nginx.com/sticky-cookie-services": (_v_plus_only, _v_required),
+    "nginx.org/path-regex": (_v_path_regex,),
+    "nginx.org/use-cluster-ip": (_v_bool,),
+    "nginx.org/http-redirect-code": (_v_required,),
+    "nginx.org/proxy-redirect-from": (_v_required,),
+    "nginx.org/proxy-redirect-to": (_v_required,),
+    "nginx.org/custom-http-errors": (_v_required,),
+    POLICIES_ANNOTATION: (_v_required, _v_comma_separated_list, _v_policy_names),
+    POLICIES_ANNOTATION_PLUS: (_v_plus_only, _v_required, _v_comma_separated_list, _v_policy_names),
+}
+"""A subset of ``internal/k8s/validation.go :: annotationValidations``: every annotation that matters for mTLS and
+the cheap generic ones. Validators run in order and stop at the first one that fails. Annotations NIC validates
+more deeply than this table (lb-method, rewrites, redirect codes, ...) only get their "required" check here."""
+
+
+def spec_services(ing: Ingress) -> frozenset[str]:
+    """``validation.go :: getSpecServices``: the default backend's and every path's service names."""
+    names: set[str] = set()
+    if ing.default_backend is not None:
+        names.add(ing.default_backend.name)
+    for rule in ing.rules:
+        for path in rule.paths:
+            if path.backend is not None:
+                names.add(path.backend.name)
+    return frozenset(names)
+
+
+def validate_ingress(
+    ing: Ingress,
+    settings: ControllerSettings,
+    *,
+    snippets: bool = False,
+    app_protect: bool = False,
+    app_protect_dos: bool = False,
+    allow_empty_host: bool = False,
+) -> tuple[str, ...]:
+    """``validation.go :: validateIngress``: annotations (sorted by name), proxy-redirect pair, spec, master/minion.
+
+    Any error Rejects the whole Ingress (``configuration.go :: AddOrUpdateIngress``); the event message is
+    :func:`aggregate` of the result. Host syntax is the API server's business (``sources/``), not NIC's.
+    """
+    annotations = ing.annotations
+    services = spec_services(ing)
+    errs: list[str] = []
+    for name in sorted(annotations):
+        chain = _ANNOTATION_VALIDATIONS.get(name)
+        if chain is None:
+            continue
+        ctx = _AnnotationContext(
+            annotations=annotations,
+            spec_services=services,
+            name=name,
+            value=annotations[name],
+            plus=settings.plus,
+            snippets=snippets,
+            app_protect=app_protect,
+            app_protect_dos=app_protect_dos,
+        )
+        for validator in chain:
+            found = validator(ctx)
+            if found:
+                errs.extend(found)
+                break
+    errs.extend(_validate_proxy_redirect_pair(annotations))
+    errs.extend(_validate_ingress_spec(ing, allow_empty_host))
+    mergeable = annotations.get(MERGEABLE_ANNOTATION, "")
+    if mergeable == "master":
+        errs.extend(_validate_master_spec(ing))
+    elif mergeable == "minion":
+        errs.extend(_validate_minion_spec(ing))
+    return tuple(errs)
+
+
+def _validate_proxy_redirect_pair(annotations: Mapping[str, str]) -> list[str]:
+    """``validation.go :: validateProxyRedirectPair``."""
+    frm_key, to_key = "nginx.org/proxy-redirect-from", "nginx.org/proxy-redirect-to"
+    has_from, has_to = frm_key in annotations, to_key in annotations
+    frm = annotations.get(frm_key, "")
+    if has_to and not has_from:
+        return [invalid(f"annotations.{to_key}", "", f"{to_key} requires {frm_key} to also be set")]
+    if has_from and frm in ("off", "default") and has_to:
+        return [invalid(f"annotations.{to_key}", "", f"{to_key} cannot be set when {frm_key} is {go_quote(frm)}")]
+    if has_from and frm not in ("off", "default") and not has_to:
+        msg = f"{frm_key} with a URL or regex value requires {to_key} to also be set"
+        return [invalid(f"annotations.{frm_key}", frm, msg)]
+    return []
+
+
+def _validate_backend(backend: ServiceBackend | None, path: str) -> list[str]:
+    """``validation.go :: validateBackend``: the model keeps ``None`` for a resource backend."""
+    if backend is None:
+        return [forbidden(f"{path}.resource", "resource backends are not supported")]
+    return []
+
+
+def _validate_ingress_spec(ing: Ingress, allow_empty_host: bool) -> list[str]:
+    """``validation.go :: validateIngressSpec``: default backend, rules present, duplicate hosts, paths."""
+    errs: list[str] = []
+    if ing.default_backend is not None:
+        errs.extend(_validate_backend(ing.default_backend, "spec.defaultBackend"))
+    if not ing.rules:
+        errs.append(required("spec.rules"))
+        return errs
+    hosts: set[str] = set()
+    has_empty = False
+    for i, rule in enumerate(ing.rules):
+        base = f"spec.rules[{i}]"
+        if rule.host == "":
+            if not allow_empty_host:
+                errs.append(required(f"{base}.host"))
+            elif has_empty:
+                errs.append(duplicate(f"{base}.host", ""))
+            else:
+                has_empty = True
+        elif rule.host in hosts:
+            errs.append(duplicate(f"{base}.host", rule.host))
+        else:
+            hosts.add(rule.host)
+        for j, p in enumerate(rule.paths):
+            ppath = f"{base}.http.paths[{j}]"
+            errs.extend(_validate_ingress_path(p.path, p.path_type, f"{ppath}.path"))
+            errs.extend(_validate_backend(p.backend, f"{ppath}.backend"))
+    return errs
+
+
+_ING_PATH_FMT = r"/[^\s;]*"
+_ING_PATH_MSG = "must start with / and must not include any whitespace character or `;`"
+_ESCAPED_FMT = r'([^"\\]|\\.)*'
+_ESCAPED_MSG = "must have all '\"' (double quotes) escaped and must not end with an unescaped '\\' (backslash)"
+
+
+def _go_fullmatch(fmt: str, value: str) -> bool:
+    """Go RE2 semantics for our patterns: ``\\s`` and ``\\d`` are ASCII-only and ``.`` excludes only ``\\n``."""
+    return re.fullmatch(fmt, value, re.ASCII) is not None
+
+
+def _validate_ingress_path(path: str, path_type: str, fpath: str) -> list[str]:
+    """``validation.go :: validatePath`` for Ingress paths."""
+    if path == "" and path_type == "ImplementationSpecific":
+        return []
+    if path == "":
+        return [required(fpath, "path is required for Exact and Prefix PathTypes")]
+    if path.startswith("//"):
+        return [invalid(fpath, path, "protocol-relative URIs not allowed, must not start with '//'")]
+    if ".." in [seg for seg in re.split(r"[/\\]", path) if seg]:
+        return [invalid(fpath, path, "path traversal not allowed, path must not contain '..' segments")]
+    if not _go_fullmatch(_ING_PATH_FMT, path):
+        return [invalid(fpath, path, regex_error(_ING_PATH_MSG, _ING_PATH_FMT, "/", "/path", "/path/subpath-123"))]
+    errs: list[str] = []
+    try:
+        re.compile(path)
+    except re.error as exc:
+        # NIC compiles with regexp2 (Perl-like); its error text differs from Python's.
+        errs.append(invalid(fpath, path, f"must be a valid regular expression: {exc}"))
+    else:
+        if not _go_fullmatch(_ESCAPED_FMT, path):
+            msg = regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "*.jpg", "^/images/image_*.png$")
+            errs.append(invalid(fpath, path, msg))
+    for inner in re.findall(r"\{(.*?)\}", path):
+        if re.search(r"[A-Za-z]", inner):
+            errs.append(invalid(fpath, path, "must not include curly braces containing alphabetical characters"))
+            break
+    if re.search(r"^/etc/|^/root(?:/|\Z)|^/var(?:/|\Z)|\\n|\\r\Z", path):
+        errs.append(invalid(fpath, path, "must not contain invalid paths"))
+    return errs
+
+
+def _validate_master_spec(ing: Ingress) -> list[str]:
+    """``validation.go :: validateMasterSpec``: exactly one rule and no paths."""
+    if len(ing.rules) != 1:
+        return [too_many("spec.rules", len(ing.rules), 1)]
+    if ing.rules[0].paths:
+        return [too_many("spec.rules[0].http.paths", len(ing.rules[0].paths), 0)]
+    return []
+
+
+def _validate_minion_spec(ing: Ingress) -> list[str]:
+    """``validation.go :: validateMinionSpec``: no ``spec.tls``, exactly one rule, at least one path."""
+    errs = []
+    if ing.tls:
+        errs.append(too_many("spec.tls", len(ing.tls), 0))
+    if len(ing.rules) != 1:
+        errs.append(too_many("spec.rules", len(ing.rules), 1))
+        return errs
+    if not ing.rules[0].paths:
+        errs.append(required("spec.rules[0].http.paths", "must include at least one path"))
+    return errs
+
+
+# --- VirtualServer / VirtualServerRoute (pkg/apis/configuration/validation/virtualserver.go) ----------------
+
+
+def _validate_host(host: str, path: str) -> list[str]:
+    """``virtualserver.go :: validateHost``."""
+    if host == "":
+        return [required(path)]
+    msgs = wildcard_dns1123_subdomain_errors(host) if host.startswith("*.") else dns1123_subdomain_errors(host)
+    return [invalid(path, host, msg) for msg in msgs]
+
+
+def validate_policy_refs(refs: Sequence[PolicyReference], path: str, namespace: str) -> list[str]:
+    """``virtualserver.go :: validatePolicies``: duplicates (by ``ns/name``), name subdomain, namespace label."""
+    errs: list[str] = []
+    seen: set[str] = set()
+    for i, ref in enumerate(refs):
+        idx = f"{path}[{i}]"
+        key = f"{ref.namespace or namespace}/{ref.name}"
+        if key in seen:
+            errs.append(duplicate(idx, key))
+        else:
+            seen.add(key)
+        if ref.name == "":
+            errs.append(required(f"{idx}.name"))
+        else:
+            errs.extend(invalid(f"{idx}.name", ref.name, m) for m in dns1123_subdomain_errors(ref.name))
+        if ref.namespace:
+            errs.extend(invalid(f"{idx}.namespace", ref.namespace, m) for m in dns1123_label_errors(ref.namespace))
+    return errs
+
+
+def _validate_upstreams(upstreams: Sequence[VSUpstream], path: str) -> tuple[list[str], set[str]]:
+    """``virtualserver.go :: validateUpstreams`` (name, duplicates, service, type, port; not the tuning fields)."""
+    errs: list[str] = []
+    names: set[str] = set()
+    for i, ups in enumerate(upstreams):
+        idx = f"{path}[{i}]"
+        name_errs = _dns1035_field(ups.name, f"{idx}.name")
+        if name_errs:
+            errs.extend(name_errs)
+        elif ups.name in names:
+            errs.append(duplicate(f"{idx}.name", ups.name))
+        else:
+            names.add(ups.name)
+        errs.extend(_validate_vs_service_name(ups.service, f"{idx}.service"))
+        if ups.type not in ("", "grpc", "http"):
+            errs.append(invalid(f"{idx}.type", ups.type, "must be one of `grpc` or `http`"))
+        if not 1 <= ups.port <= 65535:
+            errs.append(invalid(f"{idx}.port", ups.port, _inclusive_range_error(1, 65535)))
+    return errs, names
+
+
+def _dns1035_field(name: str, path: str) -> list[str]:
+    """``virtualserver.go :: validateDNS1035Label`` (upstream and service names)."""
+    if name == "":
+        return [required(path)]
+    return [invalid(path, name, m) for m in dns1035_label_errors(name)]
+
+
+def _validate_vs_service_name(name: str, path: str) -> list[str]:
+    """``virtualserver.go :: validateVirtualServerServiceName``: ``svc`` or ``namespace/svc``."""
+    if "/" in name:
+        parts = name.split("/")
+        if len(parts) != 2:
+            return [invalid(path, name, " service reference must be in the format namespace/service-name")]
+        if parts[0] == "" or dns1123_label_errors(parts[0]):
+            return [invalid(path, name, "invalid namespace in service reference")]
+        if _dns1035_field(parts[1], path):
+            return [invalid(path, name, "invalid service name in service reference")]
+        return []
+    return _dns1035_field(name, path)
+
+
+_VS_PATH_FMT = r"/[^\s{};\\]*"
+_VS_PATH_MSG = "must start with / and must not include any whitespace character, `{`, `}` or `;`"
+
+
+def _validate_vs_path(path: str, fpath: str) -> list[str]:
+    """``common.go :: validatePath`` (VS flavour)."""
+    if path == "":
+        return [required(fpath)]
+    if path.startswith("//"):
+        return [invalid(fpath, path, "protocol-relative URIs not allowed, must not start with '//'")]
+    if ".." in [seg for seg in re.split(r"[/\\]", path) if seg]:
+        return [invalid(fpath, path, "path traversal not allowed, path must not contain '..' segments")]
+    if not _go_fullmatch(_VS_PATH_FMT, path):
+        return [invalid(fpath, path, regex_error(_VS_PATH_MSG, _VS_PATH_FMT, "/", "/path", "/path/subpath-123"))]
+    return []
+
+
+def _validate_route_path(path: str, fpath: str) -> list[str]:
+    """``virtualserver.go :: validateRoutePath``: prefix, ``=`` exact, ``^~`` and ``~``/``~*`` regex paths."""
+    if path == "":
+        return [required(fpath)]
+    if path.startswith("^~"):
+        return _validate_vs_path(path[2:].lstrip(), fpath)
+    if path.startswith("~"):
+        regex = path[2:] if path.startswith("~*") else path[1:]
+        regex = regex.lstrip()
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            return [invalid(fpath, path, f"must be a valid regular expression: {exc}")]
+        if not _go_fullmatch(_ESCAPED_FMT, regex):
+            return [invalid(fpath, path, regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "*.jpg", "^/images/image_*.png$"))]
+        return []
+    if path.startswith("/"):
+        return _validate_vs_path(path, fpath)
+    if path.startswith("="):
+        return _validate_vs_path(path[1:].lstrip(), fpath)
+    return [invalid(fpath, path, "must start with /, ~, = or ^~")]
+
+
+def normalize_path(path: str) -> str:
+    """``virtualserver.go :: NormalizePath``: ``~ /api`` and ``~/api`` are the same location."""
+    for mod in ("~*", "~", "^~", "="):
+        if path.startswith(mod):
+            return mod + path[len(mod) :].lstrip()
+    return path
+
+
+def _count_actions(action: Action) -> int:
+    return sum((bool(action.pass_), action.redirect is not None, action.return_ is not None, action.proxy is not None))
+
+
+def _validate_action(action: Action, path: str, upstreams: set[str]) -> list[str]:
+    """``virtualserver.go :: validateAction``: exactly one kind; pass/proxy name an existing upstream."""
+    if _count_actions(action) != 1:
+        return [required(path, "action must specify exactly one of `pass`, `redirect`, `return` or `proxy`")]
+    errs: list[str] = []
+    if action.pass_:
+        errs.extend(_validate_referenced_upstream(action.pass_, f"{path}.pass", upstreams))
+    if action.redirect is not None:
+        url = action.redirect.url
+        if url == "":
+            errs.append(required(f"{path}.redirect.url", "must specify a url"))
+        elif "://" not in url:
+            msg = "must contain the protocol with '://', for example http://, https:// or ${scheme}://"
+            errs.append(invalid(f"{path}.redirect.url", url, msg))
+        if action.redirect.code not in (0, 301, 302, 307, 308):
+            msg = "status code out of accepted range. accepted values are '301', '302', '307', '308'"
+            errs.append(invalid(f"{path}.redirect.code", action.redirect.code, msg))
+    if action.return_ is not None:
+        ret = action.return_
+        if ret.body == "":
+            errs.append(required(f"{path}.return.body"))
+        elif ret.code != 0 and not (200 <= ret.code <= 299 or 400 <= ret.code <= 599):
+            msg = "must be a valid status code either 2XX, 4XX or 5XX, for example, 200 or 402."
+            errs.append(invalid(f"{path}.return.code", ret.code, msg))
+    if action.proxy is not None:
+        errs.extend(_validate_referenced_upstream(action.proxy.upstream, f"{path}.proxy.upstream", upstreams))
+    return errs
+
+
+def _validate_referenced_upstream(name: str, path: str, upstreams: set[str]) -> list[str]:
+    """``virtualserver.go :: validateReferencedUpstream``: a DNS-1035 name that exists, else ``Not found``."""
+    errs = _dns1035_field(name, path)
+    if errs:
+        return errs
+    return [] if name in upstreams else [not_found(path, name)]
+
+
+def _validate_splits(splits: Sequence[Split], path: str, upstreams: set[str]) -> list[str]:
+    """``virtualserver.go :: validateSplits``: at least two, weights 0..100 summing to 100."""
+    if len(splits) < 2:
+        return [invalid(path, "", "must include at least 2 splits")]
+    errs: list[str] = []
+    total = 0
+    for i, split in enumerate(splits):
+        idx = f"{path}[{i}]"
+        if not 0 <= split.weight <= 100:
+            errs.append(invalid(f"{idx}.weight", split.weight, _inclusive_range_error(0, 100)))
+        if split.action is None:
+            errs.append(required(f"{idx}.action"))
+        else:
+            errs.extend(_validate_action(split.action, f"{idx}.action", upstreams))
+        total += split.weight
+    if total != 100:
+        errs.append(invalid(path, "", "the sum of the weights of all splits must be equal to 100"))
+    return errs
+
+
+def _validate_match(match: Match, path: str, upstreams: set[str]) -> list[str]:
+    """``virtualserver.go :: validateMatch`` (conditions present; exactly one of action or splits)."""
+    errs: list[str] = []
+    if not match.conditions:
+        errs.append(required(f"{path}.conditions", "must specify at least one condition"))
+    count = 0
+    if match.action is not None:
+        errs.extend(_validate_action(match.action, f"{path}.action", upstreams))
+        count += 1
+    if match.splits:
+        errs.extend(_validate_splits(match.splits, f"{path}.splits", upstreams))
+        count += 1
+    if count != 1:
+        errs.append(invalid(path, "", "must specify exactly one of `action` or `splits`"))
+    return errs
+
+
+def _validate_route(route: Route, path: str, upstreams: set[str], route_forbidden: bool, namespace: str) -> list[str]:
+    """``virtualserver.go :: validateRoute``: path, policies, exactly one of action/splits/route/routeSelector."""
+    errs = _validate_route_path(route.path, f"{path}.path")
+    errs.extend(validate_policy_refs(route.policies, f"{path}.policies", namespace))
+    count = 0
+    if route.action is not None:
+        errs.extend(_validate_action(route.action, f"{path}.action", upstreams))
+        count += 1
+    if route.splits:
+        errs.extend(_validate_splits(route.splits, f"{path}.splits", upstreams))
+        count += 1
+    for i, match in enumerate(route.matches):
+        errs.extend(_validate_match(match, f"{path}.matches[{i}]", upstreams))
+    if route.route_selector:
+        count += 1
+    if route.route:
+        if route_forbidden:
+            errs.append(forbidden(f"{path}.route", "is not allowed"))
+        else:
+            errs.extend(invalid(f"{path}.route", route.route, m) for m in qualified_name_errors(route.route))
+            count += 1
+    if count != 1:
+        msg = "must specify exactly one of `action`, `splits`, `route` or `routeSelector`"
+        if route_forbidden or route.matches:
+            msg = "must specify exactly one of `action` or `splits`"
+        errs.append(invalid(path, "", msg))
+    return errs
+
+
+def _path_category(path: str) -> str:
+    """``virtualserver.go :: subrouteModifierCategory``."""
+    if path.startswith("~"):
+        return "regex"
+    if path.startswith("="):
+        return "exact"
+    if path.startswith("^~"):
+        return "longest-prefix"
+    return "prefix"
+
+
+def validate_virtual_server(vs: VirtualServer, settings: ControllerSettings) -> tuple[str, ...]:
+    """``virtualserver.go :: validateVirtualServerSpec``: host, tls, policies, upstreams, routes.
+
+    A failure Rejects the VS: ``VirtualServer <ns>/<name> was rejected with error: <aggregate>``.
+    """
+    ns = vs.meta.ref.namespace
+    errs = _validate_host(vs.host, "spec.host")
+    if vs.tls is not None:
+        errs.extend(_k8s_name_errors(vs.tls.secret, "spec.tls.secret"))
+        redirect = vs.tls.redirect
+        if redirect is not None:
+            if redirect.code not in (301, 302, 307, 308):
+                msg = "status code out of accepted range. accepted values are '301', '302', '307', '308'"
+                errs.append(invalid("spec.tls.redirect.code", redirect.code, msg))
+            if redirect.based_on not in ("", "scheme", "x-forwarded-proto"):
+                msg = "accepted values are 'scheme', 'x-forwarded-proto'"
+                errs.append(invalid("spec.tls.redirect.basedOn", redirect.based_on, msg))
+    errs.extend(validate_policy_refs(vs.policies, "spec.policies", ns))
+    ups_errs, upstreams = _validate_upstreams(vs.upstreams, "spec.upstreams")
+    errs.extend(ups_errs)
+    errs.extend(_validate_vs_routes(vs.routes, upstreams, ns))
+    return tuple(errs)
+
+
+def _validate_vs_routes(routes: Sequence[Route], upstreams: set[str], ns: str) -> list[str]:
+    """``virtualserver.go :: validateVirtualServerRoutes`` (duplicate paths after normalisation, VSR categories)."""
+    errs: list[str] = []
+    seen: set[str] = set()
+    categories: dict[str, list[tuple[str, int]]] = {}
+    for i, route in enumerate(routes):
+        idx = f"spec.routes[{i}]"
+        route_errs = _validate_route(route, idx, upstreams, False, ns)
+        norm = normalize_path(route.path)
+        if route_errs:
+            errs.extend(route_errs)
+        elif norm in seen:
+            errs.append(duplicate(f"{idx}.path", route.path))
+        else:
+            seen.add(norm)
+        if route.route:
+            key = route.route if "/" in route.route else f"{ns}/{route.route}"
+            categories.setdefault(key, []).append((_path_category(route.path), i))
+    for key, infos in categories.items():
+        first = infos[0][0]
+        for category, i in infos[1:]:
+            if category != first:
+                msg = (
+                    f"routes referencing the same VirtualServerRoute '{key}' must use the same modifier type, "
+                    f"but got '{first}' and '{category}'"
+                )
+                errs.append(invalid(f"spec.routes[{i}].path", routes[i].path, msg))
+    return errs
+
+
+def validate_virtual_server_route(
+    vsr: VirtualServerRoute,
+    settings: ControllerSettings,
+    *,
+    vs_host: str = "",
+    vs_paths: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """``virtualserver.go :: validateVirtualServerRouteSpec``.
+
+    Without ``vs_host``/``vs_paths`` this is ``ValidateVirtualServerRoute`` (the standalone check that Rejects the
+    VSR); with them it is ``ValidateVirtualServerRouteForVirtualServer`` (host must equal the VS host, subroutes
+    must fit the VS route paths), whose failure NIC reports as a VS warning ``VirtualServerRoute <key> is invalid:``.
+    """
+    ns = vsr.meta.ref.namespace
+    errs = _validate_host(vsr.host, "spec.host")
+    if vs_host and vsr.host != vs_host:
+        errs.append(invalid("spec.host", vsr.host, f"must be equal to '{vs_host}'"))
+    ups_errs, upstreams = _validate_upstreams(vsr.upstreams, "spec.upstreams")
+    errs.extend(ups_errs)
+    errs.extend(_validate_subroutes(vsr.subroutes, upstreams, list(vs_paths), ns))
+    return tuple(errs)
+
+
+def _validate_subroutes(routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str) -> list[str]:
+    """``virtualserver.go :: validateVirtualServerRouteSubroutes`` and its standalone/exact/regex/prefix variants."""
+    base = "spec.subroutes"
+    if not vs_paths:
+        return _validate_subroutes_standalone(routes, upstreams, ns)
+    if len(vs_paths) > 1 and any(not p.startswith("~") for p in vs_paths):
+        return [invalid(base, "subroutes", "multiple VS route paths are only supported for regex routes")]
+    first = vs_paths[0]
+    if first.startswith("="):
+        if len(routes) != 1:
+            return [invalid(base, "subroutes", "must have only one subroute if exact match is being used")]
+        if normalize_path(routes[0].path) != normalize_path(first):
+            msg = f"must have the same path as the referenced VirtualServer route path '{first}'"
+            return [invalid(f"{base}[0].path", routes[0].path, msg)]
+        return _validate_route(routes[0], f"{base}[0]", upstreams, True, ns)
+    if first.startswith("~"):
+        return _validate_subroutes_regex(routes, upstreams, vs_paths, ns)
+    errs: list[str] = []
+    seen: set[str] = set()
+    norm_vs = normalize_path(first)
+    for i, route in enumerate(routes):
+        idx = f"{base}[{i}]"
+        route_errs = _validate_route(route, idx, upstreams, True, ns)
+        norm = normalize_path(route.path)
+        if norm_vs and not norm.startswith(norm_vs):
+            route_errs.append(invalid(f"{idx}.path", route.path, f"must start with '{first}'"))
+        if route_errs:
+            errs.extend(route_errs)
+        elif norm in seen:
+            errs.append(duplicate(f"{idx}.path", route.path))
+        else:
+            seen.add(norm)
+    return errs
+
+
+def _validate_subroutes_standalone(routes: Sequence[Route], upstreams: set[str], ns: str) -> list[str]:
+    errs: list[str] = []
+    if len(routes) > 1:
+        first = _path_category(routes[0].path)
+        for i, route in enumerate(routes[1:], start=1):
+            category = _path_category(route.path)
+            if category != first:
+                msg = f"all subroutes must use the same path modifier type; got '{first}' and '{category}'"
+                errs.append(invalid(f"spec.subroutes[{i}].path", route.path, msg))
+        if errs:
+            return errs
+    seen: set[str] = set()
+    for i, route in enumerate(routes):
+        idx = f"spec.subroutes[{i}]"
+        route_errs = _validate_route(route, idx, upstreams, True, ns)
+        norm = normalize_path(route.path)
+        if route_errs:
+            errs.extend(route_errs)
+        elif norm in seen:
+            errs.append(duplicate(f"{idx}.path", route.path))
+        else:
+            seen.add(norm)
+    return errs
+
+
+def _validate_subroutes_regex(routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str) -> list[str]:
+    errs: list[str] = []
+    seen: set[str] = set()
+    for i, route in enumerate(routes):
+        norm = normalize_path(route.path)
+        if norm in seen:
+            errs.append(duplicate(f"spec.subroutes[{i}].path", route.path))
+        seen.add(norm)
+    if errs:
+        return errs
+    vs_set = {normalize_path(p) for p in vs_paths}
+    for p in vs_paths:
+        if normalize_path(p) not in seen:
+            msg = f"subroute with path '{p}' is missing; all VS route paths must be covered by VSR subroutes"
+            errs.append(invalid("spec.subroutes", "subroutes", msg))
+    for i, route in enumerate(routes):
+        if normalize_path(route.path) not in vs_set:
+            msg = (
+                f"subroute path '{route.path}' is not referenced by any VS route; all VSR subroutes must be referenced"
+            )
+            errs.append(invalid(f"spec.subroutes[{i}].path", route.path, msg))
+    if errs:
+        return errs
+    for i, route in enumerate(routes):
+        errs.extend(_validate_route(route, f"spec.subroutes[{i}]", upstreams, True, ns))
+    return errs
