@@ -47,7 +47,7 @@ class PolicySource:
     owner: ObjectRef
     """The resource whose list holds the reference (Ingress, minion, VS, VSR)."""
     field: str
-    """Field path in the owner, e.g. ``metadata.annotations["nginx.org/policies"]`` or ``spec.routes[0].policies[1]``."""
+    """Field path in the owner: ``metadata.annotations["nginx.org/policies"]``, ``spec.routes[0].policies[1]``."""
     context: Context
     owner_origin: Origin | None = None
 
@@ -154,12 +154,29 @@ class PolicyResult:
 
 
 @dataclass(frozen=True)
+class LineSource:
+    """Provenance of one rendered line: which policy (or policy error) produced it, at which scope."""
+
+    line: int
+    """1-based line in ``ConfigFile.text``."""
+    kind: Literal["ingressMTLS", "egressMTLS", "return500"]
+    policy: str
+    """Policy key ``ns/name``; for ``return500`` the key of the fatal reference (may be empty)."""
+    scope: Scope
+    owner: str = ""
+    """``Kind/ns/name`` of the resource whose reference produced the line."""
+    field: str = ""
+
+
+@dataclass(frozen=True)
 class ConfigFile:
     """One file NIC writes into ``conf.d`` (``configurator.go :: getFileNameForIngress/VirtualServer``)."""
 
     name: str
     resource: ObjectRef
     text: str
+    provenance: tuple[LineSource, ...] = ()
+    """Lines of ``text`` produced by policies (render/ records them while stripping its marker comments)."""
 
 
 UpstreamScheme = Literal["http", "https", "grpc", "grpcs", ""]

@@ -1,0 +1,221 @@
+"""A small nginx configuration tokenizer and parser, so reports compare directives, not whitespace.
+
+NIC's templates leave odd blank lines and join directives on one line (``listen 80;listen [::]:80;``); the
+report contract compares "directives of each server block and location" after collapsing whitespace. This
+module turns rendered text into a tree of directives with line numbers, and cuts it into server blocks
+(``rendered_servers``). It understands what NIC's output contains: quoted strings (kept verbatim, quotes and
+escapes included), ``#`` comments, nested blocks, ``;`` inside quotes. It is not a validating nginx parser:
+``nginx -t`` (``render/nginx_conf.py``) is the judge of validity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from inspector.nic.types import ConfigFile, LineSource
+
+
+class ParseError(ValueError):
+    """Unbalanced braces or an unterminated quote; carries the 1-based line."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    line: int
+    kind: str
+    """``word`` (quoted words keep their quotes), ``;``, ``{`` or ``}``."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One directive: ``name args...;`` or ``name args... { children }``."""
+
+    name: str
+    args: tuple[str, ...]
+    line: int
+    end_line: int
+    children: tuple[Node, ...] | None = None
+    """None for a simple directive, a tuple (maybe empty) for a block."""
+
+    @property
+    def is_block(self) -> bool:
+        return self.children is not None
+
+    def flat(self) -> str:
+        """``name arg arg`` single-spaced; a block becomes ``name args { child; child; }`` on one line."""
+        head = " ".join((self.name, *self.args))
+        if self.children is None:
+            return head
+        inner = " ".join(c.flat() + ("" if c.is_block else ";") for c in self.children)
+        return f"{head} {{ {inner} }}" if inner else f"{head} {{ }}"
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split nginx config text into words and ``;``/``{``/``}``; comments are dropped."""
+    tokens: list[Token] = []
+    i, n, line = 0, len(text), 1
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+            i += 1
+        elif ch in " \t\r":
+            i += 1
+        elif ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+        elif ch in ";{}":
+            tokens.append(Token(ch, line, ch))
+            i += 1
+        else:
+            start, start_line = i, line
+            while i < n:
+                c = text[i]
+                if c in "\"'":
+                    j = i + 1
+                    while j < n and text[j] != c:
+                        if text[j] == "\\":
+                            j += 1
+                        elif text[j] == "\n":
+                            line += 1
+                        j += 1
+                    if j >= n:
+                        raise ParseError("unterminated quoted string", start_line)
+                    i = j + 1
+                elif c == "\\" and i + 1 < n:
+                    i += 2
+                elif c in " \t\r\n;{}" or (c == "#" and i == start):
+                    break
+                else:
+                    i += 1
+            tokens.append(Token(text[start:i], start_line, "word"))
+    return tokens
+
+
+def parse(text: str) -> list[Node]:
+    """Parse config text into top-level nodes. Raises ParseError on unbalanced input."""
+    tokens = tokenize(text)
+    pos = 0
+
+    def block(depth: int) -> tuple[list[Node], int]:
+        nonlocal pos
+        nodes: list[Node] = []
+        words: list[Token] = []
+        while pos < len(tokens):
+            tok = tokens[pos]
+            pos += 1
+            if tok.kind == "word":
+                words.append(tok)
+            elif tok.kind == ";":
+                if words:
+                    nodes.append(Node(words[0].text, tuple(w.text for w in words[1:]), words[0].line, tok.line))
+                words = []
+            elif tok.kind == "{":
+                if not words:
+                    raise ParseError("block without a name", tok.line)
+                children, end = block(depth + 1)
+                nodes.append(
+                    Node(words[0].text, tuple(w.text for w in words[1:]), words[0].line, end, tuple(children))
+                )
+                words = []
+            else:  # "}"
+                if depth == 0:
+                    raise ParseError("unexpected '}'", tok.line)
+                if words:
+                    raise ParseError(f"directive {words[0].text!r} is not terminated by ';'", words[0].line)
+                return nodes, tok.line
+        if depth > 0:
+            raise ParseError("unexpected end of file, expecting '}'", tokens[-1].line if tokens else 1)
+        if words:
+            raise ParseError(f"directive {words[0].text!r} is not terminated by ';'", words[0].line)
+        return nodes, tokens[-1].line if tokens else 1
+
+    nodes, _ = block(0)
+    return nodes
+
+
+@dataclass(frozen=True)
+class RenderedLocation:
+    path: str
+    """As written after ``location``: ``/tea``, ``= /exact``, ``@grpcerror400``."""
+    directives: tuple[str, ...]
+    start_line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class RenderedServer:
+    text: str
+    """The server block's own lines, ``server {`` to ``}``."""
+    start_line: int
+    end_line: int
+    directives: tuple[str, ...]
+    """Top-level directives, ``name arg arg`` without ``;``; nested non-location blocks flattened to one string."""
+    locations: tuple[RenderedLocation, ...]
+    line_policies: Mapping[int, str] = field(default_factory=dict)
+    """File line -> policy key, for lines a policy produced (from the renderer's provenance map)."""
+    line_sources: Mapping[int, LineSource] = field(default_factory=dict)
+
+
+def _walk_servers(nodes: list[Node]) -> list[Node]:
+    out: list[Node] = []
+    for node in nodes:
+        if node.name == "server" and node.children is not None:
+            out.append(node)
+        elif node.children is not None and node.name in ("http", "stream"):
+            out.extend(_walk_servers(list(node.children)))
+    return out
+
+
+def rendered_servers(source: str | ConfigFile) -> list[RenderedServer]:
+    """Every ``server { }`` block of a rendered file, in order, with its directives and locations.
+
+    Pass the ConfigFile (not only its text) to get ``line_policies``: the provenance map lives beside the text.
+    Unparseable text yields an empty list (callers show the raw text instead).
+    """
+    if isinstance(source, ConfigFile):
+        text, provenance = source.text, source.provenance
+    else:
+        text, provenance = source, ()
+    try:
+        nodes = parse(text)
+    except ParseError:
+        return []
+    lines = text.splitlines()
+    by_line = {p.line: p for p in provenance}
+    servers: list[RenderedServer] = []
+    for srv in _walk_servers(nodes):
+        assert srv.children is not None
+        directives: list[str] = []
+        locations: list[RenderedLocation] = []
+        for child in srv.children:
+            if child.name == "location" and child.children is not None:
+                locations.append(
+                    RenderedLocation(
+                        path=" ".join(child.args),
+                        directives=tuple(c.flat() for c in child.children),
+                        start_line=child.line,
+                        end_line=child.end_line,
+                    )
+                )
+            else:
+                directives.append(child.flat())
+        sources = {ln: p for ln, p in by_line.items() if srv.line <= ln <= srv.end_line}
+        servers.append(
+            RenderedServer(
+                text="\n".join(lines[srv.line - 1 : srv.end_line]),
+                start_line=srv.line,
+                end_line=srv.end_line,
+                directives=tuple(directives),
+                locations=tuple(locations),
+                line_policies={ln: p.policy for ln, p in sources.items() if p.policy},
+                line_sources=sources,
+            )
+        )
+    return servers
