@@ -1,0 +1,1564 @@
+"""VirtualServer / VirtualServerRoute config generation: NIC 5.6's ``GenerateVirtualServerConfig`` replayed.
+
+Given one VirtualServer, the VirtualServerRoutes NIC would attach to it, the cluster and the controller settings,
+this builds the ``version2``-shaped model NIC builds (``internal/configs/virtualserver.go``), renders it with
+``templates/virtualserver.conf.j2`` (a line-by-line twin of ``version2/nginx(-plus).virtualserver.tmpl``) and
+reports what NIC reports: the warnings per resource (VS and VSR, appended in NIC's order), the resource states
+and events (``internal/k8s/controller.go :: updateVirtualServerStatusAndEvents``), and the secret references
+NIC would write to disk.
+
+Policy lookup, secret validation and ``generatePolicies`` itself live in ``inspector.nic.policies`` /
+``inspector.nic.secrets``; this module decides *which* refs are evaluated in *which* context and where the
+result lands (server or location), which is the VS-specific part of NIC's behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from inspector.model import (
+    Action,
+    Cluster,
+    ControllerSettings,
+    ObjectRef,
+    PolicyReference,
+    Route,
+    Split,
+    VirtualServer,
+    VirtualServerRoute,
+    VSUpstream,
+)
+from inspector.nic import version2 as v2
+from inspector.nic.types import (
+    ConfigFile,
+    Context,
+    HostResult,
+    LineSource,
+    LocationResult,
+    NicEvent,
+    PoliciesCfg,
+    ResourceResult,
+    ResourceState,
+    SecretReference,
+    UpstreamScheme,
+)
+
+VS_KIND = "VirtualServer"
+VSR_KIND = "VirtualServerRoute"
+
+SECRETS_DIR = "/etc/nginx/secrets"
+"""``configurator.go :: DefaultSecretPath`` and the manager's secrets dir (``cmd/nginx-ingress/main.go``)."""
+WILDCARD_TLS_PATH = "/etc/nginx/secrets/wildcard"
+"""``configurator.go :: pemFileNameForWildcardTLSSecret``."""
+NGINX_502_SERVER = "unix:/var/lib/nginx/nginx-502-server.sock"
+NGINX_418_SERVER = "unix:/var/lib/nginx/nginx-418-server.sock"
+INTERNAL_LOCATION_PREFIX = "internal_location_"
+"""Constants of ``internal/configs/virtualserver.go``."""
+
+SECRET_TYPE_TLS = "kubernetes.io/tls"
+
+GRPC_CONFLICTING_ERRORS = frozenset(
+    {400, 401, 403, 404, 405, 408, 413, 414, 415, 426, 429, 495, 496, 497, 500, 501, 502, 503, 504}
+)
+"""``virtualserver.go :: grpcConflictingErrors``."""
+
+_TIME_RE = re.compile(r"^(\d+y)??\s*(\d+M)??\s*(\d+w)??\s*(\d+d)??\s*(\d+h)??\s*(\d+m)??\s*(\d+s?)??\s*(\d+ms)??$")
+
+
+class SecretStore(Protocol):
+    """What this module needs of ``inspector.nic.secrets.SecretStore`` (``store.go :: GetSecret``)."""
+
+    def get(self, key: str) -> SecretReference: ...
+
+
+# --- controller/ConfigMap parameters that change VS output ------------------------------------------------
+
+
+def _parse_bool(value: str) -> bool | None:
+    """Go ``strconv.ParseBool``: the accepted spellings, None for anything else."""
+    if value in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if value in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    return None
+
+
+def _parse_int(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class VSConfigParams:
+    """The subset of ``configs.ConfigParams`` the VirtualServer templates read, with NIC's defaults.
+
+    Defaults: ``internal/configs/config_params.go :: NewDefaultConfigParams``; ConfigMap parsing:
+    ``internal/configs/configmaps.go :: ParseConfigMap`` (invalid values are ignored there, and here).
+    """
+
+    plus: bool = False
+    http2: bool = False
+    server_tokens: str = "on"
+    proxy_connect_timeout: str = "60s"
+    proxy_read_timeout: str = "60s"
+    proxy_send_timeout: str = "60s"
+    client_max_body_size: str = "1m"
+    client_body_buffer_size: str = ""
+    proxy_buffering: bool = True
+    proxy_buffers: str = ""
+    proxy_buffer_size: str = ""
+    proxy_busy_buffers_size: str = ""
+    proxy_max_temp_file_size: str = ""
+    lb_method: str = "random two least_conn"
+    max_fails: int = 1
+    max_conns: int = 0
+    fail_timeout: str = "10s"
+    keepalive: int = 0
+    upstream_zone_size: str = "256k"
+    set_real_ip_from: tuple[str, ...] = ()
+    real_ip_header: str = ""
+    real_ip_recursive: bool = False
+    disable_forwarded_headers: bool = False
+    location_snippets: tuple[str, ...] = ()
+    server_snippets: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: ControllerSettings) -> VSConfigParams:
+        """Apply the ConfigMap keys NIC reads for VirtualServers on top of the edition's defaults."""
+        data: Mapping[str, str] = settings.configmap
+        plus = settings.plus
+        kw: dict[str, Any] = {"plus": plus, "upstream_zone_size": "512k" if plus else "256k"}
+        bool_keys = {
+            "http2": "http2",
+            "proxy-buffering": "proxy_buffering",
+            "real-ip-recursive": "real_ip_recursive",
+            "disable-forwarded-headers": "disable_forwarded_headers",
+        }
+        for key, attr in bool_keys.items():
+            if key in data and (parsed := _parse_bool(data[key])) is not None:
+                kw[attr] = parsed
+        str_keys = {
+            "proxy-connect-timeout": "proxy_connect_timeout",
+            "proxy-read-timeout": "proxy_read_timeout",
+            "proxy-send-timeout": "proxy_send_timeout",
+            "client-max-body-size": "client_max_body_size",
+            "client-body-buffer-size": "client_body_buffer_size",
+            "proxy-buffers": "proxy_buffers",
+            "proxy-buffer-size": "proxy_buffer_size",
+            "proxy-busy-buffers-size": "proxy_busy_buffers_size",
+            "proxy-max-temp-file-size": "proxy_max_temp_file_size",
+            "fail-timeout": "fail_timeout",
+            "upstream-zone-size": "upstream_zone_size",
+            "real-ip-header": "real_ip_header",
+        }
+        for key, attr in str_keys.items():
+            if key in data:
+                kw[attr] = data[key]
+        if "lb-method" in data:
+            kw["lb_method"] = data["lb-method"]
+        for key, attr in (("max-fails", "max_fails"), ("max-conns", "max_conns"), ("keepalive", "keepalive")):
+            if key in data and (num := _parse_int(data[key])) is not None:
+                kw[attr] = num
+        if "server-tokens" in data:
+            # configmaps.go: a bool gives on/off; any other string is taken verbatim on Plus only.
+            tokens = _parse_bool(data["server-tokens"])
+            if tokens is not None:
+                kw["server_tokens"] = "on" if tokens else "off"
+            elif plus:
+                kw["server_tokens"] = data["server-tokens"]
+        if "set-real-ip-from" in data:
+            kw["set_real_ip_from"] = tuple(p.strip() for p in data["set-real-ip-from"].split(",") if p.strip())
+        if "location-snippets" in data:
+            kw["location_snippets"] = tuple(data["location-snippets"].split("\n"))
+        if "server-snippets" in data:
+            kw["server_snippets"] = tuple(data["server-snippets"].split("\n"))
+        return cls(**kw)
+
+
+# --- results -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VirtualServerResult:
+    """Everything NIC produces for one VirtualServer (and the VirtualServerRoutes attached to it)."""
+
+    host: HostResult
+    file: ConfigFile | None
+    """``conf.d/vs_<ns>_<name>.conf``; None when the VirtualServer was rejected."""
+    warnings: dict[ObjectRef, list[str]]
+    """Configuration warnings per object (VS and each VSR), in NIC's order (append semantics)."""
+    resources: list[ResourceResult]
+    """The VS first, then each VSR it references, with state, warnings and events."""
+    secret_refs: dict[str, SecretReference]
+    """``ns/name`` -> reference, for every secret NIC would resolve (and write to disk) for this VS."""
+    config: v2.VirtualServerConfig | None = None
+    """The version2 model the file was rendered from (None when rejected)."""
+
+
+@dataclass(frozen=True)
+class VSRSelection:
+    """``configuration.go :: buildVirtualServerRoutes`` for one VS: what it attaches and what NIC says."""
+
+    vsrs: tuple[VirtualServerRoute, ...]
+    vs_warnings: tuple[str, ...]
+    """Configuration warnings for the VS (``VirtualServerRoute ... doesn't exist or invalid`` and the like)."""
+    ignored: Mapping[ObjectRef, str] = field(default_factory=dict)
+    """VSRs the VS references but does not attach -> NIC's problem message for them."""
+
+
+def _aggregate(errors: Sequence[str]) -> str:
+    """apimachinery ``utilerrors.NewAggregate(...).Error()``: one error as is, several as ``[e1, e2]``."""
+    return errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+
+
+def _go_quote(value: str) -> str:
+    """Go ``%q`` for the printable ASCII strings NIC quotes."""
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{out}"'
+
+
+def normalize_path(path: str) -> str:
+    """``pkg/apis/configuration/validation/virtualserver.go :: NormalizePath``."""
+    for mod in ("~*", "~", "^~", "="):
+        if path.startswith(mod):
+            return mod + path[len(mod) :].lstrip()
+    return path
+
+
+def _vsr_key(route_ref: str, vs_namespace: str) -> str:
+    """A VS route's ``route:`` value as a store key; ``nsutils.HasNamespace`` means "contains a slash"."""
+    return route_ref if "/" in route_ref else f"{vs_namespace}/{route_ref}"
+
+
+def _vsr_problems_for_vs(vsr: VirtualServerRoute, vs_host: str, vs_paths: Sequence[str]) -> list[str]:
+    """The VS-dependent part of ``ValidateVirtualServerRouteForVirtualServer`` (host and path rules).
+
+    The standalone VSR rules already passed (``validate_virtual_server_route``); what a VS adds is
+    ``validateVirtualServerRouteHost`` and the path rules of ``validateVirtualServerRouteSubroutes``.
+    """
+    errs: list[str] = []
+    if vs_host and vsr.host != vs_host:
+        errs.append(f"spec.host: Invalid value: {_go_quote(vsr.host)}: must be equal to '{vs_host}'")
+    routes = vsr.subroutes
+    if not vs_paths:
+        return errs
+    if len(vs_paths) > 1 and any(not p.startswith("~") for p in vs_paths):
+        return [
+            *errs,
+            'spec.subroutes: Invalid value: "subroutes": multiple VS route paths are only supported for regex routes',
+        ]
+    first = vs_paths[0]
+    if first.startswith("="):
+        if len(routes) != 1:
+            return [
+                *errs,
+                'spec.subroutes: Invalid value: "subroutes": must have only one subroute if exact match is being used',
+            ]
+        if normalize_path(routes[0].path) != normalize_path(first):
+            return [
+                *errs,
+                f"spec.subroutes[0].path: Invalid value: {_go_quote(routes[0].path)}: must have the same path as "
+                f"the referenced VirtualServer route path '{first}'",
+            ]
+        return errs
+    if first.startswith("~"):
+        sub_set = {normalize_path(r.path) for r in routes}
+        vs_set = {normalize_path(p) for p in vs_paths}
+        for p in vs_paths:
+            if normalize_path(p) not in sub_set:
+                errs.append(
+                    f"spec.subroutes: Invalid value: \"subroutes\": subroute with path '{p}' is missing; all VS route "
+                    "paths must be covered by VSR subroutes"
+                )
+        for i, r in enumerate(routes):
+            if normalize_path(r.path) not in vs_set:
+                errs.append(
+                    f"spec.subroutes[{i}].path: Invalid value: {_go_quote(r.path)}: subroute path '{r.path}' is not "
+                    "referenced by any VS route; all VSR subroutes must be referenced"
+                )
+        return errs
+    norm_vs = normalize_path(first)
+    for i, r in enumerate(routes):
+        if norm_vs and not normalize_path(r.path).startswith(norm_vs):
+            errs.append(f"spec.subroutes[{i}].path: Invalid value: {_go_quote(r.path)}: must start with '{first}'")
+    return errs
+
+
+def _valid_vsrs(cluster: Cluster, settings: ControllerSettings | None) -> dict[str, VirtualServerRoute]:
+    """The VSRs NIC keeps in its configuration: right ingress class and passing standalone validation."""
+    from inspector.nic import validation  # the NIC-policy engineer's module; imported late to keep layering loose
+
+    out: dict[str, VirtualServerRoute] = {}
+    for key, vsr in cluster.virtual_server_routes.items():
+        if settings is not None:
+            if vsr.ingress_class_name not in ("", settings.ingress_class):
+                continue
+            if validation.validate_virtual_server_route(vsr, settings):
+                continue
+        out[key] = vsr
+    return out
+
+
+def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSettings | None = None) -> VSRSelection:
+    """Replay ``configuration.go :: buildVirtualServerRoutes`` for ``vs``: the attached VSRs and NIC's warnings."""
+    known = _valid_vsrs(cluster, settings)
+    warnings: list[str] = []
+    vsrs: list[VirtualServerRoute] = []
+    seen: set[str] = set()
+    regex_entries: dict[str, tuple[VirtualServerRoute, list[str], int]] = {}
+    referenced: list[str] = []
+
+    for idx, route in enumerate(vs.routes):
+        if route.route:
+            key = _vsr_key(route.route, vs.meta.ref.namespace)
+            referenced.append(key)
+            vsr = known.get(key)
+            if vsr is None:
+                warnings.append(f"VirtualServerRoute {key} doesn't exist or invalid")
+                continue
+            if route.path.startswith("~"):
+                # collectRegexNamedRoute: validated later with every regex path that names the VSR.
+                if key in regex_entries:
+                    entry = regex_entries[key]
+                    if normalize_path(route.path) not in {normalize_path(p) for p in entry[1]}:
+                        entry[1].append(route.path)
+                else:
+                    regex_entries[key] = (vsr, [route.path], idx)
+                continue
+            errs = _vsr_problems_for_vs(vsr, vs.host, [route.path])
+            if errs:
+                warnings.append(f"VirtualServerRoute {key} is invalid: {_aggregate(errs)}")
+                continue
+            if key in seen:
+                warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
+                continue
+            seen.add(key)
+            vsrs.append(vsr)
+        elif route.route_selector:
+            for key, vsr in known.items():
+                labels = vsr.meta.labels
+                if all(labels.get(k) == v for k, v in route.route_selector.items()):
+                    referenced.append(key)
+                    errs = _vsr_problems_for_vs(vsr, vs.host, [route.path])
+                    if errs:
+                        warnings.append(f"VirtualServerRoute {key} is invalid: {_aggregate(errs)}")
+                        continue
+                    if key in seen:
+                        warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
+                        continue
+                    seen.add(key)
+                    vsrs.append(vsr)
+
+    for key, (vsr, regex_paths, _idx) in sorted(regex_entries.items(), key=lambda kv: kv[1][2]):
+        errs = _vsr_problems_for_vs(vsr, vs.host, regex_paths)
+        if errs:
+            warnings.append(f"VirtualServerRoute {key} is invalid: {_aggregate(errs)}")
+            continue
+        vsrs.append(vsr)
+
+    # deduplicateVSRSlice
+    unique: list[VirtualServerRoute] = []
+    keys: set[str] = set()
+    for vsr in vsrs:
+        if vsr.meta.ref.key in keys:
+            warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {vsr.meta.ref.key}")
+            continue
+        keys.add(vsr.meta.ref.key)
+        unique.append(vsr)
+
+    # validateDuplicateVSRPaths: a later VSR whose subroute path is taken is dropped as a whole.
+    paths: dict[str, str] = {}
+    to_remove: list[str] = []
+    for vsr in unique:
+        own = vsr.meta.ref.key
+        for sub in vsr.subroutes:
+            norm = normalize_path(sub.path)
+            if norm in paths:
+                holder = paths[norm]
+                subs = holder if holder == own else f"{own} and {holder}"
+                warnings.append(f"path {sub.path} has conflicting subroutes on {subs}")
+                to_remove.append(own)
+            else:
+                paths[norm] = own
+    final = list(unique)
+    for key in to_remove:
+        for i, vsr in enumerate(final):
+            if vsr.meta.ref.key == key:
+                del final[i]
+                break
+
+    attached = {v.meta.ref.key for v in final}
+    ignored: dict[ObjectRef, str] = {}
+    for key in referenced:
+        vsr_obj = cluster.virtual_server_routes.get(key)
+        if vsr_obj is None or key in attached or key not in known:
+            continue
+        # configuration.go :: addProblemsForOrphanOrIgnoredVsrs (the VSR's own host decides which VS it blames).
+        if vsr_obj.host == vs.host:
+            ignored[vsr_obj.meta.ref] = f"VirtualServer {vs.meta.ref.key} ignores VirtualServerRoute"
+        else:
+            ignored[vsr_obj.meta.ref] = "VirtualServer is invalid or doesn't exist"
+    return VSRSelection(vsrs=tuple(final), vs_warnings=tuple(warnings), ignored=ignored)
+
+
+def attached_vsrs(
+    vs: VirtualServer, cluster: Cluster, settings: ControllerSettings | None = None
+) -> tuple[list[VirtualServerRoute], dict[ObjectRef, str]]:
+    """Which VSRs ``vs`` uses, and for each object with a problem NIC's text.
+
+    The dict maps the VS to its configuration warnings joined with ``"; "`` (as in its event) and each referenced
+    but unattached VSR to the message of the event NIC gives it. ``select_vsrs`` has the structured form.
+    """
+    sel = select_vsrs(vs, cluster, settings)
+    problems: dict[ObjectRef, str] = dict(sel.ignored)
+    if sel.vs_warnings:
+        problems[vs.meta.ref] = "; ".join(sel.vs_warnings)
+    return list(sel.vsrs), problems
+
+
+# --- policies ------------------------------------------------------------------------------------------------
+
+
+class _Warnings:
+    """``configs.Warnings`` with VS semantics: ``mergeWarnings``/``addWarningf`` append per object."""
+
+    def __init__(self) -> None:
+        self.by_obj: dict[ObjectRef, list[str]] = {}
+
+    def add(self, obj: ObjectRef, *msgs: str) -> None:
+        if msgs:
+            self.by_obj.setdefault(obj, []).extend(msgs)
+
+
+@dataclass
+class _PolicyEnv:
+    """What ``createVirtualServerEx`` gathers before config generation: one policy map and the secret refs."""
+
+    policies: dict[str, Any]
+    secret_refs: dict[str, SecretReference]
+
+
+def _policy_env(
+    vs: VirtualServer,
+    vsrs: Sequence[VirtualServerRoute],
+    cluster: Cluster,
+    settings: ControllerSettings,
+    store: SecretStore,
+) -> _PolicyEnv:
+    """``controller.go :: createVirtualServerEx``: one policy map for spec, routes and subroutes (§9.1).
+
+    IngressMTLS secrets are resolved for the spec policies only; egress secrets for every list. Lookup errors
+    are only logged by NIC for VS/VSR, so they are dropped here too (generatePolicies reports the outcome).
+    """
+    from inspector.nic import policies as pol
+
+    secret_refs: dict[str, SecretReference] = {}
+    if vs.tls is not None and vs.tls.secret:
+        key = f"{vs.meta.ref.namespace}/{vs.tls.secret}"
+        secret_refs[key] = store.get(key)
+
+    policy_map: dict[str, Any] = {}
+    lists: list[tuple[Sequence[PolicyReference], str, bool]] = [(vs.policies, vs.meta.ref.namespace, True)]
+    lists += [(r.policies, vs.meta.ref.namespace, False) for r in vs.routes]
+    lists += [(s.policies, vsr.meta.ref.namespace, False) for vsr in vsrs for s in vsr.subroutes]
+    for refs, namespace, is_spec in lists:
+        found, _errors = pol.get_policies(refs, namespace, cluster, settings)
+        policy_map.update(found)
+        refs_found, _serrs = pol.mtls_secret_refs(found, store, ingress_mtls=is_spec)
+        for key, ref in refs_found.items():
+            secret_refs.setdefault(key, ref)
+    return _PolicyEnv(policies=policy_map, secret_refs=secret_refs)
+
+
+def _generate_policies(
+    env: _PolicyEnv,
+    owner: ObjectRef,
+    owner_origin: Any,
+    refs: Sequence[PolicyReference],
+    field_prefix: str,
+    context: Context,
+    *,
+    tls: bool,
+    settings: ControllerSettings,
+) -> PoliciesCfg:
+    """One ``generatePolicies`` call (``policy.go``); ``field_prefix`` names the list in the owner."""
+    from inspector.nic import policies as pol
+
+    return pol.generate_policies(
+        owner,
+        refs,
+        env.policies,
+        context,
+        tls=tls,
+        secret_refs=env.secret_refs,
+        is_ingress=False,
+        settings=settings,
+        owner_origin=owner_origin,
+        field_prefix=field_prefix,
+    )
+
+
+# --- locations -----------------------------------------------------------------------------------------------
+
+
+def _extra(obj: Any, key: str, default: Any = None) -> Any:
+    extra = getattr(obj, "extra", None) or {}
+    value = extra.get(key, default)
+    return default if value is None else value
+
+
+def _parse_time(value: str) -> str:
+    """``parsing_helpers.go :: ParseTime`` as used by ``generateTime`` (seconds get their ``s``)."""
+    m = _TIME_RE.match(value)
+    if not value.strip() or m is None:
+        return ""
+    parts = list(m.groups())
+    if parts[6] and not parts[6].endswith("s"):
+        parts[6] += "s"
+    return "".join(p or "" for p in parts)
+
+
+def _time_with_default(value: Any, default: str) -> str:
+    """``generateTimeWithDefault``: the default is passed through untouched, a set value is normalised."""
+    if not value:
+        return default
+    return _parse_time(str(value))
+
+
+def _str_default(value: Any, default: str) -> str:
+    return default if not value else str(value)
+
+
+def _service_name(service: str) -> str:
+    """``ParseServiceReference(upstream.Service, "")``: the name part of ``ns/name``."""
+    parts = service.split("/")
+    return parts[1] if "/" in service and len(parts) == 2 else service
+
+
+def generate_path(path: str) -> str:
+    """``virtualserver.go :: generatePath``: modifier spacing and quoted regexes."""
+    if path.startswith("^~"):
+        return "^~ " + path[2:].lstrip()
+    if path.startswith("~*"):
+        return '~* "' + path[2:].lstrip() + '"'
+    if path.startswith("~"):
+        return '~ "' + path[1:].lstrip() + '"'
+    if path.startswith("="):
+        return "= " + path[1:].lstrip()
+    return path
+
+
+@dataclass(frozen=True)
+class _ErrorPages:
+    """``errorPageDetails``: a route's errorPages, the index of its named locations, and the owner."""
+
+    pages: tuple[Mapping[str, Any], ...]
+    index: int
+    owner: ObjectRef
+
+
+def _route_error_pages(route: Route) -> tuple[Mapping[str, Any], ...] | None:
+    raw = _extra(route, "errorPages")
+    if not raw:
+        return None
+    return tuple(p for p in raw if isinstance(p, Mapping))
+
+
+def _error_page_codes(codes: Any) -> str:
+    return " ".join(str(c) for c in codes) if isinstance(codes, list) else ""
+
+
+def _generate_error_pages(index: int, pages: Sequence[Mapping[str, Any]]) -> tuple[v2.ErrorPage, ...]:
+    """``virtualserver.go :: generateErrorPages``."""
+    out: list[v2.ErrorPage] = []
+    for i, page in enumerate(pages):
+        redirect = page.get("redirect")
+        if isinstance(redirect, Mapping):
+            code = int(redirect.get("code") or 301)
+            name = str(redirect.get("url", ""))
+        else:
+            ret = page.get("return") if isinstance(page.get("return"), Mapping) else {}
+            code = int((ret or {}).get("code") or 0)
+            name = f"@error_page_{index}_{i}"
+        out.append(v2.ErrorPage(name=name, codes=_error_page_codes(page.get("codes")), response_code=code))
+    return tuple(out)
+
+
+def _headers(raw: Any) -> tuple[v2.Header, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        v2.Header(name=str(h.get("name", "")), value=str(h.get("value", ""))) for h in raw if isinstance(h, Mapping)
+    )
+
+
+def _generate_error_page_locations(
+    index: int, pages: Sequence[Mapping[str, Any]], owner: ObjectRef, origin_field: str
+) -> list[v2.ErrorPageLocation]:
+    """``virtualserver.go :: generateErrorPageLocations`` (redirects need no named location)."""
+    out: list[v2.ErrorPageLocation] = []
+    for i, page in enumerate(pages):
+        if isinstance(page.get("redirect"), Mapping):
+            continue
+        ret = page.get("return")
+        ret = ret if isinstance(ret, Mapping) else {}
+        out.append(
+            v2.ErrorPageLocation(
+                name=f"@error_page_{index}_{i}",
+                default_type=str(ret.get("type") or "text/html"),
+                text=str(ret.get("body", "")),
+                headers=_headers(ret.get("headers")),
+                resource=owner,
+                origin_field=f"{origin_field}.errorPages[{i}]",
+            )
+        )
+    return out
+
+
+class _LocationBuilder:
+    """``generateLocation`` and friends, bound to the settings and the upstreams generated so far."""
+
+    def __init__(self, params: VSConfigParams, upstreams: Mapping[str, VSUpstream], warnings: _Warnings) -> None:
+        self.params = params
+        self.upstreams = upstreams
+        self.warnings = warnings
+
+    def location(
+        self,
+        *,
+        path: str,
+        upstream_name: str,
+        action: Action | None,
+        error_pages: _ErrorPages,
+        internal: bool,
+        original_path: str,
+        ret_loc_index: int,
+        vsr: VirtualServerRoute | None,
+        resource: ObjectRef,
+        origin_field: str,
+    ) -> tuple[v2.Location, v2.ReturnLocation | None]:
+        """``virtualserver.go :: generateLocation``: redirect, return, or proxy/grpc pass."""
+        params = self.params
+        act = action or Action()
+        snippets = params.location_snippets  # enable-snippets is off by default: route snippets are dropped
+        base: dict[str, Any] = {
+            "path": generate_path(path),
+            "resource": resource,
+            "origin_field": origin_field,
+            "snippets": snippets,
+            "internal": False,
+        }
+        if act.redirect is not None:
+            return (
+                v2.Location(
+                    **base,
+                    proxy_intercept_errors=True,
+                    internal_proxy_pass=f"http://{NGINX_418_SERVER}",
+                    error_pages=(
+                        v2.ErrorPage(name=act.redirect.url, codes="418", response_code=act.redirect.code or 301),
+                    ),
+                ),
+                None,
+            )
+        if act.return_ is not None:
+            ret = act.return_
+            name = f"@return_{ret_loc_index}"
+            base["snippets"] = params.location_snippets
+            return (
+                v2.Location(
+                    **base,
+                    proxy_intercept_errors=True,
+                    internal_proxy_pass=f"http://{NGINX_418_SERVER}",
+                    error_pages=(v2.ErrorPage(name=name, codes="418", response_code=ret.code or 200),),
+                ),
+                v2.ReturnLocation(
+                    name=name,
+                    default_type=ret.type or "text/plain",
+                    text=ret.body,
+                    headers=tuple(v2.Header(name=n, value=v) for n, v in ret.headers),
+                    resource=resource,
+                    origin_field=origin_field,
+                ),
+            )
+
+        upstream = self.upstreams.get(upstream_name, VSUpstream())
+        is_grpc = upstream.type == "grpc"
+        self._check_grpc_error_pages(error_pages, is_grpc, upstream.name)
+        proxy = act.proxy
+        tls = upstream.tls.enable
+        rewrite_path = proxy.rewrite_path if proxy is not None else ""
+        proxy_pass = f"{'https' if tls else 'http'}://{upstream_name}"
+        if internal and not rewrite_path:
+            proxy_pass += "$request_uri"
+        keepalive = _extra(upstream, "keepalive")
+        has_keepalive = (int(keepalive) != 0) if keepalive is not None else params.keepalive != 0
+        buffers = _extra(upstream, "buffers")
+        buffering = _extra(upstream, "buffering")
+        request_headers = _extra(proxy, "requestHeaders", {}) if proxy is not None else {}
+        response_headers = _extra(proxy, "responseHeaders", {}) if proxy is not None else {}
+        set_headers = list(_headers(request_headers.get("set") if isinstance(request_headers, Mapping) else None))
+        if not any(h.name.lower() == "host" for h in set_headers):
+            set_headers.append(v2.Header(name="Host", value="$host"))
+        pass_headers = request_headers.get("pass") if isinstance(request_headers, Mapping) else None
+        resp: Mapping[str, Any] = response_headers if isinstance(response_headers, Mapping) else {}
+        add_headers = tuple(
+            v2.AddHeader(name=str(h.get("name", "")), value=str(h.get("value", "")), always=bool(h.get("always")))
+            for h in (resp.get("add") or [])
+            if isinstance(h, Mapping)
+        )
+        loc = v2.Location(
+            **{**base, "internal": internal},
+            service_name=_service_name(upstream.service),
+            upstream=upstream_name,
+            upstream_tls=tls,
+            is_vsr=vsr is not None,
+            vsr_name=vsr.meta.ref.name if vsr is not None else "",
+            vsr_namespace=vsr.meta.ref.namespace if vsr is not None else "",
+            proxy_connect_timeout=_time_with_default(_extra(upstream, "connect-timeout"), params.proxy_connect_timeout),
+            proxy_read_timeout=_time_with_default(_extra(upstream, "read-timeout"), params.proxy_read_timeout),
+            proxy_send_timeout=_time_with_default(_extra(upstream, "send-timeout"), params.proxy_send_timeout),
+            client_max_body_size=_str_default(_extra(upstream, "client-max-body-size"), params.client_max_body_size),
+            client_body_buffer_size=_str_default(
+                _extra(upstream, "client-body-buffer-size"), params.client_body_buffer_size
+            ),
+            proxy_max_temp_file_size=params.proxy_max_temp_file_size,
+            proxy_buffering=bool(buffering) if buffering is not None else params.proxy_buffering,
+            proxy_buffers=(
+                f"{buffers.get('number')} {buffers.get('size')}"
+                if isinstance(buffers, Mapping)
+                else params.proxy_buffers
+            ),
+            proxy_buffer_size=_str_default(_extra(upstream, "buffer-size"), params.proxy_buffer_size),
+            proxy_busy_buffers_size=_str_default(_extra(upstream, "busy-buffers-size"), params.proxy_busy_buffers_size),
+            proxy_pass=proxy_pass,
+            proxy_next_upstream=_str_default(_extra(upstream, "next-upstream"), "error timeout"),
+            proxy_next_upstream_timeout=_time_with_default(_extra(upstream, "next-upstream-timeout"), "0s"),
+            proxy_next_upstream_tries=int(_extra(upstream, "next-upstream-tries", 0) or 0),
+            proxy_intercept_errors=bool(error_pages.pages),
+            proxy_pass_request_headers=bool(pass_headers) if pass_headers is not None else True,
+            proxy_set_headers=tuple(set_headers),
+            proxy_hide_headers=tuple(str(h) for h in (resp.get("hide") or [])),
+            proxy_pass_headers=tuple(str(h) for h in (resp.get("pass") or [])),
+            proxy_ignore_headers=" ".join(str(h) for h in (resp.get("ignore") or [])),
+            add_headers=add_headers,
+            proxy_pass_rewrite=_proxy_pass_rewrite(path, rewrite_path, internal, proxy is not None),
+            rewrites=_rewrites(path, rewrite_path, internal, original_path, is_grpc),
+            has_keepalive=has_keepalive,
+            error_pages=_generate_error_pages(error_pages.index, error_pages.pages),
+            disable_forwarded_headers=params.disable_forwarded_headers,
+            grpc_pass=f"{'grpcs' if tls else 'grpc'}://{upstream_name}" if is_grpc else "",
+        )
+        return loc, None
+
+    def _check_grpc_error_pages(self, error_pages: _ErrorPages, is_grpc: bool, upstream: str) -> None:
+        """``virtualserver.go :: checkGrpcErrorPageCodes``."""
+        if not error_pages.pages or not is_grpc:
+            return
+        codes = [
+            c
+            for page in error_pages.pages
+            for c in (page.get("codes") or [])
+            if isinstance(c, int) and c in GRPC_CONFLICTING_ERRORS
+        ]
+        if codes:
+            self.warnings.add(
+                error_pages.owner,
+                f"The error page configuration for the upstream {upstream} is ignored for status code(s) "
+                f"[{' '.join(str(c) for c in codes)}], which cannot be used for GRPC upstreams.",
+            )
+
+
+def _proxy_pass_rewrite(path: str, rewrite_path: str, internal: bool, has_proxy: bool) -> str:
+    """``virtualserver.go :: generateProxyPassRewrite``."""
+    if not has_proxy or internal:
+        return ""
+    if path.startswith(("/", "=", "^~")):
+        return rewrite_path
+    return ""
+
+
+def _rewrites(path: str, rewrite_path: str, internal: bool, original_path: str, grpc: bool) -> tuple[str, ...]:
+    """``virtualserver.go :: generateRewrites``."""
+    if not rewrite_path:
+        return ("^ $request_uri break",) if grpc and internal else ()
+    if original_path:
+        path = original_path
+    is_regex = path.startswith("~")
+    trimmed = path.removeprefix("~").removeprefix("*").strip()
+    out: list[str] = []
+    if internal:
+        out.append("^ $request_uri_no_args")
+    if is_regex:
+        out.append(f'"^{trimmed}" "{rewrite_path}" break')
+    elif internal:
+        out.append(f'"^{trimmed}(.*)$" "{rewrite_path}$1" break')
+    return tuple(out)
+
+
+def _upstream_name_from_action(prefix: str, action: Action | None) -> str:
+    """``upstreamNamer.GetNameForUpstreamFromAction``."""
+    if action is None:
+        return f"{prefix}_"
+    if action.proxy is not None and action.proxy.upstream:
+        return f"{prefix}_{action.proxy.upstream}"
+    return f"{prefix}_{action.pass_}"
+
+
+@dataclass
+class _RoutingCfg:
+    """``virtualserver.go :: routingCfg`` for one splits/matches route."""
+
+    locations: list[v2.Location] = field(default_factory=list)
+    return_locations: list[v2.ReturnLocation] = field(default_factory=list)
+    split_clients: list[v2.SplitClient] = field(default_factory=list)
+    maps: list[v2.Map] = field(default_factory=list)
+    internal_redirect: v2.InternalRedirectLocation | None = None
+
+
+class _VSGenerator:
+    """The state NIC's ``GenerateVirtualServerConfig`` threads through its loops, as one object."""
+
+    def __init__(
+        self,
+        vs: VirtualServer,
+        vsrs: Sequence[VirtualServerRoute],
+        cluster: Cluster,
+        settings: ControllerSettings,
+        store: SecretStore,
+        vs_config_warnings: Sequence[str] = (),
+    ) -> None:
+        self.vs = vs
+        self.vsrs = list(vsrs)
+        self.cluster = cluster
+        self.settings = settings
+        self.store = store
+        self.params = VSConfigParams.from_settings(settings)
+        self.warnings = _Warnings()
+        self.vs_config_warnings = tuple(vs_config_warnings)
+        ns_name = f"{vs.meta.ref.namespace}_{vs.meta.ref.name}".replace("-", "_")
+        self.safe = ns_name
+        self.upstreams: dict[str, VSUpstream] = {}
+        self.upstream_blocks: list[v2.Upstream] = []
+        self.locations: list[v2.Location] = []
+        self.internal_redirects: list[v2.InternalRedirectLocation] = []
+        self.return_locations: list[v2.ReturnLocation] = []
+        self.error_page_locations: list[v2.ErrorPageLocation] = []
+        self.split_clients: list[v2.SplitClient] = []
+        self.maps: list[v2.Map] = []
+        self.matches_routes = 0
+
+    # -- SSL --------------------------------------------------------------------------------------------------
+
+    def ssl_config(self, env: _PolicyEnv) -> v2.SSL | None:
+        """``virtualserver.go :: generateSSLConfig``."""
+        tls = self.vs.tls
+        if tls is None:
+            return None
+        if not tls.secret:
+            if self.settings.wildcard_tls_secret:
+                return v2.SSL(
+                    http2=self.params.http2,
+                    certificate=WILDCARD_TLS_PATH,
+                    certificate_key=WILDCARD_TLS_PATH,
+                    reject_handshake=False,
+                )
+            return None
+        ref = env.secret_refs.get(f"{self.vs.meta.ref.namespace}/{tls.secret}") or SecretReference(
+            secret=None, error="secret doesn't exist or of an unsupported type"
+        )
+        secret_type = ref.secret.type if ref.secret is not None else ""
+        name = ""
+        reject = False
+        if secret_type and secret_type != SECRET_TYPE_TLS:
+            reject = True
+            self.warnings.add(
+                self.vs.meta.ref,
+                f"TLS secret {tls.secret} is of a wrong type '{secret_type}', must be '{SECRET_TYPE_TLS}'",
+            )
+        elif ref.error is not None:
+            reject = True
+            self.warnings.add(self.vs.meta.ref, f"TLS secret {tls.secret} is invalid: {ref.error}")
+        else:
+            name = ref.path
+        return v2.SSL(http2=self.params.http2, certificate=name, certificate_key=name, reject_handshake=reject)
+
+    # -- upstreams --------------------------------------------------------------------------------------------
+
+    def add_upstream(self, u: VSUpstream, owner: ObjectRef, prefix: str, ssl: v2.SSL | None) -> None:
+        """``virtualserver.go :: generateUpstreams`` / ``generateUpstream`` (no Endpoints are modelled)."""
+        if (ssl is None or not self.params.http2) and u.type == "grpc":
+            self.warnings.add(
+                owner,
+                f"gRPC cannot be configured for upstream {u.name}. gRPC requires enabled HTTP/2 and TLS termination",
+            )
+        name = f"{prefix}_{u.name}"
+        params = self.params
+        lb = _extra(u, "lb-method")
+        lb_method = params.lb_method if not lb else ("" if lb == "round_robin" else str(lb))
+        cookie_raw = _extra(u, "sessionCookie")
+        cookie = None
+        if isinstance(cookie_raw, Mapping) and cookie_raw.get("enable"):
+            cookie = v2.SessionCookie(
+                name=str(cookie_raw.get("name", "")),
+                path=str(cookie_raw.get("path", "")),
+                expires=str(cookie_raw.get("expires", "")),
+                domain=str(cookie_raw.get("domain", "")),
+                http_only=bool(cookie_raw.get("httpOnly")),
+                secure=bool(cookie_raw.get("secure")),
+                same_site=str(cookie_raw.get("samesite", "")),
+            )
+        keepalive = _extra(u, "keepalive")
+        max_fails = _extra(u, "max-fails")
+        max_conns = _extra(u, "max-conns")
+        # No Endpoints are modelled: OSS then points at NIC's 502 server, Plus leaves the upstream empty
+        # (virtualserver.go :: generateEndpointsForUpstream).
+        servers = () if params.plus else (v2.UpstreamServer(NGINX_502_SERVER),)
+        self.upstream_blocks.append(
+            v2.Upstream(
+                name=name,
+                servers=servers,
+                lb_method=lb_method,
+                max_fails=int(max_fails) if max_fails is not None else params.max_fails,
+                fail_timeout=_time_with_default(_extra(u, "fail-timeout"), params.fail_timeout),
+                max_conns=int(max_conns) if max_conns is not None else params.max_conns,
+                upstream_zone_size=params.upstream_zone_size,
+                keepalive=int(keepalive) if keepalive is not None else params.keepalive,
+                session_cookie=cookie,
+                owner=owner,
+                service=u.service,
+            )
+        )
+        self.upstreams[name] = u
+
+    # -- routes -----------------------------------------------------------------------------------------------
+
+    def _splits(
+        self,
+        builder: _LocationBuilder,
+        splits: Sequence[Split],
+        prefix: str,
+        sc_index: int,
+        error_pages: _ErrorPages,
+        original_path: str,
+        ret_loc_index: int,
+        vsr: VirtualServerRoute | None,
+        resource: ObjectRef,
+        origin_field: str,
+    ) -> _RoutingCfg:
+        """``virtualserver.go :: generateSplits`` (without dynamic weight-change reload, a Plus-only flag)."""
+        cfg = _RoutingCfg()
+        dists = tuple(
+            v2.Distribution(weight=f"{s.weight}%", value=f"/{INTERNAL_LOCATION_PREFIX}splits_{sc_index}_split_{i}")
+            for i, s in enumerate(splits)
+            if s.weight != 0
+        )
+        cfg.split_clients.append(
+            v2.SplitClient(source="$request_id", variable=f"$vs_{self.safe}_splits_{sc_index}", distributions=dists)
+        )
+        for i, s in enumerate(splits):
+            path = f"/{INTERNAL_LOCATION_PREFIX}splits_{sc_index}_split_{i}"
+            loc, ret = builder.location(
+                path=path,
+                upstream_name=_upstream_name_from_action(prefix, s.action),
+                action=s.action,
+                error_pages=error_pages,
+                internal=True,
+                original_path=original_path,
+                ret_loc_index=ret_loc_index + len(cfg.return_locations),
+                vsr=vsr,
+                resource=resource,
+                origin_field=f"{origin_field}.splits[{i}]",
+            )
+            cfg.locations.append(loc)
+            if ret is not None:
+                cfg.return_locations.append(ret)
+        return cfg
+
+    def _matches(
+        self,
+        builder: _LocationBuilder,
+        route: Route,
+        prefix: str,
+        error_pages: _ErrorPages,
+        vsr: VirtualServerRoute | None,
+        resource: ObjectRef,
+        origin_field: str,
+    ) -> _RoutingCfg:
+        """``virtualserver.go :: generateMatchesConfig``."""
+        index = self.matches_routes
+        sc_index = len(self.split_clients)
+        ret_loc_index = len(self.return_locations)
+        cfg = _RoutingCfg()
+        for i, m in enumerate(route.matches):
+            for j, c in enumerate(m.conditions):
+                if c.header:
+                    source = "$http_" + c.header.replace("-", "_")
+                elif c.cookie:
+                    source = "$cookie_" + c.cookie
+                elif c.argument:
+                    source = "$arg_" + c.argument
+                else:
+                    source = c.variable
+                ok = "1" if j == len(m.conditions) - 1 else f"$vs_{self.safe}_matches_{index}_match_{i}_cond_{j + 1}"
+                cfg.maps.append(
+                    v2.Map(
+                        source=source,
+                        variable=f"$vs_{self.safe}_matches_{index}_match_{i}_cond_{j}",
+                        parameters=_match_parameters(c.value, ok),
+                    )
+                )
+        sc_local = 0
+        source = ""
+        params: list[v2.Parameter] = []
+        for i, m in enumerate(route.matches):
+            source += f"$vs_{self.safe}_matches_{index}_match_{i}_cond_0"
+            result = f"/{INTERNAL_LOCATION_PREFIX}matches_{index}_match_{i}"
+            if m.splits:
+                result = f"$vs_{self.safe}_splits_{sc_index + sc_local}"
+                sc_local += 1
+            params.append(v2.Parameter(value=f"~^{'0' * i}1", result=result))
+        default = f"/{INTERNAL_LOCATION_PREFIX}matches_{index}_default"
+        if route.splits:
+            default = f"$vs_{self.safe}_splits_{sc_index + sc_local}"
+        params.append(v2.Parameter(value="default", result=default))
+        variable = f"$vs_{self.safe}_matches_{index}"
+        cfg.maps.append(v2.Map(source=source, variable=variable, parameters=tuple(params)))
+
+        sc_local = 0
+        for i, m in enumerate(route.matches):
+            field_i = f"{origin_field}.matches[{i}]"
+            if m.splits:
+                sub = self._splits(
+                    builder,
+                    m.splits,
+                    prefix,
+                    sc_index + sc_local,
+                    error_pages,
+                    route.path,
+                    ret_loc_index + len(cfg.return_locations),
+                    vsr,
+                    resource,
+                    field_i,
+                )
+                sc_local += len(sub.split_clients)
+                cfg.split_clients += sub.split_clients
+                cfg.locations += sub.locations
+                cfg.return_locations += sub.return_locations
+            else:
+                loc, ret = builder.location(
+                    path=f"/{INTERNAL_LOCATION_PREFIX}matches_{index}_match_{i}",
+                    upstream_name=_upstream_name_from_action(prefix, m.action),
+                    action=m.action,
+                    error_pages=error_pages,
+                    internal=True,
+                    original_path=route.path,
+                    ret_loc_index=ret_loc_index + len(cfg.return_locations),
+                    vsr=vsr,
+                    resource=resource,
+                    origin_field=field_i,
+                )
+                cfg.locations.append(loc)
+                if ret is not None:
+                    cfg.return_locations.append(ret)
+        if route.splits:
+            sub = self._splits(
+                builder,
+                route.splits,
+                prefix,
+                sc_index + sc_local,
+                error_pages,
+                route.path,
+                ret_loc_index + len(cfg.return_locations),
+                vsr,
+                resource,
+                origin_field,
+            )
+            cfg.split_clients += sub.split_clients
+            cfg.locations += sub.locations
+            cfg.return_locations += sub.return_locations
+        else:
+            loc, ret = builder.location(
+                path=f"/{INTERNAL_LOCATION_PREFIX}matches_{index}_default",
+                upstream_name=_upstream_name_from_action(prefix, route.action),
+                action=route.action,
+                error_pages=error_pages,
+                internal=True,
+                original_path=route.path,
+                ret_loc_index=ret_loc_index + len(cfg.return_locations),
+                vsr=vsr,
+                resource=resource,
+                origin_field=origin_field,
+            )
+            cfg.locations.append(loc)
+            if ret is not None:
+                cfg.return_locations.append(ret)
+        cfg.internal_redirect = v2.InternalRedirectLocation(
+            path=route.path, destination=variable, resource=resource, origin_field=origin_field
+        )
+        return cfg
+
+    def add_route(
+        self,
+        builder: _LocationBuilder,
+        route: Route,
+        prefix: str,
+        error_pages: _ErrorPages,
+        policies: PoliciesCfg,
+        context: Context,
+        add_header_inherit: str,
+        vsr: VirtualServerRoute | None,
+        resource: ObjectRef,
+        origin_field: str,
+    ) -> None:
+        """One VS route or VSR subroute: matches, splits or a single action (``GenerateVirtualServerConfig``)."""
+        if route.matches or route.splits:
+            if route.matches:
+                cfg = self._matches(builder, route, prefix, error_pages, vsr, resource, origin_field)
+                self.matches_routes += 1
+            else:
+                cfg = self._splits(
+                    builder,
+                    route.splits,
+                    prefix,
+                    len(self.split_clients),
+                    error_pages,
+                    route.path,
+                    len(self.return_locations),
+                    vsr,
+                    resource,
+                    origin_field,
+                )
+                cfg.internal_redirect = v2.InternalRedirectLocation(
+                    path=route.path,
+                    destination=f"$vs_{self.safe}_splits_{len(self.split_clients)}",
+                    resource=resource,
+                    origin_field=origin_field,
+                )
+            self.maps += cfg.maps
+            self.locations += [_with_policies(loc, policies, context, add_header_inherit) for loc in cfg.locations]
+            if cfg.internal_redirect is not None:
+                self.internal_redirects.append(cfg.internal_redirect)
+            self.return_locations += cfg.return_locations
+            self.split_clients += cfg.split_clients
+            return
+        loc, ret = builder.location(
+            path=route.path,
+            upstream_name=_upstream_name_from_action(prefix, route.action),
+            action=route.action,
+            error_pages=error_pages,
+            internal=False,
+            original_path=route.path,
+            ret_loc_index=len(self.return_locations),
+            vsr=vsr,
+            resource=resource,
+            origin_field=origin_field,
+        )
+        self.locations.append(_with_policies(loc, policies, context, add_header_inherit))
+        if ret is not None:
+            self.return_locations.append(ret)
+
+
+def _match_parameters(matched: str, ok: str) -> tuple[v2.Parameter, ...]:
+    """``generateParametersForMatchesRouteMap`` / ``generateValueForMatchesRouteMap``."""
+    negative = False
+    if not matched:
+        value = '""'
+    else:
+        if matched[0] == "!":
+            negative = True
+            matched = matched[1:]
+        value = "\\" + matched if matched in ("default", "hostnames", "include", "volatile") else f'"{matched}"'
+    return (
+        v2.Parameter(value=value, result="0" if negative else ok),
+        v2.Parameter(value="default", result=ok if negative else "0"),
+    )
+
+
+def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> v2.Location:
+    """``virtualserver.go :: addPoliciesCfgToLocation`` (mTLS part) plus ``AddHeaderInherit``."""
+    from dataclasses import replace
+
+    return replace(
+        loc,
+        egress_mtls=cfg.egress_mtls,
+        policies_error_return=cfg.error_return,
+        context=context,
+        policies=cfg,
+        add_header_inherit=add_header_inherit,
+    )
+
+
+# --- the entry point -----------------------------------------------------------------------------------------
+
+
+def _vs_event(ref: ObjectRef, config_warnings: Sequence[str], gen_warnings: Sequence[str]) -> NicEvent:
+    """``controller.go :: updateVirtualServerStatusAndEvents`` for the VS (note the spaces NIC leaves)."""
+    message = ""
+    if config_warnings:
+        message = "with warning(s): " + "; ".join(config_warnings)
+    if gen_warnings:
+        message = f"{message}; with warning(s): {'; '.join(gen_warnings)}"
+    if not config_warnings and not gen_warnings:
+        return NicEvent("Normal", "AddedOrUpdated", f"Configuration for {ref.key} was added or updated ")
+    return NicEvent(
+        "Warning", "AddedOrUpdatedWithWarning", f"Configuration for {ref.key} was added or updated {message}"
+    )
+
+
+def _vsr_event(ref: ObjectRef, warnings: Sequence[str]) -> NicEvent:
+    """The VSR half of ``updateVirtualServerStatusAndEvents``."""
+    if not warnings:
+        return NicEvent("Normal", "AddedOrUpdated", f"Configuration for {ref.key} was added or updated")
+    return NicEvent(
+        "Warning",
+        "AddedOrUpdatedWithWarning",
+        f"Configuration for {ref.key} was added or updated with warning(s): {'; '.join(warnings)}",
+    )
+
+
+def _rejected(vs: VirtualServer, errors: Sequence[str]) -> VirtualServerResult:
+    """``configuration.go :: AddOrUpdateVirtualServer``: a VS failing validation gets no config at all."""
+    ref = vs.meta.ref
+    text = _aggregate(list(errors))
+    message = f"VirtualServer {ref.key} was rejected with error: {text}"
+    res = ResourceResult(
+        ref=ref,
+        origin=vs.meta.origin,
+        state="Invalid",
+        events=(NicEvent("Warning", "Rejected", message),),
+        rejection=text,
+    )
+    return VirtualServerResult(
+        host=HostResult(host=vs.host, resource=ref, rejected=True),
+        file=None,
+        warnings={},
+        resources=[res],
+        secret_refs={},
+    )
+
+
+def config_file_name(vs: VirtualServer) -> str:
+    """``configurator.go :: getFileNameForVirtualServer`` under ``conf.d``."""
+    return f"conf.d/vs_{vs.meta.ref.namespace}_{vs.meta.ref.name}.conf"
+
+
+def generate_virtual_server(
+    vs: VirtualServer,
+    vsrs: Sequence[VirtualServerRoute] | None,
+    cluster: Cluster,
+    settings: ControllerSettings,
+    store: SecretStore,
+) -> VirtualServerResult:
+    """Replay NIC for one VirtualServer: validation, VSR attachment, config generation, render, events.
+
+    ``vsrs`` is the list NIC attached (``attached_vsrs``); pass None to let this function compute it (then the
+    VS also carries NIC's configuration warnings about the VSRs it references).
+    """
+    from inspector.nic import validation
+
+    errors = validation.validate_virtual_server(vs, settings)
+    if errors:
+        return _rejected(vs, errors)
+
+    config_warnings: tuple[str, ...] = ()
+    if vsrs is None:
+        sel = select_vsrs(vs, cluster, settings)
+        vsrs = list(sel.vsrs)
+        config_warnings = sel.vs_warnings
+
+    gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings)
+    config, env = _build(gen)
+    text, provenance = render_virtual_server(config)
+    vs_ref = vs.meta.ref
+    warnings = gen.warnings.by_obj
+    file = ConfigFile(name=config_file_name(vs), resource=vs_ref, text=text, provenance=provenance)
+    host = _host_result(config, vs_ref, file.name)
+
+    vs_gen = warnings.get(vs_ref, [])
+    vs_all = list(config_warnings) + list(vs_gen)
+    resources = [
+        ResourceResult(
+            ref=vs_ref,
+            origin=vs.meta.origin,
+            state=_state(vs_all),
+            warnings=tuple(vs_all),
+            events=(_vs_event(vs_ref, config_warnings, vs_gen),),
+        )
+    ]
+    for vsr in vsrs:
+        vw = warnings.get(vsr.meta.ref, [])
+        resources.append(
+            ResourceResult(
+                ref=vsr.meta.ref,
+                origin=vsr.meta.origin,
+                state=_state(vw),
+                warnings=tuple(vw),
+                events=(_vsr_event(vsr.meta.ref, vw),),
+            )
+        )
+    out_warnings: dict[ObjectRef, list[str]] = {}
+    if vs_all:
+        out_warnings[vs_ref] = vs_all
+    for vsr in vsrs:
+        if vsr.meta.ref in warnings:
+            out_warnings[vsr.meta.ref] = list(warnings[vsr.meta.ref])
+    used = _used_secret_refs(config, env)
+    return VirtualServerResult(
+        host=host, file=file, warnings=out_warnings, resources=resources, secret_refs=used, config=config
+    )
+
+
+def _state(warnings: Sequence[str]) -> ResourceState:
+    return "Warning" if warnings else "Valid"
+
+
+def _used_secret_refs(config: v2.VirtualServerConfig, env: _PolicyEnv) -> dict[str, SecretReference]:
+    """The secret refs NIC resolved for this VS (its ``SecretRefs`` map): what it would write to disk."""
+    return {k: v for k, v in env.secret_refs.items() if v.secret is not None and v.error is None}
+
+
+def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
+    """``GenerateVirtualServerConfig`` proper, in NIC's order (warnings order follows from it, §9.2)."""
+    vs, settings = gen.vs, gen.settings
+    vs_ref = vs.meta.ref
+    env = _policy_env(vs, gen.vsrs, gen.cluster, settings, gen.store)
+    ssl = gen.ssl_config(env)
+    tls_redirect = None
+    if vs.tls is not None and vs.tls.redirect is not None and vs.tls.redirect.enable:
+        based_on = "$http_x_forwarded_proto" if vs.tls.redirect.based_on == "x-forwarded-proto" else "$scheme"
+        tls_redirect = v2.TLSRedirect(code=vs.tls.redirect.code or 301, based_on=based_on)
+
+    spec_cfg = _generate_policies(
+        env, vs_ref, vs.meta.origin, vs.policies, "spec.policies", "spec", tls=ssl is not None, settings=settings
+    )
+    gen.warnings.add(vs_ref, *spec_cfg.warnings)
+
+    vs_prefix = f"vs_{vs_ref.namespace}_{vs_ref.name}"
+    for u in vs.upstreams:
+        gen.add_upstream(u, vs_ref, vs_prefix, ssl)
+    vsr_prefixes: dict[str, str] = {}
+    for vsr in gen.vsrs:
+        prefix = f"vs_{vs_ref.namespace}_{vs_ref.name}_vsr_{vsr.meta.ref.namespace}_{vsr.meta.ref.name}"
+        vsr_prefixes[vsr.meta.ref.key] = prefix
+        for u in vsr.upstreams:
+            gen.add_upstream(u, vsr.meta.ref, prefix, ssl)
+
+    builder = _LocationBuilder(gen.params, gen.upstreams, gen.warnings)
+    vsr_error_pages: dict[str, tuple[tuple[Mapping[str, Any], ...], int]] = {}
+    vsr_policies: dict[str, tuple[Sequence[PolicyReference], int]] = {}
+    vsr_add_header_inherit: dict[str, str] = {}
+
+    for i, route in enumerate(vs.routes):
+        field_path = f"spec.routes[{i}]"
+        pages = _route_error_pages(route) or ()
+        details = _ErrorPages(pages=pages, index=len(gen.error_page_locations), owner=vs_ref)
+        gen.error_page_locations += _generate_error_page_locations(details.index, pages, vs_ref, field_path)
+        route_aht = str(_extra(route, "add-header-inherit", "") or "")
+        if route.route or route.route_selector:
+            names: list[str]
+            if route.route:
+                names = [_vsr_key(route.route, vs_ref.namespace)]
+            else:
+                names = [
+                    v.meta.ref.key
+                    for v in gen.vsrs
+                    if all(v.meta.labels.get(k) == val for k, val in route.route_selector.items())
+                ]
+            for name in names:
+                if route_aht:
+                    vsr_add_header_inherit[name] = route_aht
+                if pages:
+                    vsr_error_pages[name] = (pages, details.index)
+                if route.policies:
+                    vsr_policies[name] = (route.policies, i)
+            continue
+        route_cfg = _generate_policies(
+            env,
+            vs_ref,
+            vs.meta.origin,
+            route.policies,
+            f"{field_path}.policies",
+            "route",
+            tls=ssl is not None,
+            settings=settings,
+        )
+        gen.warnings.add(vs_ref, *route_cfg.warnings)
+        gen.add_route(builder, route, vs_prefix, details, route_cfg, "route", route_aht, None, vs_ref, field_path)
+
+    for vsr in gen.vsrs:
+        vsr_ref = vsr.meta.ref
+        prefix = vsr_prefixes[vsr_ref.key]
+        for j, sub in enumerate(vsr.subroutes):
+            field_path = f"spec.subroutes[{j}]"
+            own_pages = _route_error_pages(sub)
+            details = _ErrorPages(pages=own_pages or (), index=len(gen.error_page_locations), owner=vsr_ref)
+            gen.error_page_locations += _generate_error_page_locations(
+                details.index, own_pages or (), vsr_ref, field_path
+            )
+            if own_pages is None and vsr_ref.key in vsr_error_pages:
+                inherited, index = vsr_error_pages[vsr_ref.key]
+                details = _ErrorPages(pages=inherited, index=index, owner=vsr_ref)
+            aht = str(_extra(sub, "add-header-inherit", "") or "") or vsr_add_header_inherit.get(vsr_ref.key, "")
+            context: Context
+            if not sub.policies:
+                # GenerateVirtualServerConfig: a subroute without policies evaluates the VS route's list as
+                # `route`, owned by the VS (its warnings go to the VS).
+                refs, route_idx = vsr_policies.get(vsr_ref.key, ((), -1))
+                cfg = _generate_policies(
+                    env,
+                    vs_ref,
+                    vs.meta.origin,
+                    refs,
+                    f"spec.routes[{route_idx}].policies",
+                    "route",
+                    tls=ssl is not None,
+                    settings=settings,
+                )
+                gen.warnings.add(vs_ref, *cfg.warnings)
+                context = "route"
+            else:
+                cfg = _generate_policies(
+                    env,
+                    vsr_ref,
+                    vsr.meta.origin,
+                    sub.policies,
+                    f"{field_path}.policies",
+                    "subroute",
+                    tls=ssl is not None,
+                    settings=settings,
+                )
+                gen.warnings.add(vsr_ref, *cfg.warnings)
+                context = "subroute"
+            gen.add_route(builder, sub, prefix, details, cfg, context, aht, vsr, vsr_ref, field_path)
+
+    server = v2.Server(
+        server_name=vs.host,
+        vs_name=vs_ref.name,
+        vs_namespace=vs_ref.namespace,
+        server_tokens=gen.params.server_tokens,
+        gunzip=vs.gunzip,
+        add_header_inherit=str(getattr(vs, "add_header_inherit", "") or ""),
+        status_zone=vs.host,
+        ssl=ssl,
+        ingress_mtls=spec_cfg.ingress_mtls,
+        tls_redirect=tls_redirect,
+        set_real_ip_from=gen.params.set_real_ip_from,
+        real_ip_header=gen.params.real_ip_header,
+        real_ip_recursive=gen.params.real_ip_recursive,
+        policies_error_return=spec_cfg.error_return,
+        egress_mtls=spec_cfg.egress_mtls,
+        snippets=gen.params.server_snippets,
+        internal_redirect_locations=tuple(gen.internal_redirects),
+        error_page_locations=tuple(gen.error_page_locations),
+        return_locations=tuple(gen.return_locations),
+        locations=tuple(gen.locations),
+        policies=spec_cfg,
+    )
+    config = v2.VirtualServerConfig(
+        server=server,
+        upstreams=tuple(sorted(gen.upstream_blocks, key=lambda u: u.name)),
+        split_clients=tuple(gen.split_clients),
+        maps=_dedupe_maps(gen.maps),
+        plus=settings.plus,
+        dynamic_ssl_reload=settings.ssl_dynamic_reload,
+    )
+    return config, env
+
+
+def _dedupe_maps(maps: Sequence[v2.Map]) -> tuple[v2.Map, ...]:
+    """``virtualserver.go :: removeDuplicateMaps`` (by variable, first wins)."""
+    seen: set[str] = set()
+    out: list[v2.Map] = []
+    for m in maps:
+        if m.variable in seen:
+            continue
+        seen.add(m.variable)
+        out.append(m)
+    return tuple(out)
+
+
+def _scheme(loc: v2.Location) -> UpstreamScheme:
+    if loc.grpc_pass:
+        return "grpcs" if loc.grpc_pass.startswith("grpcs") else "grpc"
+    if loc.proxy_pass:
+        return "https" if loc.proxy_pass.startswith("https") else "http"
+    return ""
+
+
+def host_locations(config: v2.VirtualServerConfig) -> tuple[LocationResult, ...]:
+    """The ``location`` blocks of the server in the order the template writes them."""
+    s = config.server
+    vs_ref = ObjectRef(VS_KIND, s.vs_namespace, s.vs_name)
+    out: list[LocationResult] = []
+    for irl in s.internal_redirect_locations:
+        out.append(LocationResult(path=irl.path, resource=irl.resource or vs_ref, origin_field=irl.origin_field))
+    for epl in s.error_page_locations:
+        out.append(
+            LocationResult(path=epl.name, resource=epl.resource or vs_ref, origin_field=epl.origin_field, internal=True)
+        )
+    for rl in s.return_locations:
+        out.append(
+            LocationResult(path=rl.name, resource=rl.resource or vs_ref, origin_field=rl.origin_field, internal=True)
+        )
+    for loc in s.locations:
+        out.append(
+            LocationResult(
+                path=loc.path,
+                resource=loc.resource,
+                origin_field=loc.origin_field,
+                returns_500=loc.policies_error_return is not None,
+                upstream_scheme=_scheme(loc),
+                upstream=loc.upstream,
+                service=loc.service_name,
+                grpc=bool(loc.grpc_pass),
+                internal=loc.internal,
+                context=loc.context,
+                policies=loc.policies,
+            )
+        )
+    if s.ssl is not None and s.ssl.http2:
+        for name in GRPC_ERROR_LOCATIONS:
+            out.append(LocationResult(path=name, resource=vs_ref, internal=True))
+    return tuple(out)
+
+
+GRPC_ERROR_LOCATIONS = (
+    "@grpc_deadline_exceeded",
+    "@grpc_permission_denied",
+    "@grpc_resource_exhausted",
+    "@grpc_unimplemented",
+    "@grpc_internal",
+    "@grpc_unavailable",
+    "@grpc_unauthenticated",
+)
+"""Named locations both VS templates add when the server has TLS with HTTP/2."""
+
+
+def _host_result(config: v2.VirtualServerConfig, ref: ObjectRef, file_name: str) -> HostResult:
+    s = config.server
+    return HostResult(
+        host=s.server_name,
+        resource=ref,
+        config_file=file_name,
+        tls=s.ssl is not None,
+        ssl_reject_handshake=s.ssl is not None and s.ssl.reject_handshake,
+        returns_500=s.policies_error_return is not None,
+        policies=s.policies,
+        locations=host_locations(config),
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------------------------
+
+
+def render_virtual_server(config: v2.VirtualServerConfig) -> tuple[str, tuple[LineSource, ...]]:
+    """Render ``templates/virtualserver.conf.j2`` as NIC executes its VS template; text and line provenance."""
+    from inspector.render import render
+
+    rendered = render("virtualserver.conf.j2", c=config, s=config.server)
+    return rendered.text, rendered.provenance
