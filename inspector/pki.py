@@ -145,9 +145,7 @@ def _builder(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
     )
     signer_public = issuer.key.public_key() if issuer else public
-    return builder.add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_public), critical=False
-    )
+    return builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_public), critical=False)
 
 
 def _parents(issuer: Issued | None) -> tuple[x509.Certificate, ...]:
@@ -257,9 +255,7 @@ def make_leaf(
     builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     names = list(sans) or ([common_name] if server else [])
     if names:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False
-        )
+        builder = builder.add_extension(x509.SubjectAlternativeName([_general_name(n) for n in names]), critical=False)
     cert = builder.sign(issuer.key, hashes.SHA256())
     return Issued(cert=cert, key=key, parents=_parents(issuer))
 
@@ -318,9 +314,7 @@ def key_matches(cert: x509.Certificate, key_pem: bytes) -> bool:
     key = serialization.load_pem_private_key(key_pem, password=None)
     return key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) == cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    ) == cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -355,7 +349,5 @@ def verify_chain(
     ee = verification.ExtensionPolicy.webpki_defaults_ee().may_be_present(
         x509.SubjectAlternativeName, verification.Criticality.AGNOSTIC, None
     )
-    builder = builder.extension_policies(
-        ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee
-    )
+    builder = builder.extension_policies(ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee)
     return builder.build_client_verifier().verify(leaf, list(intermediates)).chain
