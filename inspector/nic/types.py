@@ -151,6 +151,9 @@ class PolicyResult:
     """NIC's validation error texts (each ``field.Error`` string), empty when valid."""
     referenced_by: tuple[PolicyUser, ...]
     origin: Origin
+    handled: bool = True
+    """False when NIC never syncs this Policy (other ingress class, unwatched namespace, custom resources off):
+    no event, and it is "missing" for its users."""
 
 
 @dataclass(frozen=True)
