@@ -1,0 +1,761 @@
+"""The NIC replica's entry point: one Cluster snapshot in, everything NIC 5.6 would do with it out.
+
+Why it exists: NIC's outcome for one resource depends on the others (who holds a host, which minions a master
+gets, which policies are valid, which secrets exist), and on the controller's ConfigMap and flags. ``run``
+replays the controller loop once, in NIC's order (``internal/k8s/configuration.go :: rebuildHosts`` then
+``controller.go :: processChanges``): effective settings, namespace and class filtering, validation, host
+ownership, Ingress and VirtualServer generation, rendering, events and the secret files NIC would write.
+
+It never raises: a failure while replaying one resource becomes an internal-error warning on that resource,
+and the rest of the snapshot is still analysed.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from inspector.model import (
+    Cluster,
+    ConfigMap,
+    ControllerSettings,
+    Ingress,
+    ObjectRef,
+    Origin,
+    VirtualServer,
+)
+from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Server, parse_configmap
+from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable
+from inspector.nic.types import (
+    ConfigFile,
+    HostResult,
+    LocationResult,
+    NicEvent,
+    NicResult,
+    PoliciesCfg,
+    PolicyResult,
+    PolicyUser,
+    ResourceResult,
+    SecretReference,
+    UpstreamScheme,
+)
+
+INGRESS = "Ingress"
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+INTERNAL_ERROR = "mtls-inspect internal error while replaying NIC for this resource (not a NIC message): {}"
+GRPC_ERROR_CODES = (400, 401, 403, 404, 405, 408, 414, 426, 500, 501, 502, 503, 504)
+
+
+# --- settings ------------------------------------------------------------------------------------------------
+
+
+def find_nic_configmap(cluster: Cluster, settings: ControllerSettings) -> ConfigMap | None:
+    """The NIC ConfigMap among the sources: ``settings.nic_configmap`` (``-nginx-configmaps``), else by name.
+
+    Auto-detection takes the first ConfigMap (source order) named ``nginx-config`` (the manifests' and Helm's
+    usual name) or whose name contains ``nginx-ingress`` (Helm's ``<release>-nginx-ingress``).
+    """
+    if settings.nic_configmap:
+        return cluster.config_maps.get(settings.nic_configmap)
+    for cm in cluster.config_maps.values():
+        name = cm.meta.ref.name
+        if name == "nginx-config" or "nginx-ingress" in name:
+            return cm
+    return None
+
+
+def effective_settings(cluster: Cluster, settings: ControllerSettings) -> ControllerSettings:
+    """Settings with the ConfigMap found among the sources folded in (command-line keys win)."""
+    cm = find_nic_configmap(cluster, settings)
+    if cm is None:
+        return settings
+    merged = {**cm.data, **settings.configmap}
+    return replace(settings, configmap=merged)
+
+
+def watched(namespace: str, settings: ControllerSettings) -> bool:
+    """``-watch-namespace``: objects elsewhere are invisible to NIC's informers."""
+    return not settings.watch_namespaces or namespace in settings.watch_namespaces
+
+
+def watched_cluster(cluster: Cluster, settings: ControllerSettings) -> Cluster:
+    """The snapshot as NIC's informers see it with ``-watch-namespace``."""
+    if not settings.watch_namespaces:
+        return cluster
+
+    def keep(objs: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in objs.items() if watched(k.split("/", 1)[0], settings)}
+
+    return replace(
+        cluster,
+        secrets=keep(cluster.secrets),
+        services=keep(cluster.services),
+        policies=keep(cluster.policies),
+        ingresses=keep(cluster.ingresses),
+        virtual_servers=keep(cluster.virtual_servers),
+        virtual_server_routes=keep(cluster.virtual_server_routes),
+    )
+
+
+def ingress_class(ing: Ingress) -> str:
+    """``controller.go :: HasCorrectIngressClass``: the legacy annotation wins over ``spec.ingressClassName``."""
+    annotated = ing.annotations.get(CLASS_ANNOTATION, "")
+    if annotated:
+        return annotated
+    return ing.ingress_class_name or ""
+
+
+def has_correct_class(ing: Ingress, settings: ControllerSettings) -> bool:
+    """Is this Ingress NIC's? A class-less Ingress counts as ours (see the module note in the report).
+
+    NIC itself requires ``class == -ingress-class``; a class-less Ingress gets one from the API server only
+    when an IngressClass is marked default. Manifests checked before rollout rarely carry that, so a
+    class-less Ingress is treated as if nginx were the default class.
+    """
+    cls = ingress_class(ing)
+    return cls in ("", settings.ingress_class)
+
+
+# --- host ownership (internal/k8s/configuration.go) ----------------------------------------------------------
+
+
+def _source_rank(origin: Origin, sources: Sequence[str]) -> tuple[int, str, int, int]:
+    """Creation order stand-in: files carry no ``creationTimestamp``, so earlier in the sources = older."""
+    index = sources.index(origin.file) if origin.file in sources else len(sources)
+    return (index, origin.file, origin.doc, origin.line)
+
+
+@dataclass
+class _Holder:
+    ref: ObjectRef
+    rank: tuple[int, str, int, int]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ownership:
+    """``configuration.go :: buildHostsAndResources`` result: who holds each host, and the losers' warnings."""
+
+    hosts: dict[str, ObjectRef]
+    warnings: dict[ObjectRef, list[str]]
+
+
+def host_ownership(
+    ingresses: Sequence[Ingress], virtual_servers: Sequence[VirtualServer], sources: Sequence[str]
+) -> Ownership:
+    """Ingresses (sorted ``ns/name``) then VirtualServers claim hosts; the older resource wins a collision.
+
+    ``chooseObjectMetaWinner``: earlier ``creationTimestamp`` wins (UID breaks ties). Without timestamps the
+    source order stands in for creation order. The resource that loses a host gets
+    ``host <h> is taken by another resource`` (only reported if it still has another host).
+    """
+    holders: dict[str, _Holder] = {}
+    by_ref: dict[ObjectRef, _Holder] = {}
+    claims: list[tuple[ObjectRef, Origin, Sequence[str]]] = []
+    for ing in sorted(ingresses, key=lambda i: i.meta.ref.key):
+        claims.append((ing.meta.ref, ing.meta.origin, [r.host for r in ing.rules]))
+    for vs in sorted(virtual_servers, key=lambda v: v.meta.ref.key):
+        claims.append((vs.meta.ref, vs.meta.origin, [vs.host]))
+    for ref, origin, hosts in claims:
+        me = by_ref.setdefault(ref, _Holder(ref, _source_rank(origin, sources)))
+        for host in hosts:
+            holder = holders.get(host)
+            if holder is None:
+                holders[host] = me
+                continue
+            if holder.ref == ref:
+                continue
+            warning = f"host {host} is taken by another resource"
+            if me.rank < holder.rank:
+                holder.warnings.append(warning)
+                holders[host] = me
+            else:
+                me.warnings.append(warning)
+    return Ownership(
+        hosts={h: holder.ref for h, holder in holders.items()},
+        warnings={ref: list(h.warnings) for ref, h in by_ref.items()},
+    )
+
+
+def minion_paths(
+    minions: Sequence[Ingress], sources: Sequence[str]
+) -> tuple[dict[ObjectRef, dict[str, bool]], dict[ObjectRef, list[str]]]:
+    """``configuration.go :: buildMinionConfigs``: the older minion keeps a contested path; the other is told."""
+    holders: dict[str, tuple[Ingress, tuple[int, str, int, int]]] = {}
+    valid: dict[ObjectRef, dict[str, bool]] = {}
+    child_warnings: dict[ObjectRef, list[str]] = {}
+    for ing in sorted(minions, key=lambda i: i.meta.ref.key):
+        rank = _source_rank(ing.meta.origin, sources)
+        mine = valid.setdefault(ing.meta.ref, {})
+        paths = ing.rules[0].paths if ing.rules else ()
+        for p in paths:
+            held = holders.get(p.path)
+            if held is None:
+                holders[p.path] = (ing, rank)
+                mine[p.path] = True
+                continue
+            warning = f"path {p.path} is taken by another resource"
+            holder, holder_rank = held
+            if holder.meta.ref == ing.meta.ref:
+                continue
+            if not holder_rank < rank:
+                holders[p.path] = (ing, rank)
+                mine[p.path] = True
+                valid[holder.meta.ref][p.path] = False
+                child_warnings.setdefault(holder.meta.ref, []).append(warning)
+            else:
+                child_warnings.setdefault(ing.meta.ref, []).append(warning)
+    return valid, child_warnings
+
+
+# --- events (internal/k8s/controller.go) --------------------------------------------------------------------
+
+
+def regular_ingress_event(ref: ObjectRef, config_warnings: Sequence[str], warnings: Sequence[str]) -> NicEvent:
+    """``updateRegularIngressStatusAndEvents``: note the space before ``;`` when only config warnings are empty."""
+    message = ""
+    kind: Any = "Normal"
+    reason = "AddedOrUpdated"
+    if config_warnings:
+        kind, reason = "Warning", "AddedOrUpdatedWithWarning"
+        message = f"with warning(s): {'; '.join(config_warnings)}"
+    if warnings:
+        kind, reason = "Warning", "AddedOrUpdatedWithWarning"
+        message = f"{message}; with warning(s): {'; '.join(warnings)}"
+    return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated {message}")
+
+
+def mergeable_event(ref: ObjectRef, config_warnings: Sequence[str], warnings: Sequence[str]) -> NicEvent:
+    """``updateMergeableIngressStatusAndEvents`` (master and minions share this shape)."""
+    message, suffix = "", ""
+    kind: Any = "Normal"
+    reason = "AddedOrUpdated"
+    if config_warnings:
+        kind, reason = "Warning", "AddedOrUpdatedWithWarning"
+        message, suffix = f"with warning(s): {'; '.join(config_warnings)}", "; "
+    if warnings:
+        kind, reason = "Warning", "AddedOrUpdatedWithWarning"
+        message = f"{message}{suffix}with warning(s): {'; '.join(warnings)}"
+    prefixed = f" {message}" if message else ""
+    return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated{prefixed}")
+
+
+# --- policies (inspector.nic.policies, imported lazily: written in parallel) ----------------------------------
+
+
+@dataclass
+class _PolicyRun:
+    """What createIngressEx resolves for one Ingress's policies."""
+
+    cfg: PoliciesCfg | None = None
+    policy_warnings: list[str] = field(default_factory=list)
+    secret_refs: dict[str, SecretReference] = field(default_factory=dict)
+
+
+def _policies_module() -> Any:
+    try:
+        from inspector.nic import policies
+    except ImportError:
+        return None
+    return policies
+
+
+def _has_policy_annotation(ing: Ingress) -> bool:
+    return bool(ing.annotations.get("nginx.org/policies") or ing.annotations.get("nginx.com/policies"))
+
+
+def ingress_policies(
+    ing: Ingress, context: str, cluster: Cluster, settings: ControllerSettings, store: Any
+) -> _PolicyRun:
+    """``controller.go :: createIngressEx`` (policy lookup, mTLS secrets, W15/W16) + ``generatePolicies``."""
+    run = _PolicyRun()
+    ref = ing.meta.ref
+    pol = _policies_module()
+    if pol is None:
+        return run
+    refs = list(pol.ingress_policy_refs(ing, settings))
+    policy_map: dict[str, Any] = {}
+    if settings.enable_custom_resources:
+        # createIngressEx looks up both annotations' refs without de-duplication (errors may repeat).
+        lookup = pol.ingress_lookup_refs(ing) if hasattr(pol, "ingress_lookup_refs") else [r for r, _ in refs]
+        policy_map, errors = pol.get_policies(lookup, ref.namespace, cluster, settings)
+        run.policy_warnings += [f"Policy error for Ingress {ref.namespace}/{ref.name}: {e}" for e in errors]
+        secret_refs, secret_errors = pol.mtls_secret_refs(policy_map, store, ingress_mtls=True)
+        run.secret_refs.update(secret_refs)
+        run.policy_warnings += [f"Policy error for Ingress {ref.namespace}/{ref.name}: {e}" for e in secret_errors]
+    elif _has_policy_annotation(ing):
+        run.policy_warnings.append(
+            f"Ingress {ref.namespace}/{ref.name} has a policies annotation but custom resources are not enabled; "
+            "policies will be ignored"
+        )
+    if refs:
+        # ingress.go :: generateNginxCfg reads the annotation even when custom resources are off: every ref is
+        # then "missing or invalid" (policy map empty) and the Ingress is 500-out (spec §4.1, inferred).
+        run.cfg = pol.generate_policies(
+            ref,
+            refs,
+            policy_map,
+            context,
+            tls=ing.tls is not None,
+            secret_refs=run.secret_refs,
+            is_ingress=True,
+            settings=settings,
+            owner_origin=ing.meta.origin,
+        )
+    return run
+
+
+# --- results --------------------------------------------------------------------------------------------------
+
+
+def _scheme(loc: Location) -> UpstreamScheme:
+    if loc.grpc:
+        return "grpcs" if loc.ssl else "grpc"
+    return "https" if loc.ssl else "http"
+
+
+def _location_results(server: Server, owner: ObjectRef) -> tuple[LocationResult, ...]:
+    """One LocationResult per rendered ``location``, in the template's order (report aligns them by index)."""
+    out: list[LocationResult] = []
+    for loc in server.locations:
+        minion_ref = ObjectRef(INGRESS, loc.minion.namespace, loc.minion.name) if loc.minion else None
+        out.append(
+            LocationResult(
+                path=loc.location_path,
+                resource=minion_ref or loc.resource or owner,
+                origin_field=loc.origin_field,
+                returns_500=loc.policies_error_return,
+                upstream_scheme=_scheme(loc),
+                upstream=loc.upstream,
+                service=loc.service_name,
+                grpc=loc.grpc,
+                context="minion" if minion_ref else None,
+                policies=loc.policies if minion_ref else None,
+            )
+        )
+    if server.default_server_return:
+        out.append(LocationResult(path="/", resource=owner, internal=True))
+    if server.has_grpc_locations:
+        out.extend(LocationResult(path=f"@grpcerror{c}", resource=owner, internal=True) for c in GRPC_ERROR_CODES)
+    return tuple(out)
+
+
+def _host_results(cfg: IngressNginxConfig, file_name: str) -> list[HostResult]:
+    hosts: list[HostResult] = []
+    for index, server in enumerate(cfg.servers):
+        hosts.append(
+            HostResult(
+                host=server.name,
+                resource=server.resource,
+                config_file=file_name,
+                tls=server.ssl,
+                ssl_reject_handshake=server.ssl_reject_handshake,
+                returns_500=server.policies_error_return,
+                fail_open=server.fail_open,
+                policies=server.policies,
+                locations=_location_results(server, server.resource),
+                server_index=index,
+            )
+        )
+    return hosts
+
+
+def render_ingress(cfg: IngressNginxConfig, resource: ObjectRef) -> ConfigFile:
+    """``conf.d/<ns>-<name>.conf`` (``configurator.go :: getFileNameForIngress``) rendered from the model."""
+    from inspector.render import render
+
+    rendered = render("ingress.conf.j2", cfg=cfg)
+    return ConfigFile(
+        name=f"conf.d/{resource.namespace}-{resource.name}.conf",
+        resource=resource,
+        text=rendered.text,
+        provenance=rendered.provenance,
+    )
+
+
+def _tls_secret_refs(ing: Ingress, store: Any) -> dict[str, SecretReference]:
+    """``createIngressEx``: TLS secrets keyed by the bare name; an empty name is never looked up."""
+    refs: dict[str, SecretReference] = {}
+    for tls in ing.tls or ():
+        if not tls.secret_name:
+            refs[""] = SecretReference(secret=None)
+            continue
+        refs[tls.secret_name] = store.get(f"{ing.meta.ref.namespace}/{tls.secret_name}")
+    return refs
+
+
+def _internal_error(ref: ObjectRef, origin: Origin, exc: BaseException) -> ResourceResult:
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return ResourceResult(ref=ref, origin=origin, state="Warning", warnings=(INTERNAL_ERROR.format(detail),))
+
+
+@dataclass
+class _Acc:
+    """Mutable accumulator private to one ``run`` call."""
+
+    resources: dict[ObjectRef, ResourceResult] = field(default_factory=dict)
+    hosts: list[HostResult] = field(default_factory=list)
+    files: list[ConfigFile] = field(default_factory=list)
+    users: dict[str, list[PolicyUser]] = field(default_factory=dict)
+
+    def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
+        user = PolicyUser(kind, namespace, name, scope)
+        if user not in self.users.setdefault(key, []):
+            self.users[key].append(user)
+
+
+def _record_users(acc: _Acc, cfg: PoliciesCfg | None, owner: ObjectRef, scope: Any) -> None:
+    if cfg is None:
+        return
+    for outcome in cfg.outcomes:
+        acc.use(outcome.source.key, owner.kind, owner.namespace, owner.name, scope)
+
+
+def _ingress_state(config_warnings: Sequence[str], warnings: Sequence[str]) -> Any:
+    return "Warning" if config_warnings or warnings else "Valid"
+
+
+def _run_ingresses(
+    acc: _Acc,
+    cluster: Cluster,
+    settings: ControllerSettings,
+    params: ConfigParams,
+    store: Any,
+    ingresses: Sequence[Ingress],
+    owner_of: Mapping[str, ObjectRef],
+    host_warnings: Mapping[ObjectRef, list[str]],
+) -> None:
+    masters_by_host: dict[str, Ingress] = {}
+    minions_by_host: dict[str, list[Ingress]] = {}
+    for ing in ingresses:
+        if ing.mergeable_type == "minion":
+            host = ing.rules[0].host if ing.rules else ""
+            minions_by_host.setdefault(host, []).append(ing)
+    for ing in sorted(ingresses, key=lambda i: i.meta.ref.key):
+        if ing.mergeable_type == "minion":
+            continue
+        ref = ing.meta.ref
+        valid_hosts = {r.host: owner_of.get(r.host) == ref for r in ing.rules}
+        config_warnings = list(host_warnings.get(ref, []))
+        if not any(valid_hosts.values()):
+            # configuration.go :: addProblemsForResourcesWithoutActiveHost
+            acc.resources[ref] = ResourceResult(
+                ref=ref,
+                origin=ing.meta.origin,
+                state="Warning",
+                warnings=tuple(config_warnings),
+                events=(NicEvent("Warning", "Rejected", "All hosts are taken by other resources"),),
+            )
+            continue
+        try:
+            if ing.mergeable_type == "master":
+                masters_by_host[ing.rules[0].host] = ing
+                _run_mergeable(acc, cluster, settings, params, store, ing, valid_hosts, config_warnings,
+                               minions_by_host.get(ing.rules[0].host, []))
+            else:
+                _run_regular(acc, cluster, settings, params, store, ing, valid_hosts, config_warnings)
+        except Exception as exc:  # a replica bug must not hide the rest of the snapshot
+            acc.resources[ref] = _internal_error(ref, ing.meta.origin, exc)
+    for host, minions in minions_by_host.items():
+        if host in masters_by_host:
+            continue
+        for minion in minions:
+            # configuration.go :: addProblemsForOrphanMinions
+            acc.resources[minion.meta.ref] = ResourceResult(
+                ref=minion.meta.ref,
+                origin=minion.meta.origin,
+                state="Warning",
+                events=(NicEvent("Warning", "NoIngressMasterFound", "Ingress master is invalid or doesn't exist"),),
+            )
+
+
+def _run_regular(
+    acc: _Acc,
+    cluster: Cluster,
+    settings: ControllerSettings,
+    params: ConfigParams,
+    store: Any,
+    ing: Ingress,
+    valid_hosts: Mapping[str, bool],
+    config_warnings: list[str],
+) -> None:
+    ref = ing.meta.ref
+    tls_refs = _tls_secret_refs(ing, store)
+    policy_run = ingress_policies(ing, "spec", cluster, settings, store)
+    config_warnings = config_warnings + policy_run.policy_warnings  # controller.go :: mergeIngressPolicyWarnings
+    ing_ex = IngressEx(ing, valid_hosts, tls_refs, policy_run.cfg)
+    cfg, warnings, _logs = generate_ingress(
+        ing_ex,
+        params,
+        wildcard_tls=bool(settings.wildcard_tls_secret),
+        dynamic_ssl_reload=settings.ssl_dynamic_reload,
+    )
+    file = render_ingress(cfg, ref)
+    acc.files.append(file)
+    acc.hosts.extend(_host_results(cfg, file.name))
+    _record_users(acc, policy_run.cfg, ref, "spec")
+    own = warnings.get(ref, [])
+    acc.resources[ref] = ResourceResult(
+        ref=ref,
+        origin=ing.meta.origin,
+        state=_ingress_state(config_warnings, own),
+        warnings=tuple(config_warnings + own),
+        events=(regular_ingress_event(ref, config_warnings, own),),
+    )
+
+
+def _run_mergeable(
+    acc: _Acc,
+    cluster: Cluster,
+    settings: ControllerSettings,
+    params: ConfigParams,
+    store: Any,
+    master: Ingress,
+    valid_hosts: Mapping[str, bool],
+    config_warnings: list[str],
+    minions: Sequence[Ingress],
+) -> None:
+    mref = master.meta.ref
+    valid_paths, child_warnings = minion_paths(minions, cluster.sources)
+    master_run = ingress_policies(master, "spec", cluster, settings, store)
+    master_ex = IngressEx(master, valid_hosts, _tls_secret_refs(master, store), master_run.cfg)
+    minion_exes: list[IngressEx] = []
+    minion_runs: dict[ObjectRef, Any] = {}
+    ordered = sorted(minions, key=lambda i: i.meta.ref.key)
+    for minion in ordered:
+        run = ingress_policies(minion, "minion", cluster, settings, store)
+        minion_runs[minion.meta.ref] = run
+        minion_exes.append(
+            IngressEx(minion, {minion.rules[0].host: True}, _tls_secret_refs(minion, store), run.cfg,
+                      valid_paths.get(minion.meta.ref, {}))
+        )
+    cfg, warnings, _logs = generate_mergeable(
+        master_ex,
+        minion_exes,
+        params,
+        wildcard_tls=bool(settings.wildcard_tls_secret),
+        dynamic_ssl_reload=settings.ssl_dynamic_reload,
+    )
+    file = render_ingress(cfg, mref)
+    acc.files.append(file)
+    acc.hosts.extend(_host_results(cfg, file.name))
+    _record_users(acc, master_run.cfg, mref, "spec")
+    master_config = config_warnings + master_run.policy_warnings
+    own = warnings.get(mref, [])
+    acc.resources[mref] = ResourceResult(
+        ref=mref,
+        origin=master.meta.origin,
+        state=_ingress_state(master_config, own),
+        warnings=tuple(master_config + own),
+        events=(mergeable_event(mref, master_config, own),),
+    )
+    for minion in ordered:
+        ref = minion.meta.ref
+        run = minion_runs[ref]
+        _record_users(acc, run.cfg, ref, "minion")
+        child = child_warnings.get(ref, []) + run.policy_warnings
+        mine = warnings.get(ref, [])
+        acc.resources[ref] = ResourceResult(
+            ref=ref,
+            origin=minion.meta.origin,
+            state=_ingress_state(child, mine),
+            warnings=tuple(child + mine),
+            events=(mergeable_event(ref, child, mine),),
+        )
+
+
+def _run_virtual_servers(
+    acc: _Acc,
+    cluster: Cluster,
+    settings: ControllerSettings,
+    store: Any,
+    virtual_servers: Sequence[VirtualServer],
+    owner_of: Mapping[str, ObjectRef],
+) -> set[ObjectRef]:
+    """Generate every VirtualServer that holds its host; returns the VSRs some VS attached."""
+    attached: set[ObjectRef] = set()
+    try:
+        from inspector.nic import virtualserver as vsmod
+    except ImportError:
+        for vs in virtual_servers:
+            acc.resources[vs.meta.ref] = _internal_error(
+                vs.meta.ref, vs.meta.origin, ImportError("VirtualServer replay is not available")
+            )
+        return attached
+    for vs in sorted(virtual_servers, key=lambda v: v.meta.ref.key):
+        ref = vs.meta.ref
+        if owner_of.get(vs.host) != ref:
+            # configuration.go :: addProblemsForResourcesWithoutActiveHost
+            acc.resources[ref] = ResourceResult(
+                ref=ref,
+                origin=vs.meta.origin,
+                state="Warning",
+                events=(NicEvent("Warning", "Rejected", "Host is taken by another resource"),),
+            )
+            continue
+        try:
+            result = vsmod.generate_virtual_server(vs, None, cluster, settings, store)
+        except Exception as exc:
+            acc.resources[ref] = _internal_error(ref, vs.meta.origin, exc)
+            continue
+        for res in result.resources:
+            acc.resources[res.ref] = res
+            if res.ref.kind == "VirtualServerRoute":
+                attached.add(res.ref)
+        if result.file is not None:
+            acc.files.append(result.file)
+        acc.hosts.append(result.host)
+        for cfg, owner, scope in _vs_policy_contexts(result):
+            _record_users(acc, cfg, owner, scope)
+    return attached
+
+
+def _vs_policy_contexts(result: Any) -> list[tuple[PoliciesCfg | None, ObjectRef, Any]]:
+    """Each generatePolicies result of a VS result with its owner and context (for ``referenced_by``)."""
+    out: list[tuple[PoliciesCfg | None, ObjectRef, Any]] = []
+    host: HostResult = result.host
+    out.append((host.policies, host.resource, "spec"))
+    for loc in host.locations:
+        if loc.policies is not None:
+            owner = loc.policies.outcomes[0].source.owner if loc.policies.outcomes else loc.resource
+            out.append((loc.policies, owner, loc.context or "route"))
+    return out
+
+
+def _run_policies(acc: _Acc, cluster: Cluster, settings: ControllerSettings) -> tuple[PolicyResult, ...]:
+    pol = _policies_module()
+    if pol is None:
+        return ()
+    users = {k: tuple(v) for k, v in acc.users.items()}
+    results: tuple[PolicyResult, ...] = tuple(pol.policy_results(cluster, settings, users))
+    for result in results:
+        policy = cluster.policies.get(result.key)
+        if policy is None:
+            continue
+        events = tuple(pol.policy_events(result))
+        acc.resources[policy.meta.ref] = ResourceResult(
+            ref=policy.meta.ref,
+            origin=policy.meta.origin,
+            state="Valid" if result.valid else "Invalid",
+            events=events,
+            rejection=None if result.valid else "; ".join(result.errors),
+        )
+    return results
+
+
+def _rejected_hosts(rejected: Sequence[Ingress | VirtualServer], served: set[str]) -> list[HostResult]:
+    out: list[HostResult] = []
+    seen: set[tuple[str, ObjectRef]] = set()
+    for obj in rejected:
+        hosts = [r.host for r in obj.rules] if isinstance(obj, Ingress) else [obj.host]
+        for host in hosts:
+            if host in served or (host, obj.meta.ref) in seen:
+                continue
+            seen.add((host, obj.meta.ref))
+            out.append(HostResult(host=host, resource=obj.meta.ref, rejected=True))
+    return out
+
+
+def run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
+    """Replay NIC 5.6 on one snapshot. Never raises (see the module docstring)."""
+    try:
+        return _run(cluster, settings)
+    except Exception as exc:  # last resort: every per-resource step already guards itself
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        objects: list[Ingress | VirtualServer] = [*cluster.ingresses.values(), *cluster.virtual_servers.values()]
+        resources = tuple(
+            ResourceResult(o.meta.ref, o.meta.origin, "Warning", warnings=(INTERNAL_ERROR.format(detail),))
+            for o in objects
+        )
+        return NicResult(settings=settings, resources=resources, policies=(), hosts=())
+
+
+def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
+    from inspector.nic import validation
+    from inspector.nic.secrets import SecretStore
+
+    settings = effective_settings(cluster, settings)
+    params = parse_configmap(settings.configmap, settings.plus)
+    seen = watched_cluster(cluster, settings)
+    store = SecretStore(seen.secrets)
+    acc = _Acc()
+
+    # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
+    valid_ings: list[Ingress] = []
+    rejected: list[Ingress | VirtualServer] = []
+    for ing in seen.ingresses.values():
+        if not has_correct_class(ing, settings):
+            continue
+        try:
+            errors = validation.validate_ingress(ing, settings)
+        except Exception as exc:
+            acc.resources[ing.meta.ref] = _internal_error(ing.meta.ref, ing.meta.origin, exc)
+            continue
+        if errors:
+            message = validation.aggregate(errors)
+            acc.resources[ing.meta.ref] = ResourceResult(
+                ref=ing.meta.ref,
+                origin=ing.meta.origin,
+                state="Invalid",
+                events=(NicEvent("Warning", "Rejected", message),),
+                rejection=message,
+            )
+            rejected.append(ing)
+        else:
+            valid_ings.append(ing)
+
+    valid_vss: list[VirtualServer] = []
+    if settings.enable_custom_resources:
+        for vs in seen.virtual_servers.values():
+            if vs.ingress_class_name not in ("", settings.ingress_class):
+                continue
+            try:
+                errors = validation.validate_virtual_server(vs, settings)
+            except Exception:
+                errors = ()
+            if errors:
+                rejected.append(vs)  # generate_virtual_server reports the rejection itself
+                try:
+                    from inspector.nic import virtualserver as vsmod
+
+                    result = vsmod.generate_virtual_server(vs, None, seen, settings, store)
+                    for res in result.resources:
+                        acc.resources[res.ref] = res
+                except Exception as exc:
+                    acc.resources[vs.meta.ref] = _internal_error(vs.meta.ref, vs.meta.origin, exc)
+            else:
+                valid_vss.append(vs)
+
+    non_minions = [i for i in valid_ings if i.mergeable_type != "minion"]
+    ownership = host_ownership(non_minions, valid_vss, cluster.sources)
+    _run_ingresses(acc, seen, settings, params, store, valid_ings, ownership.hosts, ownership.warnings)
+    attached = _run_virtual_servers(acc, seen, settings, store, valid_vss, ownership.hosts)
+    if settings.enable_custom_resources:
+        for vsr in seen.virtual_server_routes.values():
+            if vsr.meta.ref in attached or vsr.meta.ref in acc.resources:
+                continue
+            if vsr.ingress_class_name not in ("", settings.ingress_class):
+                continue
+            # configuration.go :: addProblemsForOrphanOrIgnoredVsrs
+            acc.resources[vsr.meta.ref] = ResourceResult(
+                ref=vsr.meta.ref,
+                origin=vsr.meta.origin,
+                state="Warning",
+                events=(NicEvent("Warning", "NoVirtualServerFound", "VirtualServer is invalid or doesn't exist"),),
+            )
+    policies = _run_policies(acc, seen, settings) if settings.enable_custom_resources else ()
+
+    served = {h.host for h in acc.hosts}
+    hosts = [*acc.hosts, *_rejected_hosts(rejected, served)]
+    order = {o.meta.ref: i for i, o in enumerate(cluster.all_objects())}
+    resources = sorted(acc.resources.values(), key=lambda r: order.get(r.ref, len(order)))
+    return NicResult(
+        settings=settings,
+        resources=tuple(resources),
+        policies=policies,
+        hosts=tuple(hosts),
+        files=tuple(acc.files),
+        secret_files=store.files(),
+    )
