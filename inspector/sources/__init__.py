@@ -8,7 +8,8 @@ applies the API server's behaviour: defaults, pruning, type checks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from inspector.model import Origin
@@ -18,3 +19,6 @@ from inspector.model import Origin
 class RawObject:
     obj: dict[str, Any]
     origin: Origin
+    raw_scalars: Mapping[str, str] = field(default_factory=dict)
+    """Source text of plain YAML scalars that became bool/int/float (``on`` for True) by field path, so a type
+    refusal can say what to quote; empty for JSON and live objects."""

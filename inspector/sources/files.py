@@ -1,0 +1,330 @@
+"""Manifest files, folders and stdin to RawObjects, the way ``kubectl apply -f`` reads them.
+
+This is the file half of the sources contract (see ``inspector.sources``): it finds the files, decodes bytes
+(UTF-8, or UTF-16/UTF-8 with a BOM as kubectl accepts), tells JSON from YAML, unpacks ``kind: List`` (and every
+``*List`` with ``items``, as ``kubectl get -o yaml|json`` prints), and checks that each document is a Kubernetes
+object at all. Every problem is a :class:`LoadProblem` naming ``file:line``; nothing here raises on bad input and
+every good object of a partly broken file is still returned. API-server rules (defaults, pruning, types) are
+deliberately not applied here but in ``convert.py``, which the live-cluster source shares.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+from inspector.catalogue import NOT_AN_OBJECT, UNREADABLE_SOURCE
+from inspector.model import LoadProblem, Origin
+from inspector.sources import RawObject
+from inspector.sources.yaml_loader import MAX_DEPTH, Document, FieldLines, parse_yaml
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Largest file (or stdin) read; the API server's own request limit is 3 MiB per object."""
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN_NAME = "<stdin>"
+
+
+def _problem(check_id: str, file: str, line: int, text: str) -> LoadProblem:
+    where = f"{file}:{line}" if line else file
+    return LoadProblem(check_id, f"{where}: {text}", file, line)
+
+
+def load_paths(
+    paths: Sequence[str], *, stdin: IO[bytes] | None = None
+) -> tuple[list[RawObject], list[LoadProblem]]:
+    """Every object in the given files, folders (recursive, sorted) and ``-`` (stdin), in that order."""
+    raws: list[RawObject] = []
+    problems: list[LoadProblem] = []
+    for path in paths:
+        if path == "-":
+            data = _read_stdin(stdin, problems)
+            if data is not None:
+                _extend(raws, problems, load_text(data, STDIN_NAME))
+            continue
+        for file in _expand(path, problems):
+            data = _read_file(file, problems)
+            if data is not None:
+                _extend(raws, problems, load_text(data, file))
+    return raws, problems
+
+
+def _extend(
+    raws: list[RawObject], problems: list[LoadProblem], got: tuple[list[RawObject], list[LoadProblem]]
+) -> None:
+    raws.extend(got[0])
+    problems.extend(got[1])
+
+
+def _expand(path: str, problems: list[LoadProblem]) -> Iterator[str]:
+    """A file as given, or a folder's manifest files recursively in sorted order (deterministic output)."""
+    if os.path.isdir(path):
+        found: list[str] = []
+        for folder, dirs, names in os.walk(path, onerror=None):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(
+                os.path.join(folder, name)
+                for name in names
+                if name.lower().endswith(MANIFEST_SUFFIXES) and not name.startswith(".")
+            )
+        if not found:
+            problems.append(_problem(UNREADABLE_SOURCE, path, 0, "folder holds no *.yaml, *.yml or *.json files"))
+        yield from sorted(found)
+    elif os.path.exists(path):
+        yield path
+    else:
+        problems.append(_problem(UNREADABLE_SOURCE, path, 0, "no such file or folder"))
+
+
+def _read_file(file: str, problems: list[LoadProblem]) -> bytes | None:
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"cannot read: {err.strerror or err}"))
+        return None
+    return data
+
+
+def _read_stdin(stdin: IO[bytes] | None, problems: list[LoadProblem]) -> bytes | None:
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    try:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as err:
+        problems.append(_problem(UNREADABLE_SOURCE, STDIN_NAME, 0, f"cannot read: {err}"))
+        return None
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
+def load_text(data: bytes | str, file: str) -> tuple[list[RawObject], list[LoadProblem]]:
+    """Every object in one file's content; ``file`` is only used to name origins and problems."""
+    problems: list[LoadProblem] = []
+    raws: list[RawObject] = []
+    try:
+        if len(data) > MAX_FILE_BYTES:
+            size = "more than 16 MiB"
+            problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"{size}: too large to be a manifest, not read"))
+            return raws, problems
+        text = data if isinstance(data, str) else _decode(data, file, problems)
+        if text is None:
+            return raws, problems
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        stripped = text.lstrip()
+        if stripped.startswith(("{", "[")):
+            docs = _parse_json(text, file, problems)
+        else:
+            docs, yaml_problems = parse_yaml(text, file)
+            problems.extend(yaml_problems)
+        for doc in docs:
+            _objects(doc, file, raws, problems)
+    except (RecursionError, MemoryError) as err:  # last line of defence: a resource bound we did not foresee
+        problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"too complex to read ({type(err).__name__})"))
+    return raws, problems
+
+
+def _decode(data: bytes, file: str, problems: list[LoadProblem]) -> str | None:
+    """UTF-8, or UTF-16/32 when a BOM says so (kubectl's decoder accepts these); binary files are refused."""
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as err:
+                line = data.count(b"\n", 0, err.start) + 1 if codec == "utf-8-sig" else 0
+                problems.append(_problem(UNREADABLE_SOURCE, file, line, f"not valid {codec.upper()}: {err.reason}"))
+                return None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        problems.append(_problem(UNREADABLE_SOURCE, file, line, "binary file (NUL byte), not a manifest"))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        bad = data[err.start : err.start + 1].hex()
+        problems.append(
+            _problem(UNREADABLE_SOURCE, file, line, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8")
+        )
+        return None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _parse_json(text: str, file: str, problems: list[LoadProblem]) -> list[Document]:
+    """A JSON file or a stream of JSON values (kubectl accepts both); each value's start line is kept.
+
+    Field lines are not tracked for JSON (0 means "the object's line"); ``kubectl get -o json`` output is
+    machine-made, so the object line is what a person needs.
+    """
+    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+    docs: list[Document] = []
+    position = 0
+    line = 1
+    index = 0
+    size = len(text)
+    while True:
+        start = _skip_space(text, position)
+        if start >= size:
+            break
+        line += text.count("\n", position, start)
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as err:
+            problems.append(_problem(UNREADABLE_SOURCE, file, err.lineno, f"JSON syntax error: {err.msg}"))
+            break
+        except ValueError as err:
+            err_line = line + text.count("\n", start, start + 1)
+            problems.append(_problem(UNREADABLE_SOURCE, file, err_line, f"JSON error: {err}"))
+            break
+        except RecursionError:
+            problems.append(_problem(UNREADABLE_SOURCE, file, line, f"nesting deeper than {MAX_DEPTH} levels"))
+            break
+        if _too_deep(value, MAX_DEPTH):
+            problems.append(_problem(UNREADABLE_SOURCE, file, line, f"nesting deeper than {MAX_DEPTH} levels"))
+        else:
+            docs.append(Document(index, line, value, FieldLines(), _json_item_lines(text, start, line, value)))
+        line += text.count("\n", start, end)
+        position = end
+        index += 1
+    return docs
+
+
+def _skip_space(text: str, position: int) -> int:
+    size = len(text)
+    while position < size and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Depth check with an explicit stack (the value may be just under Python's recursion limit)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _json_item_lines(text: str, start: int, line: int, value: Any) -> dict[tuple[str, int], FieldLines]:
+    """Lines of the items of a JSON List: find each item's opening brace inside the top-level ``items`` array.
+
+    Cheap because it only re-decodes the top level: one ``raw_decode`` per item, in C.
+    """
+    if not (isinstance(value, dict) and isinstance(value.get("items"), list) and value["items"]):
+        return {}
+    decoder = json.JSONDecoder()
+    out: dict[tuple[str, int], FieldLines] = {}
+    position = start + 1
+    try:
+        while True:
+            position = _skip_space(text, position)
+            if text[position] == "}":
+                return out
+            key, position = decoder.raw_decode(text, position)
+            position = _skip_space(text, position) + 1  # the ':'
+            position = _skip_space(text, position)
+            if key == "items" and text[position] == "[":
+                position += 1
+                for item_index in range(len(value["items"])):
+                    position = _skip_space(text, position)
+                    item_line = line + text.count("\n", start, position)
+                    out[("items", item_index)] = FieldLines({"": item_line})
+                    _, position = decoder.raw_decode(text, position)
+                    position = _skip_space(text, position) + 1  # ',' or ']'
+                return out
+            _, position = decoder.raw_decode(text, position)
+            position = _skip_space(text, position) + 1  # ',' or '}'
+    except (ValueError, IndexError):
+        return out
+
+
+def _objects(doc: Document, file: str, raws: list[RawObject], problems: list[LoadProblem]) -> None:
+    """One document to RawObjects: skip empty ones, unpack Lists, refuse what is not a Kubernetes object."""
+    value = doc.value
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        what = "a list" if isinstance(value, list) else f"a {_json_type(value)} ({str(value)[:40]!r})"
+        problems.append(
+            _problem(NOT_AN_OBJECT, file, doc.line, f"document {doc.index + 1} is {what}, not a Kubernetes object")
+        )
+        return
+    kind = value.get("kind")
+    items = value.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in value:
+        if items is None:
+            return
+        if not isinstance(items, list):
+            problems.append(_problem(NOT_AN_OBJECT, file, doc.line, f"{kind}: items is not a list"))
+            return
+        for index, item in enumerate(items):
+            sub = doc.item_fields.get(("items", index), FieldLines())
+            line = sub.lines.get("", 0) or doc.fields.lines.get(f"items[{index}]", 0) or doc.line
+            fields = {path: at for path, at in sub.lines.items() if path}
+            _one(item, Origin(file, index, line, fields), sub.raw, raws, problems, f"{kind} item {index}")
+        return
+    merged = doc.merged_fields()
+    _one(value, Origin(file, doc.index, doc.line, merged.lines), merged.raw, raws, problems, None)
+
+
+def _one(
+    value: Any,
+    origin: Origin,
+    raw_text: dict[str, str],
+    raws: list[RawObject],
+    problems: list[LoadProblem],
+    where: str | None,
+) -> None:
+    file, line = origin.file, origin.line
+    label = where or f"document {origin.doc + 1}"
+    if not isinstance(value, dict):
+        problems.append(_problem(NOT_AN_OBJECT, file, line, f"{label} is not a mapping, not a Kubernetes object"))
+        return
+    missing = [key for key in ("apiVersion", "kind") if not isinstance(value.get(key), str) or not value[key]]
+    metadata = value.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name:
+        missing.append("metadata.name")
+    if missing:
+        kind = value.get("kind")
+        what = f"{kind} " if isinstance(kind, str) and kind else ""
+        problems.append(
+            _problem(
+                NOT_AN_OBJECT,
+                file,
+                line,
+                f"{label}: {what}object without {', '.join(missing)}; kubectl would refuse it",
+            )
+        )
+        return
+    raws.append(RawObject(value, origin, raw_scalars=raw_text))
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return type(value).__name__
