@@ -1,0 +1,354 @@
+"""The Textual app: a view of the Report, never a second opinion on NIC.
+
+``InspectorApp`` runs the caller's ``load`` (sources -> report) in a thread worker so the first frame appears at
+once with a loading indicator; reloading (``r``, a watched file changing, or a live watch calling
+``refresh_report``) runs it again and puts the cursor back on the same host/path/policy. Screens for help, the
+checklist walkthrough and explain live in their own modules.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Input, Static, Tree
+from textual.worker import Worker, WorkerState
+
+from inspector.model import AnyObject, ObjectRef
+from inspector.report import Report
+from inspector.tui import watch
+from inspector.tui.clipboard import object_yaml, osc52, write_clip
+from inspector.tui.commands import InspectorCommands
+from inspector.tui.details import item_details
+from inspector.tui.help_screen import HelpScreen
+from inspector.tui.keys import MAIN_BINDINGS
+from inspector.tui.rendered import block_for, render_block
+from inspector.tui.tree import ReportTree
+from inspector.tui.view import GroupBy, Item, ItemKey, View, build_view, counts, filter_roots, finding_items, next_item
+
+GROUPINGS: tuple[GroupBy, ...] = ("none", "namespace", "resource")
+"""The ``g`` key cycles through these."""
+
+WATCH_INTERVAL = 2.0
+"""Seconds between polls of the watched source files' modification times."""
+
+
+def lookup_object(report: Report, ref: ObjectRef) -> AnyObject | None:
+    """The model object behind ``ref`` (for copying its YAML)."""
+    cluster = report.cluster
+    tables: dict[str, Mapping[str, AnyObject]] = {
+        "Ingress": cluster.ingresses,
+        "VirtualServer": cluster.virtual_servers,
+        "VirtualServerRoute": cluster.virtual_server_routes,
+        "Policy": cluster.policies,
+        "Secret": cluster.secrets,
+        "Service": cluster.services,
+        "ConfigMap": cluster.config_maps,
+    }
+    table = tables.get(ref.kind)
+    return table.get(ref.key) if table is not None else None
+
+
+def item_object(report: Report, item: Item) -> AnyObject | None:
+    """The Kubernetes object a tree item stands for: the policy, the location's or host's resource."""
+    if item.use is not None:
+        return report.cluster.policies.get(item.use.key)
+    if item.location is not None:
+        return lookup_object(report, item.location.result.resource)
+    if item.host is not None:
+        return lookup_object(report, item.host.resource)
+    for finding in item.findings:
+        if finding.resource is not None:
+            return lookup_object(report, finding.resource)
+    return None
+
+
+class InspectorApp(App[int]):
+    """Hosts -> locations -> policies on the left; details and the rendered NGINX block on the right."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "mtls-inspect"
+    AUTO_FOCUS = "#tree"
+    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
+    COMMANDS = App.COMMANDS | {InspectorCommands}
+
+    def __init__(
+        self,
+        load: Callable[[], Report],
+        *,
+        source_label: str,
+        watch_paths: Sequence[Path] = (),
+        live: object | None = None,
+    ) -> None:
+        super().__init__()
+        self._load = load
+        self.source_label = source_label
+        self.watch_paths = tuple(watch_paths)
+        self.live = live
+        """A live-cluster session; its watch calls :meth:`refresh_report` (kept opaque here)."""
+        self.report: Report | None = None
+        self.view_model: View | None = None
+        self.group_by: GroupBy = "none"
+        self.filter_text = ""
+        self.load_seconds = 0.0
+        self.loads = 0
+        self._stamps = watch.snapshot(self.watch_paths) if self.watch_paths else {}
+        self._keep: ItemKey | None = None
+        self._started = 0.0
+
+    # --- layout ------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="/ filter: host ns:… policy:… sev:warning", id="filter")
+                yield ReportTree(id="tree")
+                yield Static("", id="status")
+            with Vertical(id="right"):
+                with VerticalScroll(id="details-pane"):
+                    yield Static("", id="details")
+                with ScrollableContainer(id="rendered-pane"):
+                    yield Static("", id="rendered")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.source_label} · loading…"
+        self.query_one("#details-pane").border_title = "Details"
+        self.query_one("#rendered-pane").border_title = "Rendered NGINX config"
+        self.refresh_report()
+        if self.watch_paths:
+            self.set_interval(WATCH_INTERVAL, self._poll_sources, name="watch-sources")
+
+    @property
+    def report_tree(self) -> ReportTree:
+        return self.query_one(ReportTree)
+
+    # --- loading -----------------------------------------------------------------------------------------
+
+    def refresh_report(self) -> None:
+        """Run ``load`` again in a worker; the selection is kept by host/path/policy when the report arrives."""
+        tree = self.report_tree
+        self._keep = tree.current_key or self._keep
+        tree.loading = self.report is None
+        self.query_one("#status", Static).update(f"loading {self.source_label}…")
+        self._started = time.perf_counter()
+        self._load_worker()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_worker(self) -> Report:
+        return self._load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "load":
+            return
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Report):
+            self.load_seconds = time.perf_counter() - self._started
+            self.loads += 1
+            self._apply(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            self.report_tree.loading = False
+            error = event.worker.error
+            message = f"could not load {self.source_label}: {type(error).__name__}: {error}"
+            self.query_one("#status", Static).update(message)
+            self.notify(message, title="Load failed", severity="error", timeout=10)
+
+    def _apply(self, report: Report) -> None:
+        self.report = report
+        self.sub_title = f"{self.source_label} · {counts(report)}"
+        self._rebuild()
+        self.report_tree.loading = False
+        if self.focused is None and self.screen is self.screen_stack[0]:
+            self.report_tree.focus()
+        self.query_one("#status", Static).update(
+            f"{len(report.hosts)} hosts · loaded in {self.load_seconds:.2f}s"
+            + (f" · reload #{self.loads - 1}" if self.loads > 1 else "")
+        )
+
+    def _rebuild(self) -> None:
+        """Rebuild the view for the current grouping and filter, keeping the selection where it can."""
+        if self.report is None:
+            return
+        tree = self.report_tree
+        keep = tree.current_key or self._keep
+        self.view_model = build_view(self.report, self.group_by)
+        roots = filter_roots(self.view_model, self.filter_text)
+        tree.show(self.view_model, roots)
+        if keep is None or not tree.reveal(keep):
+            tree.move_cursor(tree.root.children[0] if tree.root.children else None)
+        self._keep = None
+        self._show_item(tree.current_item)
+
+    def _poll_sources(self) -> None:
+        stamps = watch.snapshot(self.watch_paths)
+        moved = watch.changed(self._stamps, stamps)
+        if moved:
+            self._stamps = stamps
+            names = ", ".join(Path(m).name for m in moved[:3]) + ("…" if len(moved) > 3 else "")
+            self.notify(f"{names} changed: reloading", title="Sources changed")
+            self.refresh_report()
+
+    # --- panes -------------------------------------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def _highlighted(self, event: Tree.NodeHighlighted[Item]) -> None:
+        self._show_item(event.node.data)
+
+    def _show_item(self, item: Item | None) -> None:
+        details = self.query_one("#details", Static)
+        rendered = self.query_one("#rendered", Static)
+        if self.report is None or item is None:
+            details.update("Nothing selected." if self.report is not None else "")
+            rendered.update("")
+            return
+        details.update(item_details(self.report, item))
+        block = block_for(item)
+        pane = self.query_one("#rendered-pane", ScrollableContainer)
+        pane.border_title = block.title if block is not None else "Rendered NGINX config"
+        rendered.update(render_block(block, dark=self.current_theme.dark))
+        pane.scroll_home(animate=False)
+        self.query_one("#details-pane", VerticalScroll).scroll_home(animate=False)
+
+    def watch_theme(self) -> None:
+        # The syntax colours follow the theme's darkness.
+        if self.report is not None:
+            self._show_item(self.report_tree.current_item)
+
+    # --- actions -----------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(MAIN_BINDINGS))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.report_tree.focus()
+
+    def set_filter(self, text: str) -> None:
+        """Keep only the hosts matching ``text`` (see ``view.parse_filter``)."""
+        if text == self.filter_text:
+            return
+        self.filter_text = text
+        self._rebuild()
+        if self.view_model is not None:
+            shown = len(self.report_tree.root.children)
+            self.query_one("#status", Static).update(f"filter {text!r}: {shown} shown" if text else "")
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+        box.display = False
+        self.set_filter("")
+        self.report_tree.focus()
+
+    def _jump(self, step: int) -> None:
+        if self.view_model is None:
+            return
+        roots = [node.data for node in self.report_tree.root.children if node.data is not None]
+        target = next_item(finding_items(roots), self.report_tree.visible_order(), self.report_tree.current_key, step)
+        if target is None:
+            self.notify("No findings in the tree.", title="Findings")
+            return
+        self.report_tree.reveal(target.key)
+        self.report_tree.focus()
+
+    def action_next_finding(self) -> None:
+        self._jump(1)
+
+    def action_previous_finding(self) -> None:
+        self._jump(-1)
+
+    def action_cycle_grouping(self) -> None:
+        self.group_by = GROUPINGS[(GROUPINGS.index(self.group_by) + 1) % len(GROUPINGS)]
+        self._rebuild()
+        self.notify(f"grouping: {self.group_by}", title="Tree")
+
+    def action_reload(self) -> None:
+        self.refresh_report()
+
+    def _selected_host_item(self) -> Item | None:
+        item = self.report_tree.current_item
+        if item is not None and item.host is None and item.children:
+            item = next((c for c in item.children if c.host is not None), None)
+        return item if item is not None and item.host is not None else None
+
+    def action_checklist(self) -> None:
+        from inspector.tui.checklist import ChecklistScreen
+
+        item = self._selected_host_item()
+        if self.report is None or item is None or item.host is None:
+            self.notify("Select a host first.", title="Checklist", severity="warning")
+            return
+        self.push_screen(ChecklistScreen(self.report, item.host, source_label=self.source_label))
+
+    def action_explain(self) -> None:
+        from inspector.tui.explain_screen import ExplainScreen
+
+        item = self._selected_host_item()
+        if self.report is None or item is None or item.host is None:
+            self.notify("Select a host or location first.", title="Explain", severity="warning")
+            return
+        path = item.location.path if item.location is not None else None
+        self.push_screen(ExplainScreen(self.report, item.host.host, path))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52, DCS-wrapped for tmux when running inside it."""
+        super().copy_to_clipboard(text)
+        if os.environ.get("TMUX") and self._driver is not None:
+            self._driver.write(osc52(text, tmux=True))
+
+    def _copy(self, text: str, name: str, what: str) -> None:
+        self.copy_to_clipboard(text)
+        try:
+            path = write_clip(text, name)
+        except OSError as exc:
+            self.notify(f"{what} sent to the terminal clipboard; file copy failed: {exc}", title="Copy")
+            return
+        self.notify(f"{what} copied (OSC 52) and written to {path}", title="Copy", timeout=8)
+
+    def action_copy_block(self) -> None:
+        item = self.report_tree.current_item
+        block = block_for(item) if item is not None else None
+        if block is None:
+            self.notify("No rendered block for this item.", title="Copy", severity="warning")
+            return
+        suffix = block.host.host + (item.location.path if item is not None and item.location else "")
+        self._copy(block.text, f"{suffix}.conf", "Rendered block")
+
+    def action_copy_yaml(self) -> None:
+        item = self.report_tree.current_item
+        obj = item_object(self.report, item) if self.report is not None and item is not None else None
+        if obj is None:
+            self.notify("No object behind this item.", title="Copy", severity="warning")
+            return
+        ref = obj.meta.ref
+        self._copy(object_yaml(obj), f"{ref.kind}-{ref.namespace}-{ref.name}.yaml", str(ref))
+
+    def goto(self, key: ItemKey) -> None:
+        """Move the cursor to ``key`` (clearing a filter that hides it)."""
+        if not self.report_tree.reveal(key) and self.filter_text:
+            self.action_clear_filter()
+            self.report_tree.reveal(key)
+        self.report_tree.focus()
+
+
+def run_tui(load: Callable[[], Report], *, source_label: str, watch_paths: Sequence[Path] = ()) -> int:
+    """Run the TUI until the user quits; the exit code is 0."""
+    result = InspectorApp(load, source_label=source_label, watch_paths=watch_paths).run()
+    return int(result or 0)

@@ -1,0 +1,59 @@
+"""The explain view (``e``): the ``mtls-inspect explain HOST[/PATH]`` content inside the TUI.
+
+It shows exactly what the explain command prints (``analysis.explain.explain`` rendered by
+``output.explain.render_explanation``), so the two never disagree; errors become a message, never a crash.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from inspector.report import Report
+
+
+def explanation_text(report: Report, host: str, path: str | None) -> Text:
+    """The explain command's output for ``host``/``path`` as styled text."""
+    try:
+        from inspector.analysis.explain import explain
+        from inspector.output.explain import render_explanation
+    except ImportError as exc:
+        return Text(f"explain is not available in this build ({exc.name} is missing).", style="yellow")
+    try:
+        exp = explain(report, host, path)
+        rendered = render_explanation(exp, color=True)
+    except Exception as exc:  # the view must not crash on a bug below it; the message names it
+        return Text(f"explain failed for {host}{path or ''}: {type(exc).__name__}: {exc}", style="red")
+    return Text.from_ansi(rendered)
+
+
+class ExplainScreen(ModalScreen[None]):
+    """Which location matches and what a request gets, for the selected host or path."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,e", "close", "Close", id="explain.close")]
+    DEFAULT_CSS = """
+    ExplainScreen { align: center middle; }
+    ExplainScreen > VerticalScroll {
+        width: 95%; height: 90%; border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, report: Report, host: str, path: str | None) -> None:
+        super().__init__()
+        self.report = report
+        self.host = host
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="explain-body") as body:
+            body.border_title = f"explain {self.host}{self.path or ''}"
+            yield Static(explanation_text(self.report, self.host, self.path), id="explain-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,391 @@
+"""The TUI's view of a Report: tree items, findings attached to them, severities rolled up, filters.
+
+Pure and Textual-free, so that navigation logic (what is under a host, which node a finding belongs to, what
+"next finding" means, what a filter keeps) is tested without a terminal and stays cheap for 10,000 objects.
+It reads the Report only: every status, reason and scope shown comes from the NIC replica via the report; this
+module never decides what NIC would do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from inspector.analysis.findings import Finding
+from inspector.report import HostReport, LocationReport, PolicyUse, Report
+
+ItemKind = Literal["group", "host", "location", "policy", "orphans", "orphan"]
+GroupBy = Literal["none", "namespace", "resource"]
+
+SEVERITY_RANK: Mapping[str, int] = {"error": 3, "warning": 2, "info": 1}
+"""Higher is worse; 0 means no finding."""
+SEVERITY_BY_RANK: Mapping[int, str] = {rank: name for name, rank in SEVERITY_RANK.items()}
+
+
+def worst(severities: Iterable[str | None]) -> str | None:
+    """The worst severity among ``severities`` (``None`` when there is none)."""
+    best_rank = 0
+    for severity in severities:
+        if severity is not None:
+            best_rank = max(best_rank, SEVERITY_RANK.get(severity, 0))
+    return SEVERITY_BY_RANK.get(best_rank)
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    """Identity of a tree item that survives a reload (matched by host, resource, path, policy reference)."""
+
+    kind: ItemKind
+    host: str = ""
+    resource: str = ""
+    path: str = ""
+    policy: str = ""
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One node of the tree, with the findings that sit on it and the worst severity below it."""
+
+    key: ItemKey
+    kind: ItemKind
+    host: HostReport | None = None
+    location: LocationReport | None = None
+    use: PolicyUse | None = None
+    findings: tuple[Finding, ...] = ()
+    """Findings attached to this very node (active and suppressed)."""
+    severity: str | None = None
+    """Worst active severity of this node and everything below it."""
+    children: tuple[Item, ...] = ()
+    label: str = ""
+    """For groups and orphans: the text to show."""
+
+    @property
+    def own_severity(self) -> str | None:
+        return worst(f.severity for f in self.findings if not f.suppressed)
+
+    def walk(self) -> Iterator[Item]:
+        """This item and all its descendants, in tree order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class View:
+    """The whole tree for one report and one grouping."""
+
+    report: Report
+    roots: tuple[Item, ...]
+    group_by: GroupBy = "none"
+    index: Mapping[ItemKey, tuple[Item, ...]] = field(default_factory=dict)
+    """Key -> path of items from a root to that item (for expanding ancestors lazily)."""
+
+    def find(self, key: ItemKey) -> tuple[Item, ...]:
+        return self.index.get(key, ())
+
+    def walk(self) -> Iterator[Item]:
+        for root in self.roots:
+            yield from root.walk()
+
+    @property
+    def line_count(self) -> int:
+        """Lines the tree would take fully expanded."""
+        return sum(1 for _ in self.walk())
+
+
+# --- attaching findings ------------------------------------------------------------------------------------
+
+
+def _resource_key(host: HostReport) -> str:
+    return f"{host.resource.kind}/{host.resource.key}"
+
+
+def host_key(host: HostReport) -> ItemKey:
+    return ItemKey("host", host.host, _resource_key(host))
+
+
+def location_key(host: HostReport, location: LocationReport) -> ItemKey:
+    return ItemKey("location", host.host, _resource_key(host), location.path)
+
+
+def policy_key(host: HostReport, location: LocationReport | None, use: PolicyUse) -> ItemKey:
+    return ItemKey(
+        "policy",
+        host.host,
+        _resource_key(host),
+        location.path if location is not None else "",
+        use.key,
+        use.outcome.source.field,
+    )
+
+
+def _hosts_for(finding: Finding, by_name: Mapping[str, Sequence[HostReport]]) -> Sequence[HostReport]:
+    """The host reports a finding names; several hosts may share a name (e.g. an Ingress and a VS)."""
+    if finding.host is None:
+        return ()
+    candidates = by_name.get(finding.host, ())
+    if len(candidates) <= 1 or finding.resource is None:
+        return candidates
+    owned = [
+        h
+        for h in candidates
+        if h.resource == finding.resource or any(loc.result.resource == finding.resource for loc in h.locations)
+    ]
+    return owned or candidates
+
+
+def _attach(report: Report) -> tuple[dict[ItemKey, list[Finding]], list[Finding]]:
+    """Findings per item key; findings that name no host are returned separately (orphans)."""
+    by_name: dict[str, list[HostReport]] = defaultdict(list)
+    for host in report.hosts:
+        by_name[host.host].append(host)
+    attached: dict[ItemKey, list[Finding]] = defaultdict(list)
+    orphans: list[Finding] = []
+    for finding in report.findings:
+        hosts = _hosts_for(finding, by_name)
+        if not hosts:
+            orphans.append(finding)
+            continue
+        for host in hosts:
+            attached[_finding_place(host, finding)].append(finding)
+    return attached, orphans
+
+
+def _finding_place(host: HostReport, finding: Finding) -> ItemKey:
+    """The deepest item of ``host`` the finding names: policy under location, location, policy, host."""
+    location = None
+    if finding.path is not None:
+        location = next((loc for loc in host.locations if loc.path == finding.path), None)
+    uses = location.policies if location is not None else host.policies
+    if finding.policy is not None:
+        use = next((u for u in uses if u.key == finding.policy), None)
+        if use is None and location is not None:
+            use = next((u for u in host.policies if u.key == finding.policy), None)
+            if use is not None:
+                return policy_key(host, None, use)
+        if use is not None:
+            return policy_key(host, location, use)
+    if location is not None:
+        return location_key(host, location)
+    return host_key(host)
+
+
+# --- building ----------------------------------------------------------------------------------------------
+
+
+def _finish(item: Item, children: tuple[Item, ...]) -> Item:
+    severity = worst([item.own_severity, *(c.severity for c in children)])
+    return Item(
+        key=item.key,
+        kind=item.kind,
+        host=item.host,
+        location=item.location,
+        use=item.use,
+        findings=item.findings,
+        severity=severity,
+        children=children,
+        label=item.label,
+    )
+
+
+def _host_item(host: HostReport, attached: Mapping[ItemKey, list[Finding]]) -> Item:
+    children: list[Item] = []
+    for use in host.policies:
+        key = policy_key(host, None, use)
+        children.append(_finish(Item(key, "policy", host=host, use=use, findings=tuple(attached.get(key, ()))), ()))
+    for location in host.locations:
+        if location.result.internal and not location.policies and not location.result.returns_500:
+            continue
+        pols = tuple(
+            _finish(
+                Item(
+                    policy_key(host, location, use),
+                    "policy",
+                    host=host,
+                    location=location,
+                    use=use,
+                    findings=tuple(attached.get(policy_key(host, location, use), ())),
+                ),
+                (),
+            )
+            for use in location.policies
+        )
+        key = location_key(host, location)
+        loc_item = Item(key, "location", host=host, location=location, findings=tuple(attached.get(key, ())))
+        children.append(_finish(loc_item, pols))
+    key = host_key(host)
+    return _finish(Item(key, "host", host=host, findings=tuple(attached.get(key, ()))), tuple(children))
+
+
+def _orphan_items(orphans: Sequence[Finding]) -> tuple[Item, ...]:
+    if not orphans:
+        return ()
+    by_place: dict[str, list[Finding]] = defaultdict(list)
+    for finding in orphans:
+        place = str(finding.resource) if finding.resource is not None else (finding.source or "input")
+        by_place[place].append(finding)
+    children = tuple(
+        _finish(Item(ItemKey("orphan", resource=place), "orphan", findings=tuple(fs), label=place), ())
+        for place, fs in by_place.items()
+    )
+    group = Item(ItemKey("orphans"), "orphans", label="Findings outside any host")
+    return (_finish(group, children),)
+
+
+def _group_label(host: HostReport, group_by: GroupBy) -> str:
+    if group_by == "namespace":
+        return host.resource.namespace or "(cluster)"
+    return f"{host.resource.kind} {host.resource.key}"
+
+
+def build_view(report: Report, group_by: GroupBy = "none") -> View:
+    """The tree for ``report``: hosts (optionally grouped) -> server policies and locations -> policies."""
+    attached, orphans = _attach(report)
+    hosts = tuple(_host_item(h, attached) for h in report.hosts)
+    roots: tuple[Item, ...]
+    if group_by == "none":
+        roots = hosts
+    else:
+        groups: dict[str, list[Item]] = defaultdict(list)
+        for item in hosts:
+            assert item.host is not None
+            groups[_group_label(item.host, group_by)].append(item)
+        roots = tuple(
+            _finish(Item(ItemKey("group", resource=f"{group_by}:{label}"), "group", label=label), tuple(items))
+            for label, items in groups.items()
+        )
+    roots = roots + _orphan_items(orphans)
+    index: dict[ItemKey, tuple[Item, ...]] = {}
+
+    def visit(item: Item, trail: tuple[Item, ...]) -> None:
+        path = (*trail, item)
+        index.setdefault(item.key, path)
+        for child in item.children:
+            visit(child, path)
+
+    for root in roots:
+        visit(root, ())
+    return View(report=report, roots=roots, group_by=group_by, index=index)
+
+
+# --- filtering and navigation ------------------------------------------------------------------------------
+
+
+def _host_terms(item: Item) -> dict[str, set[str]]:
+    """Searchable facts of a host subtree, per filter field."""
+    terms: dict[str, set[str]] = {"host": set(), "ns": set(), "policy": set(), "severity": set(), "any": set()}
+    for node in item.walk():
+        if node.host is not None:
+            terms["host"].add(node.host.host.lower())
+            terms["ns"].add(node.host.resource.namespace.lower())
+            terms["any"].add(node.host.resource.name.lower())
+        if node.location is not None:
+            terms["ns"].add(node.location.result.resource.namespace.lower())
+            terms["any"].add(node.location.path.lower())
+        if node.use is not None:
+            terms["policy"].add(node.use.key.lower())
+            terms["policy"].add(node.use.outcome.type.lower())
+            terms["any"].add(node.use.status.lower())
+        for finding in node.findings:
+            if not finding.suppressed:
+                terms["severity"].add(finding.severity)
+                terms["any"].add(finding.id.lower())
+                if finding.resource is not None:
+                    terms["ns"].add(finding.resource.namespace.lower())
+    return terms
+
+
+def _term_matches(field_name: str, needle: str, terms: Mapping[str, set[str]]) -> bool:
+    if field_name == "severity":
+        # "severity:warning" keeps hosts with a warning or worse: what needs attention at that level.
+        rank = SEVERITY_RANK.get(needle, 0)
+        return any(SEVERITY_RANK.get(s, 0) >= rank for s in terms["severity"]) if rank else False
+    fields = (field_name,) if field_name != "any" else tuple(terms)
+    return any(needle in value for name in fields for value in terms[name])
+
+
+FILTER_FIELDS: Mapping[str, str] = {
+    "host": "host",
+    "h": "host",
+    "ns": "ns",
+    "namespace": "ns",
+    "policy": "policy",
+    "p": "policy",
+    "severity": "severity",
+    "sev": "severity",
+    "s": "severity",
+}
+"""Prefixes accepted in the filter box (``ns:default``, ``sev:error``); a bare word matches any field."""
+
+
+def parse_filter(query: str) -> tuple[tuple[str, str], ...]:
+    """``"ns:default sev:error cafe"`` -> ``(("ns","default"), ("severity","error"), ("any","cafe"))``."""
+    parts: list[tuple[str, str]] = []
+    for word in query.lower().split():
+        name, sep, value = word.partition(":")
+        if sep and name in FILTER_FIELDS and value:
+            parts.append((FILTER_FIELDS[name], value))
+        elif word in SEVERITY_RANK:
+            parts.append(("severity", word))
+        else:
+            parts.append(("any", word))
+    return tuple(parts)
+
+
+def filter_roots(view: View, query: str) -> tuple[Item, ...]:
+    """Root items whose hosts match every term of ``query`` (groups keep only their matching hosts)."""
+    terms = parse_filter(query)
+    if not terms:
+        return view.roots
+
+    def host_matches(item: Item) -> bool:
+        facts = _host_terms(item)
+        if item.kind in ("orphans", "orphan"):
+            facts["any"].add(item.label.lower())
+        return all(_term_matches(name, needle, facts) for name, needle in terms)
+
+    kept: list[Item] = []
+    for root in view.roots:
+        if root.kind in ("group", "orphans"):
+            children = tuple(c for c in root.children if host_matches(c))
+            if children:
+                kept.append(_finish(root, children))
+        elif host_matches(root):
+            kept.append(root)
+    return tuple(kept)
+
+
+def finding_items(roots: Sequence[Item]) -> tuple[Item, ...]:
+    """Items that carry an active finding, in tree order: the stops of ``n``/``N``."""
+    return tuple(item for root in roots for item in root.walk() if any(not f.suppressed for f in item.findings))
+
+
+def next_item(stops: Sequence[Item], order: Sequence[ItemKey], current: ItemKey | None, step: int) -> Item | None:
+    """The next (``step=1``) or previous (``step=-1``) stop after ``current`` in tree ``order``, wrapping."""
+    if not stops:
+        return None
+    if current is None or current not in order:
+        return stops[0] if step > 0 else stops[-1]
+    position = {key: i for i, key in enumerate(order)}
+    here = position[current]
+    ranked = sorted(stops, key=lambda item: position.get(item.key, -1))
+    if step > 0:
+        return next((s for s in ranked if position.get(s.key, -1) > here), ranked[0])
+    return next((s for s in reversed(ranked) if position.get(s.key, -1) < here), ranked[-1])
+
+
+def counts(report: Report) -> str:
+    """Header counts: hosts, 500s, fail-open, findings by severity."""
+    summary = report.summary()
+    five = sum(1 for h in report.hosts if h.result.returns_500 or any(loc.result.returns_500 for loc in h.locations))
+    fail_open = sum(1 for h in report.hosts if h.result.fail_open)
+    parts = [f"{summary['hosts']} hosts"]
+    if five:
+        parts.append(f"{five} with 500")
+    if fail_open:
+        parts.append(f"{fail_open} fail-open")
+    parts.append(f"{summary['errors']} errors, {summary['warnings']} warnings, {summary['infos']} infos")
+    return " · ".join(parts)
