@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from inspector.model import (
     Action,
@@ -32,6 +32,7 @@ from inspector.model import (
     VSUpstream,
 )
 from inspector.nic import version2 as v2
+from inspector.nic.secrets import SecretStore
 from inspector.nic.types import (
     ConfigFile,
     Context,
@@ -66,12 +67,6 @@ GRPC_CONFLICTING_ERRORS = frozenset(
 """``virtualserver.go :: grpcConflictingErrors``."""
 
 _TIME_RE = re.compile(r"^(\d+y)??\s*(\d+M)??\s*(\d+w)??\s*(\d+d)??\s*(\d+h)??\s*(\d+m)??\s*(\d+s?)??\s*(\d+ms)??$")
-
-
-class SecretStore(Protocol):
-    """What this module needs of ``inspector.nic.secrets.SecretStore`` (``store.go :: GetSecret``)."""
-
-    def get(self, key: str) -> SecretReference: ...
 
 
 # --- controller/ConfigMap parameters that change VS output ------------------------------------------------
@@ -211,23 +206,10 @@ class VSRSelection:
     """VSRs the VS references but does not attach -> NIC's problem message for them."""
 
 
-def _aggregate(errors: Sequence[str]) -> str:
-    """apimachinery ``utilerrors.NewAggregate(...).Error()``: one error as is, several as ``[e1, e2]``."""
-    return errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
-
-
 def _go_quote(value: str) -> str:
     """Go ``%q`` for the printable ASCII strings NIC quotes."""
     out = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return f'"{out}"'
-
-
-def normalize_path(path: str) -> str:
-    """``pkg/apis/configuration/validation/virtualserver.go :: NormalizePath``."""
-    for mod in ("~*", "~", "^~", "="):
-        if path.startswith(mod):
-            return mod + path[len(mod) :].lstrip()
-    return path
 
 
 def _vsr_key(route_ref: str, vs_namespace: str) -> str:
@@ -235,77 +217,39 @@ def _vsr_key(route_ref: str, vs_namespace: str) -> str:
     return route_ref if "/" in route_ref else f"{vs_namespace}/{route_ref}"
 
 
-def _vsr_problems_for_vs(vsr: VirtualServerRoute, vs_host: str, vs_paths: Sequence[str]) -> list[str]:
-    """The VS-dependent part of ``ValidateVirtualServerRouteForVirtualServer`` (host and path rules).
+def _vsr_problems_for_vs(
+    vsr: VirtualServerRoute, vs: VirtualServer, vs_paths: Sequence[str], settings: ControllerSettings
+) -> str:
+    """``ValidateVirtualServerRouteForVirtualServer`` as one aggregate error text ("" when the VSR fits)."""
+    from inspector.nic import validation
 
-    The standalone VSR rules already passed (``validate_virtual_server_route``); what a VS adds is
-    ``validateVirtualServerRouteHost`` and the path rules of ``validateVirtualServerRouteSubroutes``.
+    errs = validation.validate_virtual_server_route(vsr, settings, vs_host=vs.host, vs_paths=tuple(vs_paths))
+    return validation.aggregate(errs)
+
+
+def _valid_vsrs(cluster: Cluster, settings: ControllerSettings) -> dict[str, VirtualServerRoute]:
+    """The VSRs NIC keeps in its configuration: right ingress class and passing standalone validation.
+
+    ``configuration.go :: AddOrUpdateVirtualServerRoute``; a rejected VSR is absent, so a VS naming it gets
+    ``VirtualServerRoute <key> doesn't exist or invalid``.
     """
-    errs: list[str] = []
-    if vs_host and vsr.host != vs_host:
-        errs.append(f"spec.host: Invalid value: {_go_quote(vsr.host)}: must be equal to '{vs_host}'")
-    routes = vsr.subroutes
-    if not vs_paths:
-        return errs
-    if len(vs_paths) > 1 and any(not p.startswith("~") for p in vs_paths):
-        return [
-            *errs,
-            'spec.subroutes: Invalid value: "subroutes": multiple VS route paths are only supported for regex routes',
-        ]
-    first = vs_paths[0]
-    if first.startswith("="):
-        if len(routes) != 1:
-            return [
-                *errs,
-                'spec.subroutes: Invalid value: "subroutes": must have only one subroute if exact match is being used',
-            ]
-        if normalize_path(routes[0].path) != normalize_path(first):
-            return [
-                *errs,
-                f"spec.subroutes[0].path: Invalid value: {_go_quote(routes[0].path)}: must have the same path as "
-                f"the referenced VirtualServer route path '{first}'",
-            ]
-        return errs
-    if first.startswith("~"):
-        sub_set = {normalize_path(r.path) for r in routes}
-        vs_set = {normalize_path(p) for p in vs_paths}
-        for p in vs_paths:
-            if normalize_path(p) not in sub_set:
-                errs.append(
-                    f"spec.subroutes: Invalid value: \"subroutes\": subroute with path '{p}' is missing; all VS route "
-                    "paths must be covered by VSR subroutes"
-                )
-        for i, r in enumerate(routes):
-            if normalize_path(r.path) not in vs_set:
-                errs.append(
-                    f"spec.subroutes[{i}].path: Invalid value: {_go_quote(r.path)}: subroute path '{r.path}' is not "
-                    "referenced by any VS route; all VSR subroutes must be referenced"
-                )
-        return errs
-    norm_vs = normalize_path(first)
-    for i, r in enumerate(routes):
-        if norm_vs and not normalize_path(r.path).startswith(norm_vs):
-            errs.append(f"spec.subroutes[{i}].path: Invalid value: {_go_quote(r.path)}: must start with '{first}'")
-    return errs
-
-
-def _valid_vsrs(cluster: Cluster, settings: ControllerSettings | None) -> dict[str, VirtualServerRoute]:
-    """The VSRs NIC keeps in its configuration: right ingress class and passing standalone validation."""
-    from inspector.nic import validation  # the NIC-policy engineer's module; imported late to keep layering loose
+    from inspector.nic import validation
 
     out: dict[str, VirtualServerRoute] = {}
     for key, vsr in cluster.virtual_server_routes.items():
-        if settings is not None:
-            if vsr.ingress_class_name not in ("", settings.ingress_class):
-                continue
-            if validation.validate_virtual_server_route(vsr, settings):
-                continue
+        if vsr.ingress_class_name not in ("", settings.ingress_class):
+            continue
+        if validation.validate_virtual_server_route(vsr, settings):
+            continue
         out[key] = vsr
     return out
 
 
 def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSettings | None = None) -> VSRSelection:
     """Replay ``configuration.go :: buildVirtualServerRoutes`` for ``vs``: the attached VSRs and NIC's warnings."""
+    from inspector.nic.validation import normalize_path
+
+    settings = settings if settings is not None else ControllerSettings()
     known = _valid_vsrs(cluster, settings)
     warnings: list[str] = []
     vsrs: list[VirtualServerRoute] = []
@@ -330,9 +274,9 @@ def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSetting
                 else:
                     regex_entries[key] = (vsr, [route.path], idx)
                 continue
-            errs = _vsr_problems_for_vs(vsr, vs.host, [route.path])
-            if errs:
-                warnings.append(f"VirtualServerRoute {key} is invalid: {_aggregate(errs)}")
+            err = _vsr_problems_for_vs(vsr, vs, [route.path], settings)
+            if err:
+                warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
                 continue
             if key in seen:
                 warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
@@ -340,13 +284,14 @@ def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSetting
             seen.add(key)
             vsrs.append(vsr)
         elif route.route_selector:
-            for key, vsr in known.items():
+            # validateVSRSelectors walks a Go map (random order); sorted keys make the result deterministic.
+            for key, vsr in sorted(known.items()):
                 labels = vsr.meta.labels
                 if all(labels.get(k) == v for k, v in route.route_selector.items()):
                     referenced.append(key)
-                    errs = _vsr_problems_for_vs(vsr, vs.host, [route.path])
-                    if errs:
-                        warnings.append(f"VirtualServerRoute {key} is invalid: {_aggregate(errs)}")
+                    err = _vsr_problems_for_vs(vsr, vs, [route.path], settings)
+                    if err:
+                        warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
                         continue
                     if key in seen:
                         warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
@@ -355,9 +300,9 @@ def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSetting
                     vsrs.append(vsr)
 
     for key, (vsr, regex_paths, _idx) in sorted(regex_entries.items(), key=lambda kv: kv[1][2]):
-        errs = _vsr_problems_for_vs(vsr, vs.host, regex_paths)
-        if errs:
-            warnings.append(f"VirtualServerRoute {key} is invalid: {_aggregate(errs)}")
+        err = _vsr_problems_for_vs(vsr, vs, regex_paths, settings)
+        if err:
+            warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
             continue
         vsrs.append(vsr)
 
@@ -1223,8 +1168,10 @@ def _vsr_event(ref: ObjectRef, warnings: Sequence[str]) -> NicEvent:
 
 def _rejected(vs: VirtualServer, errors: Sequence[str]) -> VirtualServerResult:
     """``configuration.go :: AddOrUpdateVirtualServer``: a VS failing validation gets no config at all."""
+    from inspector.nic.validation import aggregate
+
     ref = vs.meta.ref
-    text = _aggregate(list(errors))
+    text = aggregate(list(errors))
     message = f"VirtualServer {ref.key} was rejected with error: {text}"
     res = ResourceResult(
         ref=ref,
