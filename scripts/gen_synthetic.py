@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Write a synthetic cluster of about N objects: real-looking manifests for measuring the TUI and the pipeline.
+
+Why: the TUI must reach its first frame quickly and keep the cursor instant with ~10,000 objects; the bundled
+sample has a few dozen. The manifests look like a platform team's: one namespace per 50 apps, each app a
+Service, a TLS secret, a CA secret, an ingressMTLS and an egressMTLS Policy, an Ingress with the policies in
+``nginx.org/policies`` and a VirtualServer with spec- and route-level policies. Certificates are real (one CA
+and one server certificate made with ``cryptography``, shared by every secret so generation stays fast).
+A few apps are deliberately wrong (no ``spec.tls``, a host missing from ``spec.tls.hosts``, a missing CA
+secret), so that the tree carries findings, 500s and fail-open hosts as a real cluster would.
+
+    python scripts/gen_synthetic.py --objects 10000 --out /tmp/synthetic-10k
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from inspector.pki import make_ca, make_leaf  # noqa: E402
+
+OBJECTS_PER_APP = 7
+APPS_PER_NAMESPACE = 50
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _app(i: int, ns: str, tls_crt: str, tls_key: str, ca_crt: str) -> str:
+    """The seven manifests of app ``i`` in namespace ``ns``."""
+    host = f"app-{i}.{ns}.example.com"
+    vs_host = f"vs-{i}.{ns}.example.com"
+    # A few deliberate mistakes, as a real cluster has them: an Ingress without spec.tls (500 for the host),
+    # a host missing from spec.tls.hosts (fail-open), a policy naming a CA secret that does not exist.
+    no_tls = i % 97 == 5
+    fail_open = i % 89 == 7
+    missing_ca = i % 83 == 11
+    tls_hosts = "other.example.com" if fail_open else host
+    tls_block = "" if no_tls else f"""  tls:
+  - hosts:
+    - {tls_hosts}
+    secretName: tls-{i}
+"""
+    ca_name = f"ca-{i}-missing" if missing_ca else f"ca-{i}"
+    return f"""---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app-{i}
+  namespace: {ns}
+  labels:
+    app: app-{i}
+spec:
+  ports:
+  - port: 443
+    targetPort: 8443
+    protocol: TCP
+    name: https
+  selector:
+    app: app-{i}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: tls-{i}
+  namespace: {ns}
+type: kubernetes.io/tls
+data:
+  tls.crt: {tls_crt}
+  tls.key: {tls_key}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: ca-{i}
+  namespace: {ns}
+type: nginx.org/ca
+data:
+  ca.crt: {ca_crt}
+---
+apiVersion: k8s.nginx.org/v1
+kind: Policy
+metadata:
+  name: ingress-mtls-{i}
+  namespace: {ns}
+spec:
+  ingressMTLS:
+    clientCertSecret: {ca_name}
+    verifyClient: "on"
+    verifyDepth: 1
+---
+apiVersion: k8s.nginx.org/v1
+kind: Policy
+metadata:
+  name: egress-mtls-{i}
+  namespace: {ns}
+spec:
+  egressMTLS:
+    tlsSecret: tls-{i}
+    trustedCertSecret: ca-{i}
+    verifyServer: true
+    verifyDepth: 2
+    serverName: true
+    sslName: app-{i}.{ns}.svc
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app-{i}
+  namespace: {ns}
+  annotations:
+    nginx.org/policies: "ingress-mtls-{i},egress-mtls-{i}"
+    nginx.org/ssl-services: "app-{i}"
+spec:
+  ingressClassName: nginx
+{tls_block}  rules:
+  - host: {host}
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: app-{i}
+            port:
+              number: 443
+      - path: /api
+        pathType: Prefix
+        backend:
+          service:
+            name: app-{i}
+            port:
+              number: 443
+---
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata:
+  name: vs-{i}
+  namespace: {ns}
+spec:
+  host: {vs_host}
+  tls:
+    secret: tls-{i}
+  policies:
+  - name: ingress-mtls-{i}
+  upstreams:
+  - name: backend
+    service: app-{i}
+    port: 443
+    tls:
+      enable: true
+  routes:
+  - path: /
+    policies:
+    - name: egress-mtls-{i}
+    action:
+      pass: backend
+"""
+
+
+def generate(objects: int, out: Path) -> tuple[int, int]:
+    """Write about ``objects`` objects into ``out`` (one file per namespace); returns (objects, files)."""
+    ca = make_ca("synthetic CA")
+    leaf = make_leaf("synthetic server", ca, sans=["*.example.com"])
+    tls_crt, tls_key, ca_crt = _b64(leaf.chain_pem), _b64(leaf.key_pem), _b64(ca.cert_pem)
+    apps = max(1, objects // OBJECTS_PER_APP)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("synthetic-*.yaml"):
+        old.unlink()
+    files = 0
+    for start in range(0, apps, APPS_PER_NAMESPACE):
+        ns = f"team-{start // APPS_PER_NAMESPACE:03d}"
+        header = (
+            "# Synthetic cluster written by scripts/gen_synthetic.py (sample key material, not secret).\n"
+            f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"
+        )
+        body = "".join(
+            _app(i, ns, tls_crt, tls_key, ca_crt) for i in range(start, min(apps, start + APPS_PER_NAMESPACE))
+        )
+        (out / f"synthetic-{ns}.yaml").write_text(header + body, encoding="utf-8")
+        files += 1
+    return apps * OBJECTS_PER_APP, files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=10_000, help="about how many objects (default 10000)")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write (synthetic-*.yaml replaced)")
+    ns = parser.parse_args(argv)
+    if ns.objects < 1:
+        parser.error("--objects must be at least 1")
+    count, files = generate(ns.objects, ns.out)
+    print(f"wrote {count} objects in {files} files to {ns.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
