@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from inspector.analysis.findings import Check
 from inspector.report import HostReport, Report
 from inspector.tui import signoff
 from inspector.tui.signoff import StepResult
@@ -32,17 +31,6 @@ VERDICT_STYLES = {"pass": "bold green", "fail": "bold red", "n/a": "dim", "manua
 def default_export_path(host: str) -> Path:
     """``./mtls-signoff-<host>.md`` in the working directory."""
     return Path.cwd() / f"mtls-signoff-{re.sub(r'[^A-Za-z0-9._-]+', '_', host) or 'host'}.md"
-
-
-def _registry() -> tuple[Check, ...]:
-    """The declared checks, so that a step no finding mentions still knows what covers it."""
-    try:
-        from inspector.analysis import checks
-    except ImportError:
-        return ()
-    registry = getattr(checks, "CHECKS", ())
-    values = registry.values() if isinstance(registry, dict) else registry
-    return tuple(c for c in values if isinstance(c, Check))
 
 
 def step_prompt(number: int, result: StepResult) -> Text:
@@ -114,7 +102,7 @@ class ChecklistScreen(Screen[None]):
         self.report = report
         self.host = host
         self.source_label = source_label or ", ".join(report.cluster.sources) or "sources"
-        self.results = signoff.walk(report, host, _registry())
+        self.results = signoff.walk(report, host)
         self.notes: dict[str, str] = {}
         self.exported: Path | None = None
         self._current = 0

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from inspector.analysis import checks
 from inspector.analysis.findings import Check, Finding
 from inspector.report import Effective, HostReport, Report
 
@@ -22,7 +23,7 @@ Verdict = Literal["pass", "fail", "n/a", "manual"]
 @dataclass(frozen=True)
 class Step:
     id: str
-    """Matches ``Check.seed_check`` of the checks that cover it."""
+    """The seed item as ``checks.SEED_CHECKS`` spells it; ``Check.seed_check`` of the checks covering it."""
     policy_type: Literal["ingressMTLS", "egressMTLS"]
     text: str
     """The seed's wording."""
@@ -30,65 +31,40 @@ class Step:
     """Only a request proves it: the static report cannot, ``mtls-inspect rehearse`` can."""
 
 
-SEED_STEPS: tuple[Step, ...] = (
-    Step(
-        "ingress-ca-secret",
-        "ingressMTLS",
-        "The policy's clientCertSecret is a valid nginx.org/ca secret in the same namespace as the policy.",
-    ),
-    Step(
-        "ingress-tls",
-        "ingressMTLS",
-        "The Ingress has TLS termination enabled with a valid kubernetes.io/tls secret.",
-    ),
-    Step("ingress-not-minion", "ingressMTLS", "The Ingress is not a mergeable minion."),
-    Step(
-        "ingress-verify-client",
-        "ingressMTLS",
-        'verifyClient is set to the appropriate mode ("on", "off", "optional", or "optional_no_ca").',
-    ),
-    Step("ingress-verify-depth", "ingressMTLS", "verifyDepth matches the depth of your client certificate chain."),
-    Step(
-        "ingress-no-cert-400",
-        "ingressMTLS",
-        "Requests fail with 400 No required SSL certificate was sent when no client certificate is presented.",
-        rehearse=True,
-    ),
-    Step(
-        "egress-tls-secret",
-        "egressMTLS",
-        "The tlsSecret is a valid kubernetes.io/tls secret in the same namespace as the policy.",
-    ),
-    Step(
-        "egress-trusted-ca",
-        "egressMTLS",
-        "The trustedCertSecret is a valid nginx.org/ca secret in the same namespace as the policy.",
-    ),
-    Step(
-        "egress-upstream-tls",
-        "egressMTLS",
-        "The backend is listed under nginx.org/ssl-services or nginx.org/grpc-services "
-        "(VirtualServer: the upstream's tls.enable).",
-    ),
-    Step("egress-verify-server", "egressMTLS", "verifyServer is enabled if the upstream certificate must be verified."),
-    Step("egress-ssl-name", "egressMTLS", "sslName matches the hostname expected by the upstream certificate."),
-    Step(
-        "egress-wrong-cert-fails",
-        "egressMTLS",
-        "Requests fail in the expected way if the trusted CA or client certificate is wrong.",
-        rehearse=True,
-    ),
-)
+def _sentence(text: str) -> str:
+    """Capitalise a lower-case first word; field names (``verifyClient``) keep their spelling."""
+    first = text.split(" ", 1)[0]
+    return text[:1].upper() + text[1:] if first.islower() else text
+
+
+def _steps() -> tuple[Step, ...]:
+    """The seed items as the checks registry declares them (``checks.SEED_CHECKS``), in the seed's order."""
+    steps: list[Step] = []
+    for seed in checks.SEED_CHECKS:
+        kind, _, text = seed.partition(": ")
+        policy_type: Literal["ingressMTLS", "egressMTLS"] = "egressMTLS" if kind == "egressMTLS" else "ingressMTLS"
+        steps.append(
+            Step(
+                id=seed,
+                policy_type=policy_type,
+                text=_sentence(text) if text else seed,
+                rehearse=seed in (checks.SEED_I_400, checks.SEED_E_FAIL),
+            )
+        )
+    return tuple(steps)
+
+
+SEED_STEPS: tuple[Step, ...] = _steps()
 """The seed's two "Checks Before Rollout" lists, in the seed's order."""
 
 EVIDENCE_DIRECTIVES: Mapping[str, tuple[str, ...]] = {
-    "ingress-ca-secret": ("ssl_client_certificate", "ssl_crl"),
-    "ingress-verify-client": ("ssl_verify_client",),
-    "ingress-verify-depth": ("ssl_verify_depth",),
-    "egress-tls-secret": ("proxy_ssl_certificate", "grpc_ssl_certificate"),
-    "egress-trusted-ca": ("proxy_ssl_trusted_certificate", "grpc_ssl_trusted_certificate"),
-    "egress-verify-server": ("proxy_ssl_verify", "grpc_ssl_verify", "proxy_ssl_verify_depth"),
-    "egress-ssl-name": ("proxy_ssl_name", "proxy_ssl_server_name", "grpc_ssl_name", "grpc_ssl_server_name"),
+    checks.SEED_I_SECRET: ("ssl_client_certificate", "ssl_crl"),
+    checks.SEED_I_VERIFY_CLIENT: ("ssl_verify_client",),
+    checks.SEED_I_DEPTH: ("ssl_verify_depth",),
+    checks.SEED_E_TLS_SECRET: ("proxy_ssl_certificate", "grpc_ssl_certificate"),
+    checks.SEED_E_CA: ("proxy_ssl_trusted_certificate", "grpc_ssl_trusted_certificate"),
+    checks.SEED_E_VERIFY: ("proxy_ssl_verify", "grpc_ssl_verify", "proxy_ssl_verify_depth", "grpc_ssl_verify_depth"),
+    checks.SEED_E_SSLNAME: ("proxy_ssl_name", "proxy_ssl_server_name", "grpc_ssl_name", "grpc_ssl_server_name"),
 }
 """Effective directives (from the report) shown as evidence for a step."""
 
@@ -151,24 +127,24 @@ def _evidence(step: Step, host: HostReport) -> list[str]:
         for loc in host.locations:
             if not loc.result.internal:
                 show(f"{host.host}{loc.path}", loc.effective)
-                if step.id == "egress-upstream-tls":
+                if step.id == checks.SEED_E_SERVICES:
                     lines.append(
                         f"{host.host}{loc.path}: upstream {loc.result.upstream_scheme or '?'} {loc.result.upstream}"
                     )
-    if step.id == "ingress-tls":
+    if step.id == checks.SEED_I_TLS:
         lines.append(f"{host.host}: {'terminates TLS' if host.result.tls else 'no TLS termination'}")
     return lines
 
 
-def walk(report: Report, host: HostReport, checks: Iterable[Check] = ()) -> tuple[StepResult, ...]:
+def walk(report: Report, host: HostReport, registry: Iterable[Check] = checks.CHECKS) -> tuple[StepResult, ...]:
     """Every seed step for ``host`` with its verdict, evidence and fixes.
 
-    ``checks`` is the check registry (to know which checks cover a step even when none fired); findings in the
+    ``registry`` is the check registry (to know which checks cover a step even when none fired); findings in the
     report contribute their checks too.
     """
     findings = _host_findings(report, host)
     covering: dict[str, set[str]] = {}
-    for check in [*checks, *(f.check for f in report.findings)]:
+    for check in [*registry, *(f.check for f in report.findings)]:
         if check.seed_check:
             covering.setdefault(check.seed_check, set()).add(check.id)
     types = _types_at(host)
