@@ -471,6 +471,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
+    except Exception as exc:  # a bug must still end in one line, not a traceback (MTLS_INSPECT_DEBUG=1 shows it)
+        import os
+
+        if os.environ.get("MTLS_INSPECT_DEBUG"):
+            raise
+        print(
+            f"mtls-inspect: internal error: {type(exc).__name__}: {exc} (set MTLS_INSPECT_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return ExitCode.UNUSABLE_INPUT
 
 
 if __name__ == "__main__":
