@@ -297,6 +297,7 @@ REHEARSAL: tuple[tuple[str, Item], ...] = (
     ("secure-app.crt", Item("chain", "secure-app")),
     ("secure-app.key", Item("key", "secure-app")),
     ("secure-app-ca.crt", Item("cert", "egress-client-ca")),
+    ("server-ca.crt", Item("cert", "server-ca")),
 )
 
 
@@ -328,8 +329,11 @@ def mint() -> dict[str, pki.Issued]:
         else:
             made[ca.id] = pki.make_ca(ca.cn, issuer=made[ca.issuer] if ca.issuer else None)
     for leaf in LEAVES:
+        issuer = made[leaf.issuer]
+        # A leaf of the expired CA was issued while that CA was still valid (so the CA is the only problem).
+        start = issuer.cert.not_valid_before_utc + dt.timedelta(days=1) if _is_expired_ca(leaf.issuer) else None
         made[leaf.id] = pki.make_leaf(
-            leaf.cn, made[leaf.issuer], sans=leaf.sans, client=leaf.client, server=leaf.server
+            leaf.cn, issuer, sans=leaf.sans, client=leaf.client, server=leaf.server, not_before=start
         )
     return made
 
@@ -413,6 +417,7 @@ def render_rehearsal_readme(made: Mapping[str, pki.Issued], digest: str) -> str:
             row("client-of-expired-ca.crt", made["client-of-expired-ca"], "sample expired client CA"),
             row("secure-app.crt", made["secure-app"], "sample trusted CA"),
             row("secure-app-ca.crt", made["egress-client-ca"], "self (sample egress client CA)"),
+            row("server-ca.crt", made["server-ca"], "self (sample server CA)"),
             "",
             "- `client.crt`/`client.key`: a valid client for every ingressMTLS host whose CA secret holds the",
             "  sample client CA: `cafe.example.com`, `webapp-mtls.example.com` (VS), `shop.example.com` and the",
@@ -429,6 +434,8 @@ def render_rehearsal_readme(made: Mapping[str, pki.Issued], digest: str) -> str:
             "  `*-trusted-ca` in broken/). Its SANs cover every sslName the sample uses.",
             "- `secure-app-ca.crt`: the CA the upstream verifies NGINX's egress client certificate with (issuer of",
             "  every `tlsSecret` in the sample: `egress-mtls-secret`, `shop-egress-client`, `*-egress-client*`).",
+            "- `server-ca.crt`: the CA of every host's TLS certificate, for clients that verify NGINX",
+            "  (`curl --cacert server-ca.crt`) instead of using `-k`.",
             "",
             "Try it by hand: `curl --cert client.crt --key client.key -k https://cafe.example.com/tea` (with",
             "`--resolve` to the controller), or `mtls-inspect rehearse --sample`.",
