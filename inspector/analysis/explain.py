@@ -1,0 +1,428 @@
+"""``explain``: for one request (host and path), which server and location NGINX picks, which policies apply there,
+the mTLS settings in force with where each value came from, and what a client would get.
+
+The selection follows NGINX's own rules (``ngx_http_core_find_location``, ``server_name`` docs): exact server name,
+then the longest leading wildcard, then the longest trailing wildcard; within the server an exact ``=`` location
+wins at once, otherwise the longest prefix is remembered, ``^~`` on it stops the search, otherwise regex locations
+are tried in configuration order and the first match wins, otherwise the longest prefix is used. VS routes and
+VSR subroutes are locations like any other (the replica gives them as ``LocationResult``).
+
+Predictions are data (``Prediction``), so the rehearsal can check them against real nginx. They are read off the
+report (statuses, effective settings, 500/fail-open flags); nothing here re-derives a NIC rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from inspector.analysis.findings import Finding
+from inspector.model import ObjectRef
+from inspector.report import Effective, HostReport, LocationReport, PolicyUse, Report
+
+NO_CERT_TITLE = "400 No required SSL certificate was sent"
+"""NGINX's page title when ``ssl_verify_client on`` and the client sent no certificate (ngx_http_special_response)."""
+CERT_ERROR_TITLE = "400 The SSL certificate error"
+"""NGINX's page title when the client certificate fails verification."""
+
+SCENARIOS = ("no-client-cert", "valid-client-cert", "unknown-ca-client-cert", "expired-client-cert")
+"""The client scenarios every explanation predicts, in this order."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What one kind of client gets. ``status`` None means no HTTP response (handshake refused, no server)."""
+
+    scenario: str
+    status: int | None
+    title: str
+    """Short outcome: NGINX's page title for 400s, ``no check: fail-open``, ``handshake rejected``, ..."""
+    detail: str
+
+
+@dataclass(frozen=True)
+class UpstreamTLS:
+    """How NGINX talks to the upstream for this location."""
+
+    scheme: str
+    """``https``/``grpcs`` (TLS), ``http``/``grpc`` (none), or "" (no upstream: return/redirect)."""
+    tls: bool
+    client_cert_sent: bool
+    client_cert: str
+    server_verified: bool
+    trusted_ca: str
+    sni_sent: bool
+    ssl_name: str
+    protocols: str
+    status: int | None
+    """Predicted status for a client that got past the ingress checks: 200 (the upstream's answer) or 502."""
+    detail: str
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """A policy met on the way to this location, with its fate here."""
+
+    key: str
+    type: str
+    scope: str
+    context: str
+    owner: str
+    """``Kind ns/name`` of the resource whose list holds the reference."""
+    field: str
+    source: str
+    """``file:line`` of the reference."""
+    status: str
+    reason: str
+    nic_warning: str | None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One effective directive at the chosen location, and where its value came from."""
+
+    directive: str
+    value: str
+    source: str
+    """``server``, ``location`` or ``default`` (nginx's default: nothing renders it)."""
+    policy: str | None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    host: str
+    path: str
+    server: str | None
+    """The ``server_name`` NGINX picks, None when only NIC's default server would answer."""
+    server_match: str
+    """``exact``, ``wildcard``, or ``default server``."""
+    resource: ObjectRef | None
+    location: str | None
+    """The location as NIC writes it (``/tea``, ``= /exact``, ``~ ^/re``), None when none matches."""
+    location_match: str
+    location_resource: ObjectRef | None
+    candidates: tuple[str, ...]
+    """Every location of the server that the request could reach, in configuration order."""
+    tls: bool
+    rejected: bool
+    fail_open: bool
+    returns_500: bool
+    """Server or location returns 500 for this request."""
+    policies: tuple[PolicyStep, ...]
+    ingress: tuple[Setting, ...]
+    egress: tuple[Setting, ...]
+    predictions: tuple[Prediction, ...]
+    upstream: UpstreamTLS | None
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...]
+
+    def prediction(self, scenario: str) -> Prediction:
+        return next(p for p in self.predictions if p.scenario == scenario)
+
+
+# --- server selection -----------------------------------------------------------------------------------------
+
+
+def _server_match(name: str, host: str) -> tuple[int, int] | None:
+    """Rank of ``name`` for ``host`` as NGINX orders them: exact, then longest leading, then trailing wildcard."""
+    n, h = name.lower(), host.lower()
+    if n == h:
+        return (0, 0)
+    if n.startswith("*.") and h.endswith(n[1:]) and len(h) > len(n) - 1:
+        return (1, -len(n))
+    if n.startswith(".") and (h == n[1:] or h.endswith(n)):
+        return (1, -len(n))
+    if n.endswith(".*") and h.startswith(n[:-1]):
+        return (2, -len(n))
+    return None
+
+
+def select_server(report: Report, host: str) -> tuple[HostReport | None, str]:
+    """The server block NGINX picks for ``host`` (ignoring hosts whose resource NIC rejected: no config)."""
+    best: tuple[tuple[int, int], HostReport] | None = None
+    rejected: HostReport | None = None
+    for h in report.hosts:
+        rank = _server_match(h.host, host)
+        if rank is None:
+            continue
+        if h.result.rejected:
+            rejected = rejected or h
+            continue
+        if best is None or rank < best[0]:
+            best = (rank, h)
+    if best is not None:
+        return best[1], "exact" if best[0][0] == 0 else "wildcard"
+    if rejected is not None:
+        return rejected, "rejected"
+    return None, "default server"
+
+
+# --- location selection ---------------------------------------------------------------------------------------
+
+_LOC_RE = re.compile(r"^(=|\^~|~\*|~)?\s*(.*)$", re.S)
+
+
+def _parse_location(path: str) -> tuple[str, str]:
+    m = _LOC_RE.match(path.strip())
+    modifier, value = (m.group(1) or "", m.group(2)) if m else ("", path)
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1]
+    return modifier, value
+
+
+def select_location(locations: Sequence[LocationReport], path: str) -> tuple[LocationReport | None, str]:
+    """NGINX's location search (``ngx_http_core_find_location`` + regex pass) over the public locations."""
+    public = [loc for loc in locations if not loc.result.internal and not loc.path.startswith("@")]
+    longest: tuple[int, LocationReport, str] | None = None
+    for loc in public:
+        modifier, value = _parse_location(loc.path)
+        if modifier == "=":
+            if path == value:
+                return loc, "exact (=)"
+            continue
+        if modifier in ("", "^~") and path.startswith(value) and (longest is None or len(value) > longest[0]):
+            longest = (len(value), loc, modifier)
+    if longest is not None and longest[2] == "^~":
+        return longest[1], "longest prefix with ^~ (regexes skipped)"
+    for loc in public:
+        modifier, value = _parse_location(loc.path)
+        if modifier in ("~", "~*"):
+            try:
+                if re.search(value, path, re.I if modifier == "~*" else 0):
+                    return loc, f"first matching regex ({modifier})"
+            except re.error:
+                continue
+    if longest is not None:
+        return longest[1], "longest prefix"
+    return None, "no location matches"
+
+
+# --- predictions ----------------------------------------------------------------------------------------------
+
+
+def _value(
+    settings: Mapping[str, Effective], suffix: str, prefixes: Sequence[str] = ("proxy_ssl_", "grpc_ssl_")
+) -> str:
+    for p in prefixes:
+        eff = settings.get(p + suffix)
+        if eff is not None:
+            return eff.value
+    return ""
+
+
+def _upstream(loc: LocationReport, upstream_name: str) -> UpstreamTLS:
+    scheme = loc.result.upstream_scheme
+    eff = loc.effective
+    tls = scheme in ("https", "grpcs")
+    cert = _value(eff, "certificate")
+    verify = _value(eff, "verify") == "on"
+    trusted = _value(eff, "trusted_certificate")
+    sni = _value(eff, "server_name") == "on"
+    name = _value(eff, "name") or "$proxy_host"
+    protocols = _value(eff, "protocols")
+    if not scheme:
+        return UpstreamTLS(
+            "", False, False, "", False, "", False, "", "", 200, "no upstream: the location answers itself"
+        )
+    if not tls:
+        used = any(e.source != "default" for e in eff.values())
+        detail = f"plain {scheme}:// to {upstream_name or loc.result.service}: no TLS, no client certificate"
+        if used:
+            detail += " (the egressMTLS settings are rendered but unused)"
+        return UpstreamTLS(scheme, False, False, "", False, "", False, "", "", 200, detail)
+    parts = [
+        f"TLS to {upstream_name or loc.result.service}",
+        f"client certificate {'sent: ' + cert if cert else 'not sent'}",
+        f"server certificate {'verified against ' + (trusted or '(no trusted CA!)') if verify else 'not verified'}",
+        f"SNI {'sent: ' + name if sni else 'not sent'}",
+        f"name checked: {name}" if verify else "",
+        f"protocols {protocols}" if protocols else "",
+    ]
+    status: int | None = 200
+    if verify and name == "$proxy_host":
+        status = 502
+        parts.append(
+            f"$proxy_host is the upstream block name ({upstream_name or '?'}), which no certificate carries: "
+            "verification fails, 502"
+        )
+    elif verify and not trusted:
+        status = 502
+        parts.append("verification without a trusted CA fails: 502")
+    return UpstreamTLS(
+        scheme, True, bool(cert), cert, verify, trusted, sni, name, protocols, status, "; ".join(p for p in parts if p)
+    )
+
+
+def _client_predictions(
+    h: HostReport, verify_client: str, depth: str, loc_500: bool, after: int | None, after_detail: str
+) -> tuple[Prediction, ...]:
+    if h.result.ssl_reject_handshake:
+        return tuple(
+            Prediction(
+                s, None, "handshake rejected", "ssl_reject_handshake on: the TLS secret of this host is unusable"
+            )
+            for s in SCENARIOS
+        )
+    if h.result.returns_500:
+        return tuple(
+            Prediction(s, 500, "500", "server-level return 500 (a policy failed); no client certificate is checked")
+            for s in SCENARIOS
+        )
+    if h.result.fail_open:
+        return tuple(
+            Prediction(
+                s,
+                500 if loc_500 else after,
+                "no check: fail-open",
+                "host not in spec.tls.hosts: NIC leaves ingressMTLS out and serves plain HTTP",
+            )
+            for s in SCENARIOS
+        )
+    passed_status = 500 if loc_500 else after
+    passed = "location returns 500" if loc_500 else after_detail
+    if not h.result.tls or verify_client in ("", "off"):
+        why = "no TLS on this host" if not h.result.tls else "ssl_verify_client off: no certificate is requested"
+        return tuple(Prediction(s, passed_status, "no check", f"{why}; {passed}") for s in SCENARIOS)
+    no_cert = (
+        Prediction("no-client-cert", 400, NO_CERT_TITLE, "ssl_verify_client on and no certificate")
+        if verify_client == "on"
+        else Prediction("no-client-cert", passed_status, "served", f"ssl_verify_client {verify_client}; {passed}")
+    )
+    valid = Prediction(
+        "valid-client-cert", passed_status, "verified", f"chain verified (ssl_verify_depth {depth}); {passed}"
+    )
+    if verify_client == "optional_no_ca":
+        unknown = Prediction(
+            "unknown-ca-client-cert", passed_status, "not verified", f"optional_no_ca does not verify; {passed}"
+        )
+        expired = Prediction(
+            "expired-client-cert", passed_status, "not verified", f"optional_no_ca does not verify; {passed}"
+        )
+    else:
+        unknown = Prediction("unknown-ca-client-cert", 400, CERT_ERROR_TITLE, "unable to get local issuer certificate")
+        expired = Prediction("expired-client-cert", 400, CERT_ERROR_TITLE, "certificate has expired")
+    return (no_cert, valid, unknown, expired)
+
+
+def _steps(uses: Sequence[PolicyUse]) -> tuple[PolicyStep, ...]:
+    out = []
+    for u in uses:
+        o = u.outcome
+        out.append(
+            PolicyStep(
+                key=o.source.key,
+                type=o.type,
+                scope=o.source.scope,
+                context=o.source.context,
+                owner=str(o.source.owner),
+                field=o.source.field,
+                source=u.source,
+                status=o.status,
+                reason=o.reason,
+                nic_warning=o.warning,
+            )
+        )
+    return tuple(out)
+
+
+def _settings(eff: Mapping[str, Effective]) -> tuple[Setting, ...]:
+    return tuple(Setting(k, v.value, v.source, v.policy) for k, v in eff.items())
+
+
+def explain(report: Report, host: str, path: str = "/") -> Explanation:
+    """Explain one request. Never raises for an unknown host or path: the explanation says what NGINX would do."""
+    path = path if path.startswith("/") else "/" + path
+    h, how = select_server(report, host)
+    related = tuple(f for f in report.findings if f.host == host or (h is not None and f.host == h.host))
+    if h is None or h.result.rejected:
+        note = (
+            f"{h.resource} is rejected by NIC: no configuration, NIC's default server answers"
+            if h is not None
+            else "no Ingress or VirtualServer serves this host"
+        )
+        preds = tuple(Prediction(s, 404, "default server", note) for s in SCENARIOS)
+        return Explanation(
+            host,
+            path,
+            None,
+            "default server",
+            h.resource if h else None,
+            None,
+            "",
+            None,
+            (),
+            False,
+            h is not None,
+            False,
+            False,
+            (),
+            (),
+            (),
+            preds,
+            None,
+            related,
+            (note,),
+        )
+    loc, loc_how = select_location(h.locations, path)
+    candidates = tuple(x.path for x in h.locations if not x.result.internal and not x.path.startswith("@"))
+    uses = loc.policies if loc is not None else h.policies
+    ingress = _settings(h.ingress_effective)
+    egress = _settings(loc.effective) if loc is not None else ()
+    verify_client = h.ingress_effective.get("ssl_verify_client")
+    depth = h.ingress_effective.get("ssl_verify_depth")
+    vc = verify_client.value if verify_client is not None and not h.result.fail_open else ""
+    notes: list[str] = []
+    upstream: UpstreamTLS | None = None
+    loc_500 = bool(loc is not None and loc.result.returns_500)
+    after: int | None
+    if loc is None:
+        after, after_detail = 404, "no location matches: 404"
+    else:
+        upstream = _upstream(loc, loc.result.upstream)
+        after, after_detail = upstream.status, upstream.detail
+        if loc.result.grpc:
+            notes.append("gRPC location: only location-level egress (grpc_ssl_*) applies here")
+    if h.result.fail_open:
+        notes.append("ingressMTLS is ignored for this host (W14): requests are not checked for a client certificate")
+    preds = _client_predictions(h, vc, depth.value if depth is not None else "1", loc_500, after, after_detail)
+    if loc is not None:
+        related = tuple(f for f in related if f.path in (None, loc.path) or f.path not in candidates)
+    return Explanation(
+        host=host,
+        path=path,
+        server=h.host,
+        server_match=how,
+        resource=h.resource,
+        location=loc.path if loc is not None else None,
+        location_match=loc_how,
+        location_resource=loc.result.resource if loc is not None else None,
+        candidates=candidates,
+        tls=h.result.tls,
+        rejected=False,
+        fail_open=h.result.fail_open,
+        returns_500=h.result.returns_500 or loc_500,
+        policies=_steps(uses),
+        ingress=ingress,
+        egress=egress,
+        predictions=preds,
+        upstream=upstream,
+        findings=related,
+        notes=tuple(notes),
+    )
+
+
+__all__ = [
+    "CERT_ERROR_TITLE",
+    "NO_CERT_TITLE",
+    "SCENARIOS",
+    "Explanation",
+    "PolicyStep",
+    "Prediction",
+    "Setting",
+    "UpstreamTLS",
+    "explain",
+    "select_location",
+    "select_server",
+]
