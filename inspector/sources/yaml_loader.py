@@ -114,7 +114,7 @@ class Document:
             return self.fields
         out = FieldLines(dict(self.fields.lines), dict(self.fields.raw))
         for (key, index), sub in self.item_fields.items():
-            base = f"{_join('', key)}[{index}]"
+            base = f"{join_path('', key)}[{index}]"
             for path, line in sub.lines.items():
                 out.lines[base + ("" if path.startswith("[") else ".") + path] = line
             for path, text in sub.raw.items():
@@ -125,8 +125,11 @@ class Document:
 _SEGMENTS: dict[str, tuple[str, str]] = {}
 
 
-def _join(prefix: str, key: str) -> str:
-    """``field_path`` for one more key, cached per key because manifests repeat the same keys endlessly."""
+def join_path(prefix: str, key: str) -> str:
+    """``field_path(*parts, key)`` given the formatted path of ``parts``.
+
+    Cached per key because manifests repeat the same keys endlessly.
+    """
     seg = _SEGMENTS.get(key)
     if seg is None:
         if _SIMPLE_KEY.fullmatch(key):
@@ -338,7 +341,7 @@ def _read_document(parser: Any, index: int) -> Document:
                         raise _Refused(line, "a mapping key is itself a mapping or sequence")
                     nodes += 1
                     parent[2] = key
-                    parent[10] = _join(parent[3], key)
+                    parent[10] = join_path(parent[3], key)
                     parent[4].lines[parent[10]] = line
                     continue
                 # The value of a key; a merged mapping's keys land in the parent, so it shares the prefix.
@@ -433,6 +436,6 @@ def _apply_merges(value: Any, merges: list[Any], sink: FieldLines, prefix: str, 
         merged.update(source)
     for key in merged:
         if key not in value:
-            sink.lines.setdefault(_join(prefix, key), line)
+            sink.lines.setdefault(join_path(prefix, key), line)
     merged.update(value)
     return merged
