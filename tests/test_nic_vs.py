@@ -46,7 +46,7 @@ from inspector.model import (
     VSUpstream,
 )
 from inspector.nic.secrets import SecretStore
-from inspector.nic.virtualserver import attached_vsrs, generate_virtual_server, select_vsrs
+from inspector.nic.virtualserver import attached_vsrs, generate_virtual_server, select_vsrs, unattached_vsr_results
 
 VS = ObjectRef("VirtualServer", "default", "webapp")
 SERVER_HEAD = (
@@ -496,3 +496,45 @@ def test_attached_vsrs_reports_missing_host_mismatch_and_attaches_good_ones() ->
         )
     )
     assert [res.ref.name for res in r.result.resources] == ["webapp", "tea"]
+
+
+def test_unattached_vsrs_rejected_ignored_or_orphaned() -> None:
+    """configuration.go: Rejected on validation, Ignored when the host's VS skips it, else NoVirtualServerFound."""
+    bad = replace(vsr_tea(), meta=meta("VirtualServerRoute", "bad"), host="")
+    ignored = replace(vsr_tea(), meta=meta("VirtualServerRoute", "ignored"))
+    orphan = replace(vsr_tea(), meta=meta("VirtualServerRoute", "orphan"), host="nobody.example.com")
+    attached = vsr_tea()
+    cl = cluster(bad, ignored, orphan, attached)
+    owners = {"webapp.example.com": VS}
+    results = unattached_vsr_results(cl, ControllerSettings(), {attached.meta.ref}, owners)
+    by_name = {r.ref.name: r for r in results}
+    assert set(by_name) == {"bad", "ignored", "orphan"}
+    assert by_name["bad"].state == "Invalid" and by_name["bad"].events[0].reason == "Rejected"
+    assert (
+        by_name["bad"]
+        .events[0]
+        .message.startswith("VirtualServerRoute default/bad was rejected with error: spec.host: Required value")
+    )
+    assert (by_name["ignored"].state, by_name["ignored"].events[0].reason) == ("Warning", "Ignored")
+    assert by_name["ignored"].events[0].message == "VirtualServer default/webapp ignores VirtualServerRoute"
+    assert by_name["orphan"].events[0].reason == "NoVirtualServerFound"
+    assert by_name["orphan"].events[0].message == "VirtualServer is invalid or doesn't exist"
+
+
+def test_split_return_target_is_internal_in_results_without_internal_directive() -> None:
+    """generateLocationForReturn sets no Internal: NIC prints no `internal;` for a split's return target."""
+    vs = egress_example_vs(
+        routes=(
+            Route(
+                path="/",
+                splits=(
+                    Split(weight=50, action=Action(pass_="secure-app")),
+                    Split(weight=50, action=Action(return_=ActionReturn(body="b"))),
+                ),
+            ),
+        )
+    )
+    r = run(vs, cluster(egress_policy()))
+    assert "internal" not in r.location("/internal_location_splits_0_split_1")
+    flags = {loc.path: loc.internal for loc in r.result.host.locations}
+    assert flags["/internal_location_splits_0_split_1"] and flags["@return_0"] and not flags["/"]

@@ -15,7 +15,7 @@ result lands (server or location), which is the VS-specific part of NIC's behavi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -364,6 +364,52 @@ def attached_vsrs(
     if sel.vs_warnings:
         problems[vs.meta.ref] = "; ".join(sel.vs_warnings)
     return list(sel.vsrs), problems
+
+
+def unattached_vsr_results(
+    cluster: Cluster,
+    settings: ControllerSettings,
+    attached: Collection[ObjectRef],
+    host_owner: Mapping[str, ObjectRef],
+) -> list[ResourceResult]:
+    """NIC's verdict on every VirtualServerRoute no VirtualServer attached (the attached ones come with their VS).
+
+    * failing standalone validation: ``Rejected`` (``configuration.go :: AddOrUpdateVirtualServerRoute``);
+    * its host held by a VirtualServer that does not attach it: ``Ignored``, ``VirtualServer <key> ignores
+      VirtualServerRoute``; otherwise ``NoVirtualServerFound`` (``addProblemsForOrphanOrIgnoredVsrs``).
+
+    ``host_owner`` maps each host to the resource holding it (NIC's ``c.hosts``); wrong-class VSRs are skipped.
+    """
+    from inspector.nic import validation
+
+    out: list[ResourceResult] = []
+    for key in sorted(cluster.virtual_server_routes):
+        vsr = cluster.virtual_server_routes[key]
+        ref = vsr.meta.ref
+        if vsr.ingress_class_name not in ("", settings.ingress_class) or ref in attached:
+            continue
+        errors = validation.validate_virtual_server_route(vsr, settings)
+        if errors:
+            text = validation.aggregate(errors)
+            out.append(
+                ResourceResult(
+                    ref=ref,
+                    origin=vsr.meta.origin,
+                    state="Invalid",
+                    events=(
+                        NicEvent("Warning", "Rejected", f"VirtualServerRoute {key} was rejected with error: {text}"),
+                    ),
+                    rejection=text,
+                )
+            )
+            continue
+        owner = host_owner.get(vsr.host)
+        if owner is not None and owner.kind == VS_KIND:
+            event = NicEvent("Warning", "Ignored", f"VirtualServer {owner.key} ignores VirtualServerRoute")
+        else:
+            event = NicEvent("Warning", "NoVirtualServerFound", "VirtualServer is invalid or doesn't exist")
+        out.append(ResourceResult(ref=ref, origin=vsr.meta.origin, state="Warning", events=(event,)))
+    return out
 
 
 # --- policies ------------------------------------------------------------------------------------------------
@@ -1463,7 +1509,8 @@ def host_locations(config: v2.VirtualServerConfig) -> tuple[LocationResult, ...]
                 upstream=loc.upstream,
                 service=loc.service_name,
                 grpc=bool(loc.grpc_pass),
-                internal=loc.internal,
+                # Split/match targets are internal even when NIC omits `internal;` (return/redirect actions).
+                internal=loc.internal or loc.path.startswith(f"/{INTERNAL_LOCATION_PREFIX}"),
                 context=loc.context,
                 policies=loc.policies,
             )
