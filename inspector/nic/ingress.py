@@ -531,7 +531,8 @@ def generate_mergeable(
         mann = {k: v for k, v in mann.items() if k not in MINION_DENYLIST}
         minion_ing = replace(_with_annotations(ming, mann), default_backend=None)
         minion_cfg, minion_warnings, minion_logs = generate_ingress(
-            replace(minion, ingress=minion_ing),
+            # controller.go: createIngressEx(minion, ingConfig.ValidHosts, minion.ValidPaths): the master's hosts
+            replace(minion, ingress=minion_ing, valid_hosts=master.valid_hosts),
             base,
             wildcard_tls=wildcard_tls,
             dynamic_ssl_reload=dynamic_ssl_reload,
