@@ -538,3 +538,107 @@ def test_split_return_target_is_internal_in_results_without_internal_directive()
     assert "internal" not in r.location("/internal_location_splits_0_split_1")
     flags = {loc.path: loc.internal for loc in r.result.host.locations}
     assert flags["/internal_location_splits_0_split_1"] and flags["@return_0"] and not flags["/"]
+
+
+def test_port_of_nic_TestGenerateVirtualServerConfig() -> None:
+    """virtualserver_config_test.go :: TestGenerateVirtualServerConfig (routes, VSRs, inherited error pages)."""
+    redirect_pages = [{"codes": [401, 403], "redirect": {"url": "http://nginx.com", "code": 301}}]
+    vs = VirtualServer(
+        meta=meta("VirtualServer", "cafe"),
+        host="cafe.example.com",
+        upstreams=(
+            VSUpstream(name="tea", service="tea-svc", port=80),
+            VSUpstream(name="tea-latest", service="tea-svc", port=80, subselector={"version": "v1"}),
+            VSUpstream(name="coffee", service="coffee-svc", port=80),
+        ),
+        routes=(
+            Route(path="/tea", action=Action(pass_="tea")),
+            Route(path="/tea-latest", action=Action(pass_="tea-latest")),
+            Route(path="/coffee", route="default/coffee"),
+            Route(path="/subtea", route="default/subtea"),
+            Route(path="/coffee-errorpage", action=Action(pass_="coffee"), extra={"errorPages": redirect_pages}),
+            Route(path="/coffee-errorpage-subroute", route="default/subcoffee", extra={"errorPages": redirect_pages}),
+        ),
+    )
+
+    def vsr(name: str, ups: VSUpstream, *subs: Route) -> VirtualServerRoute:
+        return VirtualServerRoute(
+            meta=meta("VirtualServerRoute", name), host="cafe.example.com", upstreams=(ups,), subroutes=subs
+        )
+
+    coffee = vsr(
+        "coffee",
+        VSUpstream(name="coffee", service="coffee-svc", port=80),
+        Route(path="/coffee", action=Action(pass_="coffee")),
+    )
+    subtea = vsr(
+        "subtea",
+        VSUpstream(name="subtea", service="sub-tea-svc", port=80, subselector={"version": "v1"}),
+        Route(path="/subtea", action=Action(pass_="subtea")),
+    )
+    ret_pages = [{"codes": [502, 503], "return": {"code": 200, "type": "text/plain", "body": "All Good"}}]
+    subcoffee = vsr(
+        "subcoffee",
+        VSUpstream(name="coffee", service="coffee-svc", port=80),
+        Route(path="/coffee-errorpage-subroute", action=Action(pass_="coffee")),
+        Route(
+            path="/coffee-errorpage-subroute-defined", action=Action(pass_="coffee"), extra={"errorPages": ret_pages}
+        ),
+    )
+    settings = ControllerSettings(
+        configmap={
+            "keepalive": "16",
+            "server-tokens": "False",  # Go ParseBool: "off" would be ignored on OSS (configmaps.go)
+            "set-real-ip-from": "0.0.0.0/0",
+            "real-ip-header": "X-Real-IP",
+            "real-ip-recursive": "true",
+        }
+    )
+    r = run(vs, cluster(vs, coffee, subtea, subcoffee), vsrs=[coffee, subtea, subcoffee], settings=settings)
+    assert r.warnings == {}
+    config = r.result.config
+    assert config is not None
+    assert [u.name for u in config.upstreams] == [
+        "vs_default_cafe_coffee",
+        "vs_default_cafe_tea",
+        "vs_default_cafe_tea-latest",
+        "vs_default_cafe_vsr_default_coffee_coffee",
+        "vs_default_cafe_vsr_default_subcoffee_coffee",
+        "vs_default_cafe_vsr_default_subtea_subtea",
+    ]
+    assert all(u.keepalive == 16 for u in config.upstreams)
+    locs = config.server.locations
+    assert [(loc.path, loc.proxy_pass, loc.is_vsr, loc.vsr_name) for loc in locs] == [
+        ("/tea", "http://vs_default_cafe_tea", False, ""),
+        ("/tea-latest", "http://vs_default_cafe_tea-latest", False, ""),
+        ("/coffee-errorpage", "http://vs_default_cafe_coffee", False, ""),
+        ("/coffee", "http://vs_default_cafe_vsr_default_coffee_coffee", True, "coffee"),
+        ("/subtea", "http://vs_default_cafe_vsr_default_subtea_subtea", True, "subtea"),
+        ("/coffee-errorpage-subroute", "http://vs_default_cafe_vsr_default_subcoffee_coffee", True, "subcoffee"),
+        (
+            "/coffee-errorpage-subroute-defined",
+            "http://vs_default_cafe_vsr_default_subcoffee_coffee",
+            True,
+            "subcoffee",
+        ),
+    ]
+    pages = {loc.path: [(e.name, e.codes, e.response_code) for e in loc.error_pages] for loc in locs}
+    assert pages["/coffee-errorpage"] == [("http://nginx.com", "401 403", 301)]
+    assert pages["/coffee-errorpage-subroute"] == [("http://nginx.com", "401 403", 301)]
+    assert pages["/coffee-errorpage-subroute-defined"] == [("@error_page_0_0", "502 503", 200)]
+    assert [(e.name, e.default_type, e.text) for e in config.server.error_page_locations] == [
+        ("@error_page_0_0", "text/plain", "All Good")
+    ]
+    assert all(loc.has_keepalive and loc.service_name for loc in locs)
+    d = r.server.directives
+    assert d[-4:] == (
+        'server_tokens "off"',
+        "set_real_ip_from 0.0.0.0/0",
+        "real_ip_header X-Real-IP",
+        "real_ip_recursive on",
+    )
+    assert 'set $default_connection_header ""' in r.location("/tea")
+    assert r.location("/coffee-errorpage")[1:3] == (
+        'error_page 401 403 =301 "http://nginx.com"',
+        "proxy_intercept_errors on",
+    )
