@@ -515,29 +515,28 @@ def _is_expired_ca(item_id: str) -> bool:
 
 
 def generate(root: Path, digest: str) -> list[Path]:
-    """Mint everything and write every output file; returns the paths written."""
+    """Mint everything and write every output file; returns the paths written.
+
+    All contents are rendered before the first write, so a missing story file leaves the folder untouched.
+    """
     made = mint()
-    written: list[Path] = []
+    outputs: dict[Path, bytes] = {}
     for rel, specs in _files().items():
         path = root / rel
         existing = path.read_text(encoding="utf-8") if path.is_file() else None
         if existing is None and not rel.endswith("/secrets.yaml"):
             raise FileNotFoundError(f"{path}: hand-written story file missing (the generator only adds secrets)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(splice(existing, render_block(specs, made, digest)), encoding="utf-8")
-        written.append(path)
+        outputs[path] = splice(existing, render_block(specs, made, digest)).encode()
     reh = root / "rehearsal"
-    reh.mkdir(parents=True, exist_ok=True)
     for name, item in REHEARSAL:
-        target = reh / name
-        target.write_bytes(value(item, made))
-        if name.endswith(".key"):
-            target.chmod(0o600)
-        written.append(target)
-    readme = reh / "README.md"
-    readme.write_text(render_rehearsal_readme(made, digest), encoding="utf-8")
-    written.append(readme)
-    return written
+        outputs[reh / name] = value(item, made)
+    outputs[reh / "README.md"] = render_rehearsal_readme(made, digest).encode()
+    for path, content in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        if path.suffix == ".key":
+            path.chmod(0o600)
+    return list(outputs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
