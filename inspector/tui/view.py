@@ -142,15 +142,32 @@ def _attach(report: Report) -> tuple[dict[ItemKey, list[Finding]], list[Finding]
     by_name: dict[str, list[HostReport]] = defaultdict(list)
     for host in report.hosts:
         by_name[host.host].append(host)
+    by_resource: dict[object, list[HostReport]] = defaultdict(list)
+    policy_places: dict[str, list[ItemKey]] = defaultdict(list)
+    for host in report.hosts:
+        by_resource[host.resource].append(host)
+        for use in host.policies:
+            policy_places[use.key].append(policy_key(host, None, use))
+        for loc in host.locations:
+            for use in loc.policies:
+                if use.outcome.source.scope == "location":
+                    policy_places[use.key].append(policy_key(host, loc, use))
     attached: dict[ItemKey, list[Finding]] = defaultdict(list)
     orphans: list[Finding] = []
     for finding in report.findings:
         hosts = _hosts_for(finding, by_name)
-        if not hosts:
+        if hosts:
+            for host in hosts:
+                attached[_finding_place(host, finding)].append(finding)
+        elif finding.policy is not None and finding.policy in policy_places:
+            # A finding about a policy itself (its secret, its fields) sits on every reference to it.
+            for key in dict.fromkeys(policy_places[finding.policy]):
+                attached[key].append(finding)
+        elif finding.resource is not None and finding.resource in by_resource:
+            for host in by_resource[finding.resource]:
+                attached[host_key(host)].append(finding)
+        else:
             orphans.append(finding)
-            continue
-        for host in hosts:
-            attached[_finding_place(host, finding)].append(finding)
     return attached, orphans
 
 
@@ -387,5 +404,7 @@ def counts(report: Report) -> str:
         parts.append(f"{five} with 500")
     if fail_open:
         parts.append(f"{fail_open} fail-open")
-    parts.append(f"{summary['errors']} errors, {summary['warnings']} warnings, {summary['infos']} infos")
+    parts.append(f"{summary['errors']} errors, {summary['warnings']} warnings")
+    if summary["infos"]:
+        parts[-1] += f", {summary['infos']} infos"
     return " · ".join(parts)

@@ -1,0 +1,263 @@
+"""The TUI's Textual-free parts on the bundled sample: tree items, findings placement, filters, labels,
+rendered blocks, the checklist verdicts and sign-off, clipboard helpers and file watching."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from inspector import samples
+from inspector.model import ControllerSettings
+from inspector.report import HostReport, Report, build_report
+from inspector.sources.convert import load_cluster
+from inspector.tui import clipboard, signoff, watch
+from inspector.tui.labels import host_badges, item_label, origin_phrase
+from inspector.tui.rendered import block_for, render_block
+from inspector.tui.view import (
+    Item,
+    build_view,
+    filter_roots,
+    finding_items,
+    next_item,
+    parse_filter,
+    worst,
+)
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return build_report(load_cluster([samples.path()]), ControllerSettings())
+
+
+def _host(report: Report, name: str) -> HostReport:
+    return next(h for h in report.hosts if h.host == name)
+
+
+def _host_item(roots: tuple[Item, ...], name: str) -> Item:
+    return next(i for root in roots for i in root.walk() if i.kind == "host" and i.host and i.host.host == name)
+
+
+def test_every_host_is_a_root_with_its_locations_and_policies(report: Report) -> None:
+    view = build_view(report)
+    hosts = [r for r in view.roots if r.kind == "host"]
+    assert [h.host for h in hosts] == list(report.hosts)
+    shop = _host_item(view.roots, "shop.example.com")
+    paths = [c.location.path for c in shop.children if c.kind == "location" and c.location]
+    assert paths == ["/api", "/static"]
+    api = next(c for c in shop.children if c.location and c.location.path == "/api")
+    statuses = {c.use.key: c.use.status for c in api.children if c.use}
+    assert statuses["shop/shop-api-egress"] == "applied"
+    assert statuses["shop/shop-egress-mtls"] == "overridden"
+
+
+def test_severity_rolls_up_to_parents(report: Report) -> None:
+    view = build_view(report)
+    for item in view.walk():
+        assert item.severity == worst([item.own_severity, *(c.severity for c in item.children)])
+    minion = _host_item(view.roots, "minion-ingress-mtls.broken.example.com")
+    assert minion.own_severity is None
+    assert minion.severity == "error"
+
+
+def test_every_active_finding_sits_somewhere_in_the_tree(report: Report) -> None:
+    view = build_view(report)
+    placed = {id(f) for item in view.walk() for f in item.findings}
+    assert report.findings
+    assert all(id(f) in placed for f in report.findings)
+    minion_policy = next(
+        i
+        for i in view.walk()
+        if i.kind == "policy" and i.use and i.use.key == "broken/minion-ingress-mtls-policy" and i.location
+    )
+    assert [f.path for f in minion_policy.findings] == ["/app"]
+
+
+def test_badges_come_from_the_report_flags(report: Report) -> None:
+    assert "500" in host_badges(_host(report, "no-tls.broken.example.com"))
+    assert "500" in host_badges(_host(report, "minion-ingress-mtls.broken.example.com"))
+    assert "fail-open" in host_badges(_host(report, "uncovered.host-not-in-tls-hosts.broken.example.com"))
+    assert host_badges(_host(report, "cafe.example.com")) == []
+    label = item_label(_host_item(build_view(report).roots, "no-tls.broken.example.com")).plain
+    assert "500" in label and "Ingress broken/no-tls" in label
+
+
+def test_origin_phrase_names_owner_context_and_field(report: Report) -> None:
+    cafe = _host(report, "cafe.example.com")
+    assert origin_phrase(cafe.policies[0]) == "from Ingress default/cafe-ingress annotation"
+    api = next(loc for loc in _host(report, "shop.example.com").locations if loc.path == "/api")
+    minion_use = next(u for u in api.policies if u.key == "shop/shop-api-egress")
+    assert origin_phrase(minion_use) == "from minion Ingress shop/shop-api annotation"
+    vs = _host(report, "vs-route-ingress-mtls.broken.example.com")
+    route_use = next(u for loc in vs.locations for u in loc.policies)
+    assert origin_phrase(route_use).startswith("from route of VirtualServer broken/vs-route-ingress-mtls spec.routes[")
+
+
+def test_losing_policies_are_struck_with_their_reason(report: Report) -> None:
+    view = build_view(report)
+    item = next(i for i in view.walk() if i.use and i.use.status == "ignored")
+    label = item_label(item)
+    assert "ignored: " in label.plain
+    assert any("strike" in str(span.style) for span in label.spans)
+
+
+def test_grouping_by_namespace_and_resource(report: Report) -> None:
+    by_ns = build_view(report, "namespace")
+    groups = {r.label: r for r in by_ns.roots if r.kind == "group"}
+    assert {"broken", "default", "shop", "vs-egress-mtls", "vs-ingress-mtls"} <= set(groups)
+    assert [c.host.host for c in groups["shop"].children if c.host] == ["shop.example.com"]
+    by_res = build_view(report, "resource")
+    labels = {r.label for r in by_res.roots}
+    assert "Ingress broken/host-not-in-tls-hosts" in labels
+    two = next(r for r in by_res.roots if r.label == "Ingress broken/host-not-in-tls-hosts")
+    assert len(two.children) == 2
+
+
+def test_filter_by_host_namespace_policy_and_severity(report: Report) -> None:
+    view = build_view(report)
+
+    def hosts(query: str) -> set[str]:
+        return {i.host.host for r in filter_roots(view, query) for i in r.walk() if i.kind == "host" and i.host}
+
+    assert hosts("shop") == {"shop.example.com"}
+    assert hosts("ns:vs-egress-mtls") == {"secure-webapp.example.com"}
+    assert hosts("policy:ingress-mtls-policy") >= {"cafe.example.com", "webapp-mtls.example.com"}
+    errors = hosts("sev:error")
+    assert "no-tls.broken.example.com" in errors and "cafe.example.com" not in errors
+    assert hosts("error") == errors
+    assert errors < hosts("sev:warning")
+    assert hosts("ns:broken sev:warning") == {h for h in hosts("sev:warning") if "broken" in h}
+    assert hosts("no-such-thing") == set()
+    assert filter_roots(view, "  ") == view.roots
+    assert parse_filter("NS:default p:egress x") == (("ns", "default"), ("policy", "egress"), ("any", "x"))
+
+
+def test_next_and_previous_finding_wrap(report: Report) -> None:
+    view = build_view(report)
+    order = [i.key for i in view.walk()]
+    stops = finding_items(view.roots)
+    assert stops and all(any(not f.suppressed for f in s.findings) for s in stops)
+    first = next_item(stops, order, None, 1)
+    assert first is stops[0]
+    second = next_item(stops, order, first.key, 1)
+    assert second is stops[1]
+    assert next_item(stops, order, second.key, -1) is stops[0]
+    assert next_item(stops, order, stops[-1].key, 1) is stops[0]
+    assert next_item(stops, order, stops[0].key, -1) is stops[-1]
+    assert next_item((), order, None, 1) is None
+
+
+def test_rendered_block_for_host_location_and_500(report: Report) -> None:
+    view = build_view(report)
+    shop = _host_item(view.roots, "shop.example.com")
+    host_block = block_for(shop)
+    assert host_block is not None
+    assert host_block.first == 1 and host_block.text.startswith("server {")
+    api = next(c for c in shop.children if c.location and c.location.path == "/api")
+    loc_block = block_for(api)
+    assert loc_block is not None and api.location is not None
+    assert (loc_block.first, loc_block.last) == (api.location.start_line, api.location.end_line)
+    assert loc_block.text.lstrip().startswith("location /api")
+    assert "proxy_ssl_name shop-api.shop.svc;" in loc_block.text
+    minion = _host_item(view.roots, "minion-ingress-mtls.broken.example.com")
+    app_loc = next(c for c in minion.children if c.location and c.location.path == "/app")
+    block = block_for(app_loc)
+    assert block is not None and "return 500;" in block.text
+    syntax = render_block(block)
+    assert syntax is not None
+    group = next(r for r in build_view(report, "namespace").roots if r.kind == "group")
+    assert block_for(group) is None
+
+
+def test_checklist_for_cafe(report: Report) -> None:
+    cafe = _host(report, "cafe.example.com")
+    results = signoff.walk(report, cafe)
+    assert [r.step for r in results] == list(signoff.SEED_STEPS)
+    verdicts = {r.step.id: r.verdict for r in results}
+    from inspector.analysis import checks
+
+    assert verdicts[checks.SEED_I_TLS] == "pass"
+    assert verdicts[checks.SEED_I_400] == "manual"
+    assert all(v == "n/a" for k, v in verdicts.items() if k.startswith("egressMTLS"))
+    tls = next(r for r in results if r.step.id == checks.SEED_I_TLS)
+    assert tls.covered_by and "cafe.example.com: terminates TLS" in tls.evidence
+    when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+    text = signoff.markdown(
+        report, cafe, results, {checks.SEED_I_TLS: "checked with the app team"}, source_label="sample", when=when
+    )
+    assert text.startswith("# mTLS rollout sign-off: cafe.example.com")
+    assert "Generated: 2026-01-02 03:04 UTC" in text
+    assert "Note: checked with the app team" in text
+    assert text.count("### ") == len(signoff.SEED_STEPS)
+
+
+def test_checklist_fails_where_the_report_has_findings(report: Report) -> None:
+    from inspector.analysis import checks
+
+    no_tls = signoff.walk(report, _host(report, "no-tls.broken.example.com"))
+    step = next(r for r in no_tls if r.step.id == checks.SEED_I_TLS)
+    assert step.verdict == "fail"
+    assert step.findings and step.fixes
+    text = signoff.markdown(
+        report, _host(report, "no-tls.broken.example.com"), no_tls, {}, source_label="s", when=dt.datetime.now(dt.UTC)
+    )
+    assert "returns 500 for every request" in text
+    assert "[FAIL]" in text
+
+
+def test_osc52_plain_and_tmux() -> None:
+    plain = clipboard.osc52("hello", tmux=False)
+    assert plain == "\x1b]52;c;" + base64.b64encode(b"hello").decode() + "\a"
+    wrapped = clipboard.osc52("hello", tmux=True)
+    assert wrapped.startswith("\x1bPtmux;\x1b\x1b]52;c;") and wrapped.endswith("\x1b\\")
+
+
+def test_write_clip_uses_the_configured_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(tmp_path / "clips"))
+    path = clipboard.write_clip("server {}\n", "cafe.example.com/tea.conf")
+    assert path.parent == tmp_path / "clips"
+    assert path.name == "cafe.example.com_tea.conf"
+    assert path.read_text() == "server {}\n"
+
+
+def test_object_yaml_is_cut_from_the_source_file(report: Report) -> None:
+    policy = report.cluster.policies["default/ingress-mtls-policy"]
+    text = clipboard.object_yaml(policy)
+    assert text.splitlines()[0].endswith("ingress-mtls-policy.yaml:2")
+    doc = yaml.safe_load(text)
+    assert doc["kind"] == "Policy"
+    expected = {"clientCertSecret": "ingress-mtls-secret", "verifyClient": "on", "verifyDepth": 1}
+    assert doc["spec"]["ingressMTLS"] == expected
+
+
+def test_object_yaml_never_carries_secret_data(report: Report) -> None:
+    secret = report.cluster.secrets["default/tls-secret"]
+    text = clipboard.object_yaml(secret)
+    key = secret.data["tls.key"]
+    assert b"PRIVATE KEY" in key
+    assert "PRIVATE KEY" not in text
+    assert base64.b64encode(key).decode()[:40] not in text
+    assert "<redacted>" in text
+
+
+def test_watch_notices_added_changed_and_removed_files(tmp_path: Path) -> None:
+    first = tmp_path / "a.yaml"
+    first.write_text("kind: List\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    before = watch.snapshot([tmp_path])
+    assert list(before) == [str(first)]
+    assert watch.changed(before, watch.snapshot([tmp_path])) == ()
+    later = time.time() + 5
+    os.utime(first, (later, later))
+    second = tmp_path / "sub" / "b.yml"
+    second.parent.mkdir()
+    second.write_text("kind: List\n")
+    after = watch.snapshot([tmp_path])
+    assert watch.changed(before, after) == (str(first), str(second))
+    first.unlink()
+    assert watch.changed(after, watch.snapshot([tmp_path])) == (str(first),)
