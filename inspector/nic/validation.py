@@ -509,6 +509,29 @@ def _v_size(ctx: _AnnotationContext) -> list[str]:
     return [invalid(ctx.path, ctx.value, msg)]
 
 
+_LB_METHODS = frozenset({"least_conn", "ip_hash", "random", "random two", "random two least_conn"})
+_LB_METHODS_PLUS = _LB_METHODS | {
+    "random two least_time=header",
+    "random two least_time=last_byte",
+    "least_time header",
+    "least_time last_byte",
+    "least_time header inflight",
+    "least_time last_byte inflight",
+}
+
+
+def _v_lb_method(ctx: _AnnotationContext) -> list[str]:
+    """``parsing_helpers.go :: ParseLBMethod/ParseLBMethodForPlus``."""
+    method = ctx.value.strip()
+    if method == "round_robin" or method in (_LB_METHODS_PLUS if ctx.plus else _LB_METHODS):
+        return []
+    if method.startswith("hash"):
+        words = method.split(" ")
+        if words[0] == "hash" and (len(words) == 2 or (len(words) == 3 and words[2] == "consistent")):
+            return []
+    return [invalid(ctx.path, ctx.value, f"invalid load balancing method: {go_quote(method)}")]
+
+
 def _v_snippets(ctx: _AnnotationContext) -> list[str]:
     return [] if ctx.snippets else [forbidden(ctx.path, "snippet specified but snippets feature is not enabled")]
 
@@ -614,6 +637,7 @@ def _is_true(value: str) -> str | None:
 
 _ANNOTATION_VALIDATIONS: dict[str, tuple[_Validator, ...]] = {
     MERGEABLE_ANNOTATION: (_v_required, _v_mergeable_type),
+    "nginx.org/lb-method": (_v_required, _v_lb_method),
     "nginx.com/health-checks": (_v_plus_only, _v_required, _v_bool),
     "nginx.com/health-checks-mandatory": (
         _v_plus_only,
