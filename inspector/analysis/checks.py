@@ -1637,7 +1637,8 @@ class _SecretUse:
     policy: str | None = None
 
 
-def _secret_uses(cluster: Cluster) -> dict[str, _SecretUse]:
+def _secret_uses(cluster: Cluster, invalid: frozenset[str] = frozenset()) -> dict[str, _SecretUse]:
+    """Secrets by role; policies NIC rejected (``invalid``) are left out: their finding already says why."""
     uses: dict[str, _SecretUse] = {}
 
     def use(key: str, role: str) -> _SecretUse | None:
@@ -1660,6 +1661,8 @@ def _secret_uses(cluster: Cluster) -> dict[str, _SecretUse]:
             if u is not None and vs.host not in u.hosts:
                 u.hosts.append(vs.host)
     for key, pol in cluster.policies.items():
+        if key in invalid:
+            continue
         ns = pol.meta.ref.namespace
         if pol.ingress_mtls is not None and pol.ingress_mtls.client_cert_secret:
             u = use(f"{ns}/{pol.ingress_mtls.client_cert_secret}", "ca")
@@ -1681,7 +1684,8 @@ def _secret_uses(cluster: Cluster) -> dict[str, _SecretUse]:
 
 def _cert_findings(b: _Builder, now: dt.datetime) -> None:
     cluster = b.cluster
-    uses = _secret_uses(cluster)
+    invalid = frozenset(p.key for p in b.report.nic.policies if not p.valid)
+    uses = _secret_uses(cluster, invalid)
     for key, u in uses.items():
         if key in b.flagged_secrets:
             continue  # NIC already rejects this secret; its finding says why
@@ -1715,9 +1719,10 @@ def _cert_findings(b: _Builder, now: dt.datetime) -> None:
 
 def _upstream_cert_findings(b: _Builder, uses: Mapping[str, _SecretUse], now: dt.datetime) -> None:
     cluster = b.cluster
+    invalid = {p.key for p in b.report.nic.policies if not p.valid}
     for key, pol in cluster.policies.items():
         em = pol.egress_mtls
-        if em is None or not em.verify_server or not em.ssl_name or not em.trusted_cert_secret:
+        if key in invalid or em is None or not em.verify_server or not em.ssl_name or not em.trusted_cert_secret:
             continue
         ns = pol.meta.ref.namespace
         trusted_key = f"{ns}/{em.trusted_cert_secret}"
@@ -1747,6 +1752,19 @@ def _upstream_cert_findings(b: _Builder, uses: Mapping[str, _SecretUse], now: dt
                     ),
                 )
                 d.details.extend(issue.details)
+
+
+def _attach_hosts(b: _Builder) -> None:
+    """Findings about a Policy (lints, its secrets' certificates) are listed under the hosts that use it."""
+    by_policy: dict[str, list[str]] = {}
+    for outcome, host, _path in _iter_outcomes(b.report):
+        hosts = by_policy.setdefault(outcome.source.key, [])
+        if host not in hosts:
+            hosts.append(host)
+    for d in b.drafts.values():
+        if d.host is None and not d.hosts and d.policy:
+            for host in by_policy.get(d.policy, []):
+                d.add_host(host)
 
 
 # --- suppression ----------------------------------------------------------------------------------------------
@@ -1837,6 +1855,7 @@ def run_checks(report: Report, *, ignores: Sequence[str] = (), now: dt.datetime 
     _egress_lints(b)
     _duplicate_refs(b)
     _cert_findings(b, at)
+    _attach_hosts(b)
     findings = _suppress(b.findings(), report.cluster, parsed)
     order = {id(f): n for n, f in enumerate(findings)}
     return sorted(findings, key=lambda f: (_SEVERITY_RANK.get(f.severity, 3), order[id(f)]))

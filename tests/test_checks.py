@@ -1,0 +1,437 @@
+"""The check registry and run_checks, through the real pipeline (loader -> NIC replica -> report -> checks)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from test_checks_helpers import (
+    active,
+    ca_secret,
+    egress_policy,
+    ingress,
+    ingress_policy,
+    line_of,
+    report_from,
+    sample_report,
+    service,
+    tls_secret,
+)
+
+from inspector import catalogue
+from inspector.analysis import checks
+from inspector.analysis.checks import (
+    BY_ID,
+    CHECKS,
+    SEED_CHECKS,
+    classify,
+    nic_formats,
+    parse_ignore_annotation,
+    parse_ignores,
+    run_checks,
+)
+from inspector.analysis.findings import Finding
+from inspector.model import ControllerSettings
+from inspector.report import Report
+
+NS = "t"
+HOST = "a.example.com"
+
+# --- the registry ---------------------------------------------------------------------------------------------
+
+
+def test_ids_slugs_unique_and_well_formed() -> None:
+    ids = [c.id for c in CHECKS]
+    slugs = [c.slug for c in CHECKS]
+    assert len(ids) == len(set(ids))
+    assert len(slugs) == len(set(slugs))
+    for c in CHECKS:
+        assert re.fullmatch(r"MTLS\d{3}", c.id), c.id
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", c.slug), c.slug
+        assert c.severity in ("error", "warning", "info")
+        assert c.outcome in ("rejected", "500", "fail-open", "ignored", "none")
+        assert c.remediation.strip() and c.title.strip()
+
+
+def test_ranges_mean_what_the_catalogue_says() -> None:
+    for c in CHECKS:
+        n = int(c.id[4:])
+        if 10 <= n <= 59:
+            assert c.nic_enforced, c.id
+        if 60 <= n <= 129:
+            assert not c.nic_enforced, c.id
+        if 100 <= n <= 129:
+            assert c.category in ("certificate", "tls"), c.id
+
+
+def test_catalogue_ids_are_declared() -> None:
+    for name in dir(catalogue):
+        value = getattr(catalogue, name)
+        if isinstance(value, str) and re.fullmatch(r"MTLS\d{3}", value):
+            assert value in BY_ID, f"{name}={value} missing from the registry"
+
+
+def test_every_seed_rollout_check_is_covered() -> None:
+    covered = {c.seed_check for c in CHECKS}
+    for item in SEED_CHECKS:
+        assert item in covered, item
+
+
+def test_every_nic_warning_of_the_spec_has_a_check() -> None:
+    texts = {f for c in CHECKS for f in nic_formats(c)}
+    for name in (
+        "W1",
+        "W2",
+        "W3",
+        "W4",
+        "W5",
+        "W6",
+        "W7",
+        "W8",
+        "W9",
+        "W10",
+        "W11",
+        "W12",
+        "W13",
+        "W14",
+        "W15",
+        "W16",
+        "W17A",
+        "W17B",
+        "W18",
+        "E1",
+        "E3",
+        "E3R",
+    ):
+        assert getattr(checks, name) in texts, name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("IngressMTLS policy default/p is not allowed in the route context", ("W1", ("default/p", "route"))),
+        (
+            'IngressMTLS policy "default/p" references a non-existent secret default/s',
+            ("W4", ("default/p", "default/s")),
+        ),
+        ("EgressMTLS policy default/p references an invalid secret default/s: secret doesn't exist", "W9"),
+        ("EgressMTLS policy default/p references an invalid secret default/s: failed to validate TLS cert", "W11"),
+        ('IngressMTLS policy is ignored for host "a.b" because TLS is not enabled for that host', ("W14", ("a.b",))),
+        ("TLS secret tls is of a wrong type 'Opaque', must be 'kubernetes.io/tls'", "W17B"),
+        ("TLS secret tls is invalid: bad", "W17A"),
+        ("Policy error for Ingress default/i: policy default/p doesn't exist", "W15"),
+        ("something NIC never says", None),
+    ],
+)
+def test_classify_matches_nic_format_strings(text: str, expected: object) -> None:
+    got = classify(text)
+    if expected is None:
+        assert got is None
+    elif isinstance(expected, str):
+        assert got is not None and got[0] == expected
+    else:
+        assert got == expected
+
+
+def test_checks_table_formats() -> None:
+    text = checks.checks_table("text")
+    assert all(c.id in text for c in CHECKS)
+    import json
+
+    data = json.loads(checks.checks_table("json"))
+    assert [d["id"] for d in data] == [c.id for c in CHECKS]
+    assert checks.checks_table("markdown") == checks.checks_markdown()
+
+
+# --- the sample cluster's stories -------------------------------------------------------------------------------
+
+STORIES = {
+    "no-tls": "MTLS016",
+    "minion-ingress-mtls": "MTLS015",
+    "egress-no-ssl-services": "MTLS062",
+    "wrong-secret-type": "MTLS019",
+    "secret-other-namespace": "MTLS024",
+    "verify-server-no-sslname": "MTLS064",
+    "two-policies-one-type": "MTLS021",
+    "expired-ca": "MTLS100",
+    "host-not-in-tls-hosts": "MTLS017",
+    "vs-route-ingress-mtls": "MTLS015",
+}
+
+
+def _story_findings(story: str) -> list[Finding]:
+    out = []
+    for f in active(sample_report()):
+        names = [f.resource.name if f.resource else "", f.host or "", f.policy or ""]
+        if any(n.startswith(story) or n.startswith(f"broken/{story}") or f".{story}." in f".{n}" for n in names):
+            out.append(f)
+    return out
+
+
+@pytest.mark.parametrize(("story", "check_id"), sorted(STORIES.items()))
+def test_each_broken_story_gives_exactly_its_one_finding(story: str, check_id: str) -> None:
+    found = _story_findings(story)
+    assert [f.check.id for f in found] == [check_id], [(f.check.id, f.message) for f in found]
+    f = found[0]
+    assert f.source.startswith("sample-cluster") or "/broken/" in f.source
+    assert re.search(r":\d+$", f.source), f.source
+    if BY_ID[check_id].nic_enforced:
+        assert f.nic_message, "a NIC-enforced finding carries NIC's exact text"
+
+
+def test_broken_story_nic_texts_are_exact() -> None:
+    by_story = {s: _story_findings(s)[0] for s in STORIES}
+    assert by_story["no-tls"].nic_message == "TLS must be enabled for IngressMTLS policy broken/no-tls-ingress-mtls"
+    assert by_story["vs-route-ingress-mtls"].nic_message == (
+        "IngressMTLS policy broken/vs-route-ingress-mtls-policy is not allowed in the route context"
+    )
+    assert by_story["vs-route-ingress-mtls"].path == "/secure"
+    assert by_story["host-not-in-tls-hosts"].host == "uncovered.host-not-in-tls-hosts.broken.example.com"
+    assert by_story["host-not-in-tls-hosts"].check.outcome == "fail-open"
+    other_ns = by_story["secret-other-namespace"]
+    assert "broken-secrets" in other_ns.message
+    # W6 and the Ingress-level W15 are one cause: one finding carrying both texts.
+    assert other_ns.nic_message is not None and "Policy error for Ingress" in other_ns.nic_message
+
+
+def test_seed_examples_have_no_errors() -> None:
+    report = sample_report()
+    for f in active(report):
+        if f.resource is not None and f.resource.namespace in ("default",):
+            assert f.severity != "error", f
+    cafe = [f for f in active(report) if f.host == "cafe.example.com"]
+    assert cafe == []
+
+
+def test_check_runs_fast_on_the_sample() -> None:
+    import time
+
+    report = sample_report()
+    start = time.perf_counter()
+    run_checks(report)
+    assert time.perf_counter() - start < 0.5
+
+
+# --- NIC-enforced findings from hand-made manifests --------------------------------------------------------------
+
+
+def _mtls_ingress(tmp_path: Path, policy_doc: str) -> Report:
+    return report_from(
+        tmp_path,
+        service("app", NS),
+        tls_secret("tls", NS, HOST),
+        ca_secret("ca", NS),
+        policy_doc,
+        ingress("ing", NS, HOST, policies="p", tls_hosts=[HOST], tls_secret_name="tls"),
+    )
+
+
+def test_valid_ingress_mtls_gives_no_findings(tmp_path: Path) -> None:
+    report = _mtls_ingress(tmp_path, ingress_policy("p", NS, "ca", verifyClient="on"))
+    assert active(report) == []
+
+
+def test_invalid_policy_is_one_finding_with_both_texts(tmp_path: Path) -> None:
+    report = _mtls_ingress(tmp_path, ingress_policy("p", NS, "ca", verifyDepth=-1))
+    found = active(report)
+    assert [f.check.id for f in found] == ["MTLS010"], [(f.check.id, f.message) for f in found]
+    f = found[0]
+    assert f.resource is not None and f.resource.kind == "Policy"
+    assert f.nic_message is not None
+    assert f"Policy {NS}/p is invalid and was rejected:" in f.nic_message
+    assert f"Policy {NS}/p is missing or invalid" in f.nic_message
+    assert f.host == HOST
+    # The line is the policy's verifyDepth field.
+    assert f.source.endswith(f":{line_of(tmp_path, 'verifyDepth')}"), f.source
+
+
+def test_missing_policy_carries_w12_and_w15(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        tls_secret("tls", NS, HOST),
+        ingress("ing", NS, HOST, policies="nope", tls_hosts=[HOST], tls_secret_name="tls"),
+    )
+    found = active(report)
+    assert [f.check.id for f in found] == ["MTLS011"]
+    assert found[0].nic_message is not None
+    assert f"Policy {NS}/nope is missing or invalid" in found[0].nic_message
+    assert f"Policy error for Ingress {NS}/ing: policy {NS}/nope doesn't exist" in found[0].nic_message
+
+
+def test_wrong_ingress_class(tmp_path: Path) -> None:
+    pol = ingress_policy("p", NS, "ca").replace("spec:\n", "spec:\n  ingressClassName: other\n")
+    report = _mtls_ingress(tmp_path, pol)
+    assert [f.check.id for f in active(report)] == ["MTLS012"]
+
+
+def test_opaque_ca_secret_looks_missing(tmp_path: Path) -> None:
+    from test_checks_helpers import secret
+
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        tls_secret("tls", NS, HOST),
+        secret("ca", NS, "Opaque", {"ca.crt": b"x"}),
+        ingress_policy("p", NS, "ca"),
+        ingress("ing", NS, HOST, policies="p", tls_hosts=[HOST], tls_secret_name="tls"),
+    )
+    found = active(report)
+    assert [f.check.id for f in found] == ["MTLS019"]
+    assert "Opaque" in found[0].message
+
+
+def test_ingress_rejected_names_the_annotation_line(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        ingress("ing", NS, HOST, annotations={"nginx.org/ssl-services": "app, other"}),
+    )
+    found = active(report, "MTLS013")
+    assert len(found) == 1
+    assert "The following services were not found" in (found[0].nic_message or "")
+    assert found[0].source.endswith(f":{line_of(tmp_path, 'nginx.org/ssl-services')}"), found[0].source
+
+
+def test_vs_duplicate_policy_reference_is_rejected(tmp_path: Path) -> None:
+    vs = (
+        "apiVersion: k8s.nginx.org/v1\nkind: VirtualServer\nmetadata:\n  name: vs\n  namespace: t\nspec:\n"
+        f"  host: {HOST}\n  policies:\n  - name: p\n  - name: p\n  upstreams:\n  - name: app\n    service: app\n"
+        "    port: 80\n  routes:\n  - path: /\n    action:\n      pass: app\n"
+    )
+    report = report_from(tmp_path, service("app", NS), egress_policy("p", NS, protocols="TLSv1.3"), vs)
+    found = active(report, "MTLS014")
+    assert len(found) == 1 and "Duplicate value" in (found[0].nic_message or "")
+
+
+# --- lints NIC does not enforce ----------------------------------------------------------------------------------
+
+
+def test_verify_client_modes(tmp_path: Path) -> None:
+    for mode, check_id in (("optional_no_ca", "MTLS060"), ("off", "MTLS060"), ("optional", "MTLS061")):
+        sub = tmp_path / mode
+        sub.mkdir()
+        report = _mtls_ingress(sub, ingress_policy("p", NS, "ca", verifyClient=mode))
+        found = active(report)
+        assert [f.check.id for f in found] == [check_id], mode
+        assert mode in found[0].message
+        assert found[0].host == HOST
+
+
+def test_config_injection_in_unvalidated_fields(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        egress_policy("e", NS, ciphers="HIGH; return 200", protocols="TLSv1.3"),
+        ingress_policy("i", NS, "ca", crlFileName="../../etc/passwd"),
+        ca_secret("ca", NS),
+    )
+    found = active(report, "MTLS068")
+    fields = sorted(f.message.split(" ", 1)[0] for f in found)
+    assert fields == ["ciphers", "crlFileName"]
+    ciphers = next(f for f in found if f.message.startswith("ciphers"))
+    assert ciphers.source.endswith(f":{line_of(tmp_path, 'ciphers:')}"), ciphers.source
+    assert "';'" in ciphers.message
+
+
+def test_unknown_protocol_and_default_protocols(tmp_path: Path) -> None:
+    report = report_from(tmp_path, egress_policy("e", NS, protocols="TLSv1.2 TLSv1.4"), egress_policy("d", NS))
+    assert [f.policy for f in active(report, "MTLS069")] == [f"{NS}/e"]
+    assert [f.policy for f in active(report, "MTLS067")] == [f"{NS}/d"]
+
+
+def test_grpc_locations_do_not_get_server_level_egress(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        tls_secret("tls", NS, HOST),
+        egress_policy("e", NS, protocols="TLSv1.3", verifyServer=True, trustedCertSecret="ca", sslName="app.t.svc"),
+        ca_secret("ca", NS),
+        ingress(
+            "ing",
+            NS,
+            HOST,
+            policies="e",
+            tls_hosts=[HOST],
+            tls_secret_name="tls",
+            annotations={"nginx.org/grpc-services": "app", "nginx.org/ssl-services": "app"},
+        ),
+        settings=ControllerSettings(configmap={"http2": "true"}),
+    )
+    found = active(report)
+    assert [f.check.id for f in found] == ["MTLS065"], [(f.check.id, f.message) for f in found]
+    assert found[0].host == HOST
+
+
+def test_egress_on_plain_http_vs_upstream(tmp_path: Path) -> None:
+    vs = (
+        "apiVersion: k8s.nginx.org/v1\nkind: VirtualServer\nmetadata:\n  name: vs\n  namespace: t\nspec:\n"
+        f"  host: {HOST}\n  upstreams:\n  - name: app\n    service: app\n    port: 80\n  routes:\n  - path: /\n"
+        "    policies:\n    - name: e\n    action:\n      pass: app\n"
+    )
+    report = report_from(tmp_path, service("app", NS), egress_policy("e", NS, protocols="TLSv1.3"), vs)
+    found = active(report, "MTLS062")
+    assert len(found) == 1
+    assert "tls.enable" in found[0].message
+    assert found[0].path == "/"
+
+
+def test_duplicate_reference_in_annotation(tmp_path: Path) -> None:
+    rep = report_from(
+        tmp_path,
+        service("app", NS),
+        tls_secret("tls", NS, HOST),
+        ca_secret("ca", NS),
+        ingress_policy("p", NS, "ca"),
+        ingress("ing", NS, HOST, policies=f"p, {NS}/p", tls_hosts=[HOST], tls_secret_name="tls"),
+        name="dup.yaml",
+    )
+    assert [f.check.id for f in active(rep)] == ["MTLS071"]
+
+
+# --- suppression -----------------------------------------------------------------------------------------------
+
+
+def test_ignore_flag_by_id_and_by_object(tmp_path: Path) -> None:
+    docs = (
+        service("app", NS),
+        ca_secret("ca", NS),
+        ingress_policy("p", NS, "ca"),
+        ingress("ing", NS, HOST, policies="p"),
+    )
+    plain = report_from(tmp_path, *docs)
+    assert [f.check.id for f in active(plain)] == ["MTLS016"]
+    for ignore in ("MTLS016", "ingress-mtls-without-tls", "MTLS016=Ingress/t/ing"):
+        rep = report_from(tmp_path, *docs, ignores=[ignore])
+        assert active(rep) == []
+        assert [f.suppressed for f in rep.findings] == [True]
+        assert ignore.split("=")[0] in rep.findings[0].suppression or "MTLS016" in rep.findings[0].suppression
+    other = report_from(tmp_path, *docs, ignores=["MTLS016=Ingress/t/other"])
+    assert len(active(other)) == 1
+
+
+def test_ignore_annotation_with_reason(tmp_path: Path) -> None:
+    ing = ingress(
+        "ing",
+        NS,
+        HOST,
+        policies="p",
+        annotations={"mtls-inspect/ignore": "MTLS060: legacy clients\nMTLS016: TLS ends at the load balancer"},
+    )
+    rep = report_from(tmp_path, service("app", NS), ca_secret("ca", NS), ingress_policy("p", NS, "ca"), ing)
+    assert active(rep) == []
+    (f,) = rep.findings
+    assert f.suppressed and "TLS ends at the load balancer" in f.suppression
+    assert rep.summary()["suppressed"] == 1
+
+
+def test_parse_ignores_and_annotation() -> None:
+    assert parse_ignores(["mtls016"])[0][0].id == "MTLS016"
+    with pytest.raises(ValueError, match="unknown check"):
+        parse_ignores(["MTLS999"])
+    with pytest.raises(ValueError, match="Kind/namespace/name"):
+        parse_ignores(["MTLS016=ing"])
+    assert parse_ignore_annotation("MTLS012: a, MTLS060 , bogus: x") == {
+        "MTLS012": "a",
+        "MTLS060": "suppressed by annotation",
+    }
