@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -159,11 +160,14 @@ def x509_key_pair_error(cert_pem: bytes, key_pem: bytes) -> str | None:
     try:
         cert = x509.load_der_x509_certificate(certs[0])
         public = cert.public_key()
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         return "x509: malformed certificate"
     try:
         private = serialization.load_der_private_key(key_der, password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return "tls: failed to parse private key"
+    if not isinstance(private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
+        # Go's parsePrivateKey only returns RSA, ECDSA and Ed25519 keys.
         return "tls: failed to parse private key"
     return _key_match_error(public, private)
 
@@ -214,7 +218,7 @@ def validate_ca_secret(secret: Secret) -> str | None:
         return f"the data field {CA_CRT_KEY} must hold a valid CERTIFICATE PEM block, but got '{block_type}'"
     try:
         x509.load_der_x509_certificate(der)
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         return "failed to validate certificate: x509: malformed certificate"
     return None
 
