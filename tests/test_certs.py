@@ -1,0 +1,194 @@
+"""Certificate facts and certificate checks, on real certificates made with inspector.pki (and real OpenSSL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+from test_checks_helpers import active, ca_secret, ingress, ingress_policy, report_from, secret, service, tls_secret
+
+from inspector import pki
+from inspector.analysis import certs
+
+NOW = dt.datetime.now(dt.UTC)
+NS = "t"
+HOST = "a.example.com"
+
+
+@pytest.fixture(scope="module")
+def root() -> pki.Issued:
+    return pki.make_ca("root")
+
+
+def _ids(issues: list[certs.CertIssue]) -> list[str]:
+    return [i.check_id for i in issues]
+
+
+def test_cert_facts_metadata_only(root: pki.Issued) -> None:
+    leaf = pki.make_leaf("a.example.com", root, sans=["a.example.com", "*.b.example.com", "10.0.0.1"])
+    facts = certs.cert_facts(leaf.chain_pem + root.cert_pem)
+    assert len(facts) == 2
+    f = facts[0]
+    assert "CN=a.example.com" in f.subject and "CN=root" in f.issuer
+    assert f.sans == ("a.example.com", "*.b.example.com", "10.0.0.1")
+    assert f.sha256 == leaf.fingerprint
+    assert not f.is_ca and facts[1].is_ca and facts[1].self_signed
+    assert f.key_type == "EC secp256r1"
+    rows = dict(f.rows(NOW))
+    assert rows["status"] == "valid" and rows["sha256"] == leaf.fingerprint
+    assert all("PRIVATE" not in v for v in rows.values())
+
+
+def test_cert_facts_skips_garbage() -> None:
+    assert certs.cert_facts(b"not a certificate") == []
+    _, errors = certs.load_bundle(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    assert errors and "does not parse" in errors[0]
+
+
+def test_validity(root: pki.Issued) -> None:
+    expired = pki.make_leaf("x", root, not_before=NOW - dt.timedelta(days=10), not_after=NOW - dt.timedelta(days=1))
+    future = pki.make_leaf("x", root, not_before=NOW + dt.timedelta(days=1), not_after=NOW + dt.timedelta(days=9))
+    soon = pki.make_leaf("x", root, days=10)
+    fine = pki.make_leaf("x", root, days=90)
+    assert _ids(certs.validity_issues(expired.cert, "c", NOW)) == [certs.CERT_EXPIRED]
+    assert _ids(certs.validity_issues(future.cert, "c", NOW)) == [certs.CERT_NOT_YET_VALID]
+    soon_issue = certs.validity_issues(soon.cert, "c", NOW)
+    assert _ids(soon_issue) == [certs.CERT_EXPIRING_SOON] and "expires in 9 days" in soon_issue[0].message
+    assert certs.validity_issues(fine.cert, "c", NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "host", "covered"),
+    [
+        ("a.example.com", "a.example.com", True),
+        ("A.Example.com", "a.example.COM", True),
+        ("*.example.com", "a.example.com", True),
+        ("*.example.com", "example.com", False),
+        ("*.example.com", "a.b.example.com", False),
+        ("a.example.com", "b.example.com", False),
+        ("*.example.com", ".example.com", False),
+    ],
+)
+def test_host_covered_wildcards(pattern: str, host: str, covered: bool) -> None:
+    assert certs.host_covered(pattern, host) is covered
+
+
+def test_tls_secret_key_mismatch_and_sans(root: pki.Issued) -> None:
+    leaf = pki.make_leaf("a.example.com", root, sans=["*.example.com"])
+    other = pki.make_leaf("a.example.com", root)
+    assert certs.tls_secret_issues(leaf.chain_pem, leaf.key_pem, ["a.example.com"], NOW) == []
+    assert _ids(certs.tls_secret_issues(leaf.chain_pem, other.key_pem, [], NOW)) == [certs.TLS_KEY_MISMATCH]
+    issues = certs.tls_secret_issues(leaf.chain_pem, leaf.key_pem, ["a.b.example.com", "example.com"], NOW)
+    assert _ids(issues) == [certs.TLS_SAN_MISMATCH, certs.TLS_SAN_MISMATCH]
+    assert not certs.tls_secret_issues(leaf.chain_pem, other.key_pem, [], NOW, check_key=False)
+
+
+def test_ca_without_ca_true_and_broken_later_block(root: pki.Issued) -> None:
+    bare = pki.make_ca("bare", basic_constraints=False)
+    assert _ids(certs.ca_bundle_issues(bare.cert_pem, NOW)) == [certs.CA_WITHOUT_CA_TRUE]
+    broken = root.cert_pem + b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    assert _ids(certs.ca_bundle_issues(broken, NOW)) == [certs.CA_BUNDLE_BROKEN]
+    assert certs.ca_bundle_issues(root.cert_pem, NOW, verify_depth=1) == []
+
+
+def test_required_depth_counts_intermediates(root: pki.Issued) -> None:
+    i1 = pki.make_ca("i1", issuer=root)
+    i2 = pki.make_ca("i2", issuer=i1)
+    assert certs.required_depth([root.cert]) == 0
+    assert certs.required_depth([root.cert, i1.cert]) == 1
+    assert certs.required_depth([i2.cert, root.cert, i1.cert]) == 2
+    bundle = root.cert_pem + i1.cert_pem + i2.cert_pem
+    assert _ids(certs.ca_bundle_issues(bundle, NOW, verify_depth=1)) == [certs.VERIFY_DEPTH_TOO_SMALL]
+    assert certs.ca_bundle_issues(bundle, NOW, verify_depth=2) == []
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl binary not installed")
+def test_verify_depth_semantics_match_openssl(tmp_path: Path, root: pki.Issued) -> None:
+    """``-verify_depth N`` is the X509_VERIFY_PARAM depth nginx's ssl_verify_depth sets: N intermediates pass."""
+    i1 = pki.make_ca("i1", issuer=root)
+    i2 = pki.make_ca("i2", issuer=i1)
+    direct = pki.make_leaf("c0", root, client=True, server=False)
+    one = pki.make_leaf("c1", i1, client=True, server=False)
+    two = pki.make_leaf("c2", i2, client=True, server=False)
+    (tmp_path / "root.pem").write_bytes(root.cert_pem)
+
+    def verifies(leaf: pki.Issued, depth: int) -> bool:
+        (tmp_path / "leaf.pem").write_bytes(leaf.cert_pem)
+        (tmp_path / "untrusted.pem").write_bytes(
+            b"".join(c.public_bytes(Encoding.PEM) for c in leaf.intermediates) or b""
+        )
+        args = ["openssl", "verify", "-verify_depth", str(depth), "-CAfile", str(tmp_path / "root.pem")]
+        if leaf.intermediates:
+            args += ["-untrusted", str(tmp_path / "untrusted.pem")]
+        return subprocess.run([*args, str(tmp_path / "leaf.pem")], capture_output=True).returncode == 0
+
+    for leaf, chain in ((direct, [root]), (one, [root, i1]), (two, [root, i1, i2])):
+        need = certs.required_depth([c.cert for c in chain])
+        assert verifies(leaf, need), f"{leaf.cert.subject} should pass at depth {need}"
+        if need > 0:
+            assert not verifies(leaf, need - 1), f"{leaf.cert.subject} should fail at depth {need - 1}"
+
+
+def test_crl_checks(root: pki.Issued) -> None:
+    other = pki.make_ca("other")
+    assert certs.crl_issues(pki.make_crl(root), root.cert_pem, NOW) == []
+    assert _ids(certs.crl_issues(b"", root.cert_pem, NOW)) == [certs.CRL_UNPARSEABLE]
+    assert _ids(certs.crl_issues(b"garbage", root.cert_pem, NOW)) == [certs.CRL_UNPARSEABLE]
+    stale = pki.make_crl(root, last_update=NOW - dt.timedelta(days=3), next_update=NOW - dt.timedelta(days=1))
+    assert _ids(certs.crl_issues(stale, root.cert_pem, NOW)) == [certs.CRL_EXPIRED]
+    assert _ids(certs.crl_issues(pki.make_crl(other), root.cert_pem, NOW)) == [certs.CRL_NOT_FROM_CA]
+
+
+def test_upstream_verification(root: pki.Issued) -> None:
+    inter = pki.make_ca("inter", issuer=root)
+    upstream = pki.make_leaf("app.t.svc", inter, sans=["app.t.svc"])
+    assert certs.upstream_verify_issues(root.cert_pem, upstream.chain_pem, "app.t.svc", NOW, verify_depth=1) == []
+    wrong_ca = certs.upstream_verify_issues(pki.make_ca("x").cert_pem, upstream.chain_pem, "app.t.svc", NOW)
+    assert _ids(wrong_ca) == [certs.UPSTREAM_NOT_VERIFIABLE] and "does not chain" in wrong_ca[0].message
+    wrong_name = certs.upstream_verify_issues(root.cert_pem, upstream.chain_pem, "other.t.svc", NOW, verify_depth=1)
+    assert "do not cover other.t.svc" in wrong_name[0].message
+    too_deep = certs.upstream_verify_issues(root.cert_pem, upstream.chain_pem, "app.t.svc", NOW, verify_depth=0)
+    assert "needs verifyDepth 1" in too_deep[0].message
+
+
+# --- through the pipeline ------------------------------------------------------------------------------------
+
+
+def test_pipeline_reports_certificate_problems_once(tmp_path: Path) -> None:
+    root = pki.make_ca("pipeline root")
+    i1 = pki.make_ca("pipeline i1", issuer=root)
+    crl = pki.make_crl(root, last_update=NOW - dt.timedelta(days=3), next_update=NOW - dt.timedelta(days=1))
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        tls_secret("tls", NS, "other.example.com"),
+        secret("ca", NS, "nginx.org/ca", {"ca.crt": root.cert_pem + i1.cert_pem, "ca.crl": crl}),
+        ingress_policy("p", NS, "ca", verifyDepth=0),
+        ingress("ing", NS, HOST, policies="p", tls_hosts=[HOST], tls_secret_name="tls"),
+    )
+    ids = sorted(f.check.id for f in active(report))
+    assert ids == [certs.TLS_SAN_MISMATCH, certs.VERIFY_DEPTH_TOO_SMALL, certs.CRL_EXPIRED], ids
+    for f in active(report):
+        assert f.resource is not None and f.resource.kind == "Secret"
+        assert f.host == HOST
+    crl_finding = next(f for f in active(report) if f.check.id == certs.CRL_EXPIRED)
+    assert 'data["ca.crl"]' not in crl_finding.source and crl_finding.source.rsplit(":", 1)[1].isdigit()
+
+
+def test_pipeline_leaves_nic_rejected_secrets_to_nic(tmp_path: Path) -> None:
+    leaf = pki.make_leaf(HOST, pki.make_ca("r"))
+    other = pki.make_leaf(HOST, pki.make_ca("r2"))
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        secret("tls", NS, "kubernetes.io/tls", {"tls.crt": leaf.chain_pem, "tls.key": other.key_pem}),
+        ca_secret("ca", NS),
+        ingress_policy("p", NS, "ca"),
+        ingress("ing", NS, HOST, policies="p", tls_hosts=[HOST], tls_secret_name="tls"),
+    )
+    ids = [f.check.id for f in active(report)]
+    assert ids == ["MTLS027"], [(f.check.id, f.message) for f in active(report)]
