@@ -34,6 +34,7 @@ from inspector.model import (
     ActionReturn,
     Condition,
     ControllerSettings,
+    IngressMTLS,
     Match,
     ObjectRef,
     Route,
@@ -642,3 +643,48 @@ def test_port_of_nic_TestGenerateVirtualServerConfig() -> None:
         'error_page 401 403 =301 "http://nginx.com"',
         "proxy_intercept_errors on",
     )
+
+
+def test_crl_file_name_nic_never_writes_fails_the_reload_like_nic_e2e() -> None:
+    """tests/suite/test_ingress_mtls.py (crl cases): crlFileName webapp.crl -> state Invalid; with ca.crl too,
+    the W7 warning comes first ("added or updated ; with warning(s)")."""
+    pol = replace(
+        ingress_policy(), ingress_mtls=IngressMTLS(client_cert_secret="ingress-mtls-secret", crl_file_name="webapp.crl")
+    )
+    plain = run(ingress_example_vs(), cluster(pol))
+    assert "ssl_crl /etc/nginx/secrets/webapp.crl" in plain.server.directives
+    res = plain.result.resources[0]
+    assert (res.state, res.events[0].reason) == ("Invalid", "AddedOrUpdatedWithError")
+    assert res.events[0].message.startswith(
+        "Configuration for default/webapp was added or updated ; but was not applied: "
+    )
+    assert 'X509_LOOKUP_load_file("/etc/nginx/secrets/webapp.crl")' in res.events[0].message
+
+    secrets = [tls_secret("tls-secret"), ca_secret("ingress-mtls-secret", crl=True)]
+    both = run(ingress_example_vs(), cluster(pol, secrets=secrets))
+    res = both.result.resources[0]
+    assert res.state == "Invalid"
+    assert res.warnings == (
+        "Both ca.crl in the Secret and ingressMTLS.crlFileName fields cannot be used. "
+        "ca.crl in default/ingress-mtls-secret will be ignored and default/ingress-mtls-policy will be applied",
+    )
+    assert "was added or updated ; with warning(s): Both ca.crl" in res.events[0].message
+
+
+def test_unvalidated_protocols_and_ciphers_that_nginx_refuses() -> None:
+    base = egress_policy()
+    assert base.egress_mtls is not None
+    bad_proto = replace(base, egress_mtls=replace(base.egress_mtls, protocols="TLSv1.2 TLSv1.4"))
+    r = run(egress_example_vs(), cluster(bad_proto))
+    assert "proxy_ssl_protocols TLSv1.2 TLSv1.4" in r.location("/")
+    assert r.result.resources[0].state == "Invalid"
+    assert 'invalid value "TLSv1.4"' in r.result.resources[0].events[0].message
+
+    bad_cipher = replace(base, egress_mtls=replace(base.egress_mtls, ciphers="NOT-A-CIPHER"))
+    r = run(egress_example_vs(), cluster(bad_cipher))
+    assert r.result.resources[0].state == "Invalid"
+    # The same cipher list in front of a plain-http upstream never reaches OpenSSL: NIC reports success.
+    http_vs = egress_example_vs(upstreams=(VSUpstream(name="secure-app", service="secure-app", port=8443),))
+    assert run(http_vs, cluster(bad_cipher)).result.resources[0].state == "Valid"
+    good = replace(base, egress_mtls=replace(base.egress_mtls, ciphers="HIGH:!aNULL", protocols="TLSv1.2 TLSv1.3"))
+    assert run(egress_example_vs(), cluster(good)).result.resources[0].state == "Valid"

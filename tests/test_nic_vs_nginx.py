@@ -175,3 +175,55 @@ def test_static_secret_paths_load(tmp_path: Path, nginx_bin: str, dynamic: bool)
     text = result.file.text if result.file else ""
     expected = "$secret_dir_path" if dynamic else "/etc/nginx/secrets"
     assert f"proxy_ssl_certificate {expected}/default-egress-mtls-secret;" in text
+
+
+@pytest.mark.parametrize(
+    ("protocols", "ciphers", "tls", "crl_file"),
+    [
+        ("TLSv1.2 TLSv1.4", "DEFAULT", True, ""),
+        ("", "NOT-A-CIPHER", True, ""),
+        ("", "NOT-A-CIPHER", False, ""),
+        ("", "HIGH:!aNULL", True, ""),
+        ("", "DEFAULT", True, "webapp.crl"),
+        ("", "DEFAULT", True, "default-ingress-mtls-secret-ca.crl"),
+    ],
+)
+def test_predicted_reload_failure_agrees_with_nginx(
+    tmp_path: Path, nginx_bin: str, protocols: str, ciphers: str, tls: bool, crl_file: str
+) -> None:
+    """The replica's Invalid/Valid verdict for unvalidated values is what nginx -t says about the same file."""
+    from dataclasses import replace
+
+    from inspector.model import IngressMTLS
+
+    eg = egress_policy()
+    assert eg.egress_mtls is not None
+    eg = replace(eg, egress_mtls=replace(eg.egress_mtls, protocols=protocols, ciphers=ciphers))
+    ing = replace(
+        ingress_policy(), ingress_mtls=IngressMTLS(client_cert_secret="ingress-mtls-secret", crl_file_name=crl_file)
+    )
+    vs = ingress_example_vs(
+        upstreams=(VSUpstream(name="webapp", service="webapp-svc", port=80, tls=UpstreamTLS(enable=tls)),),
+        routes=(Route(path="/", policies=(ref("egress-mtls-policy"),), action=Action(pass_="webapp")),),
+    )
+    secrets = [
+        tls_secret("tls-secret"),
+        ca_secret("ingress-mtls-secret", crl=True),
+        client_secret("egress-mtls-secret"),
+        ca_secret("egress-trusted-ca-secret"),
+    ]
+    cl = cluster(vs, eg, ing, secrets=secrets)
+    store = SecretStore(cl.secrets)
+    result = generate_virtual_server(vs, None, cl, ControllerSettings(), store)
+    assert result.file is not None
+    nic = NicResult(
+        settings=ControllerSettings(),
+        resources=(),
+        policies=(),
+        hosts=(),
+        files=(result.file,),
+        secret_files=store.files(),
+    )
+    ok, output = nginx_test(write_test_config(nic, tmp_path / "nginx"), nginx_bin)
+    predicted_ok = result.resources[0].state != "Invalid"
+    assert predicted_ok == ok, f"replica says {result.resources[0].events[0].message!r}; nginx says {output}"

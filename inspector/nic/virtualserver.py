@@ -32,7 +32,7 @@ from inspector.model import (
     VSUpstream,
 )
 from inspector.nic import version2 as v2
-from inspector.nic.secrets import SecretStore
+from inspector.nic.secrets import SecretStore, secret_files
 from inspector.nic.types import (
     ConfigFile,
     Context,
@@ -1184,32 +1184,88 @@ def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_hea
     )
 
 
+NGINX_SSL_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
+"""The values nginx's ``*_ssl_protocols`` enum accepts (``ngx_http_ssl_module``/``ngx_http_proxy_module``)."""
+
+
+def _cipher_error(ciphers: str) -> str | None:
+    """Whether OpenSSL (the one Python links, as nginx does) accepts the cipher list nginx would set."""
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(ciphers)
+    except ssl.SSLError:
+        return f'SSL_CTX_set_cipher_list("{ciphers}") failed (SSL: no cipher match)'
+    except ValueError:
+        return f'SSL_CTX_set_cipher_list("{ciphers}") failed'
+    return None
+
+
+def predicted_reload_errors(config: v2.VirtualServerConfig, written: Collection[str]) -> list[str]:
+    """Why nginx would refuse this file, for the values NIC passes through unvalidated (spec §2.4).
+
+    NIC renders ``crlFileName`` as ``/etc/nginx/secrets/<name>`` without writing that file, and copies
+    ``protocols``/``ciphers`` verbatim; nginx then fails the reload and NIC reports the VS (and its VSRs) as
+    ``Invalid`` with ``AddedOrUpdatedWithError`` (``controller.go :: updateVirtualServerStatusAndEvents``). The texts
+    are nginx's ``[emerg]`` messages in short form (OpenSSL's detail varies by version). ``written`` holds the
+    files NIC writes for the secrets in use.
+    """
+    errors: list[str] = []
+    s = config.server
+    im = s.ingress_mtls
+    if im is not None and im.client_crl and im.client_crl not in written:
+        errors.append(f'X509_LOOKUP_load_file("{im.client_crl}") failed (No such file or directory)')
+    https_anywhere = any(loc.upstream_tls and (loc.proxy_pass or loc.grpc_pass) for loc in s.locations)
+    blocks = [(s.egress_mtls, https_anywhere)] + [
+        (loc.egress_mtls, loc.upstream_tls and bool(loc.proxy_pass or loc.grpc_pass)) for loc in s.locations
+    ]
+    seen: set[str] = set()
+    for egress, used in blocks:
+        if egress is None:
+            continue
+        for token in egress.protocols.split():
+            if token not in NGINX_SSL_PROTOCOLS and (msg := f'invalid value "{token}"') not in seen:
+                seen.add(msg)
+                errors.append(msg)
+        # nginx builds the upstream SSL context (and checks the cipher list) only where it proxies over TLS.
+        if used and (msg := _cipher_error(egress.ciphers) or "") and msg not in seen:
+            seen.add(msg)
+            errors.append(msg)
+    return errors
+
+
 # --- the entry point -----------------------------------------------------------------------------------------
 
 
-def _vs_event(ref: ObjectRef, config_warnings: Sequence[str], gen_warnings: Sequence[str]) -> NicEvent:
+def _vs_event(
+    ref: ObjectRef, config_warnings: Sequence[str], gen_warnings: Sequence[str], operation_error: str | None = None
+) -> NicEvent:
     """``controller.go :: updateVirtualServerStatusAndEvents`` for the VS (note the spaces NIC leaves)."""
     message = ""
+    kind: tuple[str, str] = ("Normal", "AddedOrUpdated")
     if config_warnings:
         message = "with warning(s): " + "; ".join(config_warnings)
+        kind = ("Warning", "AddedOrUpdatedWithWarning")
     if gen_warnings:
         message = f"{message}; with warning(s): {'; '.join(gen_warnings)}"
-    if not config_warnings and not gen_warnings:
-        return NicEvent("Normal", "AddedOrUpdated", f"Configuration for {ref.key} was added or updated ")
-    return NicEvent(
-        "Warning", "AddedOrUpdatedWithWarning", f"Configuration for {ref.key} was added or updated {message}"
-    )
+        kind = ("Warning", "AddedOrUpdatedWithWarning")
+    if operation_error is not None:
+        message = f"{message}; but was not applied: {operation_error}"
+        kind = ("Warning", "AddedOrUpdatedWithError")
+    return NicEvent(kind[0], kind[1], f"Configuration for {ref.key} was added or updated {message}")  # type: ignore[arg-type]
 
 
-def _vsr_event(ref: ObjectRef, warnings: Sequence[str]) -> NicEvent:
-    """The VSR half of ``updateVirtualServerStatusAndEvents``."""
-    if not warnings:
-        return NicEvent("Normal", "AddedOrUpdated", f"Configuration for {ref.key} was added or updated")
-    return NicEvent(
-        "Warning",
-        "AddedOrUpdatedWithWarning",
-        f"Configuration for {ref.key} was added or updated with warning(s): {'; '.join(warnings)}",
-    )
+def _vsr_event(ref: ObjectRef, warnings: Sequence[str], operation_error: str | None = None) -> NicEvent:
+    """The VSR half of ``updateVirtualServerStatusAndEvents`` (its odd spacing included)."""
+    message = ""
+    kind: tuple[str, str] = ("Normal", "AddedOrUpdated")
+    if warnings:
+        message = f" with warning(s): {'; '.join(warnings)}"
+        kind = ("Warning", "AddedOrUpdatedWithWarning")
+    if operation_error is not None:
+        message = f" {message}; but was not applied:{operation_error}"
+        kind = ("Warning", "AddedOrUpdatedWithError")
+    return NicEvent(kind[0], kind[1], f"Configuration for {ref.key} was added or updated{message}")  # type: ignore[arg-type]
 
 
 def _rejected(vs: VirtualServer, errors: Sequence[str]) -> VirtualServerResult:
@@ -1274,13 +1330,16 @@ def generate_virtual_server(
 
     vs_gen = warnings.get(vs_ref, [])
     vs_all = list(config_warnings) + list(vs_gen)
+    written = set(store.files()) | {p for ref in env.secret_refs.values() for p in secret_files(ref)}
+    reload_errors = predicted_reload_errors(config, written)
+    op_error = f"nginx reload failed: {'; '.join(reload_errors)}" if reload_errors else None
     resources = [
         ResourceResult(
             ref=vs_ref,
             origin=vs.meta.origin,
-            state=_state(vs_all),
+            state="Invalid" if op_error else _state(vs_all),
             warnings=tuple(vs_all),
-            events=(_vs_event(vs_ref, config_warnings, vs_gen),),
+            events=(_vs_event(vs_ref, config_warnings, vs_gen, op_error),),
         )
     ]
     for vsr in vsrs:
@@ -1289,9 +1348,9 @@ def generate_virtual_server(
             ResourceResult(
                 ref=vsr.meta.ref,
                 origin=vsr.meta.origin,
-                state=_state(vw),
+                state="Invalid" if op_error else _state(vw),
                 warnings=tuple(vw),
-                events=(_vsr_event(vsr.meta.ref, vw),),
+                events=(_vsr_event(vsr.meta.ref, vw, op_error),),
             )
         )
     out_warnings: dict[ObjectRef, list[str]] = {}
