@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
@@ -113,6 +114,7 @@ def load_text(data: bytes | str, file: str) -> tuple[list[RawObject], list[LoadP
             return raws, problems
         if text.startswith("\ufeff"):
             text = text[1:]
+        text = _printable(text, file, problems)
         stripped = text.lstrip()
         if stripped.startswith(("{", "[")):
             docs = _parse_json(text, file, problems)
@@ -142,20 +144,47 @@ def _decode(data: bytes, file: str, problems: list[LoadProblem]) -> str | None:
                 line = data.count(b"\n", 0, err.start) + 1 if codec == "utf-8-sig" else 0
                 problems.append(_problem(UNREADABLE_SOURCE, file, line, f"not valid {codec.upper()}: {err.reason}"))
                 return None
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        problems.append(_problem(UNREADABLE_SOURCE, file, line, "binary file (NUL byte), not a manifest"))
-        return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         bad = data[err.start : err.start + 1].hex()
-        problems.append(
-            _problem(UNREADABLE_SOURCE, file, line, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8")
-        )
-        return None
+        what = "binary file (not text)" if b"\x00" in data else f"not UTF-8 (byte 0x{bad}); save the file as UTF-8"
+        problems.append(_problem(UNREADABLE_SOURCE, file, line, what + _REST))
+        return _before_document_of(data[: err.start].decode("utf-8"), err.start)
+
+
+_REST = "; this and the following documents are not read"
+# What YAML (and libyaml's reader) accepts: tab, LF, CR, printable ASCII, NEL, and the printable Unicode planes.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _printable(text: str, file: str, problems: list[LoadProblem]) -> str:
+    """Text up to the document holding the first character YAML refuses (libyaml would refuse the whole file).
+
+    kubectl decodes document by document, so the documents before a stray NUL or control byte still apply.
+    """
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is None:
+        return text
+    line = text.count("\n", 0, bad.start()) + 1
+    char = bad.group()
+    what = "binary data (NUL byte)" if char == "\x00" else f"control character U+{ord(char):04X}, not allowed in YAML"
+    problems.append(_problem(UNREADABLE_SOURCE, file, line, what + _REST))
+    return _before_document_of(text, bad.start())
+
+
+def _before_document_of(text: str, position: int) -> str:
+    """``text`` cut before the ``---`` line that starts the document containing ``position``."""
+    cut = min(position, len(text))
+    while True:
+        found = text.rfind("\n---", 0, cut)
+        if found < 0:
+            return ""
+        after = text[found + 4 : found + 5]
+        if after in ("", "\n", "\r", " ", "\t"):
+            return text[: found + 1]
+        cut = found
 
 
 def _refuse_constant(name: str) -> Any:

@@ -215,6 +215,7 @@ def parse_yaml(text: str, file: str) -> tuple[list[Document], list[LoadProblem]]
     """
     docs: list[Document] = []
     problems: list[LoadProblem] = []
+    text = _defuse_deep_flow(text, file, problems)
     parser = _Parser(text)
     index = -1
     try:
@@ -248,6 +249,60 @@ def parse_yaml(text: str, file: str) -> tuple[list[Document], list[LoadProblem]]
     finally:
         parser.dispose()
     return docs, problems
+
+
+_FLOW_SAFE = 2000
+"""Openers (``[``/``{``) one document may hold before its flow nesting is measured; below it libyaml is fast."""
+_DOC_START = re.compile(r"(?m)^(?=---(?:[ \t\r]|$))")
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _defuse_deep_flow(text: str, file: str, problems: list[LoadProblem]) -> str:
+    """Blank out documents whose flow collections nest deeper than MAX_DEPTH, before libyaml sees them.
+
+    libyaml's scanner keeps one simple-key slot per flow level and rescans them all for every token, so
+    100,000 nested ``[`` take ~50 s (quadratic) before a single event reaches Python. The measure here counts
+    brackets naively (closers clamp at zero), which can overestimate when brackets sit inside quoted strings;
+    it only runs for documents with more than ``_FLOW_SAFE`` openers. A blanked document keeps its line count,
+    so the lines of the following documents stay right.
+    """
+    if text.count("[") + text.count("{") <= _FLOW_SAFE:
+        return text
+    out: list[str] = []
+    line = 1
+    for part in _DOC_START.split(text):
+        if part.count("[") + part.count("{") > _FLOW_SAFE:
+            at = _too_deep_at(part)
+            if at >= 0:
+                where = line + part.count("\n", 0, at)
+                problems.append(
+                    LoadProblem(
+                        UNREADABLE_SOURCE,
+                        f"{file}:{where}: nesting deeper than {MAX_DEPTH} levels",
+                        file,
+                        where,
+                    )
+                )
+                first = part.split("\n", 1)[0]
+                head = "---\n" if part.startswith("---") else ""
+                body_lines = part.count("\n") - (1 if head and "\n" in part else 0)
+                part = head + "~" + "\n" * max(body_lines, 1 if first else 0)
+        out.append(part)
+        line += part.count("\n")
+    return "".join(out)
+
+
+def _too_deep_at(part: str) -> int:
+    """Offset where naive bracket nesting first exceeds MAX_DEPTH, or -1."""
+    depth = 0
+    for match in _BRACKET.finditer(part):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif depth:
+            depth -= 1
+    return -1
 
 
 def _reader_line(err: yaml.YAMLError, text: str) -> int:
