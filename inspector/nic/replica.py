@@ -440,12 +440,12 @@ def _run_ingresses(
         valid_hosts = {r.host: owner_of.get(r.host) == ref for r in ing.rules}
         config_warnings = list(host_warnings.get(ref, []))
         if not any(valid_hosts.values()):
-            # configuration.go :: addProblemsForResourcesWithoutActiveHost
+            # configuration.go :: addProblemsForResourcesWithoutActiveHost: only this problem event is emitted;
+            # the "host ... is taken" warnings it collected never reach an event (no AddOrUpdate happens).
             acc.resources[ref] = ResourceResult(
                 ref=ref,
                 origin=ing.meta.origin,
                 state="Warning",
-                warnings=tuple(config_warnings),
                 events=(NicEvent("Warning", "Rejected", "All hosts are taken by other resources"),),
             )
             continue
