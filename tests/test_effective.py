@@ -8,6 +8,7 @@ from inspector.analysis.effective import (
     effective_egress,
     effective_ingress,
     final_statuses,
+    host_statuses,
     make_secret_path,
 )
 from inspector.model import ControllerSettings, ObjectRef, PolicyReference, Secret
@@ -169,3 +170,17 @@ def test_effective_ingress() -> None:
 def test_make_secret_path_replaces_first_occurrence_only() -> None:
     assert make_secret_path("/etc/nginx/secrets/a/etc/nginx/secrets") == "$secret_dir_path/a/etc/nginx/secrets"
     assert make_secret_path("/etc/nginx/secrets/a", ssl_dynamic_reload=False) == "/etc/nginx/secrets/a"
+
+
+def test_fail_open_host_marks_ingress_policy_ignored() -> None:
+    pol = ingress_mtls_policy(client_cert_secret="ingress-mtls-secret")
+    server = _cfg(MASTER, "spec", pol, MASTER_EGRESS)
+    (ing, eg) = host_statuses(server, host_tls=False, host="cafe.example.com")
+    assert ing.status == "ignored" and "fail-open" in ing.reason
+    assert ing.warning == (
+        'IngressMTLS policy is ignored for host "cafe.example.com" because TLS is not enabled for that host'
+    )
+    assert eg.status == "applied"
+    assert [o.status for o in host_statuses(server)] == ["applied", "applied"]
+    statuses = final_statuses(server, None, grpc=False, host_tls=False, host="cafe.example.com")
+    assert [o.status for o in statuses] == ["ignored", "applied"]

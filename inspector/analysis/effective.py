@@ -168,23 +168,49 @@ def effective_ingress(server: PoliciesCfg | None, *, tls: bool = True) -> dict[s
     return out
 
 
+def host_statuses(server: PoliciesCfg | None, *, host_tls: bool = True, host: str = "") -> tuple[PolicyOutcome, ...]:
+    """The server-level outcomes as they stand for one host (server block).
+
+    ``host_tls=False`` is W14 (``ingress.go :: generateNginxCfg``): the host is not in ``spec.tls.hosts``, so NIC
+    leaves the ingressMTLS block out of this server and requests are served without client-certificate checks.
+    """
+    out: list[PolicyOutcome] = []
+    for outcome in server.outcomes if server is not None else ():
+        if not host_tls and outcome.type == "ingressMTLS" and outcome.status == "applied":
+            warning = f'IngressMTLS policy is ignored for host "{host}" because TLS is not enabled for that host'
+            outcome = replace(
+                outcome,
+                status="ignored",
+                reason=(
+                    f"host {host or '(this host)'} is not listed in spec.tls[].hosts: NIC leaves ingressMTLS out of "
+                    "this server and serves it without client-certificate checks (fail-open)"
+                ),
+                warning=warning,
+            )
+        out.append(outcome)
+    return tuple(out)
+
+
 def final_statuses(
     server: PoliciesCfg | None,
     location: PoliciesCfg | None,
     *,
     grpc: bool,
+    host_tls: bool = True,
+    host: str = "",
 ) -> tuple[PolicyOutcome, ...]:
     """Every policy reference that concerns one location, with its status *at that location*.
 
-    Server-level outcomes come first (in their order), then the location's. A server-level egress policy that
-    was applied becomes ``ignored`` at a gRPC location (it cannot reach it) and ``overridden`` where the
-    location's own egress policy replaces it; a partial override names the directives still inherited.
+    Server-level outcomes come first (in their order, as :func:`host_statuses` gives them), then the location's.
+    A server-level egress policy that was applied becomes ``ignored`` at a gRPC location (it cannot reach it) and
+    ``overridden`` where the location's own egress policy replaces it; a partial override names the directives
+    still inherited.
     """
     out: list[PolicyOutcome] = []
     location_live = _live(location)
     location_egress = location_live.egress_mtls if location_live is not None else None
     location_500 = location is not None and location.error_return is not None
-    for outcome in server.outcomes if server is not None else ():
+    for outcome in host_statuses(server, host_tls=host_tls, host=host):
         if outcome.type == "egressMTLS" and outcome.status == "applied":
             outcome = _server_egress_at_location(outcome, server, location_egress, grpc=grpc, location_500=location_500)
         out.append(outcome)
