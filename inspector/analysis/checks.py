@@ -1893,19 +1893,61 @@ def check_json(c: Check) -> dict[str, object]:
 
 
 _EXAMPLES: Mapping[str, str] = {
+    "MTLS001": "A YAML file with a tab in its indentation, or a truncated JSON document.",
+    "MTLS002": "A document that is a bare list, or an object without `metadata.name`.",
+    "MTLS003": "`verifyClient: on` (unquoted: a YAML boolean where the CRD wants a string).",
+    "MTLS004": "`spec.ingress_MTLS:` instead of `spec.ingressMTLS:`.",
+    "MTLS005": "`cafe-ingress` defined in two files given on the command line.",
+    "MTLS010": "`verifyDepth: -1`, or `verifyServer: true` without `trustedCertSecret`.",
+    "MTLS011": "`nginx.org/policies: ingress-mtls-polcy` (a typo), or a Policy in another namespace referenced "
+    "without `namespace/`.",
+    "MTLS012": "The Policy sets `spec.ingressClassName: internal`, NIC runs with `-ingress-class=nginx`.",
+    "MTLS013": '`nginx.org/ssl-services: "a, b"` (the space makes " b" an unknown service).',
+    "MTLS014": "The same policy listed twice in a VirtualServer's `spec.policies`.",
     "MTLS015": "A mergeable minion with `nginx.org/policies: ingress-mtls-policy`.",
     "MTLS016": "An Ingress with `nginx.org/policies: ingress-mtls-policy` and no `spec.tls`.",
     "MTLS017": "`spec.tls[0].hosts: [cafe.example.com]` but the rule host is `www.cafe.example.com`.",
+    "MTLS018": '`nginx.org/policies: "mtls-a, mtls-b"`, both ingressMTLS.',
     "MTLS019": "`clientCertSecret: ingress-mtls-secret` while the secret has `type: Opaque`.",
+    "MTLS020": "The CA secret has a `ca.crl` key and the policy sets `crlFileName: my.crl`.",
+    "MTLS021": '`nginx.org/policies: "egress-a, egress-b"`, both egressMTLS.',
+    "MTLS022": "`tlsSecret: egress-mtls-secret` naming an `nginx.org/ca` secret.",
+    "MTLS023": "`trustedCertSecret: egress-trusted-ca-secret` that does not exist in the Policy's namespace.",
     "MTLS024": "The Policy is in namespace `policies`, the CA secret in `default`.",
+    "MTLS025": "An Ingress referencing a `rateLimit` policy in `nginx.org/policies`.",
+    "MTLS026": "NIC runs with `-enable-custom-resources=false` and an Ingress has `nginx.org/policies`.",
+    "MTLS027": "`spec.tls[0].secretName: tls-secret` naming an `Opaque` secret.",
+    "MTLS028": "`spec.tls: [{hosts: [cafe.example.com]}]` without `secretName` and no `-wildcard-tls-secret`.",
+    "MTLS029": "`Policy error for Ingress default/cafe: failed to get namespace other`.",
+    "MTLS030": "A NIC warning text this version of mtls-inspect does not classify.",
+    "MTLS031": "A `return 500;` in the rendered server with no other finding explaining it.",
     "MTLS060": '`verifyClient: "optional_no_ca"`.',
+    "MTLS061": '`verifyClient: "optional"`.',
     "MTLS062": "An Ingress with an egressMTLS policy and no `nginx.org/ssl-services`.",
+    "MTLS063": "An egressMTLS policy with only `tlsSecret`.",
     "MTLS064": "`verifyServer: true` with `trustedCertSecret` and no `sslName`.",
     "MTLS065": "A standard Ingress with `nginx.org/grpc-services` and a server-level egressMTLS policy.",
     "MTLS066": "A VS route egress policy with only `verifyServer` under a spec egress policy with `tlsSecret`.",
     "MTLS067": "An egressMTLS policy without `protocols`.",
-    "MTLS068": '`ciphers: "HIGH; return 200"`.',
+    "MTLS068": '`ciphers: "HIGH; return 200"`, or `crlFileName: ../ca.crl`.',
+    "MTLS069": '`protocols: "TLSv1.2,TLSv1.3"` (commas) or `"TLSv1.4"`.',
+    "MTLS070": "`crlFileName: clients.crl`.",
+    "MTLS071": '`nginx.org/policies: "mtls, default/mtls"`.',
+    "MTLS100": "A client CA whose `notAfter` has passed: every client gets `400 The SSL certificate error`.",
+    "MTLS101": "A TLS certificate issued with a `notBefore` tomorrow.",
+    "MTLS102": "A TLS certificate ending in 12 days.",
+    "MTLS103": "`tls.key` from a previous certificate after a renewal (when NIC did not already reject the pair).",
+    "MTLS104": "A self-made CA certificate without the basicConstraints extension.",
+    "MTLS105": "The TLS secret covers `*.example.com`, the host is `a.b.example.com`.",
     "MTLS106": "`verifyDepth: 1` with a bundle root -> intermediate-1 -> intermediate-2.",
+    "MTLS107": '`ca.crl: ""` (an empty key) or a CRL in the wrong format.',
+    "MTLS108": "A CRL whose `nextUpdate` was last week.",
+    "MTLS109": "`trustedCertSecret` holds the public root, the upstream's certificate comes from a private CA.",
+    "MTLS110": "`ca.crt` with a second PEM block cut off in the middle.",
+    "MTLS111": "`ca.crl` published by a different CA than the one in `ca.crt`.",
+    "MTLS130": "Live mode without RBAC `get` on the secret a policy references.",
+    "MTLS131": "Live mode against a cluster without NIC's CRDs (`virtualservers.k8s.nginx.org`).",
+    "MTLS132": "Live mode without RBAC `list` on `policies.k8s.nginx.org`.",
 }
 
 
@@ -1952,8 +1994,7 @@ def checks_markdown() -> str:
         else:
             out.append("- NIC message: none")
         out += ["", c.description or c.title, "", f"Remediation: {c.remediation}", ""]
-        if c.id in _EXAMPLES:
-            out += [f"Example: {_EXAMPLES[c.id]}", ""]
+        out += [f"Example: {_EXAMPLES.get(c.id, '(none)')}", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
