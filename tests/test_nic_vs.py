@@ -688,3 +688,34 @@ def test_unvalidated_protocols_and_ciphers_that_nginx_refuses() -> None:
     assert run(http_vs, cluster(bad_cipher)).result.resources[0].state == "Valid"
     good = replace(base, egress_mtls=replace(base.egress_mtls, ciphers="HIGH:!aNULL", protocols="TLSv1.2 TLSv1.3"))
     assert run(egress_example_vs(), cluster(good)).result.resources[0].state == "Valid"
+
+
+def test_malformed_extra_fields_never_raise() -> None:
+    """Bad input never ends in a traceback: odd upstream/route/proxy fields fall back to NIC's defaults."""
+    from inspector.model import ActionProxy
+
+    vs = egress_example_vs(
+        upstreams=(
+            VSUpstream(
+                name="secure-app",
+                service="secure-app",
+                port=8443,
+                extra={"max-fails": "x", "keepalive": [1], "buffers": "8 4k", "connect-timeout": 5, "lb-method": ""},
+            ),
+        ),
+        routes=(
+            Route(
+                path="/",
+                action=Action(
+                    proxy=ActionProxy(
+                        upstream="secure-app", extra={"requestHeaders": "x", "responseHeaders": {"add": ["bad", {}]}}
+                    )
+                ),
+                extra={"errorPages": ["bad", {"codes": "x", "return": "y"}]},
+            ),
+        ),
+    )
+    r = run(vs, cluster(egress_policy()))
+    loc = r.location("/")
+    assert "proxy_connect_timeout 5s" in loc and "proxy_pass http://vs_default_webapp_secure-app" in loc
+    assert not any(d.startswith(("error_page", "proxy_intercept_errors")) for d in loc)

@@ -88,6 +88,16 @@ def _parse_int(value: str) -> int | None:
         return None
 
 
+def _int(value: Any, default: int) -> int:
+    """An integer field of a manifest, or ``default`` when absent or not a number (never raises)."""
+    if value is None or isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    parsed = _parse_int(str(value))
+    return default if parsed is None else parsed
+
+
 @dataclass(frozen=True)
 class VSConfigParams:
     """The subset of ``configs.ConfigParams`` the VirtualServer templates read, with NIC's defaults.
@@ -555,9 +565,17 @@ class _ErrorPages:
 
 def _route_error_pages(route: Route) -> tuple[Mapping[str, Any], ...] | None:
     raw = _extra(route, "errorPages")
-    if not raw:
+    if not raw or not isinstance(raw, list):
         return None
-    return tuple(p for p in raw if isinstance(p, Mapping))
+    # Shapes the CRD schema/validation would refuse (no codes, neither return nor redirect) are skipped.
+    return tuple(
+        p
+        for p in raw
+        if isinstance(p, Mapping)
+        and isinstance(p.get("codes"), list)
+        and p["codes"]
+        and (isinstance(p.get("return"), Mapping) or isinstance(p.get("redirect"), Mapping))
+    )
 
 
 def _error_page_codes(codes: Any) -> str:
@@ -570,11 +588,11 @@ def _generate_error_pages(index: int, pages: Sequence[Mapping[str, Any]]) -> tup
     for i, page in enumerate(pages):
         redirect = page.get("redirect")
         if isinstance(redirect, Mapping):
-            code = int(redirect.get("code") or 301)
+            code = _int(redirect.get("code"), 0) or 301
             name = str(redirect.get("url", ""))
         else:
             ret = page.get("return") if isinstance(page.get("return"), Mapping) else {}
-            code = int((ret or {}).get("code") or 0)
+            code = _int((ret or {}).get("code"), 0)
             name = f"@error_page_{index}_{i}"
         out.append(v2.ErrorPage(name=name, codes=_error_page_codes(page.get("codes")), response_code=code))
     return tuple(out)
@@ -687,7 +705,7 @@ class _LocationBuilder:
         if internal and not rewrite_path:
             proxy_pass += "$request_uri"
         keepalive = _extra(upstream, "keepalive")
-        has_keepalive = (int(keepalive) != 0) if keepalive is not None else params.keepalive != 0
+        has_keepalive = _int(keepalive, params.keepalive) != 0
         buffers = _extra(upstream, "buffers")
         buffering = _extra(upstream, "buffering")
         request_headers = _extra(proxy, "requestHeaders", {}) if proxy is not None else {}
@@ -729,7 +747,7 @@ class _LocationBuilder:
             proxy_pass=proxy_pass,
             proxy_next_upstream=_str_default(_extra(upstream, "next-upstream"), "error timeout"),
             proxy_next_upstream_timeout=_time_with_default(_extra(upstream, "next-upstream-timeout"), "0s"),
-            proxy_next_upstream_tries=int(_extra(upstream, "next-upstream-tries", 0) or 0),
+            proxy_next_upstream_tries=_int(_extra(upstream, "next-upstream-tries"), 0),
             proxy_intercept_errors=bool(error_pages.pages),
             proxy_pass_request_headers=bool(pass_headers) if pass_headers is not None else True,
             proxy_set_headers=tuple(set_headers),
@@ -914,11 +932,11 @@ class _VSGenerator:
                 name=name,
                 servers=servers,
                 lb_method=lb_method,
-                max_fails=int(max_fails) if max_fails is not None else params.max_fails,
+                max_fails=_int(max_fails, params.max_fails),
                 fail_timeout=_time_with_default(_extra(u, "fail-timeout"), params.fail_timeout),
-                max_conns=int(max_conns) if max_conns is not None else params.max_conns,
+                max_conns=_int(max_conns, params.max_conns),
                 upstream_zone_size=params.upstream_zone_size,
-                keepalive=int(keepalive) if keepalive is not None else params.keepalive,
+                keepalive=_int(keepalive, params.keepalive),
                 session_cookie=cookie,
                 owner=owner,
                 service=u.service,
