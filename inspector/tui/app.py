@@ -125,7 +125,7 @@ class InspectorApp(App[int]):
         self.query_one("#rendered-pane").border_title = "Rendered NGINX config"
         self.refresh_report()
         if self.watch_paths:
-            self.set_interval(WATCH_INTERVAL, self._poll_sources, name="watch-sources")
+            self.set_interval(WATCH_INTERVAL, self.poll_sources, name="watch-sources")
 
     @property
     def report_tree(self) -> ReportTree:
@@ -191,7 +191,8 @@ class InspectorApp(App[int]):
         self._keep = None
         self._show_item(tree.current_item)
 
-    def _poll_sources(self) -> None:
+    def poll_sources(self) -> None:
+        """Reload when a watched source file was added, changed or removed (runs every WATCH_INTERVAL)."""
         stamps = watch.snapshot(self.watch_paths)
         moved = watch.changed(self._stamps, stamps)
         if moved:

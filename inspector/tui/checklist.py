@@ -114,7 +114,7 @@ class ChecklistScreen(Screen[None]):
                 *(Option(step_prompt(n, r), id=r.step.id) for n, r in enumerate(self.results, 1)), id="steps"
             )
             with Vertical(id="step-side"):
-                with VerticalScroll(id="step-body"):
+                with VerticalScroll(id="step-body", can_focus=False):
                     yield Static("", id="step-detail")
                 yield Input(placeholder="note for this step (goes into the sign-off)", id="note")
         with Horizontal(id="export-bar"):

@@ -18,7 +18,17 @@ from textual.widgets import Static
 from inspector.report import Report
 
 
-def explanation_text(report: Report, host: str, path: str | None) -> Text:
+def request_path(location: str | None) -> str:
+    """A request path that reaches a location written as NIC writes it (``= /exact``, ``^~ /p``, ``~ re``)."""
+    if not location:
+        return "/"
+    modifier, _, rest = location.partition(" ")
+    if modifier in ("=", "^~") and rest.startswith("/"):
+        return rest
+    return location if location.startswith("/") else "/"
+
+
+def explanation_text(report: Report, host: str, path: str | None, *, width: int = 120) -> Text:
     """The explain command's output for ``host``/``path`` as styled text."""
     try:
         from inspector.analysis.explain import explain
@@ -26,8 +36,8 @@ def explanation_text(report: Report, host: str, path: str | None) -> Text:
     except ImportError as exc:
         return Text(f"explain is not available in this build ({exc.name} is missing).", style="yellow")
     try:
-        exp = explain(report, host, path)
-        rendered = render_explanation(exp, color=True)
+        exp = explain(report, host, request_path(path))
+        rendered = render_explanation(exp, color=True, width=width)
     except Exception as exc:  # the view must not crash on a bug below it; the message names it
         return Text(f"explain failed for {host}{path or ''}: {type(exc).__name__}: {exc}", style="red")
     return Text.from_ansi(rendered)
@@ -52,8 +62,9 @@ class ExplainScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="explain-body") as body:
-            body.border_title = f"explain {self.host}{self.path or ''}"
-            yield Static(explanation_text(self.report, self.host, self.path), id="explain-text")
+            body.border_title = f"explain {self.host}{request_path(self.path)}"
+            width = max(60, self.app.size.width - 8)
+            yield Static(explanation_text(self.report, self.host, self.path, width=width), id="explain-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,290 @@
+"""Pilot tests of the Textual app on the bundled sample: navigation, filter, next finding, help, palette,
+checklist flow and export, copy, grouping, reload keeping the selection, and a load that fails."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from inspector import samples
+from inspector.model import ControllerSettings
+from inspector.report import Report, build_report
+from inspector.sources.convert import load_cluster
+from inspector.tui.app import InspectorApp
+from inspector.tui.checklist import ChecklistScreen
+from inspector.tui.explain_screen import ExplainScreen
+from inspector.tui.help_screen import HelpScreen
+from inspector.tui.keys import MAIN_BINDINGS
+from inspector.tui.view import ItemKey
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="module")
+def sample_report() -> Report:
+    return build_report(load_cluster([samples.path()]), ControllerSettings())
+
+
+def _app(report: Report) -> InspectorApp:
+    return InspectorApp(lambda: report, source_label="sample-cluster")
+
+
+async def _ready(pilot: Pilot[int]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _plain(widget: Static) -> str:
+    """The text a Static shows (its Rich renderable or string), rendered without styles."""
+    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+def _host_key(app: InspectorApp, host: str) -> ItemKey:
+    assert app.view_model is not None
+    return next(i.key for i in app.view_model.walk() if i.kind == "host" and i.host and i.host.host == host)
+
+
+async def test_opens_expanded_with_every_host_and_counts(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        tree = app.report_tree
+        hosts = [n.data.host.host for n in tree.root.children if n.data and n.data.host]
+        assert hosts == [h.host for h in sample_report.hosts]
+        assert all(n.is_expanded for n in tree.root.children if n.allow_expand)
+        assert "16 hosts" in app.sub_title and "5 with 500" in app.sub_title and "1 fail-open" in app.sub_title
+        assert app.focused is tree
+        assert tree.current_item is not None and tree.current_item.kind == "host"
+
+
+async def test_cursor_moves_and_details_follow(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        first = app.report_tree.current_item
+        assert first is not None and first.host is not None
+        assert f"Host {first.host.host}" in _plain(app.query_one("#details", Static))
+        await pilot.press("down")
+        item = app.report_tree.current_item
+        assert item is not None and item.kind == "policy" and item.use is not None
+        details = _plain(app.query_one("#details", Static))
+        assert f"Policy {item.use.outcome.type} {item.use.key}" in details
+        assert "Chain of origin at this place" in details
+        pane = app.query_one("#rendered-pane")
+        assert "server block for" in str(pane.border_title)
+
+
+async def test_filter_narrows_and_escape_restores(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("slash")
+        box = app.query_one("#filter", Input)
+        assert box.display and app.focused is box
+        await pilot.press(*"ns:shop")
+        await pilot.pause()
+        roots = app.report_tree.root.children
+        assert [n.data.host.host for n in roots if n.data and n.data.host] == ["shop.example.com"]
+        await pilot.press("enter")
+        assert app.focused is app.report_tree
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.report_tree.root.children) == len(sample_report.hosts)
+        assert not box.display
+        assert app.report_tree.current_item is not None
+        assert app.report_tree.current_item.host is not None
+        assert app.report_tree.current_item.host.host == "shop.example.com"
+
+
+async def test_next_and_previous_finding(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        seen = []
+        for _ in range(3):
+            await pilot.press("n")
+            item = app.report_tree.current_item
+            assert item is not None and any(not f.suppressed for f in item.findings)
+            seen.append(item.key)
+        assert len(set(seen)) == 3
+        await pilot.press("N")
+        assert app.report_tree.current_key == seen[1]
+        details = _plain(app.query_one("#details", Static))
+        assert "fix " in details and "MTLS" in details
+
+
+async def test_help_lists_bindings_ids_and_icons(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = _plain(app.screen.query_one("#help-text", Static))
+        for binding in MAIN_BINDINGS:
+            assert binding.id is not None and binding.id in text
+        assert "FAIL-OPEN" in text and "worst severity rolls up" in text and "sev:warning" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_jumps_to_a_host(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"go: shop.example")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.report_tree.current_key == _host_key(app, "shop.example.com")
+
+
+async def test_checklist_walk_note_and_export(
+    sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.goto(_host_key(app, "cafe.example.com"))
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen) and screen.host.host == "cafe.example.com"
+        body = _plain(screen.query_one("#step-detail", Static))
+        assert "Step 1 · ingressMTLS" in body
+        await pilot.press("down")
+        body = _plain(screen.query_one("#step-detail", Static))
+        assert "Step 2 · ingressMTLS" in body and "PASS" in body
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#note", Input)
+        await pilot.press(*"TLS checked with the app team")
+        await pilot.press("enter")
+        body = _plain(screen.query_one("#step-detail", Static))
+        assert "Step 3" in body
+        await pilot.press("ctrl+s")
+        assert screen.exported == tmp_path / "mtls-signoff-cafe.example.com.md"
+        text = screen.exported.read_text()
+        assert "# mTLS rollout sign-off: cafe.example.com" in text
+        assert "Note: TLS checked with the app team" in text
+        assert "[PASS] The Ingress has TLS termination" in text
+        assert "[N/A]" in text and "[MANUAL]" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChecklistScreen)
+
+
+async def test_checklist_export_to_a_chosen_path(sample_report: Report, tmp_path: Path) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.goto(_host_key(app, "no-tls.broken.example.com"))
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        assert "fail" in screen.sub_title
+        target = tmp_path / "tickets" / "CHG-1.md"
+        screen.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export")
+        assert screen.exported == target
+        assert "[FAIL]" in target.read_text()
+
+
+async def test_explain_opens_for_the_selected_host(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.goto(_host_key(app, "cafe.example.com"))
+        await pilot.press("e")
+        assert isinstance(app.screen, ExplainScreen)
+        text = _plain(app.screen.query_one("#explain-text", Static))
+        assert "cafe.example.com" in text
+        assert "explain failed" not in text and "not available" not in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExplainScreen)
+
+
+async def test_copy_block_and_yaml_write_files(
+    sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(tmp_path))
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.goto(_host_key(app, "cafe.example.com"))
+        await pilot.press("y")
+        block = tmp_path / "cafe.example.com.conf"
+        assert block.read_text().startswith("server {")
+        assert app.clipboard == block.read_text()
+        await pilot.press("down")
+        await pilot.press("Y")
+        policy = (tmp_path / "Policy-default-ingress-mtls-policy.yaml").read_text()
+        assert "clientCertSecret: ingress-mtls-secret" in policy
+
+
+async def test_grouping_cycles_and_keeps_the_selection(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        key = _host_key(app, "shop.example.com")
+        app.goto(key)
+        await pilot.press("g")
+        assert app.group_by == "namespace"
+        labels = [n.data.label for n in app.report_tree.root.children if n.data]
+        assert "shop" in labels and "default" in labels
+        assert app.report_tree.current_key == key
+        await pilot.press("g")
+        assert app.group_by == "resource"
+        await pilot.press("g")
+        assert app.group_by == "none"
+        assert app.report_tree.current_key == key
+
+
+async def test_source_change_reloads_and_keeps_the_selection(tmp_path: Path) -> None:
+    folder = tmp_path / "cluster"
+    shutil.copytree(samples.path() / "cafe", folder)
+    loads: list[int] = []
+
+    def load() -> Report:
+        loads.append(1)
+        return build_report(load_cluster([folder]), ControllerSettings())
+
+    app = InspectorApp(load, source_label=str(folder), watch_paths=[folder])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        key = _host_key(app, "cafe.example.com")
+        await pilot.press("down", "down")
+        selected = app.report_tree.current_key
+        assert selected is not None and selected != key
+        ingress = folder / "cafe-ingress.yaml"
+        ingress.write_text(ingress.read_text().replace("path: /coffee", "path: /latte"))
+        app.poll_sources()
+        await _ready(pilot)
+        assert len(loads) == 2
+        assert app.report_tree.current_key == selected
+        paths = [i.location.path for i in app.view_model.walk() if i.location and i.kind == "location"]
+        assert "/latte" in paths and "/coffee" not in paths
+        await pilot.press("r")
+        await _ready(pilot)
+        assert len(loads) == 3
+
+
+async def test_a_failing_load_is_a_message_not_a_crash() -> None:
+    def load() -> Report:
+        raise ValueError("cluster.yaml:3: mapping values are not allowed here")
+
+    app = InspectorApp(load, source_label="cluster.yaml")
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        status = _plain(app.query_one("#status", Static))
+        assert "could not load cluster.yaml" in status and "cluster.yaml:3" in status
+        await pilot.press("n", "c", "y", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
