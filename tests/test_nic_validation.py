@@ -446,3 +446,41 @@ def test_vsr_validation() -> None:
     assert v.validate_virtual_server_route(vsr, OSS, vs_paths=("/coffee",))[-1] == (
         "spec.subroutes[0].path: Invalid value: \"/tea\": must start with '/coffee'"
     )
+
+
+def test_vs_upstream_tuning_fields() -> None:
+    ups = VSUpstream(
+        name="tea",
+        service="tea-svc",
+        port=80,
+        extra={
+            "connect-timeout": "10x",
+            "next-upstream": "error bogus error",
+            "max-fails": -1,
+            "lb-method": "least_time header",
+            "slow-start": "10s",
+            "healthCheck": {"enable": True},
+        },
+    )
+    vs = VirtualServer(
+        meta("VirtualServer", "default", "cafe"),
+        host="cafe.example.com",
+        upstreams=(ups,),
+        routes=(Route(path="/", action=Action(pass_="tea")),),
+    )
+    assert v.validate_virtual_server(vs, OSS) == (
+        'spec.upstreams[0].connect-timeout: Invalid value: "10x": invalid time string',
+        'spec.upstreams[0].next-upstream: Invalid value: "bogus": not a valid parameter',
+        'spec.upstreams[0].next-upstream: Invalid value: "error": can not have duplicate parameters',
+        'spec.upstreams[0].lb-method: Invalid value: "least_time header": invalid load balancing method: '
+        '"least_time header"',
+        "spec.upstreams[0].max-fails: Invalid value: -1: must be positive or zero",
+        "spec.upstreams[0].healthCheck: Forbidden: active health checks are only supported in NGINX Plus",
+        "spec.upstreams[0].slow-start: Forbidden: slow start is only supported in NGINX Plus",
+    )
+    assert v.validate_virtual_server(vs, PLUS) == (
+        'spec.upstreams[0].connect-timeout: Invalid value: "10x": invalid time string',
+        'spec.upstreams[0].next-upstream: Invalid value: "bogus": not a valid parameter',
+        'spec.upstreams[0].next-upstream: Invalid value: "error": can not have duplicate parameters',
+        "spec.upstreams[0].max-fails: Invalid value: -1: must be positive or zero",
+    )

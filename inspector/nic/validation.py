@@ -920,7 +920,7 @@ def validate_policy_refs(refs: Sequence[PolicyReference], path: str, namespace: 
     return errs
 
 
-def _validate_upstreams(upstreams: Sequence[VSUpstream], path: str) -> tuple[list[str], set[str]]:
+def _validate_upstreams(upstreams: Sequence[VSUpstream], path: str, plus: bool = False) -> tuple[list[str], set[str]]:
     """``virtualserver.go :: validateUpstreams`` (name, duplicates, service, type, port; not the tuning fields)."""
     errs: list[str] = []
     names: set[str] = set()
@@ -934,11 +934,118 @@ def _validate_upstreams(upstreams: Sequence[VSUpstream], path: str) -> tuple[lis
         else:
             names.add(ups.name)
         errs.extend(_validate_vs_service_name(ups.service, f"{idx}.service"))
+        errs.extend(_validate_upstream_tuning(ups, idx, plus, "pre"))
         if ups.type not in ("", "grpc", "http"):
             errs.append(invalid(f"{idx}.type", ups.type, "must be one of `grpc` or `http`"))
         if not 1 <= ups.port <= 65535:
             errs.append(invalid(f"{idx}.port", ups.port, _inclusive_range_error(1, 65535)))
+        errs.extend(_validate_upstream_tuning(ups, idx, plus, "post"))
     return errs, names
+
+
+def _extra_str(ups: VSUpstream, key: str) -> str:
+    value = ups.extra.get(key)
+    if isinstance(value, bool) or value is None:
+        return ""
+    return str(value)
+
+
+def _extra_int(ups: VSUpstream, key: str) -> int | None:
+    value = ups.extra.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+_NEXT_UPSTREAM_PARAMS = frozenset(
+    {
+        "error",
+        "timeout",
+        "invalid_header",
+        "http_500",
+        "http_502",
+        "http_503",
+        "http_504",
+        "http_403",
+        "http_404",
+        "http_429",
+        "non_idempotent",
+        "off",
+    }
+)
+
+
+def _validate_upstream_tuning(ups: VSUpstream, idx: str, plus: bool, part: str) -> list[str]:
+    """The tuning fields of ``validateUpstreams`` that the model keeps in ``extra``, in NIC's order.
+
+    ``part="pre"`` covers the fields NIC checks before ``type``/``port``, ``"post"`` the Plus-only rejections.
+    """
+    errs: list[str] = []
+    if part == "post":
+        if not plus:
+            for key, what in (
+                ("healthCheck", "active health checks are only supported in NGINX Plus"),
+                ("slow-start", "slow start is only supported in NGINX Plus"),
+                ("queue", "queue is only supported in NGINX Plus"),
+                ("ntlm", "NTLM is only supported in NGINX Plus"),
+            ):
+                value = ups.extra.get(key)
+                if value not in (None, "", False):
+                    errs.append(forbidden(f"{idx}.{key}", what))
+        return errs
+
+    def time_field(key: str) -> None:
+        value = _extra_str(ups, key)
+        if value and not _go_parse_time(value):
+            errs.append(invalid(f"{idx}.{key}", value, "invalid time string"))
+
+    def non_negative(key: str) -> None:
+        value = _extra_int(ups, key)
+        if value is not None and value < 0:
+            errs.append(invalid(f"{idx}.{key}", value, "must be positive or zero"))
+
+    for key in ("connect-timeout", "read-timeout", "send-timeout"):
+        time_field(key)
+    next_upstream = _extra_str(ups, "next-upstream")
+    seen: set[str] = set()
+    for param in next_upstream.split():
+        if param not in _NEXT_UPSTREAM_PARAMS:
+            errs.append(invalid(f"{idx}.next-upstream", param, "not a valid parameter"))
+        if param in seen:
+            errs.append(invalid(f"{idx}.next-upstream", param, "can not have duplicate parameters"))
+        seen.add(param)
+    time_field("next-upstream-timeout")
+    non_negative("next-upstream-tries")
+    lb_method = _extra_str(ups, "lb-method")
+    if lb_method:
+        ctx = _AnnotationContext({}, frozenset(), "lb-method", lb_method, plus, False, False, False)
+        for err in _v_lb_method(ctx):
+            errs.append(f"{idx}.lb-method" + err[len(ctx.path) :])
+    time_field("fail-timeout")
+    for key in ("max-fails", "keepalive", "max-conns"):
+        non_negative(key)
+    body = _extra_str(ups, "client-max-body-size")
+    if body and not re.fullmatch(r"\d+[kKmMgG]?", body.strip(), re.ASCII):
+        msg = regex_error(
+            "must consist of numeric characters followed by a valid size suffix. 'k|K|m|M|g|G",
+            r"\d+[kKmMgG]?",
+            "16",
+            "32k",
+            "64M",
+            "2G",
+        )
+        errs.append(invalid(f"{idx}.client-max-body-size", body, msg))
+    time_field("slow-start")
+    for key in ("buffer-size", "busy-buffers-size"):
+        size = _extra_str(ups, key)
+        if size and not re.fullmatch(r"\d+[kKmM]?", size.strip(), re.ASCII):
+            msg = regex_error(
+                "must consist of numeric characters followed by a valid size suffix. 'k|K|m|M",
+                r"\d+[kKmM]?",
+                "16",
+                "32k",
+                "64M",
+            )
+            errs.append(invalid(f"{idx}.{key}", size, msg))
+    return errs
 
 
 def _dns1035_field(name: str, path: str) -> list[str]:
@@ -1146,7 +1253,7 @@ def validate_virtual_server(vs: VirtualServer, settings: ControllerSettings) -> 
                 msg = "accepted values are 'scheme', 'x-forwarded-proto'"
                 errs.append(invalid("spec.tls.redirect.basedOn", redirect.based_on, msg))
     errs.extend(validate_policy_refs(vs.policies, "spec.policies", ns))
-    ups_errs, upstreams = _validate_upstreams(vs.upstreams, "spec.upstreams")
+    ups_errs, upstreams = _validate_upstreams(vs.upstreams, "spec.upstreams", settings.plus)
     errs.extend(ups_errs)
     errs.extend(_validate_vs_routes(vs.routes, upstreams, ns))
     return tuple(errs)
@@ -1199,7 +1306,7 @@ def validate_virtual_server_route(
     errs = _validate_host(vsr.host, "spec.host")
     if vs_host and vsr.host != vs_host:
         errs.append(invalid("spec.host", vsr.host, f"must be equal to '{vs_host}'"))
-    ups_errs, upstreams = _validate_upstreams(vsr.upstreams, "spec.upstreams")
+    ups_errs, upstreams = _validate_upstreams(vsr.upstreams, "spec.upstreams", settings.plus)
     errs.extend(ups_errs)
     errs.extend(_validate_subroutes(vsr.subroutes, upstreams, list(vs_paths), ns))
     return tuple(errs)
