@@ -52,6 +52,105 @@ def test_text_lines_are_istioctl_style_and_grouped_by_host() -> None:
     summary = out.rstrip().splitlines()[-1]
     pattern = r"\d+ errors?, \d+ warnings?, \d+ infos?(, \d+ suppressed)? \(\d+ hosts, \d+ policies checked\)"
     assert re.fullmatch(pattern, summary), summary
+
+
+def test_text_colour_only_when_asked() -> None:
+    assert "\x1b[" in render_text(sample_report(), color=True)
+
+
+def test_text_clean_run(tmp_path: Path) -> None:
+    out = render_text(_clean_report(tmp_path))
+    assert out.startswith("No findings.")
+    assert "0 errors, 0 warnings, 0 infos" in out
+
+
+# --- SARIF -----------------------------------------------------------------------------------------------------
+
+LEVELS = {"none", "note", "warning", "error"}
+
+
+def _require(obj: dict[str, Any], key: str, typ: type | tuple[type, ...], where: str) -> Any:
+    assert key in obj, f"{where}: missing required property {key!r}"
+    assert isinstance(obj[key], typ), f"{where}.{key}: expected {typ}, got {type(obj[key]).__name__}"
+    return obj[key]
+
+
+def _message(obj: dict[str, Any], where: str) -> None:
+    assert isinstance(obj, dict) and ("text" in obj or "id" in obj), f"{where}: a message needs text or id"
+    if "text" in obj:
+        assert isinstance(obj["text"], str) and obj["text"], where
+
+
+def validate_sarif(log: dict[str, Any]) -> None:
+    """The subset of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json) our output uses, with its required keys."""
+    assert _require(log, "version", str, "log") == "2.1.0"
+    assert isinstance(log.get("$schema", ""), str)
+    runs = _require(log, "runs", list, "log")
+    for r, run in enumerate(runs):
+        where = f"runs[{r}]"
+        driver = _require(_require(run, "tool", dict, where), "driver", dict, f"{where}.tool")
+        _require(driver, "name", str, f"{where}.tool.driver")
+        rules = _require(driver, "rules", list, f"{where}.tool.driver")
+        ids = []
+        for n, rule in enumerate(rules):
+            rw = f"{where}.tool.driver.rules[{n}]"
+            ids.append(_require(rule, "id", str, rw))
+            for key in ("shortDescription", "fullDescription", "help"):
+                _message(_require(rule, key, dict, rw), f"{rw}.{key}")
+            assert re.match(r"^[a-z][a-z0-9+.-]*:|^docs/", _require(rule, "helpUri", str, rw)), rw
+            level = _require(_require(rule, "defaultConfiguration", dict, rw), "level", str, rw)
+            assert level in LEVELS, rw
+        assert len(ids) == len(set(ids)), "rule ids must be unique"
+        results = _require(run, "results", list, where)
+        for n, res in enumerate(results):
+            rw = f"{where}.results[{n}]"
+            rule_id = _require(res, "ruleId", str, rw)
+            assert rule_id in ids, f"{rw}: unknown rule {rule_id}"
+            if "ruleIndex" in res:
+                assert ids[res["ruleIndex"]] == rule_id, rw
+            assert _require(res, "level", str, rw) in LEVELS
+            _message(_require(res, "message", dict, rw), f"{rw}.message")
+            for m, loc in enumerate(res.get("locations", [])):
+                lw = f"{rw}.locations[{m}]"
+                if "physicalLocation" in loc:
+                    phys = loc["physicalLocation"]
+                    uri = _require(_require(phys, "artifactLocation", dict, lw), "uri", str, lw)
+                    assert uri and "\\" not in uri, lw
+                    if "region" in phys:
+                        assert _require(phys["region"], "startLine", int, lw) >= 1
+            for m, sup in enumerate(res.get("suppressions", [])):
+                assert _require(sup, "kind", str, f"{rw}.suppressions[{m}]") in ("inSource", "external")
+
+
+def test_sarif_sample_is_valid_and_points_at_lines() -> None:
+    log = json.loads(render_sarif(sample_report()))
+    validate_sarif(log)
+    run = log["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [c.id for c in CHECKS]
+    no_tls = next(r for r in run["results"] if r["ruleId"] == "MTLS016")
+    phys = no_tls["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"]["uri"].endswith("broken/no-tls.yaml")
+    assert phys["region"]["startLine"] > 1
+    assert no_tls["level"] == "error"
+    rule = run["tool"]["driver"]["rules"][[c.id for c in CHECKS].index("MTLS016")]
+    assert rule["helpUri"].endswith("#ingress-mtls-without-tls")
+    assert BY_ID["MTLS016"].remediation in rule["help"]["text"]
+
+
+def test_sarif_clean_run_has_empty_results(tmp_path: Path) -> None:
+    log = sarif_log(_clean_report(tmp_path))
+    validate_sarif(log)
+    assert log["runs"][0]["results"] == []
+    assert '"results": []' in render_sarif(_clean_report(tmp_path))
+
+
+def test_sarif_keeps_suppressed_findings(tmp_path: Path) -> None:
+    docs = (
+        service("app", NS),
+        ca_secret("ca", NS),
+        ingress_policy("p", NS, "ca"),
+        ingress("ing", NS, HOST, policies="p"),
+    )
     log = sarif_log(report_from(tmp_path, *docs, ignores=["MTLS016"]))
     validate_sarif(log)
     (res,) = log["runs"][0]["results"]
