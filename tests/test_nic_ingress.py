@@ -580,3 +580,31 @@ def test_default_backend_location_and_upstream() -> None:
     ]
     assert [loc.path for loc in cfg.servers[0].locations] == ["/tea", "/"]
     assert not warnings
+
+
+def test_mergeable_reload_failure_events_keep_nic_spacing() -> None:
+    """controller.go :: updateMergeableIngressStatusAndEvents: master "updated but", minion "updated ; but"."""
+    master = _master(**{"nginx.org/policies": "ingress-mtls-policy"})
+    minion = _minion("tea-minion", "/tea", "tea-svc")
+    res = run(
+        master,
+        minion,
+        tls_secret("tls-secret"),
+        ca_secret("ingress-mtls-secret"),
+        ingress_policy(crl_file_name="revoked.crl"),
+    )
+    error = (
+        'nginx reload failed: X509_LOOKUP_load_file("/etc/nginx/secrets/revoked.crl") failed '
+        "(No such file or directory)"
+    )
+    m = resource(res, "Ingress", "cafe-master")
+    assert (m.state, m.events[0].reason) == ("Invalid", "AddedOrUpdatedWithError")
+    assert (
+        m.events[0].message
+        == f"Configuration for default/cafe-master was added or updated but was not applied: {error}"
+    )
+    t = resource(res, "Ingress", "tea-minion")
+    assert (
+        t.events[0].message
+        == f"Configuration for default/tea-minion was added or updated ; but was not applied: {error}"
+    )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from inspector.model import ControllerSettings
 from inspector.render.nginx_conf import adapt_file_text, nginx_test, write_test_config
 from tests.test_nic_ingress_helpers import (
@@ -132,3 +134,52 @@ def test_adapt_file_text_only_touches_servers_with_http2() -> None:
     out = adapt_file_text(text, Path("/r"), version=(1, 22, 1))
     assert out == "server {\n\tlisten 443 ssl http2;\n\t\n}\nserver {\n\tlisten 8443 ssl;\n}\n"
     assert adapt_file_text(text, Path("/r"), version=(1, 25, 3)) == text
+
+
+def _ca_with_crl(crl: bytes | None) -> object:
+    from inspector.model import Secret
+
+    ca = ca_secret("ingress-mtls-secret")
+    data = dict(ca.data)
+    if crl is not None:
+        data["ca.crl"] = crl
+    return Secret(ca.meta, ca.type, data)
+
+
+@pytest.mark.parametrize(
+    ("crl", "policy_fields", "fails"),
+    [
+        (None, {}, False),
+        (b"", {}, True),  # key present but empty: NIC renders ssl_crl, nginx finds no CRL in it
+        (b"not a crl", {}, True),
+        (None, {"protocols": "TLSv1.2 TLSv9"}, True),
+        (None, {"ciphers": "NOPE-CIPHER"}, True),
+        (None, {"ciphers": "HIGH; return 200"}, False),  # injection that nginx accepts (the checks flag it)
+    ],
+    ids=["ok", "empty-crl", "garbage-crl", "bad-protocol", "bad-cipher", "injected-return"],
+)
+def test_predicted_reload_failure_agrees_with_nginx(
+    tmp_path: Path, nginx_bin: str, crl: bytes | None, policy_fields: dict[str, str], fails: bool
+) -> None:
+    ing = ingress(
+        "cafe",
+        annotations={
+            "nginx.org/policies": "ingress-mtls-policy,egress-mtls-policy",
+            "nginx.org/ssl-services": "tea-svc",
+        },
+        tls=((("cafe.example.com",), "tls-secret"),),
+    )
+    result = run(
+        ing, tls_secret("tls-secret"), ingress_policy(), _ca_with_crl(crl), egress_policy(**policy_fields)
+    )
+    ok, out, _ = _check(result, tmp_path, nginx_bin)
+    assert ok is not fails, out
+    (cafe,) = [r for r in result.resources if r.ref.name == "cafe"]
+    event = cafe.events[0]
+    if fails:
+        assert cafe.state == "Invalid" and event.reason == "AddedOrUpdatedWithError"
+        assert event.message.startswith(
+            "Configuration for default/cafe was added or updated ; but was not applied: nginx reload failed: "
+        )
+    else:
+        assert cafe.state == "Valid" and event.reason == "AddedOrUpdated"

@@ -569,3 +569,63 @@ def generate_mergeable(
         warnings,
         Logs(tuple(logs)),
     )
+
+
+# --- reload failures NIC cannot see coming (spec §2.4) --------------------------------------------------------
+
+NGINX_SSL_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
+"""The values nginx's ``*_ssl_protocols`` accept (``ngx_http_ssl_module``'s bitmask table)."""
+
+
+def _cipher_error(ciphers: str) -> str | None:
+    """nginx's message when OpenSSL refuses the cipher list (checked where the SSL context is built)."""
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(ciphers)
+    except (ssl.SSLError, ValueError):
+        return f'SSL_CTX_set_cipher_list("{ciphers}") failed (SSL: no cipher match)'
+    return None
+
+
+def _crl_error(path: str, files: Mapping[str, bytes]) -> str | None:
+    """``ssl_crl`` must name an existing file holding a PEM CRL (nginx: ``X509_LOOKUP_load_file``)."""
+    if path not in files:
+        return f'X509_LOOKUP_load_file("{path}") failed (No such file or directory)'
+    from cryptography import x509
+
+    try:
+        x509.load_pem_x509_crl(files[path])
+    except ValueError:
+        return f'X509_LOOKUP_load_file("{path}") failed (no certificate or crl found)'
+    return None
+
+
+def reload_errors(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> list[str]:
+    """Why nginx would refuse this Ingress file, for values NIC renders without checking them.
+
+    ``crlFileName`` (a file NIC never writes) and an empty or broken ``ca.crl`` break ``ssl_crl``; egress
+    ``protocols`` must be nginx keywords; ``ciphers`` must satisfy OpenSSL where nginx builds the upstream SSL
+    context (locations that proxy over TLS with that prefix). NIC then reports ``AddedOrUpdatedWithError``.
+    ``files`` are the secret files NIC writes (``NicResult.secret_files``). Texts are nginx's ``[emerg]`` cores.
+    """
+    errors: list[str] = []
+
+    def add(msg: str | None) -> None:
+        if msg and msg not in errors:
+            errors.append(msg)
+
+    for server in cfg.servers:
+        if server.ingress_mtls is not None and server.ingress_mtls.client_crl:
+            add(_crl_error(server.ingress_mtls.client_crl, files))
+        https = any(loc.ssl and not loc.grpc for loc in server.locations)
+        blocks = [(server.egress_mtls, https)] + [(loc.egress_mtls, loc.ssl) for loc in server.locations]
+        for egress, used in blocks:
+            if egress is None:
+                continue
+            for token in egress.protocols.split():
+                if token not in NGINX_SSL_PROTOCOLS:
+                    add(f'invalid value "{token}"')
+            if used:
+                add(_cipher_error(egress.ciphers))
+    return errors

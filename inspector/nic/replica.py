@@ -27,7 +27,7 @@ from inspector.model import (
     VirtualServer,
 )
 from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Server, parse_configmap
-from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable
+from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable, reload_errors
 from inspector.nic.types import (
     ConfigFile,
     HostResult,
@@ -213,7 +213,9 @@ def minion_paths(
 # --- events (internal/k8s/controller.go) --------------------------------------------------------------------
 
 
-def regular_ingress_event(ref: ObjectRef, config_warnings: Sequence[str], warnings: Sequence[str]) -> NicEvent:
+def regular_ingress_event(
+    ref: ObjectRef, config_warnings: Sequence[str], warnings: Sequence[str], operation_error: str | None = None
+) -> NicEvent:
     """``updateRegularIngressStatusAndEvents``: note the space before ``;`` when only config warnings are empty."""
     message = ""
     kind: Any = "Normal"
@@ -224,11 +226,21 @@ def regular_ingress_event(ref: ObjectRef, config_warnings: Sequence[str], warnin
     if warnings:
         kind, reason = "Warning", "AddedOrUpdatedWithWarning"
         message = f"{message}; with warning(s): {'; '.join(warnings)}"
+    if operation_error is not None:
+        kind, reason = "Warning", "AddedOrUpdatedWithError"
+        message = f"{message}; but was not applied: {operation_error}"
     return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated {message}")
 
 
-def mergeable_event(ref: ObjectRef, config_warnings: Sequence[str], warnings: Sequence[str]) -> NicEvent:
-    """``updateMergeableIngressStatusAndEvents`` (master and minions share this shape)."""
+def mergeable_event(
+    ref: ObjectRef,
+    config_warnings: Sequence[str],
+    warnings: Sequence[str],
+    operation_error: str | None = None,
+    *,
+    minion: bool = False,
+) -> NicEvent:
+    """``updateMergeableIngressStatusAndEvents`` for the master or a minion (the minion's ``; ;`` kept)."""
     message, suffix = "", ""
     kind: Any = "Normal"
     reason = "AddedOrUpdated"
@@ -237,9 +249,19 @@ def mergeable_event(ref: ObjectRef, config_warnings: Sequence[str], warnings: Se
         message, suffix = f"with warning(s): {'; '.join(config_warnings)}", "; "
     if warnings:
         kind, reason = "Warning", "AddedOrUpdatedWithWarning"
-        message = f"{message}{suffix}with warning(s): {'; '.join(warnings)}"
+        message, suffix = f"{message}{suffix}with warning(s): {'; '.join(warnings)}", "; "
+    if operation_error is not None:
+        kind, reason = "Warning", "AddedOrUpdatedWithError"
+        joint = f"{suffix}; " if minion else suffix
+        message = f"{message}{joint}but was not applied: {operation_error}"
     prefixed = f" {message}" if message else ""
     return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated{prefixed}")
+
+
+def _operation_error(cfg: IngressNginxConfig, store: Any) -> str | None:
+    """The reload error NIC would report for this file (``ingress.reload_errors``), or None."""
+    errors = reload_errors(cfg, store.files())
+    return f"nginx reload failed: {'; '.join(errors)}" if errors else None
 
 
 # --- policies (inspector.nic.policies, imported lazily: written in parallel) ----------------------------------
@@ -497,12 +519,13 @@ def _run_regular(
     acc.hosts.extend(_host_results(cfg, file.name))
     _record_users(acc, policy_run.cfg, ref, "spec")
     own = warnings.get(ref, [])
+    op_error = _operation_error(cfg, store)
     acc.resources[ref] = ResourceResult(
         ref=ref,
         origin=ing.meta.origin,
-        state=_ingress_state(config_warnings, own),
+        state="Invalid" if op_error else _ingress_state(config_warnings, own),
         warnings=tuple(config_warnings + own),
-        events=(regular_ingress_event(ref, config_warnings, own),),
+        events=(regular_ingress_event(ref, config_warnings, own, op_error),),
     )
 
 
@@ -544,12 +567,13 @@ def _run_mergeable(
     _record_users(acc, master_run.cfg, mref, "spec")
     master_config = config_warnings + master_run.policy_warnings
     own = warnings.get(mref, [])
+    op_error = _operation_error(cfg, store)
     acc.resources[mref] = ResourceResult(
         ref=mref,
         origin=master.meta.origin,
-        state=_ingress_state(master_config, own),
+        state="Invalid" if op_error else _ingress_state(master_config, own),
         warnings=tuple(master_config + own),
-        events=(mergeable_event(mref, master_config, own),),
+        events=(mergeable_event(mref, master_config, own, op_error),),
     )
     for minion in ordered:
         ref = minion.meta.ref
@@ -560,9 +584,9 @@ def _run_mergeable(
         acc.resources[ref] = ResourceResult(
             ref=ref,
             origin=minion.meta.origin,
-            state=_ingress_state(child, mine),
+            state="Invalid" if op_error else _ingress_state(child, mine),
             warnings=tuple(child + mine),
-            events=(mergeable_event(ref, child, mine),),
+            events=(mergeable_event(ref, child, mine, op_error, minion=True),),
         )
 
 
