@@ -742,7 +742,34 @@ def validate_ingress(
     :func:`aggregate` of the result. Host syntax is the API server's business (``sources/``), not NIC's.
     """
     annotations = ing.annotations
-    services = spec_services(ing)
+    errs = validate_ingress_annotations(
+        annotations,
+        spec_services(ing),
+        plus=settings.plus,
+        snippets=snippets,
+        app_protect=app_protect,
+        app_protect_dos=app_protect_dos,
+    )
+    errs.extend(_validate_proxy_redirect_pair(annotations))
+    errs.extend(_validate_ingress_spec(ing, allow_empty_host))
+    mergeable = annotations.get(MERGEABLE_ANNOTATION, "")
+    if mergeable == "master":
+        errs.extend(_validate_master_spec(ing))
+    elif mergeable == "minion":
+        errs.extend(_validate_minion_spec(ing))
+    return tuple(errs)
+
+
+def validate_ingress_annotations(
+    annotations: Mapping[str, str],
+    services: frozenset[str],
+    *,
+    plus: bool,
+    snippets: bool = False,
+    app_protect: bool = False,
+    app_protect_dos: bool = False,
+) -> list[str]:
+    """``validation.go :: validateIngressAnnotations``: each known annotation in name order, stop at first failure."""
     errs: list[str] = []
     for name in sorted(annotations):
         chain = _ANNOTATION_VALIDATIONS.get(name)
@@ -753,7 +780,7 @@ def validate_ingress(
             spec_services=services,
             name=name,
             value=annotations[name],
-            plus=settings.plus,
+            plus=plus,
             snippets=snippets,
             app_protect=app_protect,
             app_protect_dos=app_protect_dos,
@@ -763,14 +790,7 @@ def validate_ingress(
             if found:
                 errs.extend(found)
                 break
-    errs.extend(_validate_proxy_redirect_pair(annotations))
-    errs.extend(_validate_ingress_spec(ing, allow_empty_host))
-    mergeable = annotations.get(MERGEABLE_ANNOTATION, "")
-    if mergeable == "master":
-        errs.extend(_validate_master_spec(ing))
-    elif mergeable == "minion":
-        errs.extend(_validate_minion_spec(ing))
-    return tuple(errs)
+    return errs
 
 
 def _validate_proxy_redirect_pair(annotations: Mapping[str, str]) -> list[str]:
