@@ -719,3 +719,14 @@ def test_malformed_extra_fields_never_raise() -> None:
     loc = r.location("/")
     assert "proxy_connect_timeout 5s" in loc and "proxy_pass http://vs_default_webapp_secure-app" in loc
     assert not any(d.startswith(("error_page", "proxy_intercept_errors")) for d in loc)
+
+
+def test_configmap_proxy_protocol_and_http2_shape_listens() -> None:
+    settings = ControllerSettings(configmap={"proxy-protocol": "true", "http2": "True"})
+    r = run(ingress_example_vs(), cluster(ingress_policy()), settings=settings)
+    d = r.server.directives
+    assert d[:2] == ("listen 80 proxy_protocol", "listen [::]:80 proxy_protocol")
+    assert d[d.index("listen 443 ssl proxy_protocol") + 1 : d.index("listen 443 ssl proxy_protocol") + 3] == (
+        "listen [::]:443 ssl proxy_protocol",
+        "http2 on",
+    )

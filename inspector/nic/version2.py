@@ -221,6 +221,8 @@ class Server:
     add_header_inherit: str = ""
     status_zone: str = ""
     disable_ipv6: bool = False
+    proxy_protocol: bool = False
+    """ConfigMap ``proxy-protocol``: a ``proxy_protocol`` parameter on each listen (``buildListenDirective``)."""
     ssl: SSL | None = None
     ingress_mtls: IngressMTLSCfg | None = None
     tls_redirect: TLSRedirect | None = None

@@ -129,6 +129,7 @@ class VSConfigParams:
     real_ip_header: str = ""
     real_ip_recursive: bool = False
     disable_forwarded_headers: bool = False
+    proxy_protocol: bool = False
     location_snippets: tuple[str, ...] = ()
     server_snippets: tuple[str, ...] = ()
 
@@ -143,6 +144,7 @@ class VSConfigParams:
             "proxy-buffering": "proxy_buffering",
             "real-ip-recursive": "real_ip_recursive",
             "disable-forwarded-headers": "disable_forwarded_headers",
+            "proxy-protocol": "proxy_protocol",
         }
         for key, attr in bool_keys.items():
             if key in data and (parsed := _parse_bool(data[key])) is not None:
@@ -1514,6 +1516,7 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
         gunzip=vs.gunzip,
         add_header_inherit=str(getattr(vs, "add_header_inherit", "") or ""),
         status_zone=vs.host,
+        proxy_protocol=gen.params.proxy_protocol,
         ssl=ssl,
         ingress_mtls=spec_cfg.ingress_mtls,
         tls_redirect=tls_redirect,
