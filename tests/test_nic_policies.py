@@ -468,3 +468,11 @@ def test_policy_results_and_events() -> None:
         "set when verifyServer is 'true'"
     )
     assert not results["default/oc"].handled and p.policy_events(results["default/oc"]) == ()
+
+
+def test_unsupported_on_ingress_event() -> None:
+    rate = Policy(meta("Policy", "default", "rl"), other_types=("rateLimit",))
+    event = p.unsupported_on_ingress_event(rate, ingress())
+    assert event is not None and (event.type, event.reason) == ("Warning", "Rejected")
+    assert event.message == "Policy default/rl has unsupported type on Ingress resource default/cafe-ingress"
+    assert p.unsupported_on_ingress_event(egress_mtls_policy(), ingress()) is None

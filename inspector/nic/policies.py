@@ -614,6 +614,16 @@ def policy_events(result: PolicyResult) -> tuple[NicEvent, ...]:
     )
 
 
+def unsupported_on_ingress_event(policy: Policy, ing: Ingress) -> NicEvent | None:
+    """``internal/k8s/policy.go :: syncPolicy``: the ``Rejected`` event on an Ingress that references a Policy of a
+    type Ingress does not support (never for the mTLS types). NIC still regenerates the Ingress (W13 + 500)."""
+    if set(policy.set_types) & INGRESS_SUPPORTED_TYPES:
+        return None
+    pol, ref = policy.meta.ref, ing.meta.ref
+    message = f"Policy {pol.namespace}/{pol.name} has unsupported type on Ingress resource {ref.namespace}/{ref.name}"
+    return NicEvent(type="Warning", reason="Rejected", message=message)
+
+
 __all__ = [
     "DEFAULT_EGRESS_CIPHERS",
     "DEFAULT_EGRESS_PROTOCOLS",
@@ -632,6 +642,7 @@ __all__ = [
     "policy_results",
     "policy_type",
     "refs_from_annotation",
+    "unsupported_on_ingress_event",
     "validate",
     "watches_namespace",
 ]
