@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector.model import (
@@ -216,12 +216,6 @@ class VSRSelection:
     """Configuration warnings for the VS (``VirtualServerRoute ... doesn't exist or invalid`` and the like)."""
     ignored: Mapping[ObjectRef, str] = field(default_factory=dict)
     """VSRs the VS references but does not attach -> NIC's problem message for them."""
-
-
-def _go_quote(value: str) -> str:
-    """Go ``%q`` for the printable ASCII strings NIC quotes."""
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{out}"'
 
 
 def _vsr_key(route_ref: str, vs_namespace: str) -> str:
@@ -567,8 +561,9 @@ class _ErrorPages:
 
 def _route_error_pages(route: Route) -> tuple[Mapping[str, Any], ...] | None:
     raw = _extra(route, "errorPages")
-    if not raw or not isinstance(raw, list):
+    if not isinstance(raw, list):
         return None
+    # An explicit `errorPages: []` is a non-nil Go slice: the subroute then does not inherit the VS route's pages.
     # Shapes the CRD schema/validation would refuse (no codes, neither return nor redirect) are skipped.
     return tuple(
         p
@@ -1192,8 +1187,6 @@ def _match_parameters(matched: str, ok: str) -> tuple[v2.Parameter, ...]:
 
 def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> v2.Location:
     """``virtualserver.go :: addPoliciesCfgToLocation`` (mTLS part) plus ``AddHeaderInherit``."""
-    from dataclasses import replace
-
     return replace(
         loc,
         egress_mtls=cfg.egress_mtls,
@@ -1379,7 +1372,7 @@ def generate_virtual_server(
     for vsr in vsrs:
         if vsr.meta.ref in warnings:
             out_warnings[vsr.meta.ref] = list(warnings[vsr.meta.ref])
-    used = _used_secret_refs(config, env)
+    used = _used_secret_refs(env)
     return VirtualServerResult(
         host=host, file=file, warnings=out_warnings, resources=resources, secret_refs=used, config=config
     )
@@ -1389,7 +1382,7 @@ def _state(warnings: Sequence[str]) -> ResourceState:
     return "Warning" if warnings else "Valid"
 
 
-def _used_secret_refs(config: v2.VirtualServerConfig, env: _PolicyEnv) -> dict[str, SecretReference]:
+def _used_secret_refs(env: _PolicyEnv) -> dict[str, SecretReference]:
     """The secret refs NIC resolved for this VS (its ``SecretRefs`` map): what it would write to disk."""
     return {k: v for k, v in env.secret_refs.items() if v.secret is not None and v.error is None}
 
