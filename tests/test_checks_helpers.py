@@ -123,8 +123,10 @@ def ingress(
         out += [f"    {k}: {_yaml(v)}" for k, v in ann.items()]
     out += ["spec:", "  ingressClassName: nginx"]
     if tls_hosts is not None:
-        out += ["  tls:", "  - hosts:"] + [f"    - {h}" for h in tls_hosts] + [f"    secretName: {tls_secret_name}"]
-    out += ["  rules:", f"  - host: {host}", "    http:", "      paths:"]
+        out += (
+            ["  tls:", "  - hosts:"] + [f"    - {_yaml(h)}" for h in tls_hosts] + [f"    secretName: {tls_secret_name}"]
+        )
+    out += ["  rules:", f"  - host: {_yaml(host)}", "    http:", "      paths:"]
     for path, svc in paths:
         out += [
             f"      - path: {path}",

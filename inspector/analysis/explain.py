@@ -381,7 +381,13 @@ def explain(report: Report, host: str, path: str = "/") -> Explanation:
         after, after_detail = 404, "no location matches: 404"
     else:
         upstream = _upstream(loc, loc.result.upstream)
-        after, after_detail = upstream.status, upstream.detail
+        after = upstream.status
+        if upstream.status == 502:
+            after_detail = "upstream TLS verification fails: 502"
+        elif not upstream.scheme:
+            after_detail = "the location answers itself"
+        else:
+            after_detail = f"proxied to the upstream ({upstream.scheme}://)"
         if loc.result.grpc:
             notes.append("gRPC location: only location-level egress (grpc_ssl_*) applies here")
     if h.result.fail_open:

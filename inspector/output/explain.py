@@ -62,6 +62,7 @@ def render_explanation(exp: Explanation, *, color: bool = False, width: int = 12
         color_system="standard" if color else None,
         width=width,
         highlight=False,
+        markup=False,
         emoji=False,
     )
     bold = "bold"

@@ -57,6 +57,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 120) -> str
         color_system="standard" if color else None,
         width=width,
         highlight=False,
+        markup=False,
         emoji=False,
         soft_wrap=True,
     )
