@@ -484,3 +484,14 @@ def test_vs_upstream_tuning_fields() -> None:
         'spec.upstreams[0].next-upstream: Invalid value: "error": can not have duplicate parameters',
         "spec.upstreams[0].max-fails: Invalid value: -1: must be positive or zero",
     )
+
+
+def test_api_server_host_rules_are_opt_in() -> None:
+    bad = ingress(hosts=("Cafe.example.com", "10.0.0.1", "*.example.com", "a.*.com"))
+    assert v.validate_ingress(bad, OSS) == ()
+    errors = v.validate_ingress(bad, OSS, api_server=True)
+    assert errors[0] == f'spec.rules[0].host: Invalid value: "Cafe.example.com": {SUBDOMAIN_MSG}'
+    assert errors[1] == 'spec.rules[1].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address'
+    assert len(errors) == 3 and errors[2].startswith(
+        'spec.rules[3].host: Invalid value: "a.*.com": a wildcard DNS-1123'
+    )

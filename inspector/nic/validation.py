@@ -735,14 +735,17 @@ def validate_ingress(
     app_protect: bool = False,
     app_protect_dos: bool = False,
     allow_empty_host: bool = False,
+    api_server: bool = False,
 ) -> tuple[str, ...]:
     """``validation.go :: validateIngress``: annotations (sorted by name), proxy-redirect pair, spec, master/minion.
 
     Any error Rejects the whole Ingress (``configuration.go :: AddOrUpdateIngress``); the event message is
-    :func:`aggregate` of the result. Host syntax is the API server's business (``sources/``), not NIC's.
+    :func:`aggregate` of the result. Host syntax is the API server's business, not NIC's: ``api_server=True``
+    puts :func:`ingress_host_errors` first.
     """
     annotations = ing.annotations
-    errs = validate_ingress_annotations(
+    errs = ingress_host_errors(ing) if api_server else []
+    errs += validate_ingress_annotations(
         annotations,
         spec_services(ing),
         plus=settings.plus,
@@ -758,6 +761,35 @@ def validate_ingress(
     elif mergeable == "minion":
         errs.extend(_validate_minion_spec(ing))
     return tuple(errs)
+
+
+def ingress_host_errors(ing: Ingress) -> list[str]:
+    """The API server's host rules (``k8s.io/kubernetes/pkg/apis/networking/validation :: validateIngressRules``).
+
+    Not NIC: an Ingress failing these is never stored, so NIC never sees it. :func:`validate_ingress` applies them
+    only with ``api_server=True`` (for sources that did not go through an API server).
+    """
+    errs: list[str] = []
+    for i, rule in enumerate(ing.rules):
+        host = rule.host
+        if not host:
+            continue
+        path = f"spec.rules[{i}].host"
+        if _is_ip(host):
+            errs.append(invalid(path, host, "must be a DNS name, not an IP address"))
+        msgs = wildcard_dns1123_subdomain_errors(host) if "*" in host else dns1123_subdomain_errors(host)
+        errs.extend(invalid(path, host, m) for m in msgs)
+    return errs
+
+
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def validate_ingress_annotations(
