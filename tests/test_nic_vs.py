@@ -730,3 +730,28 @@ def test_configmap_proxy_protocol_and_http2_shape_listens() -> None:
         "listen [::]:443 ssl proxy_protocol",
         "http2 on",
     )
+
+
+def test_location_results_follow_rendered_order() -> None:
+    """host.locations lines up one-to-one with the rendered location blocks (views pair them by position)."""
+    vs = grpc_vs()
+    vs = replace(
+        vs,
+        upstreams=(*vs.upstreams, VSUpstream(name="web", service="web", port=80)),
+        routes=(
+            *vs.routes,
+            Route(
+                path="/s", splits=(Split(50, Action(pass_="web")), Split(50, Action(return_=ActionReturn(body="x"))))
+            ),
+            Route(
+                path="=/exact",
+                action=Action(pass_="web"),
+                extra={"errorPages": [{"codes": [404], "return": {"code": 200, "body": "nf"}}]},
+            ),
+            Route(path="/r", action=Action(redirect=ActionRedirect(url="http://a"))),
+        ),
+    )
+    r = run(vs, cluster(egress_policy()), settings=ControllerSettings(configmap={"http2": "true"}))
+    assert [loc.path for loc in r.result.host.locations] == [loc.path for loc in r.server.locations]
+    assert [loc.path for loc in r.server.locations][:4] == ["/s", "@error_page_0_0", "@return_0", "/helloworld.Greeter"]
+    assert "= /exact" in [loc.path for loc in r.server.locations]
