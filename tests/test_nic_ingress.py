@@ -608,3 +608,26 @@ def test_mergeable_reload_failure_events_keep_nic_spacing() -> None:
         t.events[0].message
         == f"Configuration for default/tea-minion was added or updated ; but was not applied: {error}"
     )
+
+
+def test_nic_log_lines_explain_silent_outcomes() -> None:
+    ing = ingress("cafe", annotations={"nginx.org/grpc-services": "tea-svc"})
+    res = run(ing)
+    assert [(entry.resource.name, entry.message) for entry in res.logs] == [
+        ("cafe", "Ingress default/cafe: annotation nginx.org/grpc-services requires HTTP2, ignoring")
+    ]
+    master = _master(**{"nginx.org/server-snippets": "x"})
+    minion = _minion("tea-minion", "/tea", "tea-svc", **{"nginx.org/server-tokens": "false"})
+    cfg, _w, logs = generate_mergeable(
+        IngressEx(master, {"cafe.example.com": True}),  # type: ignore[arg-type]
+        [IngressEx(minion, {}, valid_minion_paths={"/tea": True})],  # type: ignore[arg-type]
+        default_params(False),
+    )
+    assert logs.entries == (
+        (
+            minion.meta.ref,  # type: ignore[attr-defined]
+            "Ingress Resource default/tea-minion with the annotation 'nginx.org/mergeable-ingress-type' set to "
+            "'minion' cannot contain the nginx.org/server-tokens annotation(s). They will be ignored",
+        ),
+    )
+    assert cfg.servers[0].server_tokens == "on"  # the minion cannot change a server-level setting

@@ -139,9 +139,13 @@ class IngressEx:
 
 @dataclass(frozen=True)
 class Logs:
-    """Log lines NIC prints (not events) that still explain an outcome."""
+    """Log lines NIC prints (not events) that still explain an outcome, with the resource they are about."""
 
-    lines: tuple[str, ...] = ()
+    entries: tuple[tuple[ObjectRef, str], ...] = ()
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(line for _, line in self.entries)
 
 
 def upstream_name(ing: Ingress, host: str, backend: ServiceBackend) -> str:
@@ -208,7 +212,7 @@ def generate_ingress(
     ref = ing.meta.ref
     ann = ing.annotations
     cfg = parse_annotations(ann, base)
-    logs: list[str] = []
+    logs: list[tuple[ObjectRef, str]] = []
 
     def services(key: str) -> frozenset[str]:
         return parse_service_list(ann[key]) if key in ann else frozenset()
@@ -219,7 +223,8 @@ def generate_ingress(
     grpc_services = services("nginx.org/grpc-services")
     if grpc_services and not cfg.http2:
         # ingress.go :: generateNginxCfg: a log line only, then every service is plain HTTP.
-        logs.append(f"Ingress {ref.namespace}/{ref.name}: annotation nginx.org/grpc-services requires HTTP2, ignoring")
+        message = f"Ingress {ref.namespace}/{ref.name}: annotation nginx.org/grpc-services requires HTTP2, ignoring"
+        logs.append((ref, message))
         grpc_services = frozenset()
 
     warnings = Warnings()
@@ -493,11 +498,14 @@ def generate_mergeable(
     """
     mref = master.ingress.meta.ref
     kept, removed = filter_master_annotations(master.ingress.annotations)
-    logs: list[str] = []
+    logs: list[tuple[ObjectRef, str]] = []
     if removed:
         logs.append(
-            f"Ingress Resource {mref.namespace}/{mref.name} with the annotation 'nginx.org/mergeable-ingress-type' "
-            f"set to 'master' cannot contain the '{','.join(removed)}' annotation(s). They will be ignored"
+            (
+                mref,
+                f"Ingress Resource {mref.namespace}/{mref.name} with the annotation 'nginx.org/mergeable-ingress-type' "
+                f"set to 'master' cannot contain the '{','.join(removed)}' annotation(s). They will be ignored",
+            )
         )
     master_ing = _with_annotations(master.ingress, kept)
     master_cfg, warnings, master_logs = generate_ingress(
@@ -506,7 +514,7 @@ def generate_mergeable(
         wildcard_tls=wildcard_tls,
         dynamic_ssl_reload=dynamic_ssl_reload,
     )
-    logs.extend(master_logs.lines)
+    logs.extend(master_logs.entries)
     if not master_cfg.servers:
         return master_cfg, warnings, Logs(tuple(logs))
     master_server = master_cfg.servers[0]
@@ -524,9 +532,12 @@ def generate_mergeable(
         dropped = [k for k in mann if k in MINION_DENYLIST]
         if dropped:
             logs.append(
-                f"Ingress Resource {ming.meta.ref.namespace}/{ming.meta.ref.name} with the annotation "
-                f"'nginx.org/mergeable-ingress-type' set to 'minion' cannot contain the {','.join(dropped)} "
-                "annotation(s). They will be ignored"
+                (
+                    ming.meta.ref,
+                    f"Ingress Resource {ming.meta.ref.namespace}/{ming.meta.ref.name} with the annotation "
+                    f"'nginx.org/mergeable-ingress-type' set to 'minion' cannot contain the {','.join(dropped)} "
+                    "annotation(s). They will be ignored",
+                )
             )
         mann = {k: v for k, v in mann.items() if k not in MINION_DENYLIST}
         minion_ing = replace(_with_annotations(ming, mann), default_backend=None)
@@ -539,7 +550,7 @@ def generate_mergeable(
             is_minion=True,
         )
         warnings.add(minion_warnings)
-        logs.extend(minion_logs.lines)
+        logs.extend(minion_logs.entries)
         minion_ref = MinionRef(ming.meta.ref.namespace, ming.meta.ref.name, mann)
         add_headers = parse_headers(mann["nginx.org/add-header"]) if "nginx.org/add-header" in mann else ()
         for server in minion_cfg.servers:

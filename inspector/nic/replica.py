@@ -33,6 +33,7 @@ from inspector.nic.types import (
     HostResult,
     LocationResult,
     NicEvent,
+    NicLog,
     NicResult,
     PoliciesCfg,
     PolicyResult,
@@ -421,6 +422,7 @@ class _Acc:
     hosts: list[HostResult] = field(default_factory=list)
     files: list[ConfigFile] = field(default_factory=list)
     users: dict[str, list[PolicyUser]] = field(default_factory=dict)
+    logs: list[NicLog] = field(default_factory=list)
 
     def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
         user = PolicyUser(kind, namespace, name, scope)
@@ -508,12 +510,13 @@ def _run_regular(
     policy_run = ingress_policies(ing, "spec", cluster, settings, store)
     config_warnings = config_warnings + policy_run.policy_warnings  # controller.go :: mergeIngressPolicyWarnings
     ing_ex = IngressEx(ing, valid_hosts, tls_refs, policy_run.cfg)
-    cfg, warnings, _logs = generate_ingress(
+    cfg, warnings, logs = generate_ingress(
         ing_ex,
         params,
         wildcard_tls=bool(settings.wildcard_tls_secret),
         dynamic_ssl_reload=settings.ssl_dynamic_reload,
     )
+    acc.logs.extend(NicLog(r, line) for r, line in logs.entries)
     file = render_ingress(cfg, ref)
     acc.files.append(file)
     acc.hosts.extend(_host_results(cfg, file.name))
@@ -554,13 +557,14 @@ def _run_mergeable(
             IngressEx(minion, {minion.rules[0].host: True}, _tls_secret_refs(minion, store), run.cfg,
                       valid_paths.get(minion.meta.ref, {}))
         )
-    cfg, warnings, _logs = generate_mergeable(
+    cfg, warnings, logs = generate_mergeable(
         master_ex,
         minion_exes,
         params,
         wildcard_tls=bool(settings.wildcard_tls_secret),
         dynamic_ssl_reload=settings.ssl_dynamic_reload,
     )
+    acc.logs.extend(NicLog(r, line) for r, line in logs.entries)
     file = render_ingress(cfg, mref)
     acc.files.append(file)
     acc.hosts.extend(_host_results(cfg, file.name))
@@ -782,4 +786,5 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
         hosts=tuple(hosts),
         files=tuple(acc.files),
         secret_files=store.files(),
+        logs=tuple(acc.logs),
     )

@@ -232,6 +232,14 @@ class HostResult:
 
 
 @dataclass(frozen=True)
+class NicLog:
+    """A line NIC writes to its log only, e.g. ``annotation nginx.org/grpc-services requires HTTP2, ignoring``."""
+
+    resource: ObjectRef
+    message: str
+
+
+@dataclass(frozen=True)
 class NicResult:
     settings: ControllerSettings
     resources: tuple[ResourceResult, ...]
@@ -240,3 +248,5 @@ class NicResult:
     files: tuple[ConfigFile, ...] = ()
     secret_files: Mapping[str, bytes] = field(default_factory=dict)
     """Absolute path NIC would write -> content (``/etc/nginx/secrets/default-tls-secret``: cert + "\\n" + key)."""
+    logs: tuple[NicLog, ...] = ()
+    """Lines NIC only logs (no event, no warning) that still explain an outcome, in generation order."""
