@@ -495,3 +495,35 @@ def test_api_server_host_rules_are_opt_in() -> None:
     assert len(errors) == 3 and errors[2].startswith(
         'spec.rules[3].host: Invalid value: "a.*.com": a wildcard DNS-1123'
     )
+
+
+def test_vs_redirect_and_return_actions() -> None:
+    from inspector.model import ActionRedirect, ActionReturn
+
+    def one(action: Action) -> tuple[str, ...]:
+        return v.validate_virtual_server(_vs(routes=(Route(path="/", action=action),)), OSS)
+
+    assert one(Action(redirect=ActionRedirect(url="${scheme}://${host}/green/", code=302))) == ()
+    assert one(Action(redirect=ActionRedirect(url="www.nginx.com"))) == (
+        "spec.routes[0].action.redirect.url: Invalid value: \"www.nginx.com\": must contain the protocol with '://', "
+        "for example http://, https:// or ${scheme}://",
+    )
+    assert one(Action(redirect=ActionRedirect(url="http://$host/"))) == (
+        'spec.routes[0].action.redirect.url: Invalid value: "http://$host/": variables must be enclosed in curly '
+        "braces, for example ${host}",
+    )
+    (err,) = one(Action(redirect=ActionRedirect(url="http://${request_body}/")))
+    assert err.startswith(
+        "spec.routes[0].action.redirect.url: Invalid value: \"request_body\": 'request_body' contains an invalid "
+        "NGINX variable. Accepted variables are: "
+    )
+    assert one(Action(return_=ActionReturn(code=200, body="${http_x_user} ${arg_a} ${cookie_c} ${host}"))) == ()
+    assert one(Action(return_=ActionReturn(code=302, body="moved"))) == (
+        "spec.routes[0].action.return.code: Invalid value: 302: must be a valid status code either 2XX, 4XX or 5XX, "
+        "for example, 200 or 402.",
+    )
+    assert one(Action(return_=ActionReturn(body=""))) == ("spec.routes[0].action.return.body: Required value",)
+    assert one(Action(return_=ActionReturn(body="${http_x-user}"))) == (
+        'spec.routes[0].action.return.body: Invalid value: "http_x-user": a valid special variable must consists of '
+        "alphanumeric characters or '_'",
+    )

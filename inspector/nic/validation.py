@@ -1181,25 +1181,135 @@ def _validate_action(action: Action, path: str, upstreams: set[str]) -> list[str
     if action.pass_:
         errs.extend(_validate_referenced_upstream(action.pass_, f"{path}.pass", upstreams))
     if action.redirect is not None:
-        url = action.redirect.url
-        if url == "":
-            errs.append(required(f"{path}.redirect.url", "must specify a url"))
-        elif "://" not in url:
-            msg = "must contain the protocol with '://', for example http://, https:// or ${scheme}://"
-            errs.append(invalid(f"{path}.redirect.url", url, msg))
+        errs.extend(_validate_redirect_url(action.redirect.url, f"{path}.redirect.url"))
         if action.redirect.code not in (0, 301, 302, 307, 308):
             msg = "status code out of accepted range. accepted values are '301', '302', '307', '308'"
             errs.append(invalid(f"{path}.redirect.code", action.redirect.code, msg))
     if action.return_ is not None:
-        ret = action.return_
-        if ret.body == "":
-            errs.append(required(f"{path}.return.body"))
-        elif ret.code != 0 and not (200 <= ret.code <= 299 or 400 <= ret.code <= 599):
-            msg = "must be a valid status code either 2XX, 4XX or 5XX, for example, 200 or 402."
-            errs.append(invalid(f"{path}.return.code", ret.code, msg))
+        errs.extend(_validate_action_return(action, path))
     if action.proxy is not None:
         errs.extend(_validate_referenced_upstream(action.proxy.upstream, f"{path}.proxy.upstream", upstreams))
     return errs
+
+
+_REDIRECT_VARIABLES = ("scheme", "http_x_forwarded_proto", "request_uri", "host")
+"""``virtualserver.go :: validRedirectVariableNames`` (NIC prints them from a Go map: random order)."""
+_RETURN_VARIABLES = (
+    "request_uri",
+    "request_method",
+    "request_body",
+    "scheme",
+    "args",
+    "host",
+    "request_time",
+    "request_length",
+    "nginx_version",
+    "pid",
+    "connection",
+    "remote_addr",
+    "remote_port",
+    "time_iso8601",
+    "time_local",
+    "server_addr",
+    "server_port",
+    "server_name",
+    "server_protocol",
+    "connections_active",
+    "connections_reading",
+    "connections_writing",
+    "connections_waiting",
+)
+"""``virtualserver.go :: returnBodyVariables``."""
+_RETURN_SPECIAL = ("arg_", "http_", "cookie_")
+
+
+def _validate_redirect_url(url: str, path: str) -> list[str]:
+    """``virtualserver.go :: validateRedirectURL``."""
+    if url == "":
+        return [required(path, "must specify a url")]
+    if "://" not in url:
+        return [
+            invalid(path, url, "must contain the protocol with '://', for example http://, https:// or ${scheme}://")
+        ]
+    if not _go_fullmatch(_ESCAPED_FMT, url):
+        msg = regex_error(
+            _ESCAPED_MSG,
+            _ESCAPED_FMT,
+            "http://www.nginx.com",
+            "${scheme}://${host}/green/",
+            '\\"http://www.nginx.com\\"',
+        )
+        return [invalid(path, url, msg)]
+    return _validate_string_with_variables(url, path, (), _REDIRECT_VARIABLES)
+
+
+def _validate_action_return(action: Action, path: str) -> list[str]:
+    """``virtualserver.go :: validateActionReturn`` and the header checks of ``validateAction``."""
+    ret = action.return_
+    assert ret is not None
+    if ret.body == "":
+        errs = [required(f"{path}.return.body")]
+    else:
+        errs = []
+        if not _go_fullmatch(_ESCAPED_FMT, ret.body):
+            msg = regex_error(
+                _ESCAPED_MSG, _ESCAPED_FMT, "Hello World! \\n", '\\"${request_uri}\\" is unavailable. \\n'
+            )
+            errs.append(invalid(f"{path}.return.body", ret.body, msg))
+        errs.extend(
+            _validate_string_with_variables(ret.body, f"{path}.return.body", _RETURN_SPECIAL, _RETURN_VARIABLES)
+        )
+        if ret.type and not _go_fullmatch(r'([^;\{\}"\\]|\\.)*', ret.type):
+            msg = regex_error(
+                "must have all '\"' (double quotes), '{', '}' or ';' escaped and must not end with an unescaped '\\' "
+                "(backslash)",
+                r'([^;\{\}"\\]|\\.)*',
+                "type/subtype",
+                "application/json",
+            )
+            errs.append(invalid(f"{path}.return.type", ret.type, msg))
+        if ret.code != 0 and not (200 <= ret.code <= 299 or 400 <= ret.code <= 599):
+            msg = "must be a valid status code either 2XX, 4XX or 5XX, for example, 200 or 402."
+            errs.append(invalid(f"{path}.return.code", ret.code, msg))
+        return errs
+    return errs
+
+
+def _validate_string_with_variables(value: str, path: str, special: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    """``common.go :: validateStringWithVariables``: ``${name}`` only, names from an allow-list or special prefixes."""
+    if value.endswith("$"):
+        return [invalid(path, value, "must not end with $")]
+    for i, ch in enumerate(value):
+        if ch == "$" and (value[i + 1] != "{" or "}" not in value[i + 1 :]):
+            return [invalid(path, value, "variables must be enclosed in curly braces, for example ${host}")]
+    errs: list[str] = []
+    for name in re.findall(r"\$\{([^}]*)\}", value):
+        if any(name.startswith(prefix) for prefix in special):
+            errs.extend(_validate_special_variable(name, path))
+        elif name not in allowed:
+            msg = f"'{name}' contains an invalid NGINX variable. Accepted variables are: " + ", ".join(allowed)
+            errs.append(invalid(path, name, msg))
+    return errs
+
+
+def _validate_special_variable(name: str, path: str) -> list[str]:
+    """``common.go :: validateSpecialVariable`` for ``arg_``/``http_``/``cookie_`` variables."""
+    kind, _, rest = name.partition("_")
+    if kind in ("arg", "cookie"):
+        if re.fullmatch(r"[_A-Za-z0-9]+", rest, re.ASCII) is None:
+            what = "argument" if kind == "arg" else "cookie"
+            example = "argument_123" if kind == "arg" else "my_cookie_123"
+            msg = regex_error(
+                f"a valid {what} name must consist of alphanumeric characters or '_'", "[_A-Za-z0-9]+", example
+            )
+            return [invalid(path, name, msg)]
+        return []
+    if kind == "http":
+        header = rest.replace("_", "-")
+        if re.fullmatch(r"[-A-Za-z0-9]+", header, re.ASCII) is None or "-" in rest:
+            return [invalid(path, name, "a valid special variable must consists of alphanumeric characters or '_'")]
+        return []
+    return [invalid(path, name, "unknown special variable")]
 
 
 def _validate_referenced_upstream(name: str, path: str, upstreams: set[str]) -> list[str]:
