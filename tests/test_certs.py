@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
-from test_checks_helpers import active, ca_secret, ingress, ingress_policy, report_from, secret, service, tls_secret
+from test_checks_helpers import (
+    active,
+    ca_secret,
+    egress_policy,
+    ingress,
+    ingress_policy,
+    report_from,
+    secret,
+    service,
+    tls_secret,
+)
 
 from inspector import pki
 from inspector.analysis import certs
@@ -195,3 +205,30 @@ def test_pipeline_leaves_nic_rejected_secrets_to_nic(tmp_path: Path) -> None:
     )
     ids = [f.check.id for f in active(report)]
     assert ids == ["MTLS027"], [(f.check.id, f.message) for f in active(report)]
+
+
+def test_pipeline_checks_the_known_upstream_certificate(tmp_path: Path) -> None:
+    trusted = pki.make_ca("trusted")
+    wrong = pki.make_ca("not the upstream's CA")
+    upstream = pki.make_leaf("app.t.svc", trusted, sans=["app.t.svc"])
+    docs = [
+        service("app", NS, 8443),
+        # The upstream's own certificate, mounted by its pod: Opaque, as in NIC's secure-app example.
+        secret("app-tls", NS, "Opaque", {"tls.crt": upstream.chain_pem, "tls.key": upstream.key_pem}),
+        egress_policy(
+            "e",
+            NS,
+            trustedCertSecret="ca",
+            verifyServer=True,
+            sslName="app.t.svc",
+            serverName=True,
+            protocols="TLSv1.3",
+        ),
+        ingress("i", NS, HOST, policies="e", annotations={"nginx.org/ssl-services": "app"}, port=8443),
+    ]
+    good = report_from(tmp_path, *docs, ca_secret("ca", NS, trusted), name="good.yaml")
+    assert active(good) == []
+    bad = report_from(tmp_path, *docs, ca_secret("ca", NS, wrong), name="bad.yaml")
+    (f,) = active(bad)
+    assert f.check.id == certs.UPSTREAM_NOT_VERIFIABLE and f.policy == f"{NS}/e" and f.host == HOST
+    assert "app-tls" in f.message and "does not chain" in f.message

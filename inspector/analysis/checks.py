@@ -1731,7 +1731,9 @@ def _upstream_cert_findings(b: _Builder, uses: Mapping[str, _SecretUse], now: dt
             continue
         frontend = {k for k, u in uses.items() if u.roles & {"tls", "client"}}
         for skey, sec in cluster.secrets.items():
-            if sec.type != "kubernetes.io/tls" or skey in frontend:
+            # Any secret with a tls.crt counts (the upstream's own secret is often Opaque, as in NIC's
+            # examples/…/egress-mtls/secure-app.yaml); NGINX's own front-end/client secrets are not upstreams.
+            if "tls.crt" not in sec.data or skey in frontend:
                 continue
             crt = sec.data.get("tls.crt", b"")
             if not certs.covers_name(crt, em.ssl_name):
