@@ -620,7 +620,7 @@ def _closest(key: str, known: Iterable[str]) -> str | None:
     if exact:
         return exact
     lowered = {name.lower(): name for name in names}
-    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.7)
     return lowered[close[0]] if close else None
 
 
