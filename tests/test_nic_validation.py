@@ -527,3 +527,25 @@ def test_vs_redirect_and_return_actions() -> None:
         'spec.routes[0].action.return.body: Invalid value: "http_x-user": a valid special variable must consists of '
         "alphanumeric characters or '_'",
     )
+
+
+def test_vs_match_conditions() -> None:
+    from inspector.model import Condition, Match
+
+    match = Match(
+        conditions=(
+            Condition(header="x_y", value="a"),
+            Condition(variable="$host"),
+            Condition(cookie="c", argument="a"),
+        ),
+        action=Action(pass_="tea"),
+    )
+    route = Route(path="/", matches=(match,), action=Action(pass_="tea"))
+    errors = v.validate_virtual_server(_vs(routes=(route,)), OSS)
+    assert errors[0].startswith('spec.routes[0].matches[0].conditions[0].header: Invalid value: "x_y": a valid HTTP')
+    assert errors[1:] == (
+        'spec.routes[0].matches[0].conditions[1].variable: Invalid value: "$host": is not allowed or is not an NGINX '
+        "variable",
+        'spec.routes[0].matches[0].conditions[2]: Invalid value: "": must specify exactly one of: `header`, `cookie`, '
+        "`argument` or `variable`",
+    )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from inspector.model import (
     Action,
+    Condition,
     ControllerSettings,
     Ingress,
     Match,
@@ -1345,6 +1346,8 @@ def _validate_match(match: Match, path: str, upstreams: set[str]) -> list[str]:
     errs: list[str] = []
     if not match.conditions:
         errs.append(required(f"{path}.conditions", "must specify at least one condition"))
+    for i, condition in enumerate(match.conditions):
+        errs.extend(_validate_condition(condition, f"{path}.conditions[{i}]"))
     count = 0
     if match.action is not None:
         errs.extend(_validate_action(match.action, f"{path}.action", upstreams))
@@ -1354,6 +1357,58 @@ def _validate_match(match: Match, path: str, upstreams: set[str]) -> list[str]:
         count += 1
     if count != 1:
         errs.append(invalid(path, "", "must specify exactly one of `action` or `splits`"))
+    return errs
+
+
+_CONDITION_VARIABLES = frozenset(
+    {
+        "$args",
+        "$http2",
+        "$https",
+        "$remote_addr",
+        "$remote_port",
+        "$query_string",
+        "$request",
+        "$request_body",
+        "$request_uri",
+        "$request_method",
+        "$scheme",
+    }
+)
+"""``virtualserver.go :: validVariableNames``."""
+
+
+def _validate_condition(condition: Condition, path: str) -> list[str]:
+    """``virtualserver.go :: validateCondition``: exactly one of header/cookie/argument/variable, escaped value."""
+    errs: list[str] = []
+    count = 0
+    if condition.header:
+        if not _go_fullmatch(r"[-A-Za-z0-9]+", condition.header):
+            msg = regex_error(
+                "a valid HTTP header must consist of alphanumeric characters or '-'", "[-A-Za-z0-9]+", "X-Header-Name"
+            )
+            errs.append(invalid(f"{path}.header", condition.header, msg))
+        count += 1
+    for key, what, example in (("cookie", "cookie", "my_cookie_123"), ("argument", "argument", "argument_123")):
+        value = getattr(condition, key)
+        if value:
+            if not _go_fullmatch(r"[_A-Za-z0-9]+", value):
+                msg = regex_error(
+                    f"a valid {what} name must consist of alphanumeric characters or '_'", "[_A-Za-z0-9]+", example
+                )
+                errs.append(invalid(f"{path}.{key}", value, msg))
+            count += 1
+    if condition.variable:
+        if not condition.variable.startswith("$"):
+            errs.append(invalid(f"{path}.variable", condition.variable, "must start with `$`"))
+        elif condition.variable not in _CONDITION_VARIABLES:
+            errs.append(invalid(f"{path}.variable", condition.variable, "is not allowed or is not an NGINX variable"))
+        count += 1
+    if count != 1:
+        errs.append(invalid(path, "", "must specify exactly one of: `header`, `cookie`, `argument` or `variable`"))
+    if not _go_fullmatch(_ESCAPED_FMT, condition.value):
+        msg = regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "value-123")
+        errs.append(invalid(f"{path}.value", condition.value, msg))
     return errs
 
 
