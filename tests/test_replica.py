@@ -188,3 +188,18 @@ def test_odd_snapshots_do_not_raise() -> None:
     assert {r.ref.name for r in res.resources} >= {"master-paths", "bad-type", "minion-no-rules"}
     assert resource(res, "Ingress", "master-paths").state == "Invalid"
     assert run(cluster(), ControllerSettings()).hosts == ()
+
+
+def test_virtual_server_route_without_virtual_server() -> None:
+    from inspector.model import VirtualServerRoute
+
+    vsr = VirtualServerRoute(
+        meta("VirtualServerRoute", "default", "coffee"),
+        host="cafe.example.com",
+        upstreams=(VSUpstream("coffee", "coffee-svc", 80),),
+        subroutes=(Route(path="/coffee", action=Action(pass_="coffee")),),
+    )
+    res = run_objects(vsr)
+    ev = resource(res, "VirtualServerRoute", "coffee").events[0]
+    assert (ev.reason, ev.message) == ("NoVirtualServerFound", "VirtualServer is invalid or doesn't exist")
+    assert run_objects(vsr, settings=ControllerSettings(enable_custom_resources=False)).resources == ()

@@ -673,6 +673,34 @@ def _run_policies(acc: _Acc, cluster: Cluster, settings: ControllerSettings) -> 
     return results
 
 
+def _run_unattached_vsrs(
+    acc: _Acc,
+    cluster: Cluster,
+    settings: ControllerSettings,
+    attached: set[ObjectRef],
+    owners: Mapping[str, ObjectRef],
+) -> None:
+    """VSRs no VS attached: Rejected, Ignored or NoVirtualServerFound (``addProblemsForOrphanOrIgnoredVsrs``)."""
+    try:
+        from inspector.nic.virtualserver import unattached_vsr_results
+
+        results = unattached_vsr_results(cluster, settings, attached | set(acc.resources), owners)
+    except Exception:  # the VS replay is another module: degrade to the orphan message
+        results = [
+            ResourceResult(
+                ref=vsr.meta.ref,
+                origin=vsr.meta.origin,
+                state="Warning",
+                events=(NicEvent("Warning", "NoVirtualServerFound", "VirtualServer is invalid or doesn't exist"),),
+            )
+            for vsr in cluster.virtual_server_routes.values()
+            if vsr.meta.ref not in attached and vsr.meta.ref not in acc.resources
+            and vsr.ingress_class_name in ("", settings.ingress_class)
+        ]
+    for res in results:
+        acc.resources.setdefault(res.ref, res)
+
+
 def _rejected_hosts(rejected: Sequence[Ingress | VirtualServer], served: set[str]) -> list[HostResult]:
     out: list[HostResult] = []
     seen: set[tuple[str, ObjectRef]] = set()
@@ -761,18 +789,7 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     _run_ingresses(acc, seen, settings, params, store, valid_ings, ownership.hosts, ownership.warnings)
     attached = _run_virtual_servers(acc, seen, settings, store, valid_vss, ownership.hosts)
     if settings.enable_custom_resources:
-        for vsr in seen.virtual_server_routes.values():
-            if vsr.meta.ref in attached or vsr.meta.ref in acc.resources:
-                continue
-            if vsr.ingress_class_name not in ("", settings.ingress_class):
-                continue
-            # configuration.go :: addProblemsForOrphanOrIgnoredVsrs
-            acc.resources[vsr.meta.ref] = ResourceResult(
-                ref=vsr.meta.ref,
-                origin=vsr.meta.origin,
-                state="Warning",
-                events=(NicEvent("Warning", "NoVirtualServerFound", "VirtualServer is invalid or doesn't exist"),),
-            )
+        _run_unattached_vsrs(acc, seen, settings, attached, ownership.hosts)
     policies = _run_policies(acc, seen, settings) if settings.enable_custom_resources else ()
 
     served = {h.host for h in acc.hosts}
