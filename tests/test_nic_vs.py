@@ -755,3 +755,47 @@ def test_location_results_follow_rendered_order() -> None:
     assert [loc.path for loc in r.result.host.locations] == [loc.path for loc in r.server.locations]
     assert [loc.path for loc in r.server.locations][:4] == ["/s", "@error_page_0_0", "@return_0", "/helloworld.Greeter"]
     assert "= /exact" in [loc.path for loc in r.server.locations]
+
+
+def test_plus_health_check_locations_carry_no_policy_block() -> None:
+    """nginx-plus.virtualserver.tmpl @hc- locations: only server-level egress reaches them (spec §5.5)."""
+    hc = {
+        "enable": True,
+        "path": "/healthz",
+        "port": 8443,
+        "statusMatch": "200",
+        "headers": [{"name": "Host", "value": "x"}],
+    }
+    grpc_hc = {"enable": True, "grpcStatus": 12}
+    vs = egress_example_vs(
+        upstreams=(
+            VSUpstream(
+                name="secure-app",
+                service="secure-app",
+                port=8443,
+                tls=UpstreamTLS(enable=True),
+                extra={"healthCheck": hc},
+            ),
+            VSUpstream(name="g", service="g", port=50051, type="grpc", extra={"healthCheck": grpc_hc}),
+        ),
+    )
+    r = run(vs, cluster(egress_policy()), settings=ControllerSettings(plus=True))
+    assert r.location("@hc-vs_default_webapp_secure-app") == (
+        'proxy_set_header Host "x"',
+        "proxy_connect_timeout 60s",
+        "proxy_read_timeout 60s",
+        "proxy_send_timeout 60s",
+        "proxy_pass https://vs_default_webapp_secure-app",
+        "health_check uri=/healthz port=8443 interval=5s jitter=0s fails=1 passes=1 "
+        "match=vs_default_webapp_secure-app_match keepalive_time=60s",
+    )
+    # NIC's template trims the space away when a gRPC check has neither uri nor port.
+    assert r.location("@hc-vs_default_webapp_g")[-1] == (
+        "health_checkinterval=5s jitter=0s fails=1 passes=1 type=grpc grpc_status=12"
+    )
+    text = r.result.file.text if r.result.file else ""
+    assert "match vs_default_webapp_secure-app_match {\n    status 200;\n}" in text
+    assert [loc.path for loc in r.result.host.locations] == [loc.path for loc in r.server.locations]
+    cl = cluster(egress_policy())
+    oss = generate_virtual_server(vs, None, cl, ControllerSettings(), SecretStore(cl.secrets))
+    assert oss.resources[0].state == "Invalid" and "only supported in NGINX Plus" in (oss.resources[0].rejection or "")

@@ -20,6 +20,12 @@ ERROR_PAGE_RESPONSE_CODE_INHERIT = -1
 
 
 @dataclass(frozen=True)
+class Header:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
 class UpstreamServer:
     address: str
 
@@ -50,6 +56,71 @@ class Upstream:
     session_cookie: SessionCookie | None = None
     owner: ObjectRef | None = None
     service: str = ""
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """``version2.HealthCheck``: a Plus ``location @hc-<upstream>`` with its ``health_check`` line."""
+
+    name: str
+    proxy_pass: str
+    grpc_pass: str
+    is_grpc: bool
+    uri: str
+    interval: str
+    jitter: str
+    keepalive_time: str
+    fails: int
+    passes: int
+    proxy_connect_timeout: str
+    proxy_read_timeout: str
+    proxy_send_timeout: str
+    headers: tuple[Header, ...] = ()
+    """Sorted by name: NIC keeps them in a Go map, which ``text/template`` ranges over in key order."""
+    port: int = 0
+    match: str = ""
+    mandatory: bool = False
+    persistent: bool = False
+    grpc_status: int | None = None
+    grpc_service: str = ""
+    owner: ObjectRef | None = None
+
+    @property
+    def directive(self) -> str:
+        """The ``health_check`` line exactly as NIC's whitespace-trimming template joins it (Plus tmpl L459-484).
+
+        Without ``uri`` and ``port`` (the gRPC default) Go's trimming glues ``health_check`` and ``interval=``
+        together; that is NIC's output, reproduced as is.
+        """
+        out = "health_check"
+        if self.uri:
+            out += f" uri={self.uri} "
+        if self.port:
+            out += f" port={self.port} "
+        out += f"interval={self.interval} jitter={self.jitter} fails={self.fails} passes={self.passes}"
+        if self.match:
+            out += f" match={self.match}"
+        if self.mandatory:
+            out += " mandatory "
+        if self.persistent:
+            out += " persistent "
+        if not self.is_grpc:
+            out += f" keepalive_time={self.keepalive_time}"
+        if self.grpc_pass:
+            out += " type=grpc"
+            if self.grpc_status is not None:
+                out += f" grpc_status={self.grpc_status}"
+            if self.grpc_service:
+                out += f" grpc_service={self.grpc_service}"
+        return out + ";"
+
+
+@dataclass(frozen=True)
+class StatusMatch:
+    """``match <upstream>_match { status <code>; }`` for a Plus health check's ``statusMatch``."""
+
+    name: str
+    code: str
 
 
 @dataclass(frozen=True)
@@ -96,12 +167,6 @@ class SSL:
 class TLSRedirect:
     code: int
     based_on: str
-
-
-@dataclass(frozen=True)
-class Header:
-    name: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -235,6 +300,7 @@ class Server:
     internal_redirect_locations: tuple[InternalRedirectLocation, ...] = ()
     error_page_locations: tuple[ErrorPageLocation, ...] = ()
     return_locations: tuple[ReturnLocation, ...] = ()
+    health_checks: tuple[HealthCheck, ...] = ()
     locations: tuple[Location, ...] = ()
     policies: PoliciesCfg | None = None
 
@@ -247,6 +313,7 @@ class VirtualServerConfig:
     upstreams: tuple[Upstream, ...] = ()
     split_clients: tuple[SplitClient, ...] = ()
     maps: tuple[Map, ...] = ()
+    status_matches: tuple[StatusMatch, ...] = ()
     http_snippets: tuple[str, ...] = ()
     plus: bool = False
     dynamic_ssl_reload: bool = True

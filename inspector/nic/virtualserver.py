@@ -850,6 +850,8 @@ class _VSGenerator:
         self.safe = ns_name
         self.upstreams: dict[str, VSUpstream] = {}
         self.upstream_blocks: list[v2.Upstream] = []
+        self.health_checks: list[v2.HealthCheck] = []
+        self.status_matches: list[v2.StatusMatch] = []
         self.locations: list[v2.Location] = []
         self.internal_redirects: list[v2.InternalRedirectLocation] = []
         self.return_locations: list[v2.ReturnLocation] = []
@@ -940,6 +942,64 @@ class _VSGenerator:
             )
         )
         self.upstreams[name] = u
+        hc = self._health_check(u, name, owner)
+        if hc is not None:
+            self.health_checks.append(hc)
+            if hc.match:
+                code = str(_extra(u, "healthCheck", {}).get("statusMatch", ""))
+                self.status_matches.append(v2.StatusMatch(name=hc.match, code=code))
+
+    def _health_check(self, u: VSUpstream, name: str, owner: ObjectRef) -> v2.HealthCheck | None:
+        """``virtualserver.go :: generateHealthCheck`` / ``newHealthCheckWithDefaults`` (Plus renders it)."""
+        raw = _extra(u, "healthCheck")
+        if not isinstance(raw, Mapping) or raw.get("enable") is not True:
+            return None
+        params = self.params
+        is_grpc = u.type == "grpc"
+        tls = u.tls.enable
+        hc_tls = raw.get("tls")
+        tls_for_proxy = bool(hc_tls.get("enable")) if isinstance(hc_tls, Mapping) else tls
+
+        def time(key: str, default: str) -> str:
+            value = raw.get(key)
+            return _parse_time(str(value)) if value else default
+
+        headers = raw.get("headers")
+        by_name: dict[str, str] = {}
+        if isinstance(headers, list):
+            for h in headers:
+                if isinstance(h, Mapping):
+                    by_name[str(h.get("name", ""))] = str(h.get("value", ""))
+        grpc_status = raw.get("grpcStatus")
+        return v2.HealthCheck(
+            name=name,
+            proxy_pass=f"{'https' if tls_for_proxy else 'http'}://{name}",
+            grpc_pass=f"{'grpcs' if tls else 'grpc'}://{name}" if is_grpc else "",
+            is_grpc=is_grpc,
+            uri=str(raw.get("path") or ("" if is_grpc else "/")),
+            interval=time("interval", "5s"),
+            jitter=time("jitter", "0s"),
+            keepalive_time=time("keepalive-time", "60s"),
+            fails=_int(raw.get("fails"), 0) or 1,
+            passes=_int(raw.get("passes"), 0) or 1,
+            proxy_connect_timeout=time(
+                "connect-timeout", _time_with_default(_extra(u, "connect-timeout"), params.proxy_connect_timeout)
+            ),
+            proxy_read_timeout=time(
+                "read-timeout", _time_with_default(_extra(u, "read-timeout"), params.proxy_read_timeout)
+            ),
+            proxy_send_timeout=time(
+                "send-timeout", _time_with_default(_extra(u, "send-timeout"), params.proxy_send_timeout)
+            ),
+            headers=tuple(v2.Header(n, by_name[n]) for n in sorted(by_name)),
+            port=_int(raw.get("port"), 0),
+            match=f"{name}_match" if raw.get("statusMatch") else "",
+            mandatory=raw.get("mandatory") is True,
+            persistent=raw.get("persistent") is True,
+            grpc_status=_int(grpc_status, 0) if grpc_status is not None else None,
+            grpc_service=str(raw.get("grpcService") or ""),
+            owner=owner,
+        )
 
     # -- routes -----------------------------------------------------------------------------------------------
 
@@ -1522,6 +1582,7 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
         internal_redirect_locations=tuple(gen.internal_redirects),
         error_page_locations=tuple(gen.error_page_locations),
         return_locations=tuple(gen.return_locations),
+        health_checks=tuple(gen.health_checks),
         locations=tuple(gen.locations),
         policies=spec_cfg,
     )
@@ -1530,6 +1591,7 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
         upstreams=tuple(sorted(gen.upstream_blocks, key=lambda u: u.name)),
         split_clients=tuple(gen.split_clients),
         maps=_dedupe_maps(gen.maps),
+        status_matches=tuple(gen.status_matches),
         plus=settings.plus,
         dynamic_ssl_reload=settings.ssl_dynamic_reload,
     )
@@ -1548,12 +1610,15 @@ def _dedupe_maps(maps: Sequence[v2.Map]) -> tuple[v2.Map, ...]:
     return tuple(out)
 
 
-def _scheme(loc: v2.Location) -> UpstreamScheme:
-    if loc.grpc_pass:
-        return "grpcs" if loc.grpc_pass.startswith("grpcs") else "grpc"
-    if loc.proxy_pass:
-        return "https" if loc.proxy_pass.startswith("https") else "http"
+def _scheme_of(url: str) -> UpstreamScheme:
+    for scheme in ("grpcs", "grpc", "https", "http"):
+        if url.startswith(scheme + "://"):
+            return scheme
     return ""
+
+
+def _scheme(loc: v2.Location) -> UpstreamScheme:
+    return _scheme_of(loc.grpc_pass or loc.proxy_pass)
 
 
 def host_locations(config: v2.VirtualServerConfig) -> tuple[LocationResult, ...]:
@@ -1563,6 +1628,20 @@ def host_locations(config: v2.VirtualServerConfig) -> tuple[LocationResult, ...]
     out: list[LocationResult] = []
     for irl in s.internal_redirect_locations:
         out.append(LocationResult(path=irl.path, resource=irl.resource or vs_ref, origin_field=irl.origin_field))
+    if config.plus:
+        # nginx-plus.virtualserver.tmpl: health-check locations sit between the redirects and the error pages;
+        # they carry no policy block, so only server-level egress reaches them (spec §5.5).
+        for hc in s.health_checks:
+            out.append(
+                LocationResult(
+                    path=f"@hc-{hc.name}",
+                    resource=hc.owner or vs_ref,
+                    upstream=hc.name,
+                    upstream_scheme=_scheme_of(hc.grpc_pass or hc.proxy_pass),
+                    grpc=bool(hc.grpc_pass),
+                    internal=True,
+                )
+            )
     for epl in s.error_page_locations:
         out.append(
             LocationResult(path=epl.name, resource=epl.resource or vs_ref, origin_field=epl.origin_field, internal=True)
