@@ -448,8 +448,8 @@ def _go_parse_int(value: str, *, unsigned: bool = False) -> bool:
 
 
 _TIME_RE = (
-    r"(\d+y)??[ \t\n\f\r\v]*(\d+M)??[ \t\n\f\r\v]*(\d+w)??[ \t\n\f\r\v]*(\d+d)??[ \t\n\f\r\v]*(\d+h)??"
-    r"[ \t\n\f\r\v]*(\d+m)??[ \t\n\f\r\v]*(\d+s?)??[ \t\n\f\r\v]*(\d+ms)??"
+    r"(\d+y)??[ \t\n\f\r]*(\d+M)??[ \t\n\f\r]*(\d+w)??[ \t\n\f\r]*(\d+d)??[ \t\n\f\r]*(\d+h)??"
+    r"[ \t\n\f\r]*(\d+m)??[ \t\n\f\r]*(\d+s?)??[ \t\n\f\r]*(\d+ms)??"
 )
 
 
@@ -889,6 +889,35 @@ def _go_fullmatch(fmt: str, value: str) -> bool:
     return re.fullmatch(fmt, value, re.ASCII) is not None
 
 
+_STRUCTURAL_REGEX_ERRORS = (
+    "missing )",
+    "unbalanced parenthesis",
+    "unterminated character set",
+    "nothing to repeat",
+    "multiple repeat",
+    "bad character range",
+)
+
+
+def regex_compile_error(pattern: str) -> str | None:
+    """Whether NIC's ``regexp2.Compile`` (a .NET/Perl-style engine) would refuse ``pattern``, with Python's text.
+
+    Python's ``re`` is not regexp2: .NET-only syntax such as ``(?<name>...)`` is translated first, and only
+    structural errors both engines share (unbalanced groups or classes, a quantifier with nothing to repeat)
+    count as failures, so a pattern NIC accepts is never rejected here. NIC's own error wording differs.
+    """
+    candidate = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern)
+    try:
+        re.compile(candidate)
+    except re.error as exc:
+        message = str(exc)
+        if any(message.startswith(known) for known in _STRUCTURAL_REGEX_ERRORS):
+            return message
+    except (RecursionError, OverflowError):
+        return None
+    return None
+
+
 def _validate_ingress_path(path: str, path_type: str, fpath: str) -> list[str]:
     """``validation.go :: validatePath`` for Ingress paths."""
     if path == "" and path_type == "ImplementationSpecific":
@@ -902,11 +931,9 @@ def _validate_ingress_path(path: str, path_type: str, fpath: str) -> list[str]:
     if not _go_fullmatch(_ING_PATH_FMT, path):
         return [invalid(fpath, path, regex_error(_ING_PATH_MSG, _ING_PATH_FMT, "/", "/path", "/path/subpath-123"))]
     errs: list[str] = []
-    try:
-        re.compile(path)
-    except re.error as exc:
-        # NIC compiles with regexp2 (Perl-like); its error text differs from Python's.
-        errs.append(invalid(fpath, path, f"must be a valid regular expression: {exc}"))
+    problem = regex_compile_error(path)
+    if problem is not None:
+        errs.append(invalid(fpath, path, f"must be a valid regular expression: {problem}"))
     else:
         if not _go_fullmatch(_ESCAPED_FMT, path):
             msg = regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "*.jpg", "^/images/image_*.png$")
@@ -1148,10 +1175,9 @@ def _validate_route_path(path: str, fpath: str) -> list[str]:
     if path.startswith("~"):
         regex = path[2:] if path.startswith("~*") else path[1:]
         regex = regex.lstrip()
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            return [invalid(fpath, path, f"must be a valid regular expression: {exc}")]
+        problem = regex_compile_error(regex)
+        if problem is not None:
+            return [invalid(fpath, path, f"must be a valid regular expression: {problem}")]
         if not _go_fullmatch(_ESCAPED_FMT, regex):
             return [invalid(fpath, path, regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "*.jpg", "^/images/image_*.png$"))]
         return []
