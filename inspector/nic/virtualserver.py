@@ -432,7 +432,7 @@ class _Warnings:
             self.by_obj.setdefault(obj, []).extend(msgs)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _PolicyEnv:
     """What ``createVirtualServerEx`` gathers before config generation: one policy map and the secret refs."""
 
