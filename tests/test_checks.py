@@ -435,3 +435,106 @@ def test_parse_ignores_and_annotation() -> None:
         "MTLS012": "a",
         "MTLS060": "suppressed by annotation",
     }
+
+
+# --- the remaining NIC texts, as the replica emits them -----------------------------------------------------------
+
+RATE_LIMIT = (
+    "apiVersion: k8s.nginx.org/v1\nkind: Policy\nmetadata:\n  name: rl\n  namespace: t\nspec:\n  rateLimit:\n"
+    "    rate: 10r/s\n    key: ${binary_remote_addr}\n    zoneSize: 10M\n"
+)
+
+
+def _base() -> list[str]:
+    return [service("app", NS), tls_secret("tls", NS, HOST), ca_secret("ca", NS)]
+
+
+def _ing(policies: str, **kw: object) -> str:
+    return ingress("i", NS, HOST, policies=policies, tls_hosts=[HOST], tls_secret_name="tls", **kw)  # type: ignore[arg-type]
+
+
+EGRESS = {"protocols": "TLSv1.3", "verifyServer": True, "sslName": "app.t.svc"}
+SSL = {"annotations": {"nginx.org/ssl-services": "app"}}
+
+
+@pytest.mark.parametrize(
+    ("case", "docs", "settings", "expected", "nic_start"),
+    [
+        (
+            "W3",
+            [ingress_policy("p", NS, "ca"), ingress_policy("q", NS, "ca"), _ing("p,q")],
+            None,
+            "MTLS018",
+            "Multiple ingressMTLS policies are not allowed. IngressMTLS policy t/q will be ignored",
+        ),
+        ("W13", [RATE_LIMIT, _ing("rl")], None, "MTLS025", "Policy t/rl is not supported on Ingress resources"),
+        (
+            "W16",
+            [ingress_policy("p", NS, "ca"), _ing("p")],
+            ControllerSettings(enable_custom_resources=False),
+            "MTLS026",
+            "Ingress t/i has a policies annotation but custom resources are not enabled",
+        ),
+        (
+            "W18",
+            [ingress_policy("p", NS, "ca"), ingress("i", NS, HOST, policies="p", tls_hosts=[HOST])],
+            None,
+            "MTLS028",
+            "TLS termination for host 'a.example.com' requires specifying a TLS secret",
+        ),
+        (
+            "W10",
+            [egress_policy("e", NS, tlsSecret="ca", trustedCertSecret="ca", **EGRESS), _ing("e", **SSL)],
+            None,
+            "MTLS022",
+            "EgressMTLS policy t/e references a secret t/ca of a wrong type 'nginx.org/ca'",
+        ),
+        (
+            "W10ca",
+            [egress_policy("e", NS, trustedCertSecret="tls", **EGRESS), _ing("e", **SSL)],
+            None,
+            "MTLS023",
+            "EgressMTLS policy t/e references a secret t/tls of a wrong type 'kubernetes.io/tls'",
+        ),
+        (
+            "W11",
+            [egress_policy("e", NS, tlsSecret="nope", trustedCertSecret="ca", **EGRESS), _ing("e", **SSL)],
+            None,
+            "MTLS022",
+            "EgressMTLS policy t/e references an invalid secret t/nope",
+        ),
+    ],
+)
+def test_nic_texts_from_the_replica(
+    tmp_path: Path, case: str, docs: list[str], settings: ControllerSettings | None, expected: str, nic_start: str
+) -> None:
+    report = report_from(tmp_path, *_base(), *docs, settings=settings)
+    found = active(report)
+    assert [f.check.id for f in found] == [expected], [(f.check.id, f.message) for f in found]
+    assert (found[0].nic_message or "").startswith(nic_start), found[0].nic_message
+    assert found[0].host == HOST
+
+
+def test_tls_secret_invalid(tmp_path: Path) -> None:
+    from test_checks_helpers import secret
+
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        secret("tls", NS, "Opaque", {"tls.crt": b"x"}),
+        ca_secret("ca", NS),
+        ingress_policy("p", NS, "ca"),
+        _ing("p"),
+    )
+    found = active(report)
+    assert [f.check.id for f in found] == ["MTLS027"]
+    assert "ssl_reject_handshake on" in found[0].message
+
+
+def test_crl_file_name_reload_failure_is_one_finding(tmp_path: Path) -> None:
+    report = report_from(tmp_path, *_base(), ingress_policy("p", NS, "ca", crlFileName="x.crl"), _ing("p"))
+    found = active(report)
+    assert [f.check.id for f in found] == ["MTLS032"], [(f.check.id, f.message) for f in found]
+    f = found[0]
+    assert f.policy == f"{NS}/p" and "but was not applied" in (f.nic_message or "")
+    assert f.source.endswith(f":{line_of(tmp_path, 'crlFileName')}")

@@ -98,6 +98,8 @@ W18 = "TLS termination for host '%s' requires specifying a TLS secret or configu
 E1 = "Policy %v/%v is invalid and was rejected: %v"
 E3 = "VirtualServer %s was rejected with error: %s"
 E3R = "VirtualServerRoute %s was rejected with error: %s"
+RELOAD_ERROR = "Configuration for %s was added or updated ; but was not applied: %v"
+"""``controller.go :: updateRegularIngressStatusAndEvents`` (the VS/minion/VSR variants differ in spacing)."""
 SECRET_MISSING_ERROR = "secret doesn't exist or of an unsupported type"
 """``internal/k8s/secrets/store.go :: GetSecret``: a missing or unsupported-type secret (e.g. Opaque)."""
 
@@ -472,6 +474,19 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "See the other findings of this resource for the policy that failed.",
         description="Safety net: the replica renders `return 500;` but no specific finding explains it.",
+    ),
+    _check(
+        "MTLS032",
+        "nginx-reload-error",
+        "NGINX would fail to load the generated configuration",
+        "error",
+        True,
+        "rejected",
+        "Fix the value the error names; for `crlFileName`, provide the file in `/etc/nginx/secrets` on every NIC "
+        "pod or use the CA secret's `ca.crl` instead.",
+        nic=RELOAD_ERROR,
+        description="NIC writes the configuration, `nginx -s reload` fails, and the event reason is "
+        "`AddedOrUpdatedWithError`: the resource's new configuration is not applied (spec §2.4, §9.6).",
     ),
     # --- 060-099: lints NIC does not enforce -----------------------------------------------------------------------
     _check(
@@ -1159,6 +1174,14 @@ def _missing_policy(b: _Builder, outcome: PolicyOutcome, text: str, host: str, p
             f": every request to {', '.join(invalid.hosts)} gets 500" if invalid.hosts else ""
         )
         return
+    if not settings.enable_custom_resources:
+        # W16 and W12 are one cause: NIC reads the annotation but has no Policy objects at all.
+        c26 = BY_ID["MTLS026"]
+        d = b.draft((c26.id, src.owner), _Draft(c26, "", src.owner, ref_at, policy=src.key))
+        d.add_nic(text)
+        d.add_host(host, path)
+        d.message = d.message or f"custom resources are disabled: {_consequence(c26, d.hosts, None)}"
+        return
     pol = cluster.policies.get(src.key)
     ns = src.key.split("/", 1)[0]
     if pol is not None and pol.ingress_class_name and pol.ingress_class_name != settings.ingress_class:
@@ -1196,7 +1219,11 @@ def _resource_findings(b: _Builder) -> None:
     for r in report.nic.resources:
         if r.ref.kind == "Policy":
             continue
-        if r.state == "Invalid":
+        for e in r.events:
+            if e.reason == "AddedOrUpdatedWithError":
+                _reload_error(b, r.ref, r.origin, e.message, hosts_of.get(r.ref, []))
+        reload_failed = any(e.reason == "AddedOrUpdatedWithError" for e in r.events)
+        if r.state == "Invalid" and (r.rejection or not reload_failed):
             chk = BY_ID["MTLS014"] if r.ref.kind in ("VirtualServer", "VirtualServerRoute") else BY_ID["MTLS013"]
             text = r.rejection or ""
             event = next((e.message for e in r.events if e.reason == "Rejected"), "")
@@ -1210,6 +1237,25 @@ def _resource_findings(b: _Builder) -> None:
             if (r.ref, text) in b.consumed:
                 continue
             _resource_warning(b, r.ref, r.origin, text, hosts_of.get(r.ref, []))
+
+
+def _reload_error(b: _Builder, ref: ObjectRef, origin: Origin, event: str, hosts: Sequence[str]) -> None:
+    """An ``AddedOrUpdatedWithError`` event: point at the policy field whose value broke the reload, if one did."""
+    chk = BY_ID["MTLS032"]
+    source, policy = origin.at(), None
+    for key, pol in b.cluster.policies.items():
+        crl = pol.ingress_mtls.crl_file_name if pol.ingress_mtls is not None else ""
+        if crl and f"/etc/nginx/secrets/{crl}" in event:
+            source, policy = pol.meta.origin.at("spec.ingressMTLS.crlFileName"), key
+            break
+    d = b.draft((chk.id, ref, event), _Draft(chk, "", ref, source, policy=policy))
+    d.add_nic(event)
+    for h in hosts:
+        d.add_host(h)
+    reason = event.split("but was not applied:", 1)[-1].strip()
+    d.message = f"{ref}: NGINX would not load the configuration ({reason}); the change is not applied"
+    if policy is not None:
+        d.message += f" (crlFileName of Policy {policy}: NIC never writes that file)"
 
 
 def _rejection_field(text: str) -> str | None:
@@ -1257,7 +1303,8 @@ def _resource_warning(b: _Builder, ref: ObjectRef, origin: Origin, text: str, ho
         d = b.draft(
             (chk.id, ref), _Draft(chk, "", ref, origin.at(field_path("metadata", "annotations", "nginx.org/policies")))
         )
-        d.add_nic(text)
+        if text not in d.nic_texts:
+            d.nic_texts.insert(0, text)  # NIC's own explanation first, then the W12 it leads to
         for h in hosts:
             d.add_host(h)
         d.message = f"{text} (in practice NIC finds no policies and returns 500)"
@@ -1421,14 +1468,16 @@ def _policy_lints(b: _Builder) -> None:
                 )
             if im.crl_file_name:
                 _injection(b, ref, origin, key, "spec.ingressMTLS.crlFileName", im.crl_file_name, path=True)
-                _lint(
-                    b,
-                    "MTLS070",
-                    ref,
-                    origin.at("spec.ingressMTLS.crlFileName"),
-                    key,
-                    f"ssl_crl /etc/nginx/secrets/{im.crl_file_name} must be provided on every NIC pod",
-                )
+                reload_errors = [d for d in b.drafts.values() if d.check.id == "MTLS032" and d.policy == key]
+                if not reload_errors:
+                    _lint(
+                        b,
+                        "MTLS070",
+                        ref,
+                        origin.at("spec.ingressMTLS.crlFileName"),
+                        key,
+                        f"ssl_crl /etc/nginx/secrets/{im.crl_file_name} must be provided on every NIC pod",
+                    )
         if em is not None:
             if not em.verify_server:
                 _lint(
