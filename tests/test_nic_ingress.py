@@ -631,3 +631,34 @@ def test_nic_log_lines_explain_silent_outcomes() -> None:
         ),
     )
     assert cfg.servers[0].server_tokens == "on"  # the minion cannot change a server-level setting
+
+
+def test_header_annotations_standard_and_mergeable() -> None:
+    ing = ingress(
+        "cafe",
+        annotations={
+            "nginx.org/proxy-set-headers": "X-Trace, X-Env: prod",
+            "nginx.org/add-header": "X-Frame-Options: DENY: always, X-Empty",
+        },
+    )
+    srv = server(run(ing), "cafe.example.com")
+    assert 'add_header X-Frame-Options "DENY" always' in srv.directives
+    assert 'add_header X-Empty ""' in srv.directives
+    loc = srv.locations[0].directives
+    assert loc.index('proxy_set_header X-Trace "$http_x_trace"') < loc.index("proxy_set_header Host $host")
+    assert 'proxy_set_header X-Env "prod"' in loc
+    master = _master(**{"nginx.org/proxy-set-headers": "X-Env: master, X-Master"})
+    minion = _minion(
+        "tea-minion",
+        "/tea",
+        "tea-svc",
+        **{"nginx.org/proxy-set-headers": "x-env: minion", "nginx.org/add-header": "X-Minion: yes"},
+    )
+    (tea,) = server(run(master, minion, tls_secret("tls-secret")), "cafe.example.com").locations
+    sets_ = [
+        d
+        for d in tea.directives
+        if d.startswith("proxy_set_header X-") or d.startswith("proxy_set_header x-")
+    ]
+    assert sets_[:2] == ['proxy_set_header x-env "minion"', 'proxy_set_header X-Master "$http_x_master"']
+    assert tea.directives[-1] == 'add_header X-Minion "yes"'

@@ -194,10 +194,9 @@ def _string_slice(value: str, sep: str) -> tuple[str, ...]:
 
 
 def parse_headers(value: str) -> tuple[Header, ...]:
-    """``version1.ParseProxySetHeaders`` / ``ParseAddHeaders``: ``Name: value`` or ``Name`` per comma item.
+    """``version1/header_parsing_helper.go :: ParseProxySetHeaders``: ``Name: value`` or ``Name`` per item.
 
-    Items without a value take NIC's default ``$http_<name>`` form for proxy-set-headers; add-header requires
-    a value, so items without ``:`` are skipped there (simplified: both forms handled the same way).
+    A bare ``Name`` gets NIC's default value ``$http_<name with - as _, lower case>``.
     """
     headers: list[Header] = []
     for raw in value.split(","):
@@ -206,10 +205,35 @@ def parse_headers(value: str) -> tuple[Header, ...]:
             continue
         name, sep, val = item.partition(":")
         name = name.strip()
-        if not sep:
-            val = "$http_" + name.lower().replace("-", "_")
-        headers.append(Header(name=name, value=val.strip()))
+        if not name:
+            continue
+        headers.append(Header(name, val.strip() if sep else "$http_" + name.replace("-", "_").lower()))
     return tuple(headers)
+
+
+def parse_add_headers(value: str) -> tuple[Header, ...]:
+    """``header_parsing_helper.go :: ParseAddHeaders``: ``Name: value[: always]`` per comma item."""
+    headers: list[Header] = []
+    for raw in value.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        parts = item.split(":", 2)
+        name = parts[0].strip()
+        if not name:
+            continue
+        val = parts[1].strip() if len(parts) >= 2 else ""
+        always = len(parts) == 3 and parts[2].strip().lower() == "always"
+        headers.append(Header(name, val, always))
+    return tuple(headers)
+
+
+def merge_proxy_set_headers(master: str | None, minion: str | None) -> tuple[Header, ...]:
+    """``header_parsing_helper.go :: MergeProxySetHeaders``: the minion's headers, then the master's others."""
+    merged = list(parse_headers(minion or ""))
+    seen = {h.name.lower() for h in merged}
+    merged += [h for h in parse_headers(master or "") if h.name.lower() not in seen]
+    return tuple(merged)
 
 
 def _set(params: ConfigParams, attr: str, value: object) -> ConfigParams:
@@ -236,7 +260,6 @@ def _apply_common(params: ConfigParams, data: Mapping[str, str], prefix: str) ->
         ("redirect-to-https", "redirect_to_https"),
         ("ssl-redirect", "ssl_redirect"),
         ("proxy-buffering", "proxy_buffering"),
-        ("ssl-prefer-server-ciphers", "ssl_prefer_server_ciphers"),
     ):
         if (v := get(prefix + key)) is not None and (b := parse_bool(v)) is not None:
             p = _set(p, attr, b)
@@ -246,7 +269,6 @@ def _apply_common(params: ConfigParams, data: Mapping[str, str], prefix: str) ->
         ("proxy-busy-buffers-size", "proxy_busy_buffers_size"),
         ("proxy-max-temp-file-size", "proxy_max_temp_file_size"),
         ("upstream-zone-size", "upstream_zone_size"),
-        ("ssl-ciphers", "ssl_ciphers"),
     ):
         if (v := get(prefix + key)) is not None:
             p = _set(p, attr, v)
@@ -262,10 +284,6 @@ def _apply_common(params: ConfigParams, data: Mapping[str, str], prefix: str) ->
         p = replace(p, keepalive=n)
     if (v := get(prefix + "max-fails")) is not None and (n := parse_int(v)) is not None:
         p = replace(p, max_fails=n)
-    if (v := get(prefix + "max-conns")) is not None and (n := parse_int(v)) is not None:
-        p = replace(p, max_conns=n)
-    if (v := get(prefix + "fail-timeout")) is not None and (t := parse_time(v)) is not None:
-        p = replace(p, fail_timeout=t)
     if (v := get(prefix + "http-redirect-code")) is not None and v in ("301", "302", "307", "308"):
         p = replace(p, http_redirect_code=int(v))
     if (v := get(prefix + "hsts")) is not None and (b := parse_bool(v)) is not None:
@@ -285,8 +303,6 @@ def _apply_common(params: ConfigParams, data: Mapping[str, str], prefix: str) ->
                 p = replace(p, hsts_include_subdomains=b_sub)
             if b_proxy is not None:
                 p = replace(p, hsts_behind_proxy=b_proxy)
-    if (v := get(prefix + "proxy-set-headers")) is not None:
-        p = replace(p, proxy_set_headers=parse_headers(v))
     return p
 
 
@@ -301,6 +317,10 @@ def parse_configmap(data: Mapping[str, str], plus: bool) -> ConfigParams:
     ):
         if (v := data.get(key)) is not None:
             p = _set(p, attr, v)
+    if (v := data.get("fail-timeout")) is not None:
+        p = replace(p, fail_timeout=v)
+    # "ssl-ciphers"/"ssl-prefer-server-ciphers" in the ConfigMap are http-level (MainServerSSLCiphers), not
+    # per server; "proxy-set-headers" and "max-conns" exist as annotations only.
     if (v := data.get("http2")) is not None and (b := parse_bool(v)) is not None:
         p = replace(p, http2=b)
     if (v := data.get("default-server-return")) is not None:
@@ -336,8 +356,18 @@ def parse_annotations(annotations: Mapping[str, str], base: ConfigParams) -> Con
         b = parse_bool(v)
         if b is not None:
             p = replace(p, ssl_redirect=b)
+    if (v := a.get("nginx.org/ssl-ciphers")) is not None:
+        p = replace(p, ssl_ciphers=v)
+    if (v := a.get("nginx.org/ssl-prefer-server-ciphers")) is not None and (b := parse_bool(v)) is not None:
+        p = replace(p, ssl_prefer_server_ciphers=b)
+    if (v := a.get("nginx.org/proxy-set-headers")) is not None:
+        p = replace(p, proxy_set_headers=parse_headers(v))
+    if (v := a.get("nginx.org/max-conns")) is not None and (n := parse_int(v)) is not None:
+        p = replace(p, max_conns=n)
+    if (v := a.get("nginx.org/fail-timeout")) is not None and (t := parse_time(v)) is not None:
+        p = replace(p, fail_timeout=t)
     if (v := a.get("nginx.org/add-header")) is not None:
-        p = replace(p, add_headers=tuple(h for h in parse_headers(v) if not h.value.startswith("$http_")))
+        p = replace(p, add_headers=parse_add_headers(v))
     if (v := a.get("nginx.org/add-header-inherit")) is not None and v in ("on", "off", "merge"):
         p = replace(p, add_header_inherit=v)
     if (v := a.get("nginx.org/proxy-next-upstream")) is not None:

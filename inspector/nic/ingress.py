@@ -20,15 +20,15 @@ from inspector.nic.config import (
     DEFAULT_SERVER_SECRET,
     WILDCARD_SECRET,
     ConfigParams,
-    Header,
     IngressNginxConfig,
     Location,
     MinionRef,
     Server,
     Upstream,
     UpstreamServer,
+    merge_proxy_set_headers,
+    parse_add_headers,
     parse_annotations,
-    parse_headers,
     parse_rewrites,
     parse_service_list,
 )
@@ -187,16 +187,6 @@ def _create_upstream(name: str, params: ConfigParams) -> Upstream:
     """
     servers = () if params.plus else (UpstreamServer("127.0.0.1:8181", 1, "10s", 0),)
     return Upstream(name=name, zone_size=params.upstream_zone_size, lb_method=params.lb_method, servers=servers)
-
-
-def _merge_headers(master: str | None, minion: str | None) -> tuple[Header, ...]:
-    """``version1.MergeProxySetHeaders``: master headers, overridden by the minion's of the same name."""
-    merged: dict[str, Header] = {}
-    for value in (master, minion):
-        if value:
-            for h in parse_headers(value):
-                merged[h.name.lower()] = h
-    return tuple(merged.values())
 
 
 def generate_ingress(
@@ -552,16 +542,16 @@ def generate_mergeable(
         warnings.add(minion_warnings)
         logs.extend(minion_logs.entries)
         minion_ref = MinionRef(ming.meta.ref.namespace, ming.meta.ref.name, mann)
-        add_headers = parse_headers(mann["nginx.org/add-header"]) if "nginx.org/add-header" in mann else ()
+        add_headers = parse_add_headers(mann["nginx.org/add-header"]) if "nginx.org/add-header" in mann else ()
         for server in minion_cfg.servers:
             for loc in server.locations:
                 loc = replace(
                     loc,
                     minion=minion_ref,
-                    proxy_set_headers=_merge_headers(
+                    proxy_set_headers=merge_proxy_set_headers(
                         kept.get("nginx.org/proxy-set-headers"), mann.get("nginx.org/proxy-set-headers")
                     ),
-                    add_headers=tuple(h for h in add_headers if not h.value.startswith("$http_")),
+                    add_headers=add_headers,
                 )
                 if loc.grpc:
                     has_grpc = True
