@@ -1972,6 +1972,8 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS029": "`Policy error for Ingress default/cafe: failed to get namespace other`.",
     "MTLS030": "A NIC warning text this version of mtls-inspect does not classify.",
     "MTLS031": "A `return 500;` in the rendered server with no other finding explaining it.",
+    "MTLS032": "`crlFileName: clients.crl` without the file on the NIC pods: "
+    '`X509_LOOKUP_load_file("/etc/nginx/secrets/clients.crl") failed`.',
     "MTLS060": '`verifyClient: "optional_no_ca"`.',
     "MTLS061": '`verifyClient: "optional"`.',
     "MTLS062": "An Ingress with an egressMTLS policy and no `nginx.org/ssl-services`.",
