@@ -799,3 +799,16 @@ def test_plus_health_check_locations_carry_no_policy_block() -> None:
     cl = cluster(egress_policy())
     oss = generate_virtual_server(vs, None, cl, ControllerSettings(), SecretStore(cl.secrets))
     assert oss.resources[0].state == "Invalid" and "only supported in NGINX Plus" in (oss.resources[0].rejection or "")
+
+
+def test_route_selector_attaches_labelled_vsrs_and_passes_route_policies() -> None:
+    """configuration.go :: validateVSRSelectors + GenerateVirtualServerConfig's routeSelector branch."""
+    tea = replace(vsr_tea(), meta=meta("VirtualServerRoute", "tea", labels={"app": "tea"}))
+    other = replace(vsr_tea(), meta=meta("VirtualServerRoute", "other", labels={"app": "x"}))
+    vs = ingress_example_vs(
+        policies=(),
+        routes=(Route(path="/tea", route_selector={"app": "tea"}, policies=(ref("egress-mtls-policy"),)),),
+    )
+    r = run(vs, cluster(egress_policy(), vs, tea, other))
+    assert [res.ref.name for res in r.result.resources] == ["webapp", "tea"]
+    assert r.location("/tea")[4:14] == EXAMPLE_EGRESS_LINES
