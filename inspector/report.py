@@ -17,7 +17,6 @@ from inspector.nic.types import (
     HostResult,
     LocationResult,
     NicResult,
-    PoliciesCfg,
     PolicyOutcome,
     PolicyResult,
     ResourceResult,
@@ -124,17 +123,13 @@ class Report:
 # --- building ------------------------------------------------------------------------------------------------
 
 
-def _outcomes(cfg: PoliciesCfg | None) -> tuple[PolicyOutcome, ...]:
-    return cfg.outcomes if cfg is not None else ()
-
-
 def _use(outcome: PolicyOutcome) -> PolicyUse:
     origin = outcome.source.owner_origin
     return PolicyUse(outcome=outcome, source=origin.at(outcome.source.field) if origin else "")
 
 
 def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> HostReport:
-    from inspector.analysis.effective import effective_egress, effective_ingress, final_statuses
+    from inspector.analysis.effective import effective_egress, effective_ingress, final_statuses, host_statuses
 
     rendered = files.get(host.config_file)
     server = None
@@ -144,8 +139,12 @@ def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> 
     locations: list[LocationReport] = []
     for index, loc in enumerate(host.locations):
         rloc = rendered_locations[index] if index < len(rendered_locations) else None
-        eff = effective_egress(host.policies, loc.policies, grpc=loc.grpc)
-        statuses = final_statuses(host.policies, loc.policies, grpc=loc.grpc)
+        eff = effective_egress(
+            host.policies, loc.policies, grpc=loc.grpc, ssl_dynamic_reload=nic.settings.ssl_dynamic_reload
+        )
+        statuses = final_statuses(
+            host.policies, loc.policies, grpc=loc.grpc, host_tls=not host.fail_open, host=host.host
+        )
         locations.append(
             LocationReport(
                 result=loc,
@@ -156,7 +155,7 @@ def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> 
                 end_line=(rloc.end_line - server.start_line + 1) if rloc is not None and server else 0,
             )
         )
-    ingress = effective_ingress(host.policies)
+    ingress = effective_ingress(host.policies, tls=not host.fail_open)
     line_policies: dict[int, str] = {}
     if server is not None:
         for line, key in getattr(server, "line_policies", {}).items():
@@ -164,7 +163,7 @@ def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> 
     return HostReport(
         result=host,
         server_directives=tuple(server.directives) if server is not None else (),
-        policies=tuple(_use(o) for o in _outcomes(host.policies)),
+        policies=tuple(_use(o) for o in host_statuses(host.policies, host_tls=not host.fail_open, host=host.host)),
         locations=tuple(locations),
         ingress_effective={k: Effective(k, v.value, v.source, v.policy) for k, v in ingress.items()},
         text=server.text if server is not None else "",
