@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inspector.model import ObjectRef
 from inspector.nic.config import IngressNginxConfig, Location, MinionRef, Server, Upstream, UpstreamServer
@@ -211,3 +213,13 @@ def test_helpers() -> None:
     assert make_secret_path("/etc/nginx/secrets/default-a", True) == "$secret_dir_path/default-a"
     assert make_secret_path("/etc/nginx/secrets/default-a", False) == "/etc/nginx/secrets/default-a"
     assert go_quote('a"b\\c\n') == '"a\\"b\\\\c\\n"'
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"ab {};#\"'\\\n\t$", "server", "location"]), max_size=60).map("".join))
+def test_parser_fails_only_with_parse_error(text: str) -> None:
+    try:
+        parse(text)
+    except ParseError as err:
+        assert err.line >= 1
+    assert isinstance(rendered_servers(text), list)
