@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_checks_helpers import (
     active,
     ca_secret,
@@ -232,3 +234,20 @@ def test_pipeline_checks_the_known_upstream_certificate(tmp_path: Path) -> None:
     (f,) = active(bad)
     assert f.check.id == certs.UPSTREAM_NOT_VERIFIABLE and f.policy == f"{NS}/e" and f.host == HOST
     assert "app-tls" in f.message and "does not chain" in f.message
+
+
+_BLOCK = b"-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blob=st.binary(max_size=600), wrap=st.booleans())
+def test_garbage_never_raises(root: pki.Issued, blob: bytes, wrap: bool) -> None:
+    import base64
+
+    data = _BLOCK % base64.b64encode(blob) if wrap else blob
+    certs.cert_facts(data)
+    certs.ca_bundle_issues(data, NOW, verify_depth=1)
+    certs.tls_secret_issues(data, blob, ["a.example.com"], NOW)
+    certs.crl_issues(data, root.cert_pem, NOW)
+    certs.upstream_verify_issues(root.cert_pem, data, "a.example.com", NOW)
+    certs.covers_name(data, "a.example.com")

@@ -100,6 +100,10 @@ class CertIssue:
 # --- reading -------------------------------------------------------------------------------------------------
 
 
+_EXTENSION_ERRORS = (x509.ExtensionNotFound, x509.DuplicateExtension, x509.UnsupportedGeneralNameType, ValueError)
+"""A malformed extension reads as an absent one: the checks must not end in a traceback on hostile input."""
+
+
 def _key_type(cert: x509.Certificate) -> str:
     try:
         key = cert.public_key()
@@ -121,7 +125,7 @@ def _key_type(cert: x509.Certificate) -> str:
 def _sans(cert: x509.Certificate) -> tuple[str, ...]:
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except (x509.ExtensionNotFound, ValueError):
+    except _EXTENSION_ERRORS:
         return ()
     names: list[str] = list(ext.get_values_for_type(x509.DNSName))
     names += [str(ip) for ip in ext.get_values_for_type(x509.IPAddress)]
@@ -132,7 +136,7 @@ def fact(cert: x509.Certificate) -> CertFact:
     """The facts of one parsed certificate."""
     try:
         bc: x509.BasicConstraints | None = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except (x509.ExtensionNotFound, ValueError):
+    except _EXTENSION_ERRORS:
         bc = None
     return CertFact(
         subject=cert.subject.rfc4514_string(),
