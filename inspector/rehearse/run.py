@@ -1,0 +1,223 @@
+"""The rehearsal nginx: find the binary, write its private prefix, judge ``nginx -t``, start it, stop it.
+
+Why it exists: the process lifecycle is where a tool like this leaks (stray nginx on a port, key material left in
+/tmp). Everything here is owned by one ``Instance`` that ``stop`` always ends. The configuration comes from
+``render/nginx_conf.write_test_config`` (NIC's http-level frame, secrets, temp paths, http2 form, ports); this
+module adds what only a *running* rehearsal needs: upstream ``server`` lines pointed at our backends, the error
+log at ``info`` (nginx logs client-certificate verify errors at that level), and single-process mode so nginx
+never drops privileges away from the 0600 secret files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from inspector.nic.types import ConfigFile, NicResult
+from inspector.render.nginx_conf import write_test_config
+
+INSTALL_HINT = (
+    "nginx not found: the rehearsal runs real nginx. Install Debian's package: "
+    "sudo apt-get install nginx (any nginx >= 1.22 on PATH works)"
+)
+GLOBALS = "daemon off; master_process off;"
+"""Single process in the foreground: we own exactly one pid, and it keeps our uid (no ``user`` switch)."""
+_UPSTREAM_OPEN = re.compile(r"^\s*upstream\s+(\S+)\s*\{")
+_SERVER_LINE = re.compile(r"^(\s*)server\s+(\S+)(.*)$")
+_LISTEN_PORT = re.compile(r"listen\s+(?:(?:\[[^\]]*\]|[\d.]+):)?(\d+)\b")
+_WHERE = re.compile(r" in (\S+):(\d+)\s*$")
+
+
+class RehearsalError(Exception):
+    """The rehearsal cannot run (no nginx, nginx -t fails, unusable certificate files): exit 2 with this text."""
+
+
+def find_nginx() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+    if found is None:
+        raise RehearsalError(INSTALL_HINT)
+    return found
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports on 127.0.0.1: all bound at once, then released (binding one at a time can
+    hand out the same port twice)."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def config_listen_ports(files: Sequence[ConfigFile]) -> list[int]:
+    """Every port the rendered files listen on (80, 443, VS custom listeners)."""
+    return sorted({int(m.group(1)) for f in files for m in _LISTEN_PORT.finditer(f.text)})
+
+
+def upstream_names(files: Sequence[ConfigFile]) -> list[str]:
+    return sorted({m.group(1) for f in files for line in f.text.split("\n") if (m := _UPSTREAM_OPEN.match(line))})
+
+
+def point_upstreams(text: str, ports: Mapping[str, int]) -> str:
+    """Each upstream block's ``server`` lines aimed at its backend; line numbers stay as rendered."""
+    out: list[str] = []
+    current: str | None = None
+    seen = False
+    for line in text.split("\n"):
+        m = _UPSTREAM_OPEN.match(line)
+        if m:
+            current, seen = m.group(1), False
+        elif current is not None and line.strip().startswith("}"):
+            current = None
+        elif current is not None and (s := _SERVER_LINE.match(line)) and current in ports:
+            if seen:
+                line = f"{s.group(1)}# {line.strip()} (second endpoint dropped by the rehearsal)"
+            else:
+                line = f"{s.group(1)}server 127.0.0.1:{ports[current]}{s.group(3)}"
+                seen = True
+        out.append(line)
+    return "\n".join(out)
+
+
+def _log_level_info(conf: Path) -> None:
+    text = conf.read_text(encoding="utf-8")
+    conf.write_text(re.sub(r"^(error_log \S+) notice;", r"\1 info;", text, count=1, flags=re.M), encoding="utf-8")
+
+
+def write_config(
+    result: NicResult,
+    root: Path,
+    *,
+    listen: Mapping[int, int],
+    upstreams: Mapping[str, int],
+    version: tuple[int, int, int] | None,
+) -> Path:
+    files = [replace(f, text=point_upstreams(f.text, upstreams)) for f in result.files]
+    conf = write_test_config(result, root, listen_overrides=listen, files=files, version=version)
+    _log_level_info(conf)
+    return conf
+
+
+def _command(binary: str, conf: Path, *extra: str) -> list[str]:
+    root = conf.parent
+    return [binary, "-p", f"{root}/", "-c", str(conf), "-e", f"{root}/error.log", "-g", GLOBALS, *extra]
+
+
+def explain_nginx_message(output: str, result: NicResult, root: Path) -> str:
+    """nginx's own words, each ``in FILE:LINE`` followed by that line as rendered (and the resource behind it)."""
+    lines = []
+    by_name = {Path(f.name).name: f for f in result.files}
+    for raw in output.splitlines():
+        if "[warn]" not in raw and "[emerg]" not in raw and "[alert]" not in raw and "[crit]" not in raw:
+            continue
+        lines.append(raw.strip())
+        m = _WHERE.search(raw)
+        if not m:
+            continue
+        path, number = Path(m.group(1)), int(m.group(2))
+        with contextlib.suppress(OSError, IndexError):
+            text = path.read_text(encoding="utf-8").split("\n")[number - 1].strip()
+            f = by_name.get(path.name)
+            if f is not None and path.parent == root / "conf.d":
+                owner = f"{f.resource.kind} {f.resource.namespace}/{f.resource.name}"
+                lines.append(f"  rendered line {f.name}:{number} ({owner}): {text}")
+            else:
+                lines.append(f"  line {path.name}:{number}: {text}")
+    return "\n".join(lines) if lines else output.strip()
+
+
+def config_test(binary: str, conf: Path, result: NicResult) -> str:
+    """``nginx -t``; a failure, or any ``[warn]``, is a RehearsalError naming the rendered line."""
+    try:
+        out = subprocess.run(_command(binary, conf, "-t"), capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RehearsalError(f"cannot run {binary}: {exc}") from None
+    output = (out.stderr + out.stdout).strip()
+    if out.returncode != 0 or "[warn]" in output or "[emerg]" in output:
+        what = "fails" if out.returncode != 0 else "warns"
+        raise RehearsalError(
+            f"nginx -t {what} on the configuration NIC would generate (a renderer bug or an injected value):\n"
+            + explain_nginx_message(output, result, conf.parent)
+        )
+    return output
+
+
+@dataclass
+class Instance:
+    """One running nginx of the rehearsal."""
+
+    name: str
+    conf: Path
+    ports: Mapping[int, int]
+    """Rendered listen port -> the loopback port it was moved to."""
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.conf.parent
+
+    @property
+    def error_log(self) -> Path:
+        return self.root / "error.log"
+
+    def start(self, binary: str, timeout: float = 5.0) -> None:
+        """Start nginx and wait until every port accepts connections; RehearsalError when it dies instead."""
+        stderr_path = self.root / "nginx.stderr"
+        with open(stderr_path, "wb") as err:
+            self.process = subprocess.Popen(
+                _command(binary, self.conf),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,  # Ctrl-C reaches us, and we stop nginx ourselves (see stop)
+            )
+        deadline = time.monotonic() + timeout
+        pending = set(self.ports.values())
+        while pending:
+            if self.process.poll() is not None:
+                message = stderr_path.read_text(encoding="utf-8", errors="replace").strip()
+                raise RehearsalError(f"nginx ({self.name}) exited at start: {message or 'no message'}")
+            if time.monotonic() > deadline:
+                raise RehearsalError(f"nginx ({self.name}) did not listen on {sorted(pending)} within {timeout:.0f}s")
+            for port in list(pending):
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    pending.discard(port)
+            if pending:
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGTERM), then SIGKILL after 3 s; safe to call twice."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(OSError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(3)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(3)
+
+    def log_lines(self, needle: str) -> list[str]:
+        """Error-log lines that mention ``needle`` (a probe's request marker)."""
+        try:
+            text = self.error_log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if needle in line]
