@@ -184,3 +184,58 @@ def test_renderers() -> None:
     assert "\x1b[" not in text
     assert "predicted outcomes" in text and NO_CERT_TITLE in text
     assert "[MTLS066]" in text  # finding text with [..] is printed literally, not as markup
+
+
+SPLIT_VS = """apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata:
+  name: vs
+  namespace: t
+spec:
+  host: a.example.com
+  upstreams:
+  - name: v1
+    service: app
+    port: 443
+    tls:
+      enable: true
+  - name: v2
+    service: app
+    port: 443
+  routes:
+  - path: /
+    policies:
+    - name: e
+    splits:
+    - weight: 90
+      action:
+        pass: v1
+    - weight: 10
+      action:
+        pass: v2
+  - path: /m
+    matches:
+    - conditions:
+      - header: x
+        value: "1"
+      action:
+        pass: v2
+    action:
+      pass: v1
+"""
+
+
+def test_split_and_match_routes_continue_in_internal_locations(tmp_path: Path) -> None:
+    report = report_from(tmp_path, service("app", "t", 443), egress_policy("e", "t", protocols="TLSv1.3"), SPLIT_VS)
+    split = explain(report, "a.example.com", "/x")
+    assert split.location == "/internal_location_splits_0_split_0"
+    assert split.upstream is not None and split.upstream.tls
+    assert any("splits/matches" in n for n in split.notes)
+    assert {p.key for p in split.policies} == {"t/e"}
+    match = explain(report, "a.example.com", "/m")
+    assert match.location == "/internal_location_matches_0_default"
+    # The 10% split goes to a plain-HTTP upstream: the route's egress policy does nothing there (lint).
+    from inspector.analysis.checks import run_checks
+
+    plain = [f for f in run_checks(report) if f.check.id == "MTLS062"]
+    assert len(plain) == 1 and "/internal_location_splits_0_split_1" in (plain[0].path or "")

@@ -1581,7 +1581,8 @@ def _egress_lints(b: _Builder) -> None:
         server_eg = _applied_egress(h.result.policies)
         for loc in h.locations:
             lr = loc.result
-            if lr.internal or lr.returns_500 or not lr.upstream_scheme:
+            # Internal split/match locations carry the upstream of VS routes: they count; named ones have none.
+            if lr.returns_500 or not lr.upstream_scheme:
                 continue
             loc_eg = _applied_egress(lr.policies)
             loc_at = _at(cluster, lr.resource, lr.origin_field) if lr.origin_field else _at(cluster, lr.resource)

@@ -199,6 +199,21 @@ def select_location(locations: Sequence[LocationReport], path: str) -> tuple[Loc
     return None, "no location matches"
 
 
+def continuation(locations: Sequence[LocationReport], public: LocationReport) -> list[LocationReport]:
+    """The internal locations a VS split/match route hands the request to (same route, deeper field path)."""
+    base = public.result.origin_field
+    if not base:
+        return []
+    return [
+        x
+        for x in locations
+        if x.result.internal
+        and x.result.resource == public.result.resource
+        and x.result.origin_field.startswith(base)
+        and x.result.origin_field[len(base) : len(base) + 1] in ("", ".")
+    ]
+
+
 # --- predictions ----------------------------------------------------------------------------------------------
 
 
@@ -366,6 +381,16 @@ def explain(report: Report, host: str, path: str = "/") -> Explanation:
             (note,),
         )
     loc, loc_how = select_location(h.locations, path)
+    notes: list[str] = []
+    if loc is not None and not loc.result.upstream_scheme:
+        inner = continuation(h.locations, loc)
+        if inner:
+            chosen = next((x for x in inner if x.path.endswith("_default")), inner[0])
+            notes.append(
+                f"route {loc.path} continues in internal location(s) {', '.join(x.path for x in inner)} "
+                f"(splits/matches); shown: {chosen.path}"
+            )
+            loc, loc_how = chosen, f"{loc_how}, then internal {chosen.path}"
     candidates = tuple(x.path for x in h.locations if not x.result.internal and not x.path.startswith("@"))
     uses = loc.policies if loc is not None else h.policies
     ingress = _settings(h.ingress_effective)
@@ -373,7 +398,6 @@ def explain(report: Report, host: str, path: str = "/") -> Explanation:
     verify_client = h.ingress_effective.get("ssl_verify_client")
     depth = h.ingress_effective.get("ssl_verify_depth")
     vc = verify_client.value if verify_client is not None and not h.result.fail_open else ""
-    notes: list[str] = []
     upstream: UpstreamTLS | None = None
     loc_500 = bool(loc is not None and loc.result.returns_500)
     after: int | None
@@ -428,6 +452,7 @@ __all__ = [
     "Prediction",
     "Setting",
     "UpstreamTLS",
+    "continuation",
     "explain",
     "select_location",
     "select_server",
