@@ -203,3 +203,13 @@ def test_virtual_server_route_without_virtual_server() -> None:
     ev = resource(res, "VirtualServerRoute", "coffee").events[0]
     assert (ev.reason, ev.message) == ("NoVirtualServerFound", "VirtualServer is invalid or doesn't exist")
     assert run_objects(vsr, settings=ControllerSettings(enable_custom_resources=False)).resources == ()
+
+
+def test_source_rank_follows_the_argument_order() -> None:
+    from inspector.model import Origin
+    from inspector.nic.replica import _source_rank
+
+    sources = ("z.yaml", "manifests/")
+    assert _source_rank(Origin("z.yaml", 3), sources) < _source_rank(Origin("manifests/a.yaml", 0), sources)
+    assert _source_rank(Origin("manifests/a.yaml", 5), sources) < _source_rank(Origin("manifests/b.yaml", 0), sources)
+    assert _source_rank(Origin("elsewhere.yaml"), sources)[0] == 2

@@ -123,8 +123,15 @@ def has_correct_class(ing: Ingress, settings: ControllerSettings) -> bool:
 
 
 def _source_rank(origin: Origin, sources: Sequence[str]) -> tuple[int, str, int, int]:
-    """Creation order stand-in: files carry no ``creationTimestamp``, so earlier in the sources = older."""
-    index = sources.index(origin.file) if origin.file in sources else len(sources)
+    """Creation order stand-in: files carry no ``creationTimestamp``, so earlier in the sources = older.
+
+    The rank is the position of the source argument (file, or folder containing the file), then the file
+    path (folders load sorted), then the document and line.
+    """
+    index = next(
+        (i for i, src in enumerate(sources) if origin.file == src or origin.file.startswith(src.rstrip("/") + "/")),
+        len(sources),
+    )
     return (index, origin.file, origin.doc, origin.line)
 
 
