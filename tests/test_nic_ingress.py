@@ -662,3 +662,20 @@ def test_header_annotations_standard_and_mergeable() -> None:
     ]
     assert sets_[:2] == ['proxy_set_header x-env "minion"', 'proxy_set_header X-Master "$http_x_master"']
     assert tea.directives[-1] == 'add_header X-Minion "yes"'
+
+
+def test_last_tls_entry_for_a_host_wins() -> None:
+    """ingress.go :: addSSLConfig: ``break`` leaves only the inner loop, so a later entry overrides."""
+    ing = ingress("cafe", tls=((("cafe.example.com",), "first"), (("other", "cafe.example.com"), "second")))
+    srv = server(run(ing, tls_secret("first"), tls_secret("second")), "cafe.example.com")
+    assert "ssl_certificate $secret_dir_path/default-second" in srv.directives
+
+
+def test_tls_entry_without_hosts_satisfies_the_policy_but_not_the_host() -> None:
+    """``policyOptions.tls`` is ``spec.tls != nil`` (no W2), while no host matches (W14, fail-open)."""
+    ing = ingress("cafe", annotations={"nginx.org/policies": "ingress-mtls-policy"}, tls=(((), "tls-secret"),))
+    res = run(ing, tls_secret("tls-secret"), ingress_policy(), ca_secret("ingress-mtls-secret"))
+    assert resource(res, "Ingress", "cafe").warnings == (
+        'IngressMTLS policy is ignored for host "cafe.example.com" because TLS is not enabled for that host',
+    )
+    assert "return 500" not in server(res, "cafe.example.com").directives
