@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from inspector import catalogue
 from inspector.analysis import certs
-from inspector.analysis.findings import Check, Finding
+from inspector.analysis.findings import Check, Finding, Outcome
 from inspector.model import (
     AnyObject,
     Cluster,
@@ -30,6 +30,7 @@ from inspector.model import (
     Origin,
     Policy,
     Secret,
+    Severity,
     field_path,
 )
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
@@ -104,31 +105,34 @@ SECRET_MISSING_ERROR = "secret doesn't exist or of an unsupported type"
 """``internal/k8s/secrets/store.go :: GetSecret``: a missing or unsupported-type secret (e.g. Opaque)."""
 
 
+Category = Literal["input", "ingressMTLS", "egressMTLS", "tls", "certificate", "live", "general"]
+
+
 def _check(
     id: str,
     slug: str,
     title: str,
-    severity: str,
+    severity: Severity,
     nic_enforced: bool,
-    outcome: str,
+    outcome: Outcome,
     remediation: str,
     *,
     nic: str | None = None,
     description: str = "",
-    category: str = "general",
+    category: Category = "general",
     seed: str | None = None,
 ) -> Check:
     return Check(
         id=id,
         slug=slug,
         title=title,
-        severity=severity,  # type: ignore[arg-type]
+        severity=severity,
         nic_enforced=nic_enforced,
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         remediation=remediation,
         nic_message=nic,
         description=description,
-        category=category,  # type: ignore[arg-type]
+        category=category,
         seed_check=seed,
     )
 
@@ -969,9 +973,10 @@ class _Builder:
         self.flagged_secrets: set[str] = set()
         """``ns/name`` of secrets NIC itself reported (certificate checks stay quiet on them)."""
 
-    def draft(self, key: tuple[object, ...], make: Iterator[_Draft] | _Draft) -> _Draft:
+    def draft(self, key: tuple[object, ...], make: Callable[[], _Draft] | _Draft) -> _Draft:
+        """The draft for ``key``, created from ``make`` the first time (so one cause stays one finding)."""
         if key not in self.drafts:
-            self.drafts[key] = make if isinstance(make, _Draft) else next(make)
+            self.drafts[key] = make if isinstance(make, _Draft) else make()
         return self.drafts[key]
 
     def findings(self) -> list[Finding]:
@@ -1146,15 +1151,15 @@ def _invalid_policy_draft(b: _Builder, key: str) -> _Draft | None:
         return None
     ref = ObjectRef("Policy", *key.split("/", 1))
 
-    def make() -> Iterator[_Draft]:
+    def make() -> _Draft:
         first = result.errors[0] if result.errors else ""
         fld = _policy_error_field(first)
         e1 = _e1_text(b.report, key, result.errors)
         d = _Draft(BY_ID["MTLS010"], e1, ref, result.origin.at(fld) if fld else result.origin.at(), policy=key)
         d.add_nic(e1)
-        yield d
+        return d
 
-    return b.draft(("MTLS010", key), make())
+    return b.draft(("MTLS010", key), make)
 
 
 def _missing_policy(b: _Builder, outcome: PolicyOutcome, text: str, host: str, path: str | None, ref_at: str) -> None:
@@ -1381,8 +1386,7 @@ def _input_findings(b: _Builder) -> None:
         line = f"{problem.file}:{problem.line}" if problem.line else problem.file
         if problem.ref is not None and problem.field:
             line = _at(b.cluster, problem.ref, problem.field) or line
-        d = b.draft(("input", n), _Draft(chk, problem.message, problem.ref, line))
-        del d
+        b.draft(("input", n), _Draft(chk, problem.message, problem.ref, line))
     for n, (key, reason) in enumerate(b.cluster.unreadable_secrets.items()):
         chk = BY_ID[catalogue.SECRET_UNREADABLE]
         ns, _, name = key.partition("/")
@@ -1507,9 +1511,8 @@ def _policy_lints(b: _Builder) -> None:
                     key,
                     "protocols not set: NIC renders proxy_ssl_protocols TLSv1 TLSv1.1 TLSv1.2 (no TLSv1.3)",
                 )
-            bad_ciphers = _injection(b, ref, origin, key, "spec.egressMTLS.ciphers", em.ciphers)
+            _injection(b, ref, origin, key, "spec.egressMTLS.ciphers", em.ciphers)
             bad_protocols = _injection(b, ref, origin, key, "spec.egressMTLS.protocols", em.protocols)
-            del bad_ciphers
             if em.protocols and not bad_protocols:
                 unknown = [p for p in em.protocols.split() if p not in _PROTOCOLS]
                 if unknown:
