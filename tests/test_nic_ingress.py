@@ -679,3 +679,15 @@ def test_tls_entry_without_hosts_satisfies_the_policy_but_not_the_host() -> None
         'IngressMTLS policy is ignored for host "cafe.example.com" because TLS is not enabled for that host',
     )
     assert "return 500" not in server(res, "cafe.example.com").directives
+
+
+def test_rewrite_target_pattern_quirks() -> None:
+    """makeRewritePattern: a minion without path-regex borrows the master's; its location path does not."""
+    master = _master(**{"nginx.org/path-regex": "case_sensitive"})
+    minion = _minion("tea-minion", "/tea", "tea-svc", **{"nginx.org/rewrite-target": "/beverages/tea"})
+    (tea,) = server(run(master, minion, tls_secret("tls-secret")), "cafe.example.com").locations
+    assert tea.path == "/tea"
+    assert "rewrite ^/tea /beverages/tea break" in tea.directives
+    plain = ingress("cafe", annotations={"nginx.org/rewrite-target": "/x", "nginx.org/path-regex": "case_insensitive"})
+    (loc,) = server(run(plain), "cafe.example.com").locations
+    assert loc.path == '~* "^/tea"' and "rewrite (?i)^/tea /x break" in loc.directives

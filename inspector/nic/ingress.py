@@ -543,8 +543,13 @@ def generate_mergeable(
         logs.extend(minion_logs.entries)
         minion_ref = MinionRef(ming.meta.ref.namespace, ming.meta.ref.name, mann)
         add_headers = parse_add_headers(mann["nginx.org/add-header"]) if "nginx.org/add-header" in mann else ()
+        # template_helper.go :: makeRewritePattern falls back to the master's path-regex for a minion without
+        # one (makeLocationPath does not): the rewrite pattern may be anchored while the location is not.
+        master_regex = kept.get("nginx.org/path-regex") if "nginx.org/path-regex" not in mann else None
         for server in minion_cfg.servers:
             for loc in server.locations:
+                if master_regex is not None and loc.rewrite_target:
+                    loc = replace(loc, rewrite_pattern=_rewrite_pattern(loc.path, master_regex))
                 loc = replace(
                     loc,
                     minion=minion_ref,
