@@ -9,6 +9,7 @@ directives after parsing both texts. ``tests/golden/*.conf`` are this project's 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,15 +105,31 @@ def test_grpc_location_egress_matches_nic_snapshot(plus: bool) -> None:
         "/etc/nginx/secrets/default-egress-mtls-secret",
         "/etc/nginx/secrets/default-egress-mtls-secret",
         "/etc/nginx/secrets/default-egress-trusted-ca-secret",
-        True, 2, "TLSv1.2 TLSv1.3", "HIGH:!aNULL:!MD5", False, True, "secure-app.example.com",
+        True,
+        2,
+        "TLSv1.2 TLSv1.3",
+        "HIGH:!aNULL:!MD5",
+        False,
+        True,
+        "secure-app.example.com",
         PolicySource("default/e", ING, "x", "minion"),
     )
     loc = _go_test_location(
-        path="/", location_path="/", service_name="secure-app", upstream="ups", proxy_pass="https://ups",
-        ssl=True, grpc=True, egress_mtls=egress,
+        path="/",
+        location_path="/",
+        service_name="secure-app",
+        upstream="ups",
+        proxy_pass="https://ups",
+        ssl=True,
+        grpc=True,
+        egress_mtls=egress,
     )
     srv = _go_test_server(
-        name="example.com", status_zone="example.com", server_tokens="on", ports=(80,), ssl_ports=(443,),
+        name="example.com",
+        status_zone="example.com",
+        server_tokens="on",
+        ports=(80,),
+        ssl_ports=(443,),
         locations=(loc,),
     )
     _compare(_cfg(srv, plus, name="ing"), f"grpc_egress_location_{'plus' if plus else 'oss'}.conf")
@@ -163,7 +180,15 @@ def test_return_500_line_names_the_fatal_policy() -> None:
 def test_tokenizer_keeps_quotes_and_drops_comments() -> None:
     text = 'add_header X "a;b {c}" always; # comment ; {\nreturn 400 "\\n";'
     assert [t.text for t in tokenize(text)] == [
-        "add_header", "X", '"a;b {c}"', "always", ";", "return", "400", '"\\n"', ";",
+        "add_header",
+        "X",
+        '"a;b {c}"',
+        "always",
+        ";",
+        "return",
+        "400",
+        '"\\n"',
+        ";",
     ]
 
 
@@ -223,3 +248,38 @@ def test_parser_fails_only_with_parse_error(text: str) -> None:
     except ParseError as err:
         assert err.line >= 1
     assert isinstance(rendered_servers(text), list)
+
+
+def _grpc_cfg(locations: tuple[Location, ...], grpc_only: bool) -> IngressNginxConfig:
+    """``template_test.go :: ingressCfgHTTP2OnAnd{GRPCOnly,MixedGRPC}Locations`` (OSS ignores their JWT parts)."""
+    srv = _go_test_server(
+        ssl=True,
+        http2=True,
+        grpc_only=grpc_only,
+        has_grpc_locations=True,
+        ssl_certificate="secret.pem",
+        ssl_certificate_key="secret.pem",
+        ssl_ports=(443,),
+        ssl_redirect=True,
+        locations=locations,
+    )
+    return replace(_cfg(srv, False), keepalive="16")
+
+
+_TEN = {
+    "proxy_connect_timeout": "10s",
+    "proxy_read_timeout": "10s",
+    "proxy_send_timeout": "10s",
+    "client_max_body_size": "2m",
+}
+
+
+def test_grpc_only_server_matches_nic_snapshot() -> None:
+    grpc = _go_test_location(path="/grpc", location_path="/grpc", proxy_pass="grpc://test", grpc=True, **_TEN)
+    _compare(_grpc_cfg((grpc,), True), "grpc_only_http2_oss.conf")
+
+
+def test_mixed_grpc_server_matches_nic_snapshot() -> None:
+    grpc = _go_test_location(path="/grpc", location_path="/grpc", proxy_pass="grpc://test", grpc=True, **_TEN)
+    tea = _go_test_location(minion=MinionRef("default", "tea-minion"), **_TEN)
+    _compare(_grpc_cfg((grpc, tea), False), "grpc_mixed_http2_oss.conf")
