@@ -117,26 +117,44 @@ def _command(binary: str, conf: Path, *extra: str) -> list[str]:
     return [binary, "-p", f"{root}/", "-c", str(conf), "-e", f"{root}/error.log", "-g", GLOBALS, *extra]
 
 
+def _rendered_line(path: Path, number: int, by_name: Mapping[str, ConfigFile], root: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8").split("\n")[number - 1].strip()
+    except (OSError, IndexError):
+        return None
+    f = by_name.get(path.name)
+    if f is not None and path.parent == root / "conf.d":
+        owner = f"{f.resource.kind} {f.resource.namespace}/{f.resource.name}"
+        return f"  rendered line {f.name}:{number} ({owner}): {text}"
+    return f"  line {path.name}:{number}: {text}"
+
+
 def explain_nginx_message(output: str, result: NicResult, root: Path) -> str:
-    """nginx's own words, each ``in FILE:LINE`` followed by that line as rendered (and the resource behind it)."""
+    """nginx's own words, each followed by the rendered line it is about (and the resource behind it).
+
+    nginx names ``FILE:LINE`` for most errors; some (``SSL_CTX_set_cipher_list("...") failed``, raised while
+    merging) name only the value, so the rendered lines holding that quoted value are shown instead.
+    """
     lines = []
     by_name = {Path(f.name).name: f for f in result.files}
     for raw in output.splitlines():
-        if "[warn]" not in raw and "[emerg]" not in raw and "[alert]" not in raw and "[crit]" not in raw:
+        if not any(level in raw for level in ("[warn]", "[emerg]", "[alert]", "[crit]")):
             continue
         lines.append(raw.strip())
         m = _WHERE.search(raw)
-        if not m:
+        if m:
+            found = _rendered_line(Path(m.group(1)), int(m.group(2)), by_name, root)
+            lines += [found] if found else []
             continue
-        path, number = Path(m.group(1)), int(m.group(2))
-        with contextlib.suppress(OSError, IndexError):
-            text = path.read_text(encoding="utf-8").split("\n")[number - 1].strip()
-            f = by_name.get(path.name)
-            if f is not None and path.parent == root / "conf.d":
-                owner = f"{f.resource.kind} {f.resource.namespace}/{f.resource.name}"
-                lines.append(f"  rendered line {f.name}:{number} ({owner}): {text}")
-            else:
-                lines.append(f"  line {path.name}:{number}: {text}")
+        values = [v for v in re.findall(r'"([^"]+)"', raw) if len(v) > 1]
+        hits = 0
+        for path in sorted((root / "conf.d").glob("*.conf")):
+            for number, text in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+                if hits < 5 and values and any(v in text for v in values):
+                    found = _rendered_line(path, number, by_name, root)
+                    if found:
+                        lines.append(found)
+                        hits += 1
     return "\n".join(lines) if lines else output.strip()
 
 
@@ -215,9 +233,10 @@ class Instance:
                 proc.wait(3)
 
     def log_lines(self, needle: str) -> list[str]:
-        """Error-log lines that mention ``needle`` (a probe's request marker)."""
+        """Error-log lines that mention ``needle`` (a probe's request marker; ``main-1`` does not match ``main-10``)."""
         try:
             text = self.error_log.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return []
-        return [line for line in text.splitlines() if needle in line]
+        pattern = re.compile(re.escape(needle) + r"(?![\w-])")
+        return [line for line in text.splitlines() if pattern.search(line)]
