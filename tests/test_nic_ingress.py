@@ -261,6 +261,9 @@ def test_custom_resources_disabled_warns_w16_and_500s() -> None:
         "Ingress default/cafe has a policies annotation but custom resources are not enabled; policies will be ignored"
     )
     assert "return 500" in server(res, "cafe.example.com").directives
+    # NIC never syncs the Policy: it is listed (with its validity) but has no status or event
+    assert [(p.key, p.handled) for p in res.policies] == [("default/egress-mtls-policy", False)]
+    assert not [r for r in res.resources if r.ref.kind == "Policy"]
 
 
 def test_policy_referenced_by_lists_the_ingress() -> None:

@@ -665,17 +665,18 @@ def _run_policies(acc: _Acc, cluster: Cluster, settings: ControllerSettings) -> 
         return ()
     users = {k: tuple(v) for k, v in acc.users.items()}
     results: tuple[PolicyResult, ...] = tuple(pol.policy_results(cluster, settings, users))
+    from inspector.nic.validation import aggregate
+
     for result in results:
         policy = cluster.policies.get(result.key)
-        if policy is None:
-            continue
-        events = tuple(pol.policy_events(result))
+        if policy is None or not getattr(result, "handled", True):
+            continue  # NIC never syncs it (other class, unwatched namespace, custom resources off): no status
         acc.resources[policy.meta.ref] = ResourceResult(
             ref=policy.meta.ref,
             origin=policy.meta.origin,
             state="Valid" if result.valid else "Invalid",
-            events=events,
-            rejection=None if result.valid else "; ".join(result.errors),
+            events=tuple(pol.policy_events(result)),
+            rejection=None if result.valid else aggregate(list(result.errors)),
         )
     return results
 
@@ -797,7 +798,7 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     attached = _run_virtual_servers(acc, seen, settings, store, valid_vss, ownership.hosts)
     if settings.enable_custom_resources:
         _run_unattached_vsrs(acc, seen, settings, attached, ownership.hosts)
-    policies = _run_policies(acc, seen, settings) if settings.enable_custom_resources else ()
+    policies = _run_policies(acc, seen, settings)
 
     served = {h.host for h in acc.hosts}
     hosts = [*acc.hosts, *_rejected_hosts(rejected, served)]
