@@ -13,6 +13,7 @@ The check ids it reports are plain strings; the registry with titles and remedia
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 from collections.abc import Sequence
@@ -132,6 +133,7 @@ def _sans(cert: x509.Certificate) -> tuple[str, ...]:
     return tuple(names)
 
 
+@functools.lru_cache(maxsize=8192)
 def fact(cert: x509.Certificate) -> CertFact:
     """The facts of one parsed certificate."""
     try:
@@ -159,6 +161,13 @@ def load_bundle(pem: bytes) -> tuple[list[x509.Certificate], list[str]]:
 
     NIC checks only the first block (``ValidateCASecret``); OpenSSL reads them all when nginx loads the file.
     """
+    certs, errors = _load_bundle(pem)
+    return list(certs), list(errors)
+
+
+@functools.lru_cache(maxsize=2048)
+def _load_bundle(pem: bytes) -> tuple[tuple[x509.Certificate, ...], tuple[str, ...]]:
+    # Cached: a cluster reuses the same CA bundle in many secrets, and parsing is pure.
     certs: list[x509.Certificate] = []
     errors: list[str] = []
     marker_begin, marker_end = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
@@ -181,7 +190,7 @@ def load_bundle(pem: bytes) -> tuple[list[x509.Certificate], list[str]]:
             errors.append(f"certificate #{index} does not parse: {exc}")
     if index == 0:
         errors.append("no PEM CERTIFICATE block found")
-    return certs, errors
+    return tuple(certs), tuple(errors)
 
 
 def cert_facts(pem: bytes) -> list[CertFact]:
@@ -189,6 +198,7 @@ def cert_facts(pem: bytes) -> list[CertFact]:
     return [fact(c) for c in load_bundle(pem)[0]]
 
 
+@functools.lru_cache(maxsize=8192)
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     if cert.issuer != issuer.subject:
         return False

@@ -1773,6 +1773,12 @@ def _cert_findings(b: _Builder, now: dt.datetime) -> None:
 def _upstream_cert_findings(b: _Builder, uses: Mapping[str, _SecretUse], now: dt.datetime) -> None:
     cluster = b.cluster
     invalid = {p.key for p in b.report.nic.policies if not p.valid}
+    # Any secret with a tls.crt may be an upstream's own certificate (often Opaque, as in NIC's
+    # examples/…/egress-mtls/secure-app.yaml); NGINX's own front-end/client secrets are not upstreams.
+    frontend = {k for k, u in uses.items() if u.roles & {"tls", "client"}}
+    candidates = [
+        (k, s.data["tls.crt"]) for k, s in cluster.secrets.items() if "tls.crt" in s.data and k not in frontend
+    ]
     for key, pol in cluster.policies.items():
         em = pol.egress_mtls
         if key in invalid or em is None or not em.verify_server or not em.ssl_name or not em.trusted_cert_secret:
@@ -1782,13 +1788,7 @@ def _upstream_cert_findings(b: _Builder, uses: Mapping[str, _SecretUse], now: dt
         trusted = cluster.secrets.get(trusted_key)
         if trusted is None or trusted_key in b.flagged_secrets or "ca.crt" not in trusted.data:
             continue
-        frontend = {k for k, u in uses.items() if u.roles & {"tls", "client"}}
-        for skey, sec in cluster.secrets.items():
-            # Any secret with a tls.crt counts (the upstream's own secret is often Opaque, as in NIC's
-            # examples/…/egress-mtls/secure-app.yaml); NGINX's own front-end/client secrets are not upstreams.
-            if "tls.crt" not in sec.data or skey in frontend:
-                continue
-            crt = sec.data.get("tls.crt", b"")
+        for skey, crt in candidates:
             if not certs.covers_name(crt, em.ssl_name):
                 continue
             depth = em.verify_depth if em.verify_depth is not None else 1
