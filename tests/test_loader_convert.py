@@ -266,7 +266,7 @@ spec:
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: no-tls}
-spec: {tls: []}
+spec: {tls: [], rules: [{host: cafe.example.com}]}
 """
     cluster = cluster_of(text)
     assert cluster.problems == ()
@@ -526,3 +526,79 @@ def test_unserved_nic_version_is_refused() -> None:
     (problem,) = cluster.problems
     assert problem.check_id == API_SERVER_REJECTS
     assert "served: k8s.nginx.org/v1" in problem.message
+
+
+def test_api_server_value_validation() -> None:
+    text = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bad-paths}
+spec:
+  rules:
+  - host: 10.0.0.1
+  - host: Cafe.example.com
+    http:
+      paths:
+      - {path: /tea, backend: {service: {name: tea-svc, port: {number: 80}}}}
+      - {path: tea, pathType: Prefix, backend: {service: {name: tea-svc, port: {number: 80, name: http}}}}
+      - {path: /c, pathType: Regex, backend: {}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: nothing}
+spec: {}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: wildcard}
+spec:
+  rules:
+  - host: "*.example.com"
+    http:
+      paths: [{path: /, pathType: ImplementationSpecific, backend: {service: {name: s, port: {name: http}}}}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: half-tls}
+type: kubernetes.io/tls
+data: {tls.crt: ""}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: 1-bad-service-name}
+spec: {ports: [{port: 0}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: Upper_Case, namespace: Bad.Namespace}
+---
+apiVersion: k8s.nginx.org/v1
+kind: Policy
+metadata: {name: Custom_Resources.May-Use_This}
+spec: {egressMTLS: {}}
+"""
+    cluster = cluster_of(text, "v.yaml")
+    assert list(cluster.ingresses) == ["default/wildcard"]
+    assert list(cluster.policies) == ["default/Custom_Resources.May-Use_This"]
+    assert not cluster.secrets and not cluster.services and not cluster.config_maps
+    assert {p.check_id for p in cluster.problems} == {API_SERVER_REJECTS}
+    found = {(p.ref.name if p.ref else "", p.field, p.line) for p in cluster.problems}
+    assert found == {
+        ("bad-paths", "spec.rules[0].host", 6),
+        ("bad-paths", "spec.rules[1].host", 7),
+        ("bad-paths", "spec.rules[1].http.paths[0].pathType", 10),
+        ("bad-paths", "spec.rules[1].http.paths[1].path", 11),
+        ("bad-paths", "spec.rules[1].http.paths[1].backend.service.port", 11),
+        ("bad-paths", "spec.rules[1].http.paths[2].pathType", 12),
+        ("bad-paths", "spec.rules[1].http.paths[2].backend", 12),
+        ("nothing", "spec", 17),
+        ("half-tls", 'data["tls.key"]', 32),
+        ("1-bad-service-name", "metadata.name", 36),
+        ("1-bad-service-name", "spec.ports[0].port", 37),
+        ("Upper_Case", "metadata.name", 41),
+        ("Upper_Case", "metadata.namespace", 41),
+    }
+    messages = " ".join(p.message for p in cluster.problems)
+    assert 'spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address' in messages
+    assert "pathType: Required value: pathType must be specified" in messages
+    assert "data[tls.key]: Required value (the API server would refuse this object)" in messages

@@ -139,10 +139,7 @@ def test_kubectl_get_json_list() -> None:
 
 
 def test_kubectl_get_yaml_typed_list_and_json_stream() -> None:
-    text = (
-        "apiVersion: v1\nkind: ServiceList\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n"
-        "    name: a\n"
-    )
+    text = "apiVersion: v1\nkind: ServiceList\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: a\n"
     raws, problems = load_text(text, "svc.yaml")
     assert problems == [] and raws[0].obj["metadata"]["name"] == "a" and raws[0].origin.line == 4
     stream = '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}\n\n{"apiVersion": "v1",\n'

@@ -34,13 +34,12 @@ def _problem(check_id: str, file: str, line: int, text: str) -> LoadProblem:
     return LoadProblem(check_id, f"{where}: {text}", file, line)
 
 
-def load_paths(
-    paths: Sequence[str], *, stdin: IO[bytes] | None = None
-) -> tuple[list[RawObject], list[LoadProblem]]:
+def load_paths(paths: Sequence[str], *, stdin: IO[bytes] | None = None) -> tuple[list[RawObject], list[LoadProblem]]:
     """Every object in the given files, folders (recursive, sorted) and ``-`` (stdin), in that order."""
     raws: list[RawObject] = []
     problems: list[LoadProblem] = []
-    for path in paths:
+    for given in paths:
+        path = os.fspath(given)  # callers pass pathlib.Path too; origins and messages always carry str
         if path == "-":
             data = _read_stdin(stdin, problems)
             if data is not None:
@@ -53,9 +52,7 @@ def load_paths(
     return raws, problems
 
 
-def _extend(
-    raws: list[RawObject], problems: list[LoadProblem], got: tuple[list[RawObject], list[LoadProblem]]
-) -> None:
+def _extend(raws: list[RawObject], problems: list[LoadProblem], got: tuple[list[RawObject], list[LoadProblem]]) -> None:
     raws.extend(got[0])
     problems.extend(got[1])
 

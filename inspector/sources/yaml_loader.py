@@ -229,18 +229,14 @@ def parse_yaml(text: str, file: str) -> tuple[list[Document], list[LoadProblem]]
                     docs.append(_read_document(parser, index))
                 except _Refused as refused:
                     problems.append(
-                        LoadProblem(
-                            UNREADABLE_SOURCE, f"{file}:{refused.line}: {refused.message}", file, refused.line
-                        )
+                        LoadProblem(UNREADABLE_SOURCE, f"{file}:{refused.line}: {refused.message}", file, refused.line)
                     )
                     _skip_document(parser)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 0
         what = err.problem or err.context or "unreadable YAML"
-        problems.append(
-            LoadProblem(UNREADABLE_SOURCE, f"{file}:{line}: YAML syntax error: {what}", file, line)
-        )
+        problems.append(LoadProblem(UNREADABLE_SOURCE, f"{file}:{line}: YAML syntax error: {what}", file, line))
     except yaml.YAMLError as err:  # reader errors: control characters, undecodable input
         line = _reader_line(err, text)
         problems.append(
