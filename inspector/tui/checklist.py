@@ -29,8 +29,8 @@ VERDICT_STYLES = {"pass": "bold green", "fail": "bold red", "n/a": "dim", "manua
 
 
 def default_export_path(host: str) -> Path:
-    """``./mtls-signoff-<host>.md`` in the working directory."""
-    return Path.cwd() / f"mtls-signoff-{re.sub(r'[^A-Za-z0-9._-]+', '_', host) or 'host'}.md"
+    """``mtls-signoff-<host>.md``, relative to the working directory (the export names the full path)."""
+    return Path(f"mtls-signoff-{re.sub(r'[^A-Za-z0-9._-]+', '_', host) or 'host'}.md")
 
 
 def step_prompt(number: int, result: StepResult) -> Text:
@@ -186,8 +186,8 @@ class ChecklistScreen(Screen[None]):
         except OSError as exc:
             self.notify(f"could not write {target}: {exc.strerror or exc}", title="Export", severity="error")
             return
-        self.exported = target
-        self.notify(f"sign-off written to {target}", title="Export", timeout=10)
+        self.exported = target.resolve()
+        self.notify(f"sign-off written to {self.exported}", title="Export", timeout=10)
 
     def action_close(self) -> None:
         self.dismiss(None)

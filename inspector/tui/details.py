@@ -66,6 +66,13 @@ def findings_block(findings: Sequence[Finding]) -> list[RenderableType]:
     return out
 
 
+def _findings_first(findings: Sequence[Finding]) -> list[RenderableType]:
+    """Findings lead the pane when there are any: "why does this host return 500" comes first."""
+    if not findings:
+        return []
+    return [Text(""), _heading("Findings"), *findings_block(findings)]
+
+
 def _resource_rows(report: Report, ref: ObjectRef) -> list[tuple[str, str | Text]]:
     rows: list[tuple[str, str | Text]] = [("resource", str(ref))]
     result = next((r for r in report.resources if r.ref == ref), None)
@@ -129,10 +136,11 @@ def host_details(report: Report, host: HostReport, findings: Sequence[Finding]) 
     ]
     if result.ssl_reject_handshake:
         rows.append(("handshake", "ssl_reject_handshake on"))
-    parts: list[RenderableType] = [title, _facts(rows), Text("")]
+    parts: list[RenderableType] = [title, *_findings_first(findings), _facts(rows), Text("")]
     parts += [_heading("Server-level mTLS (which policy wins and why)"), *_chain(host.policies), Text("")]
     parts += [_effective_table(host.ingress_effective), Text("")]
-    parts += [_heading("Findings"), *findings_block(findings)]
+    if not findings:
+        parts += [_heading("Findings"), *findings_block(findings)]
     return Group(*parts)
 
 
@@ -154,10 +162,11 @@ def location_details(
         rows.append(("policy context", result.context))
     if result.origin_field:
         rows.append(("field", result.origin_field))
-    parts: list[RenderableType] = [title, _facts(rows), Text("")]
+    parts: list[RenderableType] = [title, *_findings_first(findings), _facts(rows), Text("")]
     parts += [_heading("Policies at this location (which wins and why)"), *_chain(location.policies), Text("")]
     parts += [_heading("Effective upstream TLS settings"), _effective_table(location.effective), Text("")]
-    parts += [_heading("Findings"), *findings_block(findings)]
+    if not findings:
+        parts += [_heading("Findings"), *findings_block(findings)]
     return Group(*parts)
 
 
@@ -252,12 +261,21 @@ def policy_details(
     return Group(*parts)
 
 
+def subtree_findings(item: Item) -> tuple[Finding, ...]:
+    """Findings on ``item`` and below it, once each: a host's pane answers "why" for all its places."""
+    seen: dict[int, Finding] = {}
+    for node in item.walk():
+        for finding in node.findings:
+            seen.setdefault(id(finding), finding)
+    return tuple(seen.values())
+
+
 def item_details(report: Report, item: Item) -> RenderableType:
     """The details of any tree item."""
     if item.kind == "host" and item.host is not None:
-        return host_details(report, item.host, item.findings)
+        return host_details(report, item.host, subtree_findings(item))
     if item.kind == "location" and item.host is not None and item.location is not None:
-        return location_details(report, item.host, item.location, item.findings)
+        return location_details(report, item.host, item.location, subtree_findings(item))
     if item.kind == "policy" and item.host is not None and item.use is not None:
         return policy_details(report, item.host, item.location, item.use, item.findings, cert_lines)
     if item.kind == "orphan":
