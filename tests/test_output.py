@@ -254,3 +254,11 @@ def test_headless_paths_never_import_textual_or_kubernetes() -> None:
     proc = subprocess.run([sys.executable, "-c", HEADLESS], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_sarif_fingerprints_are_stable_and_distinct() -> None:
+    first = sarif_log(sample_report())["runs"][0]["results"]
+    second = sarif_log(sample_report())["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["mtlsInspectFinding/v1"] for r in first]
+    assert prints == [r["partialFingerprints"]["mtlsInspectFinding/v1"] for r in second]
+    assert len(prints) == len(set(prints))

@@ -7,6 +7,7 @@ run still has ``"results": []`` (an absent array means "not run" to some consume
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -88,12 +89,17 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     text = f.message
     if f.nic_message and f.nic_message not in text:
         text += f" (NIC: {f.nic_message})"
+    identity = "|".join(
+        [f.check.id, str(f.resource or ""), f.host or "", f.path or "", f.policy or "", f.source.rsplit(":", 1)[0]]
+    )
     result: dict[str, Any] = {
         "ruleId": f.check.id,
         "ruleIndex": index[f.check.id],
         "level": _LEVEL[f.check.severity],
         "message": {"text": text},
         "locations": _location(f),
+        # Stable across runs and line moves, so code-scanning UIs track one finding instead of a new one per edit.
+        "partialFingerprints": {"mtlsInspectFinding/v1": hashlib.sha256(identity.encode()).hexdigest()},
         "properties": {
             k: v
             for k, v in {
