@@ -100,6 +100,9 @@ def test_sample_ingress_scenarios(sample_run: tuple[int, dict[str, Any]]) -> Non
     # the expired CA refuses its own (in-date) client
     expired = probe(data, "expired-ca.broken.example.com", "expired-client-cert")
     assert expired["observed"] == "400 The SSL certificate error"
+    assert any("(10:certificate has expired)" in line for line in expired["error_log"])
+    refused = probe(data, "cafe.example.com", "chain-client (2 intermediates)", "/tea")
+    assert any("client SSL certificate verify error" in line for line in refused["error_log"])
 
 
 def test_sample_500_and_fail_open(sample_run: tuple[int, dict[str, Any]]) -> None:
@@ -138,9 +141,14 @@ def test_sample_untrusted_upstream_and_sslname(sample_run: tuple[int, dict[str, 
     for host in ("webapp.example.com", "secure-webapp.example.com", "two-policies-one-type.broken.example.com"):
         p = probe(data, host, "untrusted-upstream")
         assert p["observed_status"] == 502 and p["ok"], p
-        assert any("verify error" in line or "certificate" in line for line in p["error_log"]) or p["ok"]
+        assert any("upstream SSL certificate verify error" in line for line in p["error_log"]), p["error_log"]
     # no sslName: $proxy_host (the upstream block name) is not in the certificate: 502 with the real upstream too
-    assert probe(data, "verify-server-no-sslname.broken.example.com", "egress-upstream")["observed_status"] == 502
+    no_name = probe(data, "verify-server-no-sslname.broken.example.com", "egress-upstream")
+    assert no_name["observed_status"] == 502
+    block = (
+        "broken-verify-server-no-sslname-verify-server-no-sslname.broken.example.com-verify-server-no-sslname-app-8443"
+    )
+    assert any(f'upstream SSL certificate does not match "{block}"' in line for line in no_name["error_log"])
 
 
 def test_sample_text_table(sample_report: Report) -> None:
@@ -324,7 +332,7 @@ def test_focused_egress(focused_run: dict[str, Any], material: Pki) -> None:
     # sslName the given upstream certificate does not carry: 502
     wrong = probe(focused_run, "wrong.rh.example.com", "egress-upstream")
     assert wrong["observed_status"] == 502 and "other.rh.svc" in wrong["detail"]
-    assert any("upstream SSL certificate" in line for line in wrong["error_log"]) or wrong["ok"]
+    assert any('upstream SSL certificate does not match "other.rh.svc"' in line for line in wrong["error_log"])
     # verifyServer false and no tlsSecret: any upstream is accepted and it sees no client certificate
     loose = probe(focused_run, "loose.rh.example.com", "untrusted-upstream")
     assert loose["observed_status"] == 200 and loose["upstream_client_cert"] == "none"

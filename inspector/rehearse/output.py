@@ -26,7 +26,7 @@ class Outcome:
     predicted: str
     observed: str
     log: tuple[str, ...] = ()
-    """nginx error-log lines of this probe (kept for failures)."""
+    """nginx error-log lines of this probe's request (the reason behind a 400/502, or a failure)."""
 
     @property
     def detail(self) -> str:

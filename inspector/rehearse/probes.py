@@ -39,7 +39,8 @@ class Observation:
 
 
 def marker(probe: Probe) -> str:
-    return f"{MARKER}={probe.world}-{probe.id}"
+    """The value of the ``mtls-rehearsal`` query argument this probe sends (``main-7``)."""
+    return f"{probe.world}-{probe.id}"
 
 
 def client_context(material: Material | None) -> ssl.SSLContext:
@@ -54,7 +55,7 @@ def client_context(material: Material | None) -> ssl.SSLContext:
 
 def send(probe: Probe, port: int, context: ssl.SSLContext | None, timeout: float = 5.0) -> Observation:
     """Send the probe's request to 127.0.0.1:``port`` and read what comes back."""
-    target = probe.request + ("&" if "?" in probe.request else "?") + marker(probe)
+    target = probe.request + ("&" if "?" in probe.request else "?") + f"{MARKER}={marker(probe)}"
     request = (
         f"GET {target} HTTP/1.1\r\nHost: {probe.host}\r\nUser-Agent: mtls-inspect-rehearsal\r\n"
         "Accept: */*\r\nConnection: close\r\n\r\n"

@@ -232,11 +232,14 @@ class Instance:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(3)
 
-    def log_lines(self, needle: str) -> list[str]:
-        """Error-log lines that mention ``needle`` (a probe's request marker; ``main-1`` does not match ``main-10``)."""
+    def log_index(self, name: str) -> dict[str, list[str]]:
+        """Error-log lines by probe marker value (``main-7``): nginx writes the request line into each."""
         try:
             text = self.error_log.read_text(encoding="utf-8", errors="replace")
         except OSError:
-            return []
-        pattern = re.compile(re.escape(needle) + r"(?![\w-])")
-        return [line for line in text.splitlines() if pattern.search(line)]
+            return {}
+        index: dict[str, list[str]] = {}
+        for line in text.splitlines():
+            for value in re.findall(re.escape(name) + r"=([\w]+-\d+)", line)[:1]:
+                index.setdefault(value, []).append(line)
+        return index

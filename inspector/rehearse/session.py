@@ -9,6 +9,7 @@ which exits 130, only once nginx and the backends are gone).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import ssl
 import tempfile
@@ -32,7 +33,7 @@ from inspector.rehearse.material import (
 )
 from inspector.rehearse.output import Outcome, render_json, render_text
 from inspector.rehearse.plan import Materials, Plan, Probe, World, make_plan
-from inspector.rehearse.probes import Observation, client_context, judge, marker, send
+from inspector.rehearse.probes import MARKER, Observation, client_context, judge, marker, send
 from inspector.rehearse.run import (
     Instance,
     RehearsalError,
@@ -101,6 +102,11 @@ def gather_materials(ns: argparse.Namespace, report: Report, directory: Path) ->
         untrusted=throwaway_upstream(directory, _checked_names(report)),
         given_client=given,
     )
+
+
+def _trim(line: str) -> str:
+    """An error-log line without its timestamp and pid (``[info] 123#123: *7 ...`` -> ``[info] ...``)."""
+    return re.sub(r"^\S+ \S+ (\[\w+\]) \d+#\d+: (\*\d+ )?", r"\1 ", line)
 
 
 def _client_trust(report: Report) -> list[x509.Certificate]:
@@ -185,10 +191,11 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
         observed = _observe(plan, instances, contexts)
         for inst in instances.values():
             inst.stop()
+        logs = {world: inst.log_index(MARKER) for world, inst in instances.items()}
         outcomes = []
         for probe, obs in observed:
             ok, predicted, seen = judge(probe, obs)
-            log = tuple(instances[probe.world].log_lines(marker(probe))) if not ok else ()
+            log = tuple(_trim(line) for line in logs[probe.world].get(marker(probe), ()))
             outcomes.append(Outcome(probe, obs, ok, predicted, seen, log))
         nginx: dict[str, Any] = {
             "version": ".".join(map(str, version)),
