@@ -185,6 +185,14 @@ def test_deep_block_nesting_is_refused_without_crashing() -> None:
     assert "nesting deeper than" in problems[0].message
 
 
+def test_chained_aliases_cannot_nest_past_the_limit() -> None:
+    lines = ["a0: &a0 " + "[" * 150 + "1" + "]" * 150]
+    lines += [f"a{i}: &a{i} " + "[" * 150 + f"*a{i - 1}" + "]" * 150 for i in range(1, 5)]
+    docs, problems = parse_yaml("\n".join([*lines, "---", "ok: 1"]), "chain.yaml")
+    assert [d.value for d in docs] == [{"ok": 1}]
+    assert problems[0].message == "chain.yaml:2: nesting deeper than 200 levels (through alias *a0)"
+
+
 def test_nesting_at_the_limit_is_fine() -> None:
     text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
     docs, problems = parse_yaml(text, "ok.yaml")

@@ -335,7 +335,9 @@ def _read_document(parser: Any, index: int) -> Document:
     """
     root_sink = FieldLines()
     item_sinks: dict[tuple[str, int], FieldLines] = {}
-    anchors: dict[str, tuple[Any, int]] = {}
+    anchors: dict[str, tuple[Any, int, int]] = {}
+    """anchor -> (value, expanded node count, height)."""
+    heights: dict[int, int] = {}
     open_anchors: set[str] = set()
     stack: list[list[Any]] = []
     nodes = 0
@@ -358,7 +360,8 @@ def _read_document(parser: Any, index: int) -> Document:
             if frame[8]:
                 value = _apply_merges(value, frame[8], frame[4], frame[3], frame[9])
             if frame[6] is not None:
-                anchors[frame[6]] = (value, nodes - frame[7] + 1)
+                # Within bounds already: every alias inside was checked where it was placed.
+                anchors[frame[6]] = (value, nodes - frame[7] + 1, _height(value, heights))
                 open_anchors.discard(frame[6])
             is_value_of_key = True
             line = 0
@@ -414,11 +417,14 @@ def _read_document(parser: Any, index: int) -> Document:
                 nodes += 1
                 value = _scalar(event)
                 if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
+                    anchors[event.anchor] = (value, 1, 0)
                 if value is not None and not isinstance(value, str) and parent is not None:
                     sink.raw[path] = event.value
             elif kind is alias_event:
-                value, size = _alias(event, anchors, open_anchors, line)
+                value, size, height = _alias(event, anchors, open_anchors, line)
+                if len(stack) + height > MAX_DEPTH:
+                    # An alias re-uses a whole subtree: chained anchors could nest far deeper than any one does.
+                    raise _Refused(line, f"nesting deeper than {MAX_DEPTH} levels (through alias *{event.anchor})")
                 nodes += size
             else:
                 nodes += 1
@@ -465,7 +471,9 @@ def _read_document(parser: Any, index: int) -> Document:
 _NO_KEY = object()
 
 
-def _alias(event: Any, anchors: dict[str, tuple[Any, int]], open_anchors: set[str], line: int) -> tuple[Any, int]:
+def _alias(
+    event: Any, anchors: dict[str, tuple[Any, int, int]], open_anchors: set[str], line: int
+) -> tuple[Any, int, int]:
     name = event.anchor
     if name in open_anchors:
         raise _Refused(line, f"recursive alias *{name} (an anchor that contains itself)")
@@ -473,6 +481,25 @@ def _alias(event: Any, anchors: dict[str, tuple[Any, int]], open_anchors: set[st
     if found is None:
         raise _Refused(line, f"unknown alias *{name}")
     return found
+
+
+def _height(value: Any, memo: dict[int, int]) -> int:
+    """Nesting height of an anchored value; shared (aliased) parts are measured once via ``memo``.
+
+    Recursion is bounded: every anchor inside ``value`` was already measured (and limited) when it closed.
+    """
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return 0
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    height = 1 + max((_height(child, memo) for child in children), default=0)
+    memo[id(value)] = height
+    return height
 
 
 def _apply_merges(value: Any, merges: list[Any], sink: FieldLines, prefix: str, line: int) -> dict[str, Any]:
