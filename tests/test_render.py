@@ -283,3 +283,15 @@ def test_mixed_grpc_server_matches_nic_snapshot() -> None:
     grpc = _go_test_location(path="/grpc", location_path="/grpc", proxy_pass="grpc://test", grpc=True, **_TEN)
     tea = _go_test_location(minion=MinionRef("default", "tea-minion"), **_TEN)
     _compare(_grpc_cfg((grpc, tea), False), "grpc_mixed_http2_oss.conf")
+
+
+def test_default_server_matches_nic_snapshot() -> None:
+    """``configurator.go :: GenerateDefaultServerConfig`` through the Ingress template (no Ingress name: no sets)."""
+    from inspector.nic.config import default_params
+    from inspector.nic.ingress import default_server_config
+
+    cfg = default_server_config(replace(default_params(False), server_tokens="off"))
+    srv = replace(cfg.servers[0], ssl_reject_handshake=False)  # the Go test has a default certificate
+    _compare(replace(cfg, servers=(srv,)), "default_server_oss.conf")
+    (ours,) = rendered_servers(render("ingress.conf.j2", cfg=default_server_config(default_params(False))).text)
+    assert "ssl_reject_handshake on" in ours.directives  # no -default-server-tls-secret: NIC rejects

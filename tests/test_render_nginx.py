@@ -127,6 +127,8 @@ def test_listen_overrides_move_ports_to_loopback(tmp_path: Path, nginx_bin: str)
     text = (conf.parent / "conf.d" / "default-cafe.conf").read_text()
     assert "listen 127.0.0.1:18080;" in text and "listen 127.0.0.1:18443 ssl;" in text
     assert "[::]" not in text and "https://$host:443$request_uri" in text
+    default = (conf.parent / "conf.d" / "_default-server.conf").read_text()
+    assert "listen 127.0.0.1:18080 default_server;" in default and "ssl_reject_handshake on;" in default
 
 
 def test_adapt_file_text_only_touches_servers_with_http2() -> None:

@@ -463,6 +463,39 @@ def _add_ssl_config(
     return server, warnings
 
 
+def default_server_config(params: ConfigParams, *, dynamic_ssl_reload: bool = True) -> IngressNginxConfig:
+    """``configurator.go :: GenerateDefaultServerConfig``: NIC's ``conf.d/_default-server.conf``.
+
+    Without ``-default-server-tls-secret`` there is no ``/etc/nginx/secrets/default`` file, so NIC sets
+    ``SSLRejectHandshake`` (``cmd/nginx-ingress/main.go :: processDefaultServerSecret``). The server answers
+    every unknown host with ``DefaultServerReturn`` (``404``).
+    """
+    server = Server(
+        name=EMPTY_HOST_TOKEN,
+        resource=ObjectRef("", "", ""),
+        is_default_server=True,
+        ports=(80,),
+        ssl_ports=(443,),
+        ssl=True,
+        ssl_certificate=DEFAULT_SERVER_SECRET,
+        ssl_certificate_key=DEFAULT_SERVER_SECRET,
+        ssl_reject_handshake=True,
+        default_server_return=params.default_server_return,
+        server_tokens=params.server_tokens,
+        http2=params.http2,
+        proxy_protocol=params.proxy_protocol,
+        real_ip_header=params.real_ip_header,
+        set_real_ip_from=params.set_real_ip_from,
+        real_ip_recursive=params.real_ip_recursive,
+        status_zone=EMPTY_HOST_TOKEN,
+        ssl_redirect=False,
+    )
+    return IngressNginxConfig(
+        namespace="", name="", annotations={}, upstreams=(), servers=(server,),
+        dynamic_ssl_reload=dynamic_ssl_reload, plus=params.plus,
+    )
+
+
 def filter_master_annotations(annotations: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """``annotations.go :: filterMasterAnnotations``: the kept annotations and the removed keys."""
     removed = [k for k in annotations if k in MASTER_DENYLIST]

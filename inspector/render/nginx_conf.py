@@ -152,6 +152,17 @@ http {{
 """
 
 
+def default_server_text(result: NicResult) -> str:
+    """NIC's ``conf.d/_default-server.conf`` for the result's settings (``ingress.default_server_config``)."""
+    from inspector.nic.config import parse_configmap
+    from inspector.nic.ingress import default_server_config
+    from inspector.render import render
+
+    params = parse_configmap(result.settings.configmap, result.settings.plus)
+    cfg = default_server_config(params, dynamic_ssl_reload=result.settings.ssl_dynamic_reload)
+    return render("ingress.conf.j2", cfg=cfg).text
+
+
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -166,11 +177,13 @@ def write_test_config(
     listen_overrides: Mapping[int, int] | None = None,
     files: Sequence[ConfigFile] | None = None,
     version: tuple[int, int, int] | None = None,
+    default_server: bool = True,
 ) -> Path:
     """Write ``root/nginx.conf`` (+ ``conf.d/``, ``secrets/``, ``tmp/``) and return its path.
 
     ``files`` narrows which config files are included (default: all of ``result.files``); ``version`` is the
-    target nginx version (default: what ``nginx -v`` says; unknown means 1.22, Debian's).
+    target nginx version (default: what ``nginx -v`` says; unknown means 1.22, Debian's). ``default_server``
+    adds NIC's own ``_default-server.conf`` (unknown hosts: 404, TLS handshake rejected), as NIC always has it.
     """
     root = root.resolve()
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -185,10 +198,12 @@ def write_test_config(
         version = nginx_version() or (1, 22, 1)
     conf_d = root / "conf.d"
     conf_d.mkdir(mode=0o700, exist_ok=True)
-    for f in files if files is not None else result.files:
-        target = conf_d / Path(f.name).name
-        text = adapt_file_text(f.text, root, listen_overrides=listen_overrides, version=version)
-        target.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    texts = {Path(f.name).name: f.text for f in (files if files is not None else result.files)}
+    if default_server:
+        texts["_default-server.conf"] = default_server_text(result)
+    for name, raw in texts.items():
+        text = adapt_file_text(raw, root, listen_overrides=listen_overrides, version=version)
+        (conf_d / name).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
     conf = root / "nginx.conf"
     conf.write_text(main_config(root, f"{conf_d}/*.conf"), encoding="utf-8")
     return conf
