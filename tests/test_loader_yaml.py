@@ -64,6 +64,7 @@ def test_the_c_parser_is_used() -> None:
     assert yaml.__with_libyaml__
     assert yaml_loader.USING_LIBYAML
     assert yaml_loader._Parser is yaml.CSafeLoader
+    assert issubclass(yaml_loader._Parser, yaml.CParser)  # libyaml's Cython binding, not yaml.parser.Parser
 
 
 def test_yaml_11_scalars_as_kubectl_reads_them() -> None:
@@ -218,9 +219,9 @@ def test_explicit_core_tags() -> None:
 
 
 def test_non_string_keys_become_json_keys() -> None:
-    docs, problems = parse_yaml("on: 1\n2: b\n~: c\n", "k.yaml")
+    docs, problems = parse_yaml("on: 1\n2: b\n~: c\n&k name: x\nother: *k\n", "k.yaml")
     assert problems == []
-    assert docs[0].value == {"true": 1, "2": "b", "null": "c"}
+    assert docs[0].value == {"true": 1, "2": "b", "null": "c", "name": "x", "other": "name"}
     _, problems = parse_yaml("? [a]\n: 1\n", "k.yaml")
     assert "mapping key" in problems[0].message
 

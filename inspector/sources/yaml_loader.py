@@ -388,7 +388,10 @@ def _read_document(parser: Any, index: int) -> Document:
                             parent[2] = _MERGE
                             parent[9] = line
                             continue
-                        key = _key_text(_scalar(event), line)
+                        resolved = _scalar(event)
+                        if event.anchor is not None:
+                            anchors[event.anchor] = (resolved, 1, 0)
+                        key = _key_text(resolved, line)
                     elif kind is alias_event:
                         key = _key_text(_alias(event, anchors, open_anchors, line)[0], line)
                     else:
