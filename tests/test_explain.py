@@ -9,6 +9,7 @@ import pytest
 from test_checks_helpers import ca_secret, egress_policy, ingress, ingress_policy, report_from, sample_report, service
 from test_checks_helpers import tls_secret as tls_secret_doc
 
+from inspector.analysis import certs
 from inspector.analysis.explain import (
     CERT_ERROR_TITLE,
     NO_CERT_TITLE,
@@ -239,3 +240,120 @@ def test_split_and_match_routes_continue_in_internal_locations(tmp_path: Path) -
 
     plain = [f for f in run_checks(report) if f.check.id == "MTLS062"]
     assert len(plain) == 1 and "/internal_location_splits_0_split_1" in (plain[0].path or "")
+
+
+# --- predictions against real nginx -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _status(port: int, ca_file: Path, cert: Path | None, key: Path | None) -> int:
+    import http.client
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=str(ca_file))
+    ctx.check_hostname = False
+    if cert is not None and key is not None:
+        ctx.load_cert_chain(str(cert), str(key))
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    try:
+        conn.request("GET", "/")
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_client_predictions_match_real_nginx(tmp_path: Path, nginx_bin: str) -> None:
+    """Each verifyClient mode and verifyDepth, as explain predicts it, against nginx with the same directives."""
+    import datetime as dt
+    import subprocess
+    import time
+
+    from inspector import pki
+
+    host = "a.example.com"
+    ca = pki.make_ca("nginx test client CA")
+    inter = pki.make_ca("nginx test intermediate", issuer=ca)
+    now = dt.datetime.now(dt.UTC)
+    clients = {
+        "valid-client-cert": pki.make_leaf("c", ca, client=True, server=False),
+        "one-intermediate": pki.make_leaf("c", inter, client=True, server=False),
+        "unknown-ca-client-cert": pki.make_leaf("c", pki.make_ca("stranger"), client=True, server=False),
+        "expired-client-cert": pki.make_leaf(
+            "c", ca, client=True, server=False, not_before=now - dt.timedelta(days=9), not_after=now - dt.timedelta(1)
+        ),
+    }
+    srv = pki.make_leaf(host, pki.make_ca("nginx test server CA"), sans=[host])
+    work = tmp_path / "nginx"
+    work.mkdir()
+    (work / "ca.crt").write_bytes(ca.cert_pem)
+    (work / "srv.crt").write_bytes(srv.chain_pem)
+    (work / "srv.key").write_bytes(srv.key_pem)
+    (work / "root.crt").write_bytes(srv.root_pem)
+    for name, leaf in clients.items():
+        (work / f"{name}.crt").write_bytes(leaf.chain_pem)  # leaf + intermediate, as a real client sends it
+        (work / f"{name}.key").write_bytes(leaf.key_pem)
+
+    cases = [("on", 1), ("optional", 1), ("optional_no_ca", 1), ("off", 1), ("on", 0)]
+    servers, expected = [], {}
+    for n, (mode, depth) in enumerate(cases):
+        sub = tmp_path / f"r{n}"
+        sub.mkdir()
+        report = report_from(
+            sub,
+            service("app", "t"),
+            tls_secret_doc("tls", "t", host),
+            ca_secret("ca", "t", ca),
+            ingress_policy("p", "t", "ca", verifyClient=mode, verifyDepth=depth),
+            ingress("i", "t", host, policies="p", tls_hosts=[host], tls_secret_name="tls"),
+        )
+        exp = explain(report, host, "/")
+        eff = {s.directive: s.value for s in exp.ingress}
+        port = _free_port()
+        lines = [
+            f"listen 127.0.0.1:{port} ssl;",
+            f"ssl_certificate {work}/srv.crt;",
+            f"ssl_certificate_key {work}/srv.key;",
+        ]
+        if eff["ssl_client_certificate"]:
+            lines.append(f"ssl_client_certificate {work}/ca.crt;")  # the CA file NIC writes, at a test path
+        lines += [f"ssl_verify_client {eff['ssl_verify_client']};", f"ssl_verify_depth {eff['ssl_verify_depth']};"]
+        lines.append('location / { return 200 "ok\\n"; }')  # stands in for the upstream (predicted 200)
+        servers.append("server { " + " ".join(lines) + " }")
+        expected[(mode, depth, port)] = {p.scenario: p.status for p in exp.predictions}
+    conf = work / "nginx.conf"
+    temp = " ".join(f"{d}_temp_path {work};" for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf.write_text(
+        f"pid {work}/nginx.pid; error_log {work}/error.log; events {{}}\n"
+        f"http {{ access_log off; {temp}\n" + "\n".join(servers) + "\n}\n"
+    )
+    proc = subprocess.Popen([nginx_bin, "-p", str(work), "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        first_port = next(iter(expected))[2]
+        while time.monotonic() < deadline:
+            try:
+                _status(first_port, work / "root.crt", None, None)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
+                time.sleep(0.05)
+        for (mode, depth, port), predicted in expected.items():
+            actual = {"no-client-cert": _status(port, work / "root.crt", None, None)}
+            for name in clients:
+                actual[name] = _status(port, work / "root.crt", work / f"{name}.crt", work / f"{name}.key")
+            one_intermediate = actual.pop("one-intermediate")
+            assert actual == predicted, (mode, depth)
+            if mode == "on":
+                # ssl_verify_depth N admits N intermediates: what certs.required_depth assumes.
+                needed = certs.required_depth([ca.cert, inter.cert])
+                assert one_intermediate == (200 if depth >= needed else 400), (depth, needed)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -501,8 +501,9 @@ CHECKS: tuple[Check, ...] = (
         False,
         "none",
         'Set `ingressMTLS.verifyClient: "on"` unless the application checks `$ssl_client_verify` itself.',
-        description="`off` asks for no certificate at all; `optional_no_ca` requests one but does not verify it "
-        "against the CA (nginx passes it on in `$ssl_client_cert`).",
+        description="`off` asks for no certificate at all; `optional_no_ca` requests one but ignores issuer "
+        "errors, so a certificate from any CA is served (nginx sets `$ssl_client_verify` to `FAILED:...` and "
+        "leaves the decision to the application).",
         category="ingressMTLS",
         seed=SEED_I_VERIFY_CLIENT,
     ),
@@ -1457,8 +1458,8 @@ def _policy_lints(b: _Builder) -> None:
                 why = (
                     "nginx does not request a client certificate at all (ssl_verify_client off)"
                     if mode == "off"
-                    else "nginx requests a certificate but does not verify it against the CA; clients without "
-                    "one are served too"
+                    else "nginx accepts a certificate from any issuer (only its dates are checked; "
+                    "$ssl_client_verify is FAILED), and clients without one are served too"
                 )
                 _lint(b, "MTLS060", ref, origin.at(fld), key, f"verifyClient {mode!r}: {why}")
             elif mode == "optional":

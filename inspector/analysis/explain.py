@@ -27,7 +27,9 @@ CERT_ERROR_TITLE = "400 The SSL certificate error"
 """NGINX's page title when the client certificate fails verification."""
 
 SCENARIOS = ("no-client-cert", "valid-client-cert", "unknown-ca-client-cert", "expired-client-cert")
-"""The client scenarios every explanation predicts, in this order."""
+"""The client scenarios every explanation predicts, in this order. A "valid" certificate is issued directly by a
+CA of the bundle (a longer chain also needs ``verifyDepth`` >= its intermediates, see ``certs.required_depth``);
+"unknown CA" is issued by a CA outside the bundle; "expired" is issued by the bundle's CA but past ``notAfter``."""
 
 
 @dataclass(frozen=True)
@@ -306,15 +308,23 @@ def _client_predictions(
         else Prediction("no-client-cert", passed_status, "served", f"ssl_verify_client {verify_client}; {passed}")
     )
     valid = Prediction(
-        "valid-client-cert", passed_status, "verified", f"chain verified (ssl_verify_depth {depth}); {passed}"
+        "valid-client-cert",
+        passed_status,
+        "verified",
+        f"issued by a CA in the bundle; chains with more than {depth} intermediate CA(s) get 400 "
+        f"(ssl_verify_depth {depth}); {passed}",
     )
     if verify_client == "optional_no_ca":
+        # nginx ignores only the unknown-issuer family of verify errors in this mode (ngx_ssl_verify_error_optional,
+        # src/event/ngx_event_openssl.h); an expired certificate is still refused. Proven against nginx 1.22 in
+        # tests/test_explain.py.
         unknown = Prediction(
-            "unknown-ca-client-cert", passed_status, "not verified", f"optional_no_ca does not verify; {passed}"
+            "unknown-ca-client-cert",
+            passed_status,
+            "not verified",
+            f"optional_no_ca ignores issuer errors ($ssl_client_verify FAILED); {passed}",
         )
-        expired = Prediction(
-            "expired-client-cert", passed_status, "not verified", f"optional_no_ca does not verify; {passed}"
-        )
+        expired = Prediction("expired-client-cert", 400, CERT_ERROR_TITLE, "certificate has expired")
     else:
         unknown = Prediction("unknown-ca-client-cert", 400, CERT_ERROR_TITLE, "unable to get local issuer certificate")
         expired = Prediction("expired-client-cert", 400, CERT_ERROR_TITLE, "certificate has expired")
