@@ -65,7 +65,7 @@ def test_the_c_parser_is_used() -> None:
     assert yaml.__with_libyaml__
     assert yaml_loader.USING_LIBYAML
     assert yaml_loader._Parser is yaml.CSafeLoader
-X
+    assert issubclass(yaml_loader._Parser, yaml._yaml.CParser)  # libyaml's Cython binding
 
 
 def test_yaml_11_scalars_as_kubectl_reads_them() -> None:
