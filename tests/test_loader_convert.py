@@ -521,11 +521,14 @@ def test_live_shaped_raw_objects() -> None:
 
 def test_unserved_nic_version_is_refused() -> None:
     text = "apiVersion: k8s.nginx.org/v1alpha1\nkind: VirtualServer\nmetadata: {name: vs}\nspec: {host: a}\n"
+    text += "---\napiVersion: v1\nkind: Policy\nmetadata: {name: p}\nspec: {egressMTLS: {}}\n"
+    text += "---\napiVersion: k8s.nginx.org\nkind: VirtualServerRoute\nmetadata: {name: r}\n"
+    text += "---\napiVersion: kyverno.io/v1\nkind: Policy\nmetadata: {name: not-nic}\n"
     cluster = cluster_of(text, "vs.yaml")
-    assert cluster.virtual_servers == {}
-    (problem,) = cluster.problems
-    assert problem.check_id == API_SERVER_REJECTS
-    assert "served: k8s.nginx.org/v1" in problem.message
+    assert cluster.virtual_servers == {} and cluster.policies == {} and cluster.virtual_server_routes == {}
+    assert [p.check_id for p in cluster.problems] == [API_SERVER_REJECTS] * 3
+    assert [p.line for p in cluster.problems] == [1, 6, 11]
+    assert all("served: k8s.nginx.org/v1" in p.message for p in cluster.problems)
 
 
 def test_api_server_value_validation() -> None:

@@ -510,6 +510,14 @@ _SERVED: dict[tuple[str, str], tuple[str, ...]] = {
     ("events.k8s.io", "Event"): ("v1",),
 }
 
+_HOME_GROUP: dict[str, str] = {
+    "Policy": NIC_GROUP,
+    "VirtualServer": NIC_GROUP,
+    "VirtualServerRoute": NIC_GROUP,
+    "Ingress": "networking.k8s.io",
+}
+"""Kinds whose misspelled apiVersion is reported rather than skipped (no other core kind has these names)."""
+
 # --- schema walk: prune, type-check --------------------------------------------------------------------------
 
 _DROP = object()
@@ -1159,7 +1167,11 @@ class _Builder:
         group, _, version = api_version.rpartition("/")
         served = _SERVED.get((group, kind))
         if served is None:
-            return  # a kind NIC's mTLS does not read (Deployment, ...) or another group's "Policy"
+            home = _HOME_GROUP.get(kind)
+            if home is None or not (group == "" or api_version.startswith(NIC_GROUP)):
+                return  # a kind NIC's mTLS does not read (Deployment, ...) or another group's "Policy"
+            # `apiVersion: v1` on a Policy, or `k8s.nginx.org` without a version: meant for NIC, refused.
+            group, version, served = home, "", _SERVED[(home, kind)]
         metadata = obj.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
         namespace = metadata.get("namespace") if isinstance(metadata, dict) else None

@@ -58,7 +58,10 @@ def _extend(raws: list[RawObject], problems: list[LoadProblem], got: tuple[list[
 
 
 def _expand(path: str, problems: list[LoadProblem]) -> Iterator[str]:
-    """A file as given, or a folder's manifest files recursively in sorted order (deterministic output)."""
+    """A file as given, or a folder's manifest files recursively in sorted order (deterministic output).
+
+    Hidden files and folders (``.git``, editor swap files) are skipped; a file named explicitly is always read.
+    """
     if os.path.isdir(path):
         found: list[str] = []
         for folder, dirs, names in os.walk(path, onerror=None):
