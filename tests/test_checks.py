@@ -538,3 +538,18 @@ def test_crl_file_name_reload_failure_is_one_finding(tmp_path: Path) -> None:
     f = found[0]
     assert f.policy == f"{NS}/p" and "but was not applied" in (f.nic_message or "")
     assert f.source.endswith(f":{line_of(tmp_path, 'crlFileName')}")
+
+
+def test_tls_secret_in_other_namespace_points_at_secret_name(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        tls_secret("tls", "elsewhere", HOST),
+        ca_secret("ca", NS),
+        ingress_policy("p", NS, "ca"),
+        _ing("p"),
+    )
+    (f,) = active(report)
+    assert f.check.id == "MTLS027" and "namespace(s) elsewhere" in f.message
+    assert f.source.endswith(f":{line_of(tmp_path, 'secretName: tls')}"), f.source
+    assert f.host == HOST

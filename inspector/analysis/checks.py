@@ -26,6 +26,7 @@ from inspector.analysis.findings import Check, Finding, Outcome
 from inspector.model import (
     AnyObject,
     Cluster,
+    Ingress,
     ObjectRef,
     Origin,
     Policy,
@@ -1245,6 +1246,19 @@ def _resource_findings(b: _Builder) -> None:
             _resource_warning(b, r.ref, r.origin, text, hosts_of.get(r.ref, []))
 
 
+def _tls_field(cluster: Cluster, ref: ObjectRef, secret: str, host: str, hosts: Sequence[str]) -> tuple[str, list[str]]:
+    """The ``spec.tls`` entry a W17/W18 is about, and the hosts it serves (all of the resource's when unknown)."""
+    obj = _obj(cluster, ref)
+    if isinstance(obj, Ingress):
+        for i, tls in enumerate(obj.tls or ()):
+            if (secret and tls.secret_name == secret.split("/")[-1]) or (host and host in tls.hosts):
+                served = [h for h in tls.hosts if h in hosts] or list(tls.hosts)
+                return field_path("spec", "tls", i, "secretName" if secret else "hosts"), [host] if host else served
+    if ref.kind == "VirtualServer":
+        return "spec.tls.secret", list(hosts)
+    return "spec.tls", [host] if host else list(hosts)
+
+
 def _reload_error(b: _Builder, ref: ObjectRef, origin: Origin, event: str, hosts: Sequence[str]) -> None:
     """An ``AddedOrUpdatedWithError`` event: point at the policy field whose value broke the reload, if one did."""
     chk = BY_ID["MTLS032"]
@@ -1290,19 +1304,23 @@ def _resource_warning(b: _Builder, ref: ObjectRef, origin: Origin, text: str, ho
     if name in ("W17A", "W17B", "W18"):
         chk = BY_ID["MTLS028" if name == "W18" else "MTLS027"]
         secret = args[0] if name != "W18" else ""
-        fld = "spec.tls"
+        fld, target = _tls_field(b.cluster, ref, secret, args[0] if name == "W18" else "", hosts)
         if secret:
             b.flagged_secrets.add(_secret_key(ref.namespace, secret))
         d = b.draft((chk.id, ref, text), _Draft(chk, "", ref, origin.at(fld)))
         d.add_nic(text)
-        target = [args[0]] if name == "W18" else list(hosts)
         for h in target:
             d.add_host(h)
-        d.message = (
-            f"{text}: NIC renders ssl_reject_handshake on; every TLS handshake for "
-            + (", ".join(target) or "the host")
-            + " is refused"
-        )
+        served = ", ".join(target) or "the host"
+        d.message = f"{text}: NIC renders ssl_reject_handshake on; every TLS handshake for {served} is refused"
+        key = _secret_key(ref.namespace, secret) if secret else ""
+        if key and key not in b.cluster.secrets:
+            elsewhere = _other_namespaces(b.cluster, key)
+            if elsewhere:
+                d.message += (
+                    f" (a Secret named {secret.split('/')[-1]} exists in namespace(s) {', '.join(elsewhere)}; the TLS "
+                    f"secret must be in the resource's namespace {ref.namespace})"
+                )
         return
     if name == "W16":
         chk = BY_ID["MTLS026"]
