@@ -1297,7 +1297,10 @@ def _resource_warning(b: _Builder, ref: ObjectRef, origin: Origin, text: str, ho
     if name == "W14":
         host = args[0]
         chk = BY_ID["MTLS017"]
-        d = b.draft((chk.id, ref, host), _Draft(chk, "", ref, origin.at("spec.tls"), host=host))
+        obj = _obj(b.cluster, ref)
+        rule = next((i for i, r in enumerate(obj.rules) if r.host == host), None) if isinstance(obj, Ingress) else None
+        fld = field_path("spec", "rules", rule, "host") if rule is not None else "spec.tls"
+        d = b.draft((chk.id, ref, host), _Draft(chk, "", ref, origin.at(fld), host=host))
         d.add_nic(text)
         d.message = f"{text}: {_consequence(chk, [host], None)}"
         return
