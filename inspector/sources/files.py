@@ -64,7 +64,11 @@ def _expand(path: str, problems: list[LoadProblem]) -> Iterator[str]:
     """
     if os.path.isdir(path):
         found: list[str] = []
-        for folder, dirs, names in os.walk(path, onerror=None):
+        def unreadable(err: OSError) -> None:
+            where = str(err.filename or path)
+            problems.append(_problem(UNREADABLE_SOURCE, where, 0, f"cannot read folder: {err.strerror or err}"))
+
+        for folder, dirs, names in os.walk(path, onerror=unreadable):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found.extend(
                 os.path.join(folder, name)
