@@ -553,3 +553,40 @@ def test_tls_secret_in_other_namespace_points_at_secret_name(tmp_path: Path) -> 
     assert f.check.id == "MTLS027" and "namespace(s) elsewhere" in f.message
     assert f.source.endswith(f":{line_of(tmp_path, 'secretName: tls')}"), f.source
     assert f.host == HOST
+
+
+def test_safety_nets_on_a_hand_built_replica_result() -> None:
+    """Texts this version does not classify and flags no warning explains still become findings."""
+    from inspector.model import Cluster, ObjectRef, Origin
+    from inspector.nic.types import HostResult, LocationResult, NicResult, ResourceResult
+    from inspector.report import HostReport, LocationReport
+
+    settings = ControllerSettings()
+    ref = ObjectRef("Ingress", "t", "i")
+    resource = ResourceResult(ref=ref, origin=Origin("x.yaml", line=3), state="Warning", warnings=("A future warning",))
+    loc = LocationResult(path="/api", resource=ref, returns_500=True)
+    hosts = (
+        HostResult(host="a.example.com", resource=ref, returns_500=True),
+        HostResult(host="b.example.com", resource=ref, tls=False, fail_open=True, locations=(loc,)),
+    )
+    reports = tuple(
+        HostReport(
+            result=h,
+            server_directives=(),
+            policies=(),
+            locations=tuple(LocationReport(result=x, directives=(), effective={}, policies=()) for x in h.locations),
+            ingress_effective={},
+        )
+        for h in hosts
+    )
+    nic = NicResult(settings=settings, resources=(resource,), policies=(), hosts=hosts)
+    report = Report(cluster=Cluster(), settings=settings, nic=nic, hosts=reports, findings=())
+    found = {(f.check.id, f.host, f.path) for f in run_checks(report)}
+    assert found == {
+        ("MTLS030", "a.example.com", None),
+        ("MTLS031", "a.example.com", None),
+        ("MTLS031", "b.example.com", "/api"),
+        ("MTLS017", "b.example.com", None),
+    }
+    unclassified = next(f for f in run_checks(report) if f.check.id == "MTLS030")
+    assert unclassified.nic_message == "A future warning" and unclassified.source == "x.yaml:3"
