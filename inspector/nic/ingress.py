@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from inspector.model import Ingress, ObjectRef, ServiceBackend
 from inspector.nic.config import (
@@ -616,6 +617,7 @@ NGINX_SSL_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"
 """The values nginx's ``*_ssl_protocols`` accept (``ngx_http_ssl_module``'s bitmask table)."""
 
 
+@lru_cache(maxsize=256)
 def _cipher_error(ciphers: str) -> str | None:
     """nginx's message when OpenSSL refuses the cipher list (checked where the SSL context is built)."""
     import ssl

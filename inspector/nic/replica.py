@@ -13,7 +13,7 @@ and the rest of the snapshot is still analysed.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -266,9 +266,9 @@ def mergeable_event(
     return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated{prefixed}")
 
 
-def _operation_error(cfg: IngressNginxConfig, store: Any) -> str | None:
+def _operation_error(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> str | None:
     """The reload error NIC would report for this file (``ingress.reload_errors``), or None."""
-    errors = reload_errors(cfg, store.files())
+    errors = reload_errors(cfg, files)
     return f"nginx reload failed: {'; '.join(errors)}" if errors else None
 
 
@@ -416,6 +416,33 @@ def _tls_secret_refs(ing: Ingress, store: Any) -> dict[str, SecretReference]:
     return refs
 
 
+def _incremental_store(secrets: Mapping[str, Any]) -> Any:
+    """A ``SecretStore`` whose ``files()`` is maintained as secrets are asked for, not rebuilt per call.
+
+    Same content and order as ``SecretStore.files`` (the union of ``secret_files`` of every reference asked
+    for so far); callers that check "is this file written yet" once per resource stay linear.
+    """
+    from inspector.nic.secrets import SecretStore, secret_files
+
+    class _Store(SecretStore):
+        def __init__(self) -> None:
+            super().__init__(secrets)
+            self._written: dict[str, bytes] = {}
+            self._seen: set[str] = set()
+
+        def get(self, key: str) -> SecretReference:
+            ref = super().get(key)
+            if key not in self._seen and key in secrets:
+                self._seen.add(key)
+                self._written.update(secret_files(ref))
+            return ref
+
+        def files(self) -> dict[str, bytes]:
+            return self._written
+
+    return _Store()
+
+
 def _internal_error(ref: ObjectRef, origin: Origin, exc: BaseException) -> ResourceResult:
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return ResourceResult(ref=ref, origin=origin, state="Warning", warnings=(INTERNAL_ERROR.format(detail),))
@@ -430,6 +457,10 @@ class _Acc:
     files: list[ConfigFile] = field(default_factory=list)
     users: dict[str, list[PolicyUser]] = field(default_factory=dict)
     logs: list[NicLog] = field(default_factory=list)
+    pending: list[tuple[IngressNginxConfig, Callable[[str | None], list[ResourceResult]]]] = field(
+        default_factory=list
+    )
+    """Ingress files whose resource results wait for the reload verdict (judged once every secret is written)."""
 
     def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
         user = PolicyUser(kind, namespace, name, scope)
@@ -529,14 +560,19 @@ def _run_regular(
     acc.hosts.extend(_host_results(cfg, file.name))
     _record_users(acc, policy_run.cfg, ref, "spec")
     own = warnings.get(ref, [])
-    op_error = _operation_error(cfg, store)
-    acc.resources[ref] = ResourceResult(
-        ref=ref,
-        origin=ing.meta.origin,
-        state="Invalid" if op_error else _ingress_state(config_warnings, own),
-        warnings=tuple(config_warnings + own),
-        events=(regular_ingress_event(ref, config_warnings, own, op_error),),
-    )
+
+    def results(op_error: str | None) -> list[ResourceResult]:
+        return [
+            ResourceResult(
+                ref=ref,
+                origin=ing.meta.origin,
+                state="Invalid" if op_error else _ingress_state(config_warnings, own),
+                warnings=tuple(config_warnings + own),
+                events=(regular_ingress_event(ref, config_warnings, own, op_error),),
+            )
+        ]
+
+    acc.pending.append((cfg, results))
 
 
 def _run_mergeable(
@@ -577,28 +613,36 @@ def _run_mergeable(
     acc.hosts.extend(_host_results(cfg, file.name))
     _record_users(acc, master_run.cfg, mref, "spec")
     master_config = config_warnings + master_run.policy_warnings
-    own = warnings.get(mref, [])
-    op_error = _operation_error(cfg, store)
-    acc.resources[mref] = ResourceResult(
-        ref=mref,
-        origin=master.meta.origin,
-        state="Invalid" if op_error else _ingress_state(master_config, own),
-        warnings=tuple(master_config + own),
-        events=(mergeable_event(mref, master_config, own, op_error),),
-    )
     for minion in ordered:
-        ref = minion.meta.ref
-        run = minion_runs[ref]
-        _record_users(acc, run.cfg, ref, "minion")
-        child = child_warnings.get(ref, []) + run.policy_warnings
-        mine = warnings.get(ref, [])
-        acc.resources[ref] = ResourceResult(
-            ref=ref,
-            origin=minion.meta.origin,
-            state="Invalid" if op_error else _ingress_state(child, mine),
-            warnings=tuple(child + mine),
-            events=(mergeable_event(ref, child, mine, op_error, minion=True),),
-        )
+        _record_users(acc, minion_runs[minion.meta.ref].cfg, minion.meta.ref, "minion")
+
+    def results(op_error: str | None) -> list[ResourceResult]:
+        own = warnings.get(mref, [])
+        out = [
+            ResourceResult(
+                ref=mref,
+                origin=master.meta.origin,
+                state="Invalid" if op_error else _ingress_state(master_config, own),
+                warnings=tuple(master_config + own),
+                events=(mergeable_event(mref, master_config, own, op_error),),
+            )
+        ]
+        for minion in ordered:
+            ref = minion.meta.ref
+            child = child_warnings.get(ref, []) + minion_runs[ref].policy_warnings
+            mine = warnings.get(ref, [])
+            out.append(
+                ResourceResult(
+                    ref=ref,
+                    origin=minion.meta.origin,
+                    state="Invalid" if op_error else _ingress_state(child, mine),
+                    warnings=tuple(child + mine),
+                    events=(mergeable_event(ref, child, mine, op_error, minion=True),),
+                )
+            )
+        return out
+
+    acc.pending.append((cfg, results))
 
 
 def _run_virtual_servers(
@@ -738,12 +782,11 @@ def run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
 
 def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     from inspector.nic import validation
-    from inspector.nic.secrets import SecretStore
 
     settings = effective_settings(cluster, settings)
     params = parse_configmap(settings.configmap, settings.plus)
     seen = watched_cluster(cluster, settings)
-    store = SecretStore(seen.secrets)
+    store = _incremental_store(seen.secrets)
     acc = _Acc()
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
@@ -800,6 +843,18 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
         _run_unattached_vsrs(acc, seen, settings, attached, ownership.hosts)
     policies = _run_policies(acc, seen, settings)
 
+    # Reload verdicts once every secret file NIC writes is known (a crlFileName may name another's file).
+    files = store.files()
+    for cfg, results in acc.pending:
+        try:
+            verdict = results(_operation_error(cfg, files))
+        except Exception as exc:  # confined to this file's resources, like every other step
+            ref = ObjectRef(INGRESS, cfg.namespace, cfg.name)
+            origin = seen.ingresses[ref.key].meta.origin if ref.key in seen.ingresses else Origin("")
+            verdict = [_internal_error(ref, origin, exc)]
+        for res in verdict:
+            acc.resources[res.ref] = res
+
     served = {h.host for h in acc.hosts}
     hosts = [*acc.hosts, *_rejected_hosts(rejected, served)]
     order = {o.meta.ref: i for i, o in enumerate(cluster.all_objects())}
@@ -810,6 +865,6 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
         policies=policies,
         hosts=tuple(hosts),
         files=tuple(acc.files),
-        secret_files=store.files(),
+        secret_files=dict(files),
         logs=tuple(acc.logs),
     )
