@@ -300,6 +300,14 @@ def _live_input(ns: argparse.Namespace) -> Input:
 def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Input, ControllerSettings, Report]:
     from inspector.report import build_report
 
+    ignores = getattr(ns, "ignore", [])
+    if ignores:
+        from inspector.analysis.checks import parse_ignores
+
+        try:
+            parse_ignores(ignores)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     inp = resolve_input(ns, default_sample=default_sample)
     settings = settings_from_args(ns, inp.detected)
     cluster = inp.load()

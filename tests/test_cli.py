@@ -157,3 +157,16 @@ def test_checks_lists_catalogue() -> None:
     out = io.StringIO()
     assert main(["checks"], stdout=out) == 0
     assert "MTLS001" in out.getvalue()
+
+
+def test_unknown_ignore_is_usage_error() -> None:
+    proc = run("check", "--sample", "--ignore", "MTLS999")
+    assert proc.returncode == 2
+    assert "MTLS999" in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_ignore_suppresses_but_keeps_finding() -> None:
+    proc = run("check", "--sample", "--format", "json", "--fail-on", "never", "--ignore", "MTLS017")
+    assert proc.returncode == 0, proc.stderr
+    findings = [f for f in json.loads(proc.stdout)["findings"] if f["id"] == "MTLS017"]
+    assert findings and all(f["suppressed"] for f in findings)
