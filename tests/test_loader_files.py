@@ -136,6 +136,22 @@ def test_kubectl_get_json_list() -> None:
     assert lines[raws[0].origin.line].strip() == '"apiVersion": "v1",'
     assert lines[raws[1].origin.line].strip() == '"apiVersion": "k8s.nginx.org/v1",'
     assert raws[1].origin.doc == 1
+    policy_fields = raws[1].origin.fields
+    assert lines[policy_fields["spec.ingressMTLS.verifyDepth"] - 1].strip() == '"verifyDepth": 2'
+    assert lines[policy_fields["metadata.namespace"] - 1].strip() == '"namespace": "cafe"'
+    assert "items[1]" not in policy_fields and "kind" in policy_fields
+
+
+def test_json_field_lines_of_a_single_object() -> None:
+    text = '{"apiVersion": "k8s.nginx.org/v1", "kind": "VirtualServer",\n "metadata": {"name": "vs"},\n'
+    text += ' "spec": {"routes": [\n  {"path": "/a",\n   "policies": [{"name": "p"},\n   {"name": "q\\"x"}]}]}}\n'
+    raws, problems = load_text(text, "vs.json")
+    assert problems == []
+    fields = raws[0].origin.fields
+    assert fields["kind"] == 1 and fields["metadata.name"] == 2 and fields["spec.routes"] == 3
+    assert fields["spec.routes[0]"] == 4 and fields["spec.routes[0].policies[0]"] == 5
+    assert fields["spec.routes[0].policies[1]"] == 6 and fields["spec.routes[0].policies[1].name"] == 6
+    assert raws[0].obj["spec"]["routes"][0]["policies"][1]["name"] == 'q"x'
 
 
 def test_kubectl_get_yaml_typed_list_and_json_stream() -> None:

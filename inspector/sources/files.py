@@ -15,13 +15,13 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from inspector.catalogue import NOT_AN_OBJECT, UNREADABLE_SOURCE
 from inspector.model import LoadProblem, Origin
 from inspector.sources import RawObject
-from inspector.sources.yaml_loader import MAX_DEPTH, Document, FieldLines, parse_yaml
+from inspector.sources.yaml_loader import MAX_DEPTH, Document, FieldLines, join_path, parse_yaml
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 """Largest file (or stdin) read; the API server's own request limit is 3 MiB per object."""
@@ -198,8 +198,8 @@ def _refuse_constant(name: str) -> Any:
 def _parse_json(text: str, file: str, problems: list[LoadProblem]) -> list[Document]:
     """A JSON file or a stream of JSON values (kubectl accepts both); each value's start line is kept.
 
-    Field lines are not tracked for JSON (0 means "the object's line"); ``kubectl get -o json`` output is
-    machine-made, so the object line is what a person needs.
+    Field lines are scanned lazily per object (see :class:`_JsonFieldLines`), so a big ``kubectl get -o json``
+    costs what ``json`` costs.
     """
     decoder = json.JSONDecoder(parse_constant=_refuse_constant)
     docs: list[Document] = []
@@ -227,7 +227,8 @@ def _parse_json(text: str, file: str, problems: list[LoadProblem]) -> list[Docum
         if _too_deep(value, MAX_DEPTH):
             problems.append(_problem(UNREADABLE_SOURCE, file, line, f"nesting deeper than {MAX_DEPTH} levels"))
         else:
-            docs.append(Document(index, line, value, FieldLines(), _json_item_lines(text, start, line, value)))
+            items = _json_item_lines(text, start, line, value)
+            docs.append(Document(index, line, value, FieldLines(offset=start), items, json_text=text))
         line += text.count("\n", start, end)
         position = end
         index += 1
@@ -243,25 +244,25 @@ def _skip_space(text: str, position: int) -> int:
 
 def _too_deep(value: Any, limit: int) -> bool:
     """Depth check with an explicit stack (the value may be just under Python's recursion limit)."""
+    if type(value) is not dict and type(value) is not list:
+        return False
     stack: list[tuple[Any, int]] = [(value, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
+        node, depth = pop()
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push((child, depth + 1))
     return False
 
 
 def _json_item_lines(text: str, start: int, line: int, value: Any) -> dict[tuple[str, int], FieldLines]:
-    """Lines of the items of a JSON List: find each item's opening brace inside the top-level ``items`` array.
+    """Line and offset of each item of a JSON List, found by re-decoding only the top level (in C).
 
-    Cheap because it only re-decodes the top level: one ``raw_decode`` per item, in C.
+    Lines are counted incrementally from item to item, so a List of 50k items stays linear.
     """
     if not (isinstance(value, dict) and isinstance(value.get("items"), list) and value["items"]):
         return {}
@@ -278,10 +279,12 @@ def _json_item_lines(text: str, start: int, line: int, value: Any) -> dict[tuple
             position = _skip_space(text, position)
             if key == "items" and text[position] == "[":
                 position += 1
+                counted, item_line = start, line
                 for item_index in range(len(value["items"])):
                     position = _skip_space(text, position)
-                    item_line = line + text.count("\n", start, position)
-                    out[("items", item_index)] = FieldLines({"": item_line})
+                    item_line += text.count("\n", counted, position)
+                    counted = position
+                    out[("items", item_index)] = FieldLines({"": item_line}, offset=position)
                     _, position = decoder.raw_decode(text, position)
                     position = _skip_space(text, position) + 1  # ',' or ']'
                 return out
@@ -289,6 +292,82 @@ def _json_item_lines(text: str, start: int, line: int, value: Any) -> dict[tuple
             position = _skip_space(text, position) + 1  # ',' or '}'
     except (ValueError, IndexError):
         return out
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\],:\n]|-?[0-9][^,\]}\s]*|true|false|null')
+
+
+def _scan_json_lines(text: str, start: int, line: int) -> dict[str, int]:
+    """Field-path lines of the JSON object that starts at ``text[start]`` (already known to be valid JSON)."""
+    lines: dict[str, int] = {}
+    # frames: [is_object, path_prefix, next_index, pending_key_path, expecting_key]
+    stack: list[list[Any]] = []
+    for match in _JSON_TOKEN.finditer(text, start):
+        token = match.group()
+        first = token[0]
+        if first == "\n":
+            line += 1
+            continue
+        if first in "}]":
+            stack.pop()
+            if not stack:
+                break
+            continue
+        if first == ",":
+            frame = stack[-1]
+            if frame[0]:
+                frame[4] = True
+            else:
+                frame[2] += 1
+            continue
+        if first == ":":
+            stack[-1][4] = False
+            continue
+        top = stack[-1] if stack else None
+        if top is not None and top[0] and top[4]:
+            key = json.loads(token) if "\\" in token else token[1:-1]
+            top[3] = join_path(top[1], key)
+            lines[top[3]] = line
+            continue
+        path = ""
+        if top is not None:
+            if top[0]:
+                path = top[3]
+            else:
+                path = f"{top[1]}[{top[2]}]"
+                lines[path] = line
+        if first in "{[":
+            stack.append([first == "{", path, 0, "", True])
+        elif top is None:
+            break
+    return lines
+
+
+class _JsonFieldLines(Mapping[str, int]):
+    """Field lines of one JSON object, scanned on first use: findings look at few objects, loads see many."""
+
+    __slots__ = ("_line", "_lines", "_start", "_text")
+
+    def __init__(self, text: str, start: int, line: int) -> None:
+        self._text, self._start, self._line = text, start, line
+        self._lines: dict[str, int] | None = None
+
+    def _scanned(self) -> dict[str, int]:
+        if self._lines is None:
+            self._lines = _scan_json_lines(self._text, self._start, self._line)
+        return self._lines
+
+    def __getitem__(self, path: str) -> int:
+        return self._scanned()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scanned())
+
+    def __len__(self) -> int:
+        return len(self._scanned())
+
+    def __repr__(self) -> str:
+        return repr(self._scanned())
 
 
 def _objects(doc: Document, file: str, raws: list[RawObject], problems: list[LoadProblem]) -> None:
@@ -313,8 +392,16 @@ def _objects(doc: Document, file: str, raws: list[RawObject], problems: list[Loa
         for index, item in enumerate(items):
             sub = doc.item_fields.get(("items", index), FieldLines())
             line = sub.lines.get("", 0) or doc.fields.lines.get(f"items[{index}]", 0) or doc.line
-            fields = {path: at for path, at in sub.lines.items() if path}
+            fields: Mapping[str, int]
+            if doc.json_text is not None and sub.offset >= 0:
+                fields = _JsonFieldLines(doc.json_text, sub.offset, line)
+            else:
+                fields = {path: at for path, at in sub.lines.items() if path}
             _one(item, Origin(file, index, line, fields), sub.raw, raws, problems, f"{kind} item {index}")
+        return
+    if doc.json_text is not None:
+        json_fields = _JsonFieldLines(doc.json_text, doc.fields.offset, doc.line)
+        _one(value, Origin(file, doc.index, doc.line, json_fields), {}, raws, problems, None)
         return
     merged = doc.merged_fields()
     _one(value, Origin(file, doc.index, doc.line, merged.lines), merged.raw, raws, problems, None)

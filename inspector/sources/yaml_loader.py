@@ -92,6 +92,8 @@ class FieldLines:
     lines: dict[str, int] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
     """Source text of plain scalars that resolved to bool/int/float/null, e.g. ``on`` for a ``True``."""
+    offset: int = -1
+    """JSON only: where the object starts in the text, so its field lines can be scanned when first needed."""
 
 
 @dataclass
@@ -107,6 +109,8 @@ class Document:
     value: Any
     fields: FieldLines
     item_fields: dict[tuple[str, int], FieldLines] = field(default_factory=dict)
+    json_text: str | None = None
+    """The whole file's text when this document is JSON (field lines are scanned lazily from it)."""
 
     def merged_fields(self) -> FieldLines:
         """All fields relative to the document root (for documents that are not Lists)."""
