@@ -213,3 +213,18 @@ def test_source_rank_follows_the_argument_order() -> None:
     assert _source_rank(Origin("z.yaml", 3), sources) < _source_rank(Origin("manifests/a.yaml", 0), sources)
     assert _source_rank(Origin("manifests/a.yaml", 5), sources) < _source_rank(Origin("manifests/b.yaml", 0), sources)
     assert _source_rank(Origin("elsewhere.yaml"), sources)[0] == 2
+
+
+def test_incremental_store_matches_the_secret_store() -> None:
+    from inspector.nic.replica import _incremental_store
+    from inspector.nic.secrets import SecretStore
+
+    secrets = {
+        s.meta.ref.key: s
+        for s in (tls_secret("tls-secret"), ca_secret("ca", crl=True), ca_secret("ca2"), tls_secret("t2"))
+    }
+    plain, fast = SecretStore(secrets), _incremental_store(secrets)
+    for key in ("default/ca", "default/missing", "default/tls-secret", "default/ca", "default/ca2"):
+        assert fast.get(key) == plain.get(key)
+        assert fast.files() == plain.files()
+    assert list(fast.files()) == list(plain.files())
