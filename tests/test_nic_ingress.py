@@ -676,7 +676,9 @@ def test_last_tls_entry_for_a_host_wins() -> None:
 
 def test_tls_entry_without_hosts_satisfies_the_policy_but_not_the_host() -> None:
     """``policyOptions.tls`` is ``spec.tls != nil`` (no W2), while no host matches (W14, fail-open)."""
-    ing = ingress("cafe", annotations={"nginx.org/policies": "ingress-mtls-policy"}, tls=(((), "tls-secret"),))
+    ing = ingress(
+        "cafe", annotations={"nginx.org/policies": "ingress-mtls-policy"}, tls=(((), "tls-secret"),)
+    )
     res = run(ing, tls_secret("tls-secret"), ingress_policy(), ca_secret("ingress-mtls-secret"))
     assert resource(res, "Ingress", "cafe").warnings == (
         'IngressMTLS policy is ignored for host "cafe.example.com" because TLS is not enabled for that host',
@@ -691,6 +693,30 @@ def test_rewrite_target_pattern_quirks() -> None:
     (tea,) = server(run(master, minion, tls_secret("tls-secret")), "cafe.example.com").locations
     assert tea.path == "/tea"
     assert "rewrite ^/tea /beverages/tea break" in tea.directives
-    plain = ingress("cafe", annotations={"nginx.org/rewrite-target": "/x", "nginx.org/path-regex": "case_insensitive"})
+    plain = ingress(
+        "cafe", annotations={"nginx.org/rewrite-target": "/x", "nginx.org/path-regex": "case_insensitive"}
+    )
     (loc,) = server(run(plain), "cafe.example.com").locations
     assert loc.path == '~* "^/tea"' and "rewrite (?i)^/tea /x break" in loc.directives
+
+
+def test_deprecated_ssl_redirect_warning_is_replaced_by_policy_warnings() -> None:
+    """ingress.go :: generateNginxCfg: appended first, then ``allWarnings.Add(policy warnings)`` replaces it."""
+    alone = ingress("cafe", annotations={"ingress.kubernetes.io/ssl-redirect": "false"})
+    assert resource(run(alone), "Ingress", "cafe").warnings == (
+        "The annotation 'ingress.kubernetes.io/ssl-redirect' is deprecated and will be removed. "
+        "Please use 'nginx.org/ssl-redirect' instead.",
+    )
+    both = ingress(
+        "cafe",
+        annotations={
+            "ingress.kubernetes.io/ssl-redirect": "false",
+            "nginx.org/policies": "egress-a,egress-b",
+        },
+    )
+    assert resource(
+        run(both, egress_policy("egress-a"), egress_policy("egress-b")), "Ingress", "cafe"
+    ).warnings == (
+        "Multiple egressMTLS policies in the same context is not valid. EgressMTLS policy default/egress-b will "
+        "be ignored",
+    )
