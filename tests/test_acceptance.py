@@ -10,7 +10,9 @@ NIC source or test determines:
 * ``policies``: ``[{key, valid?, errors?}]``;
 * ``resources``: ``[{kind, namespace, name, state?, warnings?}]``;
 * ``hosts``: ``[{host, resource?, rejected?, returns_500?, server_directives?,
-  locations?: [{path, returns_500?, directives?}]}]``.
+  locations?: [{path, returns_500?, directives?, directives_contain?}]}]``; ``all_locations: false`` when only
+  some locations are listed; ``directives_contain`` is a block NIC emits together (e.g. the egress lines), which
+  must appear as one run, for cases where the cited source fixes only that block.
 
 Directives are compared as the hidden corpus compares them: whitespace collapsed, ``;`` dropped.
 
@@ -196,7 +198,19 @@ def _compare_host(label: str, want: dict[str, Any], got: dict[str, Any]) -> list
                     _norm_list(wloc["directives"]),
                     _norm_list(gloc.get("directives", [])),
                 )
+            if "directives_contain" in wloc:
+                problems += _missing_run(
+                    f"{label} location {wloc['path']}", wloc["directives_contain"], gloc.get("directives", [])
+                )
     return problems
+
+
+def _missing_run(label: str, want: list[str], got: list[str]) -> list[str]:
+    """``want`` must appear in ``got`` as one contiguous run, in order (a block NIC's template emits together)."""
+    w, g = _norm_list(want), _norm_list(got)
+    if any(g[i : i + len(w)] == w for i in range(len(g) - len(w) + 1)):
+        return []
+    return [f"{label}: NIC's block {w} not found as a run in {g}"]
 
 
 def _cases() -> list[Path]:
