@@ -250,3 +250,19 @@ def test_build_cluster_never_raises_on_any_spec(spec: object) -> None:
         raws, problems = load_text(text, "fuzz.json")
         cluster = build_cluster(raws, problems)
         assert len(list(cluster.all_objects())) <= 1
+
+
+def test_big_json_field_lines_are_lazy_and_right(tmp_path: Path) -> None:
+    items = [
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"s{i}"}, "spec": {"ports": [{"port": 80}]}}
+        for i in range(12_000)
+    ]
+    manifest = tmp_path / "get.json"
+    manifest.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=2))
+    assert manifest.stat().st_size > 1024 * 1024
+    cluster = load_cluster([str(manifest)])
+    origin = cluster.services["default/s11999"].meta.origin
+    lines = manifest.read_text().splitlines()
+    assert lines[origin.line - 1].strip() == "{"
+    assert lines[origin.line_of("spec.ports[0].port") - 1].strip() == '"port": 80'
+    assert dict(origin.fields)["metadata.name"] == origin.line + 3

@@ -343,6 +343,16 @@ def _scan_json_lines(text: str, start: int, line: int) -> dict[str, int]:
     return lines
 
 
+_LAZY_JSON_BYTES = 1024 * 1024
+"""JSON files larger than this get lazily scanned field lines; smaller ones a plain dict (simplest for callers)."""
+
+
+def _json_fields(text: str, start: int, line: int) -> Mapping[str, int]:
+    if len(text) <= _LAZY_JSON_BYTES:
+        return _scan_json_lines(text, start, line)
+    return _JsonFieldLines(text, start, line)
+
+
 class _JsonFieldLines(Mapping[str, int]):
     """Field lines of one JSON object, scanned on first use: findings look at few objects, loads see many."""
 
@@ -394,13 +404,13 @@ def _objects(doc: Document, file: str, raws: list[RawObject], problems: list[Loa
             line = sub.lines.get("", 0) or doc.fields.lines.get(f"items[{index}]", 0) or doc.line
             fields: Mapping[str, int]
             if doc.json_text is not None and sub.offset >= 0:
-                fields = _JsonFieldLines(doc.json_text, sub.offset, line)
+                fields = _json_fields(doc.json_text, sub.offset, line)
             else:
                 fields = {path: at for path, at in sub.lines.items() if path}
             _one(item, Origin(file, index, line, fields), sub.raw, raws, problems, f"{kind} item {index}")
         return
     if doc.json_text is not None:
-        json_fields = _JsonFieldLines(doc.json_text, doc.fields.offset, doc.line)
+        json_fields = _json_fields(doc.json_text, doc.fields.offset, doc.line)
         _one(value, Origin(file, doc.index, doc.line, json_fields), {}, raws, problems, None)
         return
     merged = doc.merged_fields()
