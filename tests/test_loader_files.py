@@ -265,4 +265,4 @@ def test_big_json_field_lines_are_lazy_and_right(tmp_path: Path) -> None:
     lines = manifest.read_text().splitlines()
     assert lines[origin.line - 1].strip() == "{"
     assert lines[origin.line_of("spec.ports[0].port") - 1].strip() == '"port": 80'
-    assert dict(origin.fields)["metadata.name"] == origin.line + 3
+    assert dict(origin.fields)["metadata.name"] == origin.line + 4
