@@ -579,6 +579,21 @@ apiVersion: k8s.nginx.org/v1
 kind: Policy
 metadata: {name: Custom_Resources.May-Use_This}
 spec: {egressMTLS: {}}
+---
+apiVersion: k8s.nginx.org/v1
+kind: Policy
+metadata:
+  name: bad-meta
+  labels: {app: "my app", "-x": ok, example.com/tier: web}
+  annotations: {"nginx.org/policies": a, "bad key": b}
+spec: {egressMTLS: {}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bad-tls-host}
+spec:
+  tls: [{hosts: ["*.example.com", "Bad_Host"], secretName: s}]
+  rules: [{host: a.example.com}]
 """
     cluster = cluster_of(text, "v.yaml")
     assert list(cluster.ingresses) == ["default/wildcard"]
@@ -600,6 +615,10 @@ spec: {egressMTLS: {}}
         ("1-bad-service-name", "spec.ports[0].port", 37),
         ("Upper_Case", "metadata.name", 41),
         ("Upper_Case", "metadata.namespace", 41),
+        ("bad-meta", "metadata.labels.app", 52),
+        ("bad-meta", 'metadata.labels["-x"]', 52),
+        ("bad-meta", 'metadata.annotations["bad key"]', 53),
+        ("bad-tls-host", "spec.tls[0].hosts[1]", 60),
     }
     messages = " ".join(p.message for p in cluster.problems)
     assert 'spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address' in messages

@@ -720,6 +720,8 @@ def _validate(kind: str, group: str, obj: Mapping[str, Any]) -> list[tuple[str, 
             errors.append(("metadata.name", f'metadata.name: Invalid value: "{name}": {message}'))
     if namespace and (len(namespace) > 63 or not _DNS1123_LABEL.fullmatch(namespace)):
         errors.append(("metadata.namespace", f'metadata.namespace: Invalid value: "{namespace}": {_LABEL_MSG}'))
+    if kind != "Event":
+        errors.extend(_validate_labels_and_annotations(metadata))
     if kind == "Secret" and _s(obj, "type") == "kubernetes.io/tls":
         keys = set(_d(obj, "data")) | set(_d(obj, "stringData"))
         errors.extend(
@@ -738,6 +740,47 @@ def _validate(kind: str, group: str, obj: Mapping[str, Any]) -> list[tuple[str, 
     return errors
 
 
+_NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_NAME_PART_MSG = (
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+    "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
+    "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    """apimachinery ``IsQualifiedName``: optional ``<DNS subdomain>/`` prefix, then a name part of <= 63."""
+    prefix, _, name = key.rpartition("/")
+    if "/" in key and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
+        return f"prefix part {_SUBDOMAIN_MSG}"
+    if not name or len(name) > 63 or not _NAME_PART.fullmatch(name):
+        return _NAME_PART_MSG
+    return None
+
+
+def _validate_labels_and_annotations(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Label keys/values and annotation keys (``ValidateObjectMeta``), checked for every kind, CRs included."""
+    errors: list[tuple[str, str]] = []
+    for key, value in _d(metadata, "labels").items():
+        path = field_path("metadata", "labels", key)
+        problem = _qualified_name_problem(key)
+        if problem:
+            errors.append((path, f'metadata.labels: Invalid value: "{key}": {problem}'))
+        if len(value) > 63 or (value and not _NAME_PART.fullmatch(value)):
+            errors.append((path, f'metadata.labels: Invalid value: "{value}": {_LABEL_VALUE_MSG}'))
+    for key in _d(metadata, "annotations"):
+        problem = _qualified_name_problem(key.lower())
+        if problem:
+            path = field_path("metadata", "annotations", key)
+            errors.append((path, f'metadata.annotations: Invalid value: "{key}": {problem}'))
+    return errors
+
+
 def _validate_ingress(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
     """networking/v1 Ingress validation (``pkg/apis/networking/validation``) for hosts, paths and backends."""
     errors: list[tuple[str, str]] = []
@@ -745,6 +788,12 @@ def _validate_ingress(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         errors.append(("spec", 'spec: Invalid value: "": either `defaultBackend` or `rules` must be specified'))
     if "defaultBackend" in spec:
         errors.extend(_validate_backend(spec["defaultBackend"], "spec.defaultBackend"))
+    for index, tls in enumerate(_l(spec, "tls")):
+        for number, host in enumerate(_l(tls, "hosts")):
+            where = f"spec.tls[{index}].hosts[{number}]"
+            bare = host[2:] if host.startswith("*.") else host
+            if len(host) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(bare):
+                errors.append((where, f'{where}: Invalid value: "{host}": {_SUBDOMAIN_MSG}'))
     for index, rule in enumerate(_l(spec, "rules")):
         host = _s(rule, "host")
         where = f"spec.rules[{index}].host"
