@@ -64,6 +64,7 @@ def _expand(path: str, problems: list[LoadProblem]) -> Iterator[str]:
     """
     if os.path.isdir(path):
         found: list[str] = []
+
         def unreadable(err: OSError) -> None:
             where = str(err.filename or path)
             problems.append(_problem(UNREADABLE_SOURCE, where, 0, f"cannot read folder: {err.strerror or err}"))
