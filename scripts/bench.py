@@ -33,10 +33,10 @@ if str(REPO) not in sys.path:
 sys.path.insert(0, str(REPO / "scripts"))
 
 import gen_synthetic  # noqa: E402
-from inspector.sources.convert import load_cluster  # noqa: E402
 
 from inspector.model import ControllerSettings  # noqa: E402
 from inspector.report import Report, build_report  # noqa: E402
+from inspector.sources.convert import load_cluster  # noqa: E402
 
 
 @dataclass

@@ -21,6 +21,7 @@ from inspector.tui.checklist import ChecklistScreen
 from inspector.tui.explain_screen import ExplainScreen
 from inspector.tui.help_screen import HelpScreen
 from inspector.tui.keys import MAIN_BINDINGS
+from inspector.tui.strip_view import StripView
 from inspector.tui.view import ItemKey
 
 SIZE = (120, 40)
@@ -71,11 +72,11 @@ async def test_cursor_moves_and_details_follow(sample_report: Report) -> None:
         await _ready(pilot)
         first = app.report_tree.current_item
         assert first is not None and first.host is not None
-        assert f"Host {first.host.host}" in _plain(app.query_one("#details", Static))
+        assert f"Host {first.host.host}" in app.query_one("#details-pane", StripView).plain
         await pilot.press("down")
         item = app.report_tree.current_item
         assert item is not None and item.kind == "policy" and item.use is not None
-        details = _plain(app.query_one("#details", Static))
+        details = app.query_one("#details-pane", StripView).plain
         assert f"Policy {item.use.outcome.type} {item.use.key}" in details
         assert "Chain of origin at this place" in details
         pane = app.query_one("#rendered-pane")
@@ -117,7 +118,7 @@ async def test_next_and_previous_finding(sample_report: Report) -> None:
         assert len(set(seen)) == 3
         await pilot.press("N")
         assert app.report_tree.current_key == seen[1]
-        details = _plain(app.query_one("#details", Static))
+        details = app.query_one("#details-pane", StripView).plain
         assert "fix " in details and "MTLS" in details
 
 

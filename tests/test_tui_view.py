@@ -4,6 +4,7 @@ rendered blocks, the checklist verdicts and sign-off, clipboard helpers and file
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.text import Text
 
 from inspector import samples
 from inspector.model import ControllerSettings
@@ -26,6 +28,7 @@ from inspector.tui.view import (
     finding_items,
     next_item,
     parse_filter,
+    policy_key,
     worst,
 )
 
@@ -261,3 +264,26 @@ def test_watch_notices_added_changed_and_removed_files(tmp_path: Path) -> None:
     assert watch.changed(before, after) == (str(first), str(second))
     first.unlink()
     assert watch.changed(after, watch.snapshot([tmp_path])) == (str(first),)
+
+
+def test_lines_of_the_selected_policy_are_marked(report: Report) -> None:
+    # The line -> policy map comes from the renderer's provenance; give the real shop host one to check the
+    # pane's marking (server-scope lines outside locations, location-scope lines inside the location only).
+    shop = _host(report, "shop.example.com")
+    api = next(loc for loc in shop.locations if loc.path == "/api")
+    inside, outside = api.start_line + 5, 3
+    host = dataclasses.replace(
+        shop, line_policies={inside: "shop/shop-api-egress", outside: "shop/shop-egress-mtls", inside + 1: "x/y"}
+    )
+    api_use = next(u for u in api.policies if u.key == "shop/shop-api-egress")
+    item = Item(policy_key(host, api, api_use), "policy", host=host, location=api, use=api_use)
+    block = block_for(item)
+    assert block is not None and block.highlight == frozenset({inside})
+    shown = render_block(block)
+    assert isinstance(shown, Text)
+    marked = [line for line in shown.plain.splitlines() if line.lstrip().startswith(f"{inside}▌")]
+    assert len(marked) == 1
+    server_use = next(u for u in shop.policies if u.key == "shop/shop-egress-mtls")
+    server_item = Item(policy_key(host, None, server_use), "policy", host=host, use=server_use)
+    server_block = block_for(server_item)
+    assert server_block is not None and server_block.highlight == frozenset({outside})

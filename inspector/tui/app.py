@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.worker import Worker, WorkerState
 
@@ -30,6 +30,7 @@ from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
 from inspector.tui.keys import MAIN_BINDINGS
 from inspector.tui.rendered import block_for, render_block
+from inspector.tui.strip_view import StripView
 from inspector.tui.tree import ReportTree
 from inspector.tui.view import GroupBy, Item, ItemKey, View, build_view, counts, filter_roots, finding_items, next_item
 
@@ -101,6 +102,8 @@ class InspectorApp(App[int]):
         self.loads = 0
         self._stamps = watch.snapshot(self.watch_paths) if self.watch_paths else {}
         self._keep: ItemKey | None = None
+        self._pending: Item | None = None
+        self._flush_scheduled = False
         self._started = 0.0
 
     # --- layout ------------------------------------------------------------------------------------------
@@ -113,10 +116,8 @@ class InspectorApp(App[int]):
                 yield ReportTree(id="tree")
                 yield Static("", id="status")
             with Vertical(id="right"):
-                with VerticalScroll(id="details-pane"):
-                    yield Static("", id="details")
-                with ScrollableContainer(id="rendered-pane"):
-                    yield Static("", id="rendered")
+                yield StripView(id="details-pane", wrap=True)
+                yield StripView(id="rendered-pane", wrap=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -208,19 +209,26 @@ class InspectorApp(App[int]):
         self._show_item(event.node.data)
 
     def _show_item(self, item: Item | None) -> None:
-        details = self.query_one("#details", Static)
-        rendered = self.query_one("#rendered", Static)
+        """Show ``item`` in the panes after the next refresh; rapid cursor moves coalesce into one update."""
+        self._pending = item
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.call_after_refresh(self._flush_panes)
+
+    def _flush_panes(self) -> None:
+        self._flush_scheduled = False
+        item = self._pending
+        details = self.query_one("#details-pane", StripView)
+        rendered = self.query_one("#rendered-pane", StripView)
         if self.report is None or item is None:
-            details.update("Nothing selected." if self.report is not None else "")
-            rendered.update("")
+            details.show("Nothing selected." if self.report is not None else "")
+            rendered.show("")
             return
-        details.update(item_details(self.report, item))
+        details.show(item_details(self.report, item))
         block = block_for(item)
-        pane = self.query_one("#rendered-pane", ScrollableContainer)
-        pane.border_title = block.title if block is not None else "Rendered NGINX config"
-        rendered.update(render_block(block, dark=self.current_theme.dark))
-        pane.scroll_home(animate=False)
-        self.query_one("#details-pane", VerticalScroll).scroll_home(animate=False)
+        rendered.border_title = block.title if block is not None else "Rendered NGINX config"
+        natural = block.width + 8 if block is not None else 0
+        rendered.show(render_block(block, dark=self.current_theme.dark), natural_width=natural)
 
     def watch_theme(self) -> None:
         # The syntax colours follow the theme's darkness.

@@ -8,6 +8,7 @@ a location-scope policy, the selected policy's lines highlighted and every ``ret
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.console import RenderableType
 from rich.syntax import Syntax
@@ -29,6 +30,12 @@ class Block:
     last: int
     highlight: frozenset[int]
     title: str
+
+    @property
+    def width(self) -> int:
+        """Cells of the longest shown line."""
+        lines = self.host.text.splitlines()[self.first - 1 : self.last]
+        return max((len(line) for line in lines), default=0)
 
     @property
     def text(self) -> str:
@@ -66,22 +73,33 @@ def block_for(item: Item) -> Block | None:
     return Block(host=host, first=first, last=last, highlight=highlight, title=title)
 
 
+@lru_cache(maxsize=128)
+def _highlighted(code: str, dark: bool) -> tuple[Text, ...]:
+    """The lines of ``code`` with NGINX syntax colours; cached, since moving inside a host re-shows its text."""
+    syntax = Syntax(code, "nginx", theme="monokai" if dark else "default", background_color="default")
+    return tuple(syntax.highlight(code).split("\n", allow_blank=True))
+
+
 def render_block(block: Block | None, *, dark: bool = True) -> RenderableType:
     """Syntax-highlighted NGINX text with the real line numbers of the file's server block."""
     if block is None:
         return Text("No rendered configuration for this item (rejected resources get none).", style="dim")
-    syntax = Syntax(
-        block.host.text,
-        "nginx",
-        theme="monokai" if dark else "default",
-        line_numbers=True,
-        line_range=(block.first, block.last),
-        highlight_lines=set(block.highlight),
-        word_wrap=False,
-        background_color="default",
-    )
-    for number, line in enumerate(block.host.text.splitlines(), 1):
-        column = line.find("return 500;")
-        if column >= 0 and block.first <= number <= block.last:
-            syntax.stylize_range(RETURN_500_STYLE, (number, column), (number, column + len("return 500;")))
-    return syntax
+    lines = _highlighted(block.host.text, dark)
+    highlight_style = "on #3a3a1a" if dark else "on #fff3b0"
+    digits = len(str(block.last))
+    out = Text(no_wrap=True, overflow="crop", end="")
+    for number in range(block.first, min(block.last, len(lines)) + 1):
+        line = lines[number - 1].copy()
+        column = line.plain.find("return 500;")
+        if column >= 0:
+            line.stylize(RETURN_500_STYLE, column, column + len("return 500;"))
+        if number in block.highlight:
+            line.stylize(highlight_style)
+            line.append(" " * 2)
+        marker = "▌" if number in block.highlight else " "
+        out.append(f"{number:>{digits}}", style="dim")
+        out.append(marker, style="bold yellow")
+        out.append_text(line)
+        if number < block.last:
+            out.append("\n")
+    return out
