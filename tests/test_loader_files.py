@@ -17,6 +17,8 @@ from inspector.catalogue import (
     PRUNED_FIELD,
     UNREADABLE_SOURCE,
 )
+from inspector.model import Origin
+from inspector.sources import RawObject
 from inspector.sources.convert import build_cluster, load_cluster
 from inspector.sources.files import MAX_FILE_BYTES, load_paths, load_text
 
@@ -266,3 +268,26 @@ def test_big_json_field_lines_are_lazy_and_right(tmp_path: Path) -> None:
     assert lines[origin.line - 1].strip() == "{"
     assert lines[origin.line_of("spec.ports[0].port") - 1].strip() == '"port": 80'
     assert dict(origin.fields)["metadata.name"] == origin.line + 4
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from(["Policy", "VirtualServer", "Ingress", "Secret", "Event", "ConfigMap", "Service"]),
+    api=st.sampled_from(["k8s.nginx.org/v1", "networking.k8s.io/v1", "v1", "events.k8s.io/v1", "k8s.nginx.org"]),
+    metadata=json_values,
+    rest=st.dictionaries(st.sampled_from(["spec", "data", "stringData", "type", "status", "regarding"]), json_values),
+)
+def test_build_cluster_never_raises_on_live_shaped_objects(
+    kind: str, api: str, metadata: object, rest: dict[str, object]
+) -> None:
+    raw = RawObject({"apiVersion": api, "kind": kind, "metadata": metadata, **rest}, Origin("cluster:fuzz"))
+    cluster = build_cluster([raw])
+    for problem in cluster.problems:
+        assert problem.message.startswith("cluster:fuzz")

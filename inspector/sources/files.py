@@ -365,7 +365,10 @@ class _JsonFieldLines(Mapping[str, int]):
 
     def _scanned(self) -> dict[str, int]:
         if self._lines is None:
-            self._lines = _scan_json_lines(self._text, self._start, self._line)
+            try:
+                self._lines = _scan_json_lines(self._text, self._start, self._line)
+            except (IndexError, ValueError):  # cannot happen for text json accepted; never break a report
+                self._lines = {}
         return self._lines
 
     def __getitem__(self, path: str) -> int:
