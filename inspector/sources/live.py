@@ -1,0 +1,1063 @@
+"""Live cluster source: read a cluster through a kubeconfig the way kubectl does, and change nothing.
+
+Why this module exists: platform engineers inspect the cluster they are about to change. This adapter turns
+what the API server holds into the same ``RawObject`` dicts the file loader produces (``kubectl get -o json``
+shape), so everything downstream (``sources.convert.build_cluster``, the NIC replica, the report) cannot tell a
+live cluster from files.
+
+It is deliberately the only module that touches a Kubernetes client: ``kubernetes_asyncio`` is imported inside
+functions here, so that the headless commands never import it when they read files, and so that the client can
+be swapped in this one place. Its surface is small: load a kubeconfig (multi-file ``KUBECONFIG``, contexts,
+exec credential plugins, OIDC, in-cluster), GET a path as raw JSON, stream a watch.
+
+What it deliberately does not do: it sends GET requests only (get/list/watch), never lists Secrets (each
+Secret a Policy or a TLS section references is fetched by name, in the namespace NIC looks in), and never logs
+or prints key material (raw responses are read with ``_preload_content=False``, which also keeps the client's
+debug log from dumping response bodies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import inspect
+import json
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from inspector import __version__
+from inspector.catalogue import KIND_NOT_INSTALLED, KIND_UNREADABLE, SECRET_UNREADABLE
+from inspector.model import Cluster, Event, LoadProblem, ObjectRef, Origin
+from inspector.sources import RawObject
+
+if TYPE_CHECKING:
+    import aiohttp
+
+log = logging.getLogger(__name__)
+
+OnChange = Callable[[], Awaitable[None] | None]
+"""The watch callback: called (debounced) after the cluster changed; may be sync or async."""
+
+USER_AGENT = f"mtls-inspect/{__version__}"
+"""Sent on every request, so a cluster's audit log shows who read what."""
+
+
+# --- options and errors ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """What the CLI's ``--kubeconfig``, ``--context``, ``-n`` and ``-A`` ask for."""
+
+    kubeconfig: str | None = None
+    """A path, or several joined by ``:`` like ``KUBECONFIG``; None: ``$KUBECONFIG``, then ``~/.kube/config``."""
+    context: str | None = None
+    """None: the kubeconfig's current-context."""
+    namespaces: tuple[str, ...] = ()
+    """Empty: every namespace with ``all_namespaces``, else the context's namespace (``default``), as kubectl."""
+    all_namespaces: bool = False
+    timeout: float = 15.0
+    """Seconds for each API request (and for the first ``/version`` check)."""
+    auth_timeout: float = 60.0
+    """Seconds for authentication, which may run an exec plugin that prompts (MFA, browser login)."""
+
+
+class LiveError(Exception):
+    """The cluster cannot be used at all; ``str()`` is one line: ``context C (server URL): reason``."""
+
+    def __init__(self, context: str, server: str, reason: str) -> None:
+        self.context = context
+        self.server = server
+        self.reason = _one_line(reason)
+        super().__init__(f"context {context} (server {server or 'unknown'}): {self.reason}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+# --- the kinds read --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Kind:
+    kind: str
+    api_version: str
+    plural: str
+
+    def path(self, namespace: str | None, name: str | None = None) -> str:
+        base = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
+        scope = f"/namespaces/{quote(namespace, safe='')}" if namespace else ""
+        item = f"/{quote(name, safe='')}" if name is not None else ""
+        return f"{base}{scope}/{self.plural}{item}"
+
+
+SECRETS = _Kind("Secret", "v1", "secrets")
+SERVICES = _Kind("Service", "v1", "services")
+CONFIG_MAPS = _Kind("ConfigMap", "v1", "configmaps")
+EVENTS = _Kind("Event", "v1", "events")
+INGRESSES = _Kind("Ingress", "networking.k8s.io/v1", "ingresses")
+POLICIES = _Kind("Policy", "k8s.nginx.org/v1", "policies")
+VIRTUAL_SERVERS = _Kind("VirtualServer", "k8s.nginx.org/v1", "virtualservers")
+VIRTUAL_SERVER_ROUTES = _Kind("VirtualServerRoute", "k8s.nginx.org/v1", "virtualserverroutes")
+DEPLOYMENTS = _Kind("Deployment", "apps/v1", "deployments")
+DAEMON_SETS = _Kind("DaemonSet", "apps/v1", "daemonsets")
+
+LISTED: tuple[_Kind, ...] = (SERVICES, CONFIG_MAPS, POLICIES, INGRESSES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
+"""Kinds listed (and watched) in the selected namespaces; Secrets never are."""
+_EVENT_KINDS = frozenset({"Ingress", "VirtualServer", "VirtualServerRoute", "Policy"})
+"""Events are kept only for these involved objects (NIC's own events about the resources it configures)."""
+
+
+def is_nic_config_map(name: str) -> bool:
+    """Whether a ConfigMap's name looks like NIC's (``nginx-config``, Helm's ``<release>-nginx-ingress``)."""
+    if name.endswith(("leader-election", "-leader")):
+        return False
+    return name == "nginx-config" or "nginx-ingress" in name
+
+
+def as_kubectl_json(item: Mapping[str, Any], kind: _Kind) -> dict[str, Any]:
+    """One list item or watch object in ``kubectl get -o json`` shape.
+
+    List responses leave ``kind``/``apiVersion`` off their items; kubectl puts them back first, and hides
+    ``metadata.managedFields`` (``--show-managed-fields=false`` is its default).
+    """
+    obj: dict[str, Any] = {"apiVersion": kind.api_version, "kind": kind.kind}
+    obj.update((k, v) for k, v in item.items() if k not in ("apiVersion", "kind"))
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        obj["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
+    return obj
+
+
+def _meta(obj: Mapping[str, Any]) -> tuple[str, str]:
+    meta = obj.get("metadata")
+    if not isinstance(meta, Mapping):
+        return "", ""
+    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
+
+
+def _digest(obj: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _dig(obj: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# --- which secrets and cross-namespace objects NIC would look up -------------------------------------------------
+
+
+def referenced_secrets(objects: Iterable[Mapping[str, Any]], wildcard: str = "") -> list[tuple[str, str]]:
+    """``(namespace, name)`` of every Secret NIC would look up for these objects, in first-seen order.
+
+    Policy secrets live in the Policy's namespace (internal/k8s/controller.go :: addIngressMTLSSecretRefs,
+    addEgressMTLSSecretRefs); an Ingress TLS secret in the Ingress namespace (controller.go :: createIngressEx);
+    a VirtualServer TLS secret in the VS namespace (controller.go :: createVirtualServerEx); the
+    ``-wildcard-tls-secret`` is ``ns/name``.
+    """
+    out: dict[tuple[str, str], None] = {}
+
+    def add(namespace: str, name: Any) -> None:
+        if isinstance(name, str) and name and namespace:
+            out[(namespace, name)] = None
+
+    for obj in objects:
+        namespace, _ = _meta(obj)
+        kind = obj.get("kind")
+        if kind == "Policy":
+            add(namespace, _dig(obj, "spec", "ingressMTLS", "clientCertSecret"))
+            add(namespace, _dig(obj, "spec", "egressMTLS", "tlsSecret"))
+            add(namespace, _dig(obj, "spec", "egressMTLS", "trustedCertSecret"))
+        elif kind == "Ingress":
+            tls = _dig(obj, "spec", "tls")
+            for entry in tls if isinstance(tls, list) else ():
+                add(namespace, _dig(entry, "secretName"))
+        elif kind == "VirtualServer":
+            add(namespace, _dig(obj, "spec", "tls", "secret"))
+    if wildcard.count("/") == 1:
+        add(*wildcard.split("/"))
+    return list(out)
+
+
+def referenced_policies(objects: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """``(namespace, name)`` of every Policy referenced by Ingress annotations and VS/VSR policy lists.
+
+    Annotation items are ``name`` or ``ns/name`` (internal/k8s/policies/policy_refs.go ::
+    GetPolicyRefsFromAnnotation); VS/VSR references default to the holder's namespace (types.go ::
+    PolicyReference).
+    """
+    out: dict[tuple[str, str], None] = {}
+    for obj in objects:
+        namespace, _ = _meta(obj)
+        kind = obj.get("kind")
+        if kind == "Ingress":
+            annotations = _dig(obj, "metadata", "annotations")
+            for key in ("nginx.org/policies", "nginx.com/policies"):
+                value = annotations.get(key) if isinstance(annotations, Mapping) else None
+                for item in _str(value).split(","):
+                    parts = item.strip().split("/")
+                    if len(parts) == 2 and all(parts):
+                        out[(parts[0], parts[1])] = None
+                    elif len(parts) == 1 and parts[0]:
+                        out[(namespace, parts[0])] = None
+        elif kind in ("VirtualServer", "VirtualServerRoute"):
+            lists: list[Any] = [_dig(obj, "spec", "policies")]
+            for route_key in ("routes", "subroutes"):
+                routes = _dig(obj, "spec", route_key)
+                lists += [_dig(r, "policies") for r in (routes if isinstance(routes, list) else ())]
+            for refs in lists:
+                for ref in refs if isinstance(refs, list) else ():
+                    name = _str(_dig(ref, "name"))
+                    if name:
+                        out[(_str(_dig(ref, "namespace")) or namespace, name)] = None
+    return list(out)
+
+
+def referenced_routes(objects: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """``(namespace, name)`` of the VirtualServerRoutes VS routes delegate to (``route: [ns/]name``)."""
+    out: dict[tuple[str, str], None] = {}
+    for obj in objects:
+        if obj.get("kind") != "VirtualServer":
+            continue
+        namespace, _ = _meta(obj)
+        routes = _dig(obj, "spec", "routes")
+        for route in routes if isinstance(routes, list) else ():
+            parts = _str(_dig(route, "route")).split("/")
+            if len(parts) == 2 and all(parts):
+                out[(parts[0], parts[1])] = None
+            elif len(parts) == 1 and parts[0]:
+                out[(namespace, parts[0])] = None
+    return list(out)
+
+
+# --- controller auto-detection ----------------------------------------------------------------------------------
+
+_BOOL_FLAGS = {"enable-custom-resources": "enable_custom_resources", "ssl-dynamic-reload": "ssl_dynamic_reload"}
+_STRING_FLAGS = {
+    "ingress-class": "ingress_class",
+    "watch-namespace": "watch_namespaces",
+    "wildcard-tls-secret": "wildcard_tls_secret",
+    "nginx-configmaps": "nic_configmap",
+}
+_GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+_GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+
+
+def nic_container(workload: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The NIC container of a Deployment/DaemonSet (image ``nginx-ingress`` or ``nginx-plus-ingress``), if any.
+
+    The community ingress-nginx controller (image ``ingress-nginx/controller``) is not NIC and is not matched.
+    """
+    containers = _dig(workload, "spec", "template", "spec", "containers")
+    for container in containers if isinstance(containers, list) else ():
+        image = _str(_dig(container, "image"))
+        repo = image.split("@")[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image.split("@")[0]
+        if repo.rsplit("/", 1)[-1] in ("nginx-ingress", "nginx-plus-ingress"):
+            return container  # type: ignore[no-any-return]
+    return None
+
+
+def _expand(value: str, env: Mapping[str, str]) -> str:
+    # Kubernetes expands $(VAR) in args from the container's env; unknown references stay as written.
+    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value)
+
+
+def _container_env(container: Mapping[str, Any], namespace: str) -> dict[str, str]:
+    env: dict[str, str] = {}
+    entries = container.get("env")
+    for entry in entries if isinstance(entries, list) else ():
+        name = _str(_dig(entry, "name"))
+        if not name:
+            continue
+        if isinstance(_dig(entry, "value"), str):
+            env[name] = entry["value"]
+        elif _dig(entry, "valueFrom", "fieldRef", "fieldPath") == "metadata.namespace":
+            env[name] = namespace
+    return env
+
+
+def parse_nic_args(args: Sequence[str]) -> dict[str, object]:
+    """NIC's flags (Go ``flag`` syntax: ``-f=v``, ``--f=v``, ``-f v``, bare ``-bool``) as ControllerSettings fields.
+
+    Only the flags that change NIC's mTLS output (cmd/nginx-ingress/flags.go) are read; the others are ignored.
+    """
+    out: dict[str, object] = {}
+    i = 0
+    while i < len(args):
+        token = args[i]
+        i += 1
+        if not token.startswith("-") or token in ("-", "--"):
+            continue
+        name, eq, value = token.lstrip("-").partition("=")
+        if name == "nginx-plus" or name in _BOOL_FLAGS:
+            if eq and value not in _GO_TRUE | _GO_FALSE:
+                continue  # NIC itself would refuse to start; nothing to learn from it
+            flag = value in _GO_TRUE if eq else True
+            out["plus" if name == "nginx-plus" else _BOOL_FLAGS[name]] = flag
+        elif name in _STRING_FLAGS:
+            if not eq:
+                if i >= len(args):
+                    break
+                value = args[i]
+                i += 1
+            field_name = _STRING_FLAGS[name]
+            if field_name == "watch_namespaces":
+                out[field_name] = tuple(ns.strip() for ns in value.split(",") if ns.strip())
+            else:
+                out[field_name] = value
+    return out
+
+
+def detected_settings(workloads: Iterable[Mapping[str, Any]]) -> dict[str, object]:
+    """ControllerSettings fields read off the first NIC Deployment/DaemonSet among ``workloads``.
+
+    Only what the workload states is returned (keys are ControllerSettings field names), so the CLI can lay
+    its own options over it. ``plus`` comes from ``-nginx-plus`` or the ``nginx-plus-ingress`` image.
+    """
+    for workload in workloads:
+        container = nic_container(workload)
+        if container is None:
+            continue
+        namespace, _ = _meta(workload)
+        env = _container_env(container, namespace)
+        tokens: list[str] = []
+        for key in ("command", "args"):
+            values = container.get(key)
+            tokens += [_expand(v, env) for v in (values if isinstance(values, list) else ()) if isinstance(v, str)]
+        out = parse_nic_args(tokens)
+        if "nginx-plus-ingress" in _str(container.get("image")):
+            out["plus"] = True
+        else:
+            out.setdefault("plus", False)
+        return out
+    return {}
+
+
+# --- events ------------------------------------------------------------------------------------------------------
+
+
+def events_from_raw(raws: Iterable[RawObject]) -> tuple[Event, ...]:
+    """Model Events from Event RawObjects (prediction next to reality), oldest first as the API lists them."""
+    out: list[Event] = []
+    for raw in raws:
+        obj = raw.obj
+        if obj.get("kind") != "Event":
+            continue
+        involved = obj.get("involvedObject")
+        if not isinstance(involved, Mapping):
+            continue
+        ref = ObjectRef(_str(involved.get("kind")), _str(involved.get("namespace")), _str(involved.get("name")))
+        out.append(Event(ref, _str(obj.get("type")), _str(obj.get("reason")), _str(obj.get("message"))))
+    return tuple(out)
+
+
+# --- the client adapter --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    context: str
+    server: str
+    namespace: str
+    """The context's namespace (kubectl's default for commands without -n/-A)."""
+
+
+def _kubeconfig_paths(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+
+
+def _existing(paths: str) -> list[str]:
+    return [p for p in (os.path.expanduser(x) for x in paths.split(os.pathsep) if x) if os.path.exists(p)]
+
+
+def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str]:
+    """Context names of the (merged) kubeconfig and its current-context, for a context picker."""
+    from kubernetes_asyncio.config.config_exception import ConfigException
+    from kubernetes_asyncio.config.kube_config import KubeConfigMerger
+
+    paths = _kubeconfig_paths(kubeconfig)
+    if not _existing(paths):
+        return [], ""
+    try:
+        merged = KubeConfigMerger(paths).config
+        if merged is None:
+            return [], ""
+        names = [str(node["name"]) for node in merged.value.get("contexts", [])]
+        return names, str(merged.value.get("current-context") or "")
+    except (ConfigException, OSError, KeyError, TypeError, ValueError, AttributeError):
+        return [], ""
+
+
+class LiveSession:
+    """An authenticated, read-only connection to one context; see :func:`connect`."""
+
+    def __init__(self, options: LiveOptions, target: _Target, api: Any, version: str) -> None:
+        self.options = options
+        self.context = target.context
+        self.server = target.server
+        self.origin = Origin(file=f"cluster:{target.context}", line=0)
+        self.scopes: tuple[str | None, ...]
+        """Namespaces listed one by one, or ``(None,)`` for a cluster-wide list (``-A``)."""
+        if options.all_namespaces:
+            self.scopes = (None,)
+        elif options.namespaces:
+            self.scopes = tuple(dict.fromkeys(options.namespaces))
+        else:
+            self.scopes = (target.namespace,)
+        self._api = api
+        self._version = version
+        self.detected: dict[str, object] = {}
+        """ControllerSettings fields auto-detected from the NIC workload at the last snapshot."""
+        self.controller: str = ""
+        """``Kind ns/name`` of the NIC workload the settings came from (empty when none was readable)."""
+        self.notes: list[str] = []
+        """One-line remarks from the last snapshot that are not findings (e.g. controller not readable)."""
+        self._digests: dict[str, dict[tuple[str, str], str]] = {}
+        self._secret_keys: list[tuple[str, str]] = []
+        self._secret_digests: dict[tuple[str, str], str] = {}
+        self._absent: set[str] = set()
+        self._watches: list[LiveWatch] = []
+
+    # -- low level --------------------------------------------------------------------------------------------
+
+    def _error(self, reason: str) -> LiveError:
+        return LiveError(self.context, self.server, reason)
+
+    async def _open(self, path: str, query: Sequence[tuple[str, str]], timeout: Any) -> aiohttp.ClientResponse:
+        """Send one GET; the response is raw (``_preload_content=False``): nothing is parsed or logged here."""
+        try:
+            response: aiohttp.ClientResponse = await self._api.call_api(
+                path,
+                "GET",
+                query_params=list(query),
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+        except LiveError:
+            raise  # from the exec-plugin refresh hook
+        except Exception as exc:  # the client raises aiohttp, ssl, OS and config errors alike
+            raise self._error(describe_failure(exc, self.options.timeout)) from None
+        return response
+
+    async def get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> tuple[int, Any]:
+        """GET ``path``: the HTTP status and the JSON body (None when it is not JSON)."""
+        response = await self._open(path, query, self.options.timeout)
+        try:
+            async with asyncio.timeout(self.options.timeout):
+                body = await response.read()
+        except Exception as exc:
+            raise self._error(describe_failure(exc, self.options.timeout)) from None
+        finally:
+            response.release()
+        try:
+            data = json.loads(body) if body else None
+        except ValueError:
+            data = None
+        if response.status == 401:
+            raise self._error(_status_reason(401, data))
+        return response.status, data
+
+    async def server_version(self) -> str:
+        """The API server's ``gitVersion`` (e.g. ``v1.30.2``)."""
+        status, data = await self.get("/version")
+        if status != 200 or not isinstance(data, Mapping):
+            raise self._error(_status_reason(status, data))
+        self._version = _str(data.get("gitVersion")) or f"{data.get('major', '?')}.{data.get('minor', '?')}"
+        return self._version
+
+    @property
+    def version(self) -> str:
+        """The server version seen by :func:`connect`."""
+        return self._version
+
+    async def _list(
+        self, kind: _Kind, scope: str | None, problems: list[LoadProblem]
+    ) -> tuple[list[dict[str, Any]], str] | None:
+        """List one kind in one scope; a missing CRD or a refusal becomes a problem (once per kind)."""
+        status, data = await self.get(kind.path(scope))
+        if status == 200 and isinstance(data, Mapping) and isinstance(data.get("items"), list):
+            items = [as_kubectl_json(i, kind) for i in data["items"] if isinstance(i, Mapping)]
+            return items, _str(_dig(data, "metadata", "resourceVersion"))
+        if kind.plural in self._absent:
+            return None
+        self._absent.add(kind.plural)
+        where = f"in namespace {scope}" if scope else "cluster-wide"
+        if status == 404:
+            problems.append(self._problem(
+                KIND_NOT_INSTALLED,
+                f"{kind.kind} ({kind.plural}.{kind.api_version.split('/')[0]}) is not installed in the cluster: "
+                f"no {kind.kind} objects were read",
+            ))
+        else:
+            problems.append(self._problem(
+                KIND_UNREADABLE, f"cannot list {kind.plural} {where}: {_status_reason(status, data)}"
+            ))
+        return None
+
+    def _problem(self, check_id: str, message: str, ref: ObjectRef | None = None) -> LoadProblem:
+        return LoadProblem(check_id=check_id, message=message, file=self.origin.file, line=0, ref=ref)
+
+    # -- snapshot -----------------------------------------------------------------------------------------------
+
+    async def snapshot(self) -> tuple[list[RawObject], list[LoadProblem]]:
+        """Read everything NIC would see in the selected namespaces, as RawObjects, plus what could not be read.
+
+        Lists Services, NIC-looking ConfigMaps, Policies, Ingresses, VirtualServers, VirtualServerRoutes and
+        their Events; GETs by name the Policies/VSRs referenced across namespaces outside the selection and every
+        Secret referenced by a Policy or a TLS section; reads the NIC workload for :attr:`detected`.
+        """
+        problems: list[LoadProblem] = []
+        self._absent = set()
+        self.notes = []
+        listed: dict[str, list[dict[str, Any]]] = {}
+        for kind in LISTED:
+            results = await asyncio.gather(*(self._list(kind, scope, problems) for scope in self.scopes))
+            listed[kind.plural] = [item for result in results if result for item in result[0]]
+
+        await self._detect_controller()
+        await self._fetch_outside_scope(listed, problems)
+        listed[CONFIG_MAPS.plural] = await self._nic_config_maps(listed[CONFIG_MAPS.plural])
+
+        keys = {(k.kind, *_meta(o)) for k in (INGRESSES, POLICIES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
+                for o in listed[k.plural]}
+        events: list[dict[str, Any]] = []
+        for scope in self.scopes:
+            status, data = await self.get(EVENTS.path(scope))
+            if status != 200 or not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+                self.notes.append(f"events not readable ({_status_reason(status, data)})")
+                continue
+            for item in data["items"]:
+                involved = item.get("involvedObject") if isinstance(item, Mapping) else None
+                if isinstance(involved, Mapping) and (
+                    _str(involved.get("kind")), _str(involved.get("namespace")), _str(involved.get("name"))
+                ) in keys:
+                    events.append(as_kubectl_json(item, EVENTS))
+
+        everything = [o for k in LISTED for o in listed[k.plural]]
+        secret_keys = referenced_secrets(everything, _str(self.detected.get("wildcard_tls_secret")))
+        secrets = await self._fetch_secrets(secret_keys, problems)
+
+        self._digests = {
+            k.plural: {_meta(o): _digest(o) for o in listed[k.plural]} for k in (*LISTED, EVENTS)
+            if k is not EVENTS
+        }
+        self._digests[EVENTS.plural] = {_meta(o): _digest(o) for o in events}
+        self._secret_keys = secret_keys
+        self._secret_digests = {_meta(s): _digest(s) for s in secrets}
+
+        ordered = [*secrets, *(o for k in LISTED for o in listed[k.plural]), *events]
+        return [RawObject(obj=o, origin=self.origin) for o in ordered], problems
+
+    async def _detect_controller(self) -> None:
+        """Read the NIC Deployment/DaemonSet (cluster-wide when allowed, else in the selection) for its flags."""
+        self.detected, self.controller = {}, ""
+        workloads: list[dict[str, Any]] = []
+        for kind in (DEPLOYMENTS, DAEMON_SETS):
+            status, data = await self.get(kind.path(None))
+            scopes: tuple[str | None, ...] = (None,)
+            if status == 403 and self.scopes != (None,):
+                scopes = self.scopes
+                answers = [await self.get(kind.path(scope)) for scope in scopes]
+            else:
+                answers = [(status, data)]
+            for status, data in answers:
+                if status == 200 and isinstance(data, Mapping) and isinstance(data.get("items"), list):
+                    workloads += [as_kubectl_json(i, kind) for i in data["items"] if isinstance(i, Mapping)]
+        nic = [w for w in workloads if nic_container(w) is not None]
+        if not nic:
+            self.notes.append("no readable NGINX Ingress Controller Deployment/DaemonSet: using NIC defaults")
+            return
+        self.detected = detected_settings(nic)
+        namespace, name = _meta(nic[0])
+        self.controller = f"{nic[0]['kind']} {namespace}/{name}"
+        if len(nic) > 1:
+            others = ", ".join(f"{w['kind']} {'/'.join(_meta(w))}" for w in nic[1:])
+            self.notes.append(f"several NIC workloads found; settings taken from {self.controller} (also: {others})")
+
+    async def _fetch_outside_scope(self, listed: dict[str, list[dict[str, Any]]],
+                                   problems: list[LoadProblem]) -> None:
+        """GET the Policies and VSRs referenced from outside the selected namespaces (NIC allows cross-namespace)."""
+        if self.scopes == (None,):
+            return
+        chosen = set(self.scopes)
+        for kind, finder, sources in (
+            (VIRTUAL_SERVER_ROUTES, referenced_routes, (VIRTUAL_SERVERS,)),
+            (POLICIES, referenced_policies, (INGRESSES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)),
+        ):
+            if kind.plural in self._absent:
+                continue
+            have = {_meta(o) for o in listed[kind.plural]}
+            wanted = [key for key in finder(o for s in sources for o in listed[s.plural])
+                      if key[0] not in chosen and key not in have]
+            for namespace, name in wanted:
+                status, data = await self.get(kind.path(namespace, name))
+                if status == 200 and isinstance(data, Mapping):
+                    listed[kind.plural].append(as_kubectl_json(data, kind))
+                elif status != 404:
+                    problems.append(self._problem(
+                        KIND_UNREADABLE, f"cannot read {kind.kind} {namespace}/{name}: {_status_reason(status, data)}",
+                        ObjectRef(kind.kind, namespace, name),
+                    ))
+
+    async def _nic_config_maps(self, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The NIC ConfigMap named by ``-nginx-configmaps`` (fetched by name) or found by its name in the lists."""
+        named = _str(self.detected.get("nic_configmap"))
+        if named.count("/") == 1:
+            namespace, name = named.split("/")
+            for obj in listed:
+                if _meta(obj) == (namespace, name):
+                    return [obj]
+            status, data = await self.get(CONFIG_MAPS.path(namespace, name))
+            if status == 200 and isinstance(data, Mapping):
+                return [as_kubectl_json(data, CONFIG_MAPS)]
+            self.notes.append(f"NIC ConfigMap {named} not readable ({_status_reason(status, data)})")
+        return [o for o in listed if is_nic_config_map(_meta(o)[1])]
+
+    async def _fetch_secrets(self, keys: Sequence[tuple[str, str]],
+                             problems: list[LoadProblem]) -> list[dict[str, Any]]:
+        """GET each referenced Secret by name; a refusal is a finding (MTLS130), never a crash."""
+        gate = asyncio.Semaphore(8)
+
+        async def one(namespace: str, name: str) -> dict[str, Any] | LoadProblem | None:
+            async with gate:
+                status, data = await self.get(SECRETS.path(namespace, name))
+            if status == 200 and isinstance(data, Mapping):
+                return as_kubectl_json(data, SECRETS)
+            if status == 404:
+                return None  # NIC: "secret doesn't exist"; the replica reports it from the absence
+            reason = "forbidden" if status == 403 else _status_reason(status, data)
+            return self._problem(SECRET_UNREADABLE, f"cannot verify {namespace}/{name}: {reason}",
+                                 ObjectRef("Secret", namespace, name))
+
+        secrets: list[dict[str, Any]] = []
+        for result in await asyncio.gather(*(one(ns, name) for ns, name in keys)):
+            if isinstance(result, LoadProblem):
+                problems.append(result)
+            elif result is not None:
+                secrets.append(result)
+        return secrets
+
+    async def cluster(self) -> Cluster:
+        """A fresh snapshot converted to the model, with Events and unreadable Secrets attached."""
+        from inspector.sources.convert import build_cluster
+
+        raws, problems = await self.snapshot()
+        objects = [r for r in raws if r.obj.get("kind") != "Event"]
+        sources = [f"{self.context}/{scope or 'all namespaces'}" for scope in self.scopes]
+        built = build_cluster(objects, problems, sources=sources)
+        unreadable = {
+            p.ref.key: p.message.rsplit(": ", 1)[-1]
+            for p in problems if p.check_id == SECRET_UNREADABLE and p.ref is not None
+        }
+        return replace(built, events=events_from_raw(raws), unreadable_secrets=unreadable)
+
+    # -- watch ----------------------------------------------------------------------------------------------------
+
+    def watch(self, on_change: OnChange, *, debounce: float = 0.5, watchdog: float = 330.0,
+              secret_poll: float = 60.0) -> LiveWatch:
+        """Start list+watch of every listed kind; ``on_change`` runs (debounced) after each real change.
+
+        Each kind is watched from its list's resourceVersion and relisted on 410 Gone, on stream end and when the
+        stream stays silent longer than ``watchdog`` seconds (watches are known to hang). Referenced Secrets are
+        not watched (that would need list/watch on Secrets): they are re-read by name every ``secret_poll``
+        seconds. Call :meth:`LiveWatch.stop` (or :meth:`close`) to end it; the caller then re-reads with
+        :meth:`snapshot` / :meth:`cluster`.
+        """
+        watch = LiveWatch(self, on_change, debounce=debounce, watchdog=watchdog, secret_poll=secret_poll)
+        self._watches.append(watch)
+        return watch
+
+    async def close(self) -> None:
+        """Stop the watches and close the HTTP connections."""
+        for watch in self._watches:
+            await watch.stop()
+        self._watches.clear()
+        with contextlib.suppress(Exception):
+            await self._api.close()
+
+
+class _Relist(Exception):
+    """The watch must start over from a fresh list (410 Gone, stream end, watchdog, bad line)."""
+
+
+class LiveWatch:
+    """The running list+watch loops of a :class:`LiveSession` and their debounced callback."""
+
+    def __init__(self, session: LiveSession, on_change: OnChange, *, debounce: float, watchdog: float,
+                 secret_poll: float) -> None:
+        self._session = session
+        self._on_change = on_change
+        self._debounce = debounce
+        self._watchdog = watchdog
+        self._secret_poll = secret_poll
+        self._dirty = asyncio.Event()
+        self._stopping = False
+        self._state: dict[tuple[str, str | None], dict[tuple[str, str], str]] = {}
+        self.lists: dict[str, int] = {}
+        """How many times each kind (plural) was listed by the watch: 1 + relists."""
+        self.gone: int = 0
+        """How many 410 Gone answers forced a relist."""
+        self.changes: int = 0
+        """How many times ``on_change`` was called."""
+        self.last_error: str = ""
+        """The last one-line error a loop recovered from (shown in a status bar)."""
+        kinds = (*LISTED, EVENTS)
+        self._tasks = [asyncio.create_task(self._follow(kind, scope), name=f"watch {kind.plural} {scope or '*'}")
+                       for kind in kinds if kind.plural not in session._absent for scope in session.scopes]
+        self._tasks.append(asyncio.create_task(self._debouncer(), name="watch debouncer"))
+        if secret_poll > 0:
+            self._tasks.append(asyncio.create_task(self._poll_secrets(), name="watch secrets"))
+
+    async def stop(self) -> None:
+        """Cancel every loop and wait (bounded) for them to end."""
+        self._stopping = True
+        pending = {task for task in self._tasks if not task.done()}
+        for _ in range(50):
+            if not pending:
+                break
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.1)
+        for task in self._tasks:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved, so asyncio does not log it at exit
+        self._tasks = []
+
+    async def __aenter__(self) -> LiveWatch:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- state -----------------------------------------------------------------------------------------------------
+
+    def _keep(self, kind: _Kind, obj: Mapping[str, Any]) -> bool:
+        if kind is CONFIG_MAPS:
+            named = _str(self._session.detected.get("nic_configmap"))
+            return "/".join(_meta(obj)) == named or is_nic_config_map(_meta(obj)[1])
+        if kind is EVENTS:
+            return _dig(obj, "involvedObject", "kind") in _EVENT_KINDS
+        return True
+
+    def _seed(self, kind: _Kind, scope: str | None) -> dict[tuple[str, str], str]:
+        # Start from what the last snapshot saw, so a change between snapshot() and watch() is not lost.
+        known = self._session._digests.get(kind.plural, {})
+        return {key: value for key, value in known.items() if scope is None or key[0] == scope}
+
+    def _reconcile(self, kind: _Kind, scope: str | None, items: list[dict[str, Any]]) -> None:
+        fresh = {_meta(o): _digest(o) for o in items if self._keep(kind, o)}
+        previous = self._state.get((kind.plural, scope))
+        if previous is None:
+            previous = self._seed(kind, scope)
+        if kind is EVENTS:
+            # Events of objects outside the snapshot were filtered there; only new or changed ones matter.
+            changed = any(previous.get(key) != value for key, value in fresh.items())
+        else:
+            changed = fresh != previous
+        self._state[(kind.plural, scope)] = fresh
+        if changed:
+            self._dirty.set()
+
+    def _apply(self, kind: _Kind, scope: str | None, event_type: str, obj: dict[str, Any]) -> None:
+        if not self._keep(kind, obj):
+            return
+        state = self._state.setdefault((kind.plural, scope), {})
+        key = _meta(obj)
+        if event_type == "DELETED":
+            if state.pop(key, None) is not None:
+                self._dirty.set()
+            return
+        digest = _digest(obj)
+        if state.get(key) != digest:
+            state[key] = digest
+            self._dirty.set()
+
+    # -- loops -----------------------------------------------------------------------------------------------------
+
+    async def _follow(self, kind: _Kind, scope: str | None) -> None:
+        backoff = 0.2
+        session = self._session
+        while not self._stopping:
+            try:
+                status, data = await session.get(kind.path(scope))
+                self.lists[kind.plural] = self.lists.get(kind.plural, 0) + 1
+                if status in (403, 404):
+                    self.last_error = f"{kind.plural}: {_status_reason(status, data)}; not watched"
+                    return
+                if status != 200 or not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+                    raise _Relist(f"{kind.plural}: {_status_reason(status, data)}")
+                items = [as_kubectl_json(i, kind) for i in data["items"] if isinstance(i, Mapping)]
+                self._reconcile(kind, scope, items)
+                await self._stream(kind, scope, _str(_dig(data, "metadata", "resourceVersion")))
+                backoff = 0.2
+            except _Relist as why:
+                if str(why):
+                    self.last_error = str(why)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 30.0)
+            except Exception as exc:  # LiveError, or a surprise: keep following, with back-off
+                self.last_error = _one_line(str(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def _stream(self, kind: _Kind, scope: str | None, version: str) -> None:
+        """Follow one watch stream until it ends, goes silent, or says 410 Gone; then the caller relists."""
+        import aiohttp
+
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"),
+                 ("timeoutSeconds", str(max(1, int(self._watchdog) - 30)))]
+        if version:
+            query.append(("resourceVersion", version))
+        # No total/read timeout on the stream itself: the watchdog below bounds the silence between lines.
+        timeout = aiohttp.ClientTimeout(total=None, connect=self._session.options.timeout,
+                                        sock_connect=self._session.options.timeout)
+        response = await self._session._open(kind.path(scope), query, timeout)
+        try:
+            if response.status == 410:
+                self.gone += 1
+                raise _Relist("")
+            if response.status != 200:
+                raise _Relist(f"watch {kind.plural}: HTTP {response.status}")
+            while True:
+                try:
+                    async with asyncio.timeout(self._watchdog):
+                        line = await response.content.readline()
+                except TimeoutError:
+                    raise _Relist("") from None  # silent too long: the watch may hang, start over
+                except (aiohttp.ClientError, OSError) as exc:
+                    raise _Relist(f"watch {kind.plural}: {describe_failure(exc, self._watchdog)}") from None
+                if not line:
+                    raise _Relist("")  # the server ended the stream (timeoutSeconds): relist
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    raise _Relist(f"watch {kind.plural}: unreadable event") from None
+                event_type = _str(_dig(event, "type"))
+                obj = _dig(event, "object")
+                if not isinstance(obj, Mapping):
+                    raise _Relist("")
+                if event_type == "ERROR":
+                    if obj.get("code") == 410:
+                        self.gone += 1
+                        raise _Relist("")
+                    raise _Relist(f"watch {kind.plural}: {_status_reason(int(obj.get('code') or 0), obj)}")
+                if event_type == "BOOKMARK":
+                    continue
+                if event_type in ("ADDED", "MODIFIED", "DELETED"):
+                    self._apply(kind, scope, event_type, as_kubectl_json(obj, kind))
+        finally:
+            response.release()
+            response.close()
+
+    async def _poll_secrets(self) -> None:
+        session = self._session
+        while True:
+            await asyncio.sleep(self._secret_poll)
+            for namespace, name in list(session._secret_keys):
+                try:
+                    status, data = await session.get(SECRETS.path(namespace, name))
+                except LiveError as exc:
+                    self.last_error = str(exc)
+                    break
+                digest = _digest(as_kubectl_json(data, SECRETS)) if status == 200 and isinstance(data, Mapping) else ""
+                if session._secret_digests.get((namespace, name), "") != digest:
+                    session._secret_digests[(namespace, name)] = digest
+                    self._dirty.set()
+
+    async def _debouncer(self) -> None:
+        while True:
+            await self._dirty.wait()
+            waited = 0.0
+            # Quiet period: wait until no change arrived for `debounce` seconds (at most 10 periods).
+            while waited < self._debounce * 10:
+                self._dirty.clear()
+                try:
+                    async with asyncio.timeout(self._debounce):
+                        await self._dirty.wait()
+                except TimeoutError:
+                    break
+                waited += self._debounce
+            self._dirty.clear()
+            self.changes += 1
+            try:
+                result = self._on_change()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:  # a view's bug must not stop the watch
+                log.warning("live: change callback failed: %s", _one_line(str(exc)))
+
+
+# --- connecting ------------------------------------------------------------------------------------------------------
+
+
+def _status_reason(status: int, data: Any) -> str:
+    """``403 Forbidden: <the API server's message>`` from a Status body."""
+    names = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 410: "Gone",
+             429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+    head = f"{status} {names.get(status, 'HTTP error')}" if status else "error"
+    message = _str(_dig(data, "message")) if isinstance(data, Mapping) else ""
+    return _one_line(f"{head}: {message}" if message else head)
+
+
+def describe_failure(exc: BaseException, timeout: float) -> str:
+    """One line for a client-side failure: unreachable, certificate, TLS, timeout, plugin error."""
+    import ssl
+
+    import aiohttp
+    from kubernetes_asyncio.config.config_exception import ConfigException
+
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return f"no answer within {timeout:g}s (timeout)"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"certificate: {exc.certificate_error}"
+    if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError | ssl.SSLError):
+        return f"TLS handshake failed: {exc}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"unreachable: {exc.os_error.strerror or exc.os_error}"
+    if isinstance(exc, ConfigException):
+        text = str(exc)
+        if text.startswith("exec:"):
+            return f"exec plugin failed: {text[5:].strip()}"
+        return f"kubeconfig: {text}"
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"exec plugin failed: command not found: {exc.filename}"
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return f"connection failed: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _resolve_target(options: LiveOptions, paths: str) -> tuple[Any, _Target]:
+    """Merge the kubeconfig files (first definition wins, as kubectl) and find the context and its server."""
+    from kubernetes_asyncio.config.config_exception import ConfigException
+    from kubernetes_asyncio.config.kube_config import KubeConfigLoader, KubeConfigMerger
+
+    context = options.context or "(current-context)"
+    try:
+        merger = KubeConfigMerger(paths)
+        merged = merger.config
+        if merged is None:
+            raise LiveError(context, "", f"kubeconfig {paths} is empty")
+        context = options.context or _str(merged.value.get("current-context"))
+        if not context:
+            raise LiveError("(none)", "", f"kubeconfig {paths} has no current-context; pass --context")
+        node = merged["contexts"].get_with_name(context, safe=True)
+        if node is None:
+            raise LiveError(context, "", f"context {context!r} not found in kubeconfig {paths}")
+        cluster = merged["clusters"].get_with_name(node["context"]["cluster"], safe=True)
+        server = _str(cluster["cluster"].safe_get("server")) if cluster is not None else ""
+        namespace = _str(node["context"].safe_get("namespace")) or "default"
+        loader = KubeConfigLoader(config_dict=merged, active_context=context, config_base_path=None,
+                                  config_persister=merger.save_changes)
+    except LiveError:
+        raise
+    except ConfigException as exc:
+        raise LiveError(context, "", f"kubeconfig: {exc}") from None
+    except Exception as exc:
+        # YAML syntax errors, unreadable files, and malformed entries (type/key errors inside the client).
+        raise LiveError(context, "", f"kubeconfig {paths} unreadable: {_one_line(str(exc)) or type(exc).__name__}") \
+            from None
+    return loader, _Target(context, server, namespace)
+
+
+async def connect(options: LiveOptions) -> LiveSession:
+    """Authenticate like kubectl and check ``/version``; every failure is a one-line :class:`LiveError`.
+
+    Runs before the TUI takes the terminal, so an exec plugin may prompt. Order as kubectl: ``--kubeconfig``
+    (may be ``a:b``), else ``$KUBECONFIG`` (multi-file), else ``~/.kube/config``, else in-cluster config.
+    """
+    from kubernetes_asyncio.client import ApiClient, Configuration
+
+    configuration = Configuration()
+    paths = _kubeconfig_paths(options.kubeconfig)
+    if not _existing(paths) and not options.kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
+        target = await _load_in_cluster(configuration)
+    else:
+        if not _existing(paths):
+            raise LiveError(options.context or "(none)", "", f"no kubeconfig found at {paths}")
+        loader, target = _resolve_target(options, paths)
+        try:
+            async with asyncio.timeout(options.auth_timeout):
+                await loader.load_and_set(configuration)
+        except LiveError:
+            raise
+        except Exception as exc:
+            raise LiveError(target.context, target.server, describe_failure(exc, options.auth_timeout)) from None
+        _install_refresh(loader, configuration, target)
+    api = ApiClient(configuration=configuration)
+    api.user_agent = USER_AGENT
+    session = LiveSession(options, target, api, "")
+    try:
+        await session.server_version()
+    except BaseException:
+        await session.close()
+        raise
+    return session
+
+
+async def _load_in_cluster(configuration: Any) -> _Target:
+    from kubernetes_asyncio.config import load_incluster_config
+
+    host = os.environ.get("KUBERNETES_SERVICE_HOST", "")
+    try:
+        load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    except Exception as exc:
+        raise LiveError("in-cluster", host, describe_failure(exc, 0)) from None
+    namespace_file = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+    try:
+        namespace = namespace_file.read_text().strip() or "default"
+    except OSError:
+        namespace = "default"
+    return _Target("in-cluster", str(configuration.host), namespace)
+
+
+def _install_refresh(loader: Any, configuration: Any, target: _Target) -> None:
+    """Re-run an exec plugin when its token expires (EKS tokens last 15 minutes; a watch lasts longer)."""
+    if not hasattr(loader, "exec_plugin_expiry"):
+        return
+
+    async def refresh(config: Any) -> None:
+        try:
+            await loader.load_from_exec_plugin()
+        except Exception as exc:
+            raise LiveError(target.context, target.server, describe_failure(exc, 0)) from None
+        config.api_key["BearerToken"] = loader.token
+
+    configuration.refresh_api_key_hook = refresh
+
+
+async def load_live(options: LiveOptions) -> tuple[Cluster, dict[str, object]]:
+    """Connect, take one snapshot, close: the Cluster and the auto-detected ControllerSettings fields."""
+    session = await connect(options)
+    try:
+        cluster = await session.cluster()
+        return cluster, dict(session.detected)
+    finally:
+        await session.close()
+
+
+async def load_live_cluster(options: LiveOptions) -> Cluster:
+    """Connect, take one snapshot, close: the Cluster for headless commands."""
+    cluster, _ = await load_live(options)
+    return cluster
