@@ -143,7 +143,14 @@ def join_path(prefix: str, key: str) -> str:
             seg = (quoted, quoted)
         if len(_SEGMENTS) < 100_000:
             _SEGMENTS[key] = seg
-    return prefix + seg[0] if prefix else seg[1]
+    if not prefix:
+        return seg[1]
+    # Interned: 50k objects share one "metadata.name" string instead of holding 50k copies.
+    path = prefix + seg[0]
+    return _PATHS.setdefault(path, path) if len(_PATHS) < 200_000 else path
+
+
+_PATHS: dict[str, str] = {}
 
 
 def _resolve_plain(value: str) -> Any:
