@@ -239,4 +239,4 @@ def test_fifty_thousand_objects_load_in_seconds(tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     assert cluster.problems == () and len(cluster.services) == 50_000
     assert cluster.services["ns39/svc-49999"].meta.origin.line == 49_999 * 10 + 1
-    assert elapsed < 20, elapsed  # ~4 s on a quiet core; generous for shared CI machines
+    assert elapsed < 30, elapsed  # ~4 s on a quiet core; a quadratic regression would take minutes
