@@ -8,6 +8,7 @@ real API server matter to the live adapter and are fixed here, in one place:
   ``<Kind>List`` kind and leaves ``kind``/``apiVersion`` off the items, which the adapter must put back.
 * kmock does not authenticate; a real server answers a wrong bearer token with ``401 Unauthorized``.
 * kmock's own TLS is not usable here: its aiohttp test server gets an SSL context made with ``cryptography``.
+* kmock cannot parse the cluster-scoped ``/api/v1/namespaces`` list; it is answered here from the stored objects.
 
 Tests talk to it only through a real kubeconfig file with a bearer token, as kubectl would.
 """
@@ -47,13 +48,14 @@ RESOURCES = {
     "VirtualServerRoute": "k8s.nginx.org/v1/virtualserverroutes",
     "Deployment": "apps/v1/deployments",
     "DaemonSet": "apps/v1/daemonsets",
+    "Namespace": "v1/namespaces",
 }
 """Kind -> kmock resource key of everything the live adapter reads."""
 LIST_KINDS = {
     "secrets": "SecretList", "services": "ServiceList", "configmaps": "ConfigMapList", "events": "EventList",
     "ingresses": "IngressList", "policies": "PolicyList", "virtualservers": "VirtualServerList",
     "virtualserverroutes": "VirtualServerRouteList", "deployments": "DeploymentList",
-    "daemonsets": "DaemonSetList",
+    "daemonsets": "DaemonSetList", "namespaces": "NamespaceList",
 }
 
 
@@ -63,13 +65,26 @@ class ApiServer(kmock.KubernetesEmulator):
 
     token: str = TOKEN
     list_version: int = 100
+    namespace_lists: int = 0
 
     async def __call__(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
         # kubernetes_asyncio serialises booleans as "True"; the API server accepts both, kmock only "true".
         query = raw_request.rel_url.query
         if query.get("watch") in ("True", "1"):
             raw_request = raw_request.clone(rel_url=raw_request.rel_url.update_query(watch="true"))
+        if raw_request.path.rstrip("/") == "/api/v1/namespaces" and raw_request.method == "GET":
+            return self._list_namespaces(raw_request)
         return await super().__call__(raw_request)
+
+    def _list_namespaces(self, raw_request: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
+        # kmock's URL parser fails on the cluster-scoped "/api/v1/namespaces" (it expects a namespace after it).
+        self.namespace_lists += 1
+        if raw_request.headers.get("Authorization") != f"Bearer {self.token}":
+            return aiohttp.web.json_response({"kind": "Status", "code": 401, "message": "Unauthorized"}, status=401)
+        items = [dict(obj.raw) for (resource, _, _), obj in self.objects.items()
+                 if resource.plural == "namespaces" and not obj.deleted]
+        return aiohttp.web.json_response({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {}, "items": [
+            {k: v for k, v in item.items() if k not in ("kind", "apiVersion")} for item in items]})
 
     async def _handle(self, request: rendering.Request) -> aiohttp.web.StreamResponse:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
@@ -97,6 +112,9 @@ class ApiServer(kmock.KubernetesEmulator):
     def store(self, obj: dict[str, Any]) -> None:
         """Store one manifest as the API server would hold it (namespace defaulted to ``default``)."""
         meta = obj.setdefault("metadata", {})
+        if obj["kind"] == "Namespace":
+            self.objects[RESOURCES["Namespace"], None, meta["name"]] = obj
+            return
         meta.setdefault("namespace", "default")
         self.objects[RESOURCES[obj["kind"]], meta["namespace"], meta["name"]] = obj
 
@@ -334,7 +352,7 @@ async def running_cluster(tmp_path: Path, objects: Callable[[Pki], list[dict[str
 
     api = ApiServer()
     for kind in installed:
-        api.resources[RESOURCES[kind]] = kmock.ResourceInfo(namespaced=True, kind=kind)
+        api.resources[RESOURCES[kind]] = kmock.ResourceInfo(namespaced=kind != "Namespace", kind=kind)
     for obj in objects(material):
         if obj["kind"] in installed:
             api.store(obj)

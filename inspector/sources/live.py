@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import re
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,7 +35,7 @@ from urllib.parse import quote
 
 from inspector import __version__
 from inspector.catalogue import KIND_NOT_INSTALLED, KIND_UNREADABLE, SECRET_UNREADABLE
-from inspector.model import Cluster, Event, LoadProblem, ObjectRef, Origin
+from inspector.model import Cluster, LoadProblem, ObjectRef, Origin
 from inspector.sources import RawObject
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ VIRTUAL_SERVERS = _Kind("VirtualServer", "k8s.nginx.org/v1", "virtualservers")
 VIRTUAL_SERVER_ROUTES = _Kind("VirtualServerRoute", "k8s.nginx.org/v1", "virtualserverroutes")
 DEPLOYMENTS = _Kind("Deployment", "apps/v1", "deployments")
 DAEMON_SETS = _Kind("DaemonSet", "apps/v1", "daemonsets")
+NAMESPACES = _Kind("Namespace", "v1", "namespaces")
 
 LISTED: tuple[_Kind, ...] = (SERVICES, CONFIG_MAPS, POLICIES, INGRESSES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
 """Kinds listed (and watched) in the selected namespaces; Secrets never are."""
@@ -349,24 +351,6 @@ def detected_settings(workloads: Iterable[Mapping[str, Any]]) -> dict[str, objec
     return {}
 
 
-# --- events ------------------------------------------------------------------------------------------------------
-
-
-def events_from_raw(raws: Iterable[RawObject]) -> tuple[Event, ...]:
-    """Model Events from Event RawObjects (prediction next to reality), oldest first as the API lists them."""
-    out: list[Event] = []
-    for raw in raws:
-        obj = raw.obj
-        if obj.get("kind") != "Event":
-            continue
-        involved = obj.get("involvedObject")
-        if not isinstance(involved, Mapping):
-            continue
-        ref = ObjectRef(_str(involved.get("kind")), _str(involved.get("namespace")), _str(involved.get("name")))
-        out.append(Event(ref, _str(obj.get("type")), _str(obj.get("reason")), _str(obj.get("message"))))
-    return tuple(out)
-
-
 # --- the client adapter --------------------------------------------------------------------------------------------
 
 
@@ -441,14 +425,15 @@ class LiveSession:
     def _error(self, reason: str) -> LiveError:
         return LiveError(self.context, self.server, reason)
 
-    async def _open(self, path: str, query: Sequence[tuple[str, str]], timeout: Any) -> aiohttp.ClientResponse:
+    async def _open(self, path: str, query: Sequence[tuple[str, str]], timeout: Any,
+                    accept: str = "application/json") -> aiohttp.ClientResponse:
         """Send one GET; the response is raw (``_preload_content=False``): nothing is parsed or logged here."""
         try:
             response: aiohttp.ClientResponse = await self._api.call_api(
                 path,
                 "GET",
                 query_params=list(query),
-                header_params={"Accept": "application/json"},
+                header_params={"Accept": accept},
                 auth_settings=["BearerToken"],
                 _preload_content=False,
                 _request_timeout=timeout,
@@ -459,9 +444,10 @@ class LiveSession:
             raise self._error(describe_failure(exc, self.options.timeout)) from None
         return response
 
-    async def get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> tuple[int, Any]:
+    async def get(self, path: str, query: Sequence[tuple[str, str]] = (),
+                  accept: str = "application/json") -> tuple[int, Any]:
         """GET ``path``: the HTTP status and the JSON body (None when it is not JSON)."""
-        response = await self._open(path, query, self.options.timeout)
+        response = await self._open(path, query, self.options.timeout, accept)
         try:
             async with asyncio.timeout(self.options.timeout):
                 body = await response.read()
@@ -555,7 +541,8 @@ class LiveSession:
 
         everything = [o for k in LISTED for o in listed[k.plural]]
         secret_keys = referenced_secrets(everything, _str(self.detected.get("wildcard_tls_secret")))
-        secrets = await self._fetch_secrets(secret_keys, problems)
+        secrets, missing = await self._fetch_secrets(secret_keys, problems)
+        elsewhere = await self._probe_elsewhere(missing, await self._namespaces(everything), set(secret_keys))
 
         self._digests = {
             k.plural: {_meta(o): _digest(o) for o in listed[k.plural]} for k in (*LISTED, EVENTS)
@@ -565,7 +552,7 @@ class LiveSession:
         self._secret_keys = secret_keys
         self._secret_digests = {_meta(s): _digest(s) for s in secrets}
 
-        ordered = [*secrets, *(o for k in LISTED for o in listed[k.plural]), *events]
+        ordered = [*secrets, *elsewhere, *(o for k in LISTED for o in listed[k.plural]), *events]
         return [RawObject(obj=o, origin=self.origin) for o in ordered], problems
 
     async def _detect_controller(self) -> None:
@@ -633,8 +620,8 @@ class LiveSession:
             self.notes.append(f"NIC ConfigMap {named} not readable ({_status_reason(status, data)})")
         return [o for o in listed if is_nic_config_map(_meta(o)[1])]
 
-    async def _fetch_secrets(self, keys: Sequence[tuple[str, str]],
-                             problems: list[LoadProblem]) -> list[dict[str, Any]]:
+    async def _fetch_secrets(self, keys: Sequence[tuple[str, str]], problems: list[LoadProblem]
+                             ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
         """GET each referenced Secret by name; a refusal is a finding (MTLS130), never a crash."""
         gate = asyncio.Semaphore(8)
 
@@ -650,26 +637,63 @@ class LiveSession:
                                  ObjectRef("Secret", namespace, name))
 
         secrets: list[dict[str, Any]] = []
-        for result in await asyncio.gather(*(one(ns, name) for ns, name in keys)):
+        missing: list[tuple[str, str]] = []
+        for wanted, result in zip(keys, await asyncio.gather(*(one(ns, name) for ns, name in keys)), strict=True):
             if isinstance(result, LoadProblem):
                 problems.append(result)
             elif result is not None:
                 secrets.append(result)
-        return secrets
+            else:
+                missing.append(wanted)
+        return secrets, missing
+
+    async def _namespaces(self, objects: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Every namespace with ``-A`` (when Namespaces may be listed), else the selected and the seen ones."""
+        seen = {_meta(o)[0] for o in objects} | {s for s in self.scopes if s}
+        if self.scopes == (None,):
+            status, data = await self.get(NAMESPACES.path(None))
+            if status == 200 and isinstance(data, Mapping) and isinstance(data.get("items"), list):
+                seen |= {_meta(i)[1] for i in data["items"] if isinstance(i, Mapping)}
+        return sorted(seen - {""})
+
+    async def _probe_elsewhere(self, missing: Sequence[tuple[str, str]], namespaces: Sequence[str],
+                               fetched: set[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Metadata of same-named Secrets in the other namespaces seen, for missing references.
+
+        A Secret in the wrong namespace is a classic mistake (NIC looks only in the Policy's namespace); the
+        analysis names where it is when the snapshot holds it. Only metadata is asked for (the API server's
+        PartialObjectMetadata), by name, in at most 200 GETs; whatever comes back is reduced to ``metadata``, so no
+        key material of a Secret NIC does not use is ever held.
+        """
+        probes = list(dict.fromkeys((ns, name) for _, name in missing for ns in namespaces
+                                    if (ns, name) not in fetched))[:200]
+        accept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+        gate = asyncio.Semaphore(8)
+
+        async def one(namespace: str, name: str) -> dict[str, Any] | None:
+            async with gate:
+                status, data = await self.get(SECRETS.path(namespace, name), accept=accept)
+            meta = data.get("metadata") if status == 200 and isinstance(data, Mapping) else None
+            if not isinstance(meta, Mapping):
+                return None
+            return as_kubectl_json({"metadata": {k: v for k, v in meta.items() if k != "annotations"}}, SECRETS)
+
+        return [found for found in await asyncio.gather(*(one(ns, name) for ns, name in probes)) if found]
 
     async def cluster(self) -> Cluster:
         """A fresh snapshot converted to the model, with Events and unreadable Secrets attached."""
         from inspector.sources.convert import build_cluster
 
         raws, problems = await self.snapshot()
-        objects = [r for r in raws if r.obj.get("kind") != "Event"]
         sources = [f"{self.context}/{scope or 'all namespaces'}" for scope in self.scopes]
-        built = build_cluster(objects, problems, sources=sources)
+        built = build_cluster(raws, problems, sources=sources)
         unreadable = {
             p.ref.key: p.message.rsplit(": ", 1)[-1]
             for p in problems if p.check_id == SECRET_UNREADABLE and p.ref is not None
         }
-        return replace(built, events=events_from_raw(raws), unreadable_secrets=unreadable)
+        cluster = replace(built, unreadable_secrets=unreadable)
+        _remember_detected(cluster, self.detected)
+        return cluster
 
     # -- watch ----------------------------------------------------------------------------------------------------
 
@@ -907,6 +931,22 @@ class LiveWatch:
                     await result
             except Exception as exc:  # a view's bug must not stop the watch
                 log.warning("live: change callback failed: %s", _one_line(str(exc)))
+
+
+# --- handing the detected settings to the CLI ----------------------------------------------------------------------
+
+_DETECTED: dict[int, dict[str, object]] = {}
+
+
+def _remember_detected(cluster: Cluster, settings: Mapping[str, object]) -> None:
+    # Cluster is a shared frozen type without a settings field; remember per instance, forget with it.
+    _DETECTED[id(cluster)] = dict(settings)
+    weakref.finalize(cluster, _DETECTED.pop, id(cluster), None)
+
+
+def detected_settings_of(cluster: Cluster) -> dict[str, object]:
+    """ControllerSettings fields auto-detected when ``cluster`` was read live (empty for any other Cluster)."""
+    return dict(_DETECTED.get(id(cluster), {}))
 
 
 # --- connecting ------------------------------------------------------------------------------------------------------
