@@ -51,8 +51,9 @@ def run(report: Report, **kw: Any) -> tuple[int, dict[str, Any], str]:
 
 
 def probe(data: dict[str, Any], host: str, scenario: str, path: str | None = None) -> dict[str, Any]:
-    found = [p for p in data["probes"] if p["host"] == host and p["scenario"] == scenario and path in (None, p["path"])]
-    assert found, f"no probe {host} {path} {scenario}: {[(p['host'], p['scenario']) for p in data['probes']]}"
+    probes: list[dict[str, Any]] = data["probes"]
+    found = [p for p in probes if p["host"] == host and p["scenario"] == scenario and path in (None, p["path"])]
+    assert found, f"no probe {host} {path} {scenario}: {[(p['host'], p['scenario']) for p in probes]}"
     return found[0]
 
 
@@ -204,13 +205,13 @@ def _ca_secret(name: str, ca: pki.Issued) -> str:
 
 
 def _ingress(name: str, host: str, policies: str, *, tls: bool, service: str, port: int, ssl: bool = False) -> str:
-    notes = f"    nginx.org/policies: {policies}\n"
+    notes = f"    nginx.org/policies: {policies}\n" if policies else ""
     if ssl:
         notes += f'    nginx.org/ssl-services: "{service}"\n'
     tls_part = f"  tls:\n  - hosts:\n    - {host}\n    secretName: server-tls\n" if tls else ""
     return (
         f"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: rh\n"
-        f"  annotations:\n{notes}spec:\n  ingressClassName: nginx\n{tls_part}"
+        f"{'  annotations:' + chr(10) + notes if notes else ''}spec:\n  ingressClassName: nginx\n{tls_part}"
         f"  rules:\n  - host: {host}\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n"
         f"        backend:\n          service:\n            name: {service}\n            port:\n"
         f"              number: {port}\n"
@@ -287,6 +288,9 @@ def focused(material: Pki, tmp_path_factory: pytest.TempPathFactory) -> tuple[Re
         _ingress("good", "good.rh.example.com", "egress-good", tls=False, service="good", port=8443, ssl=True),
         _ingress("wrong", "wrong.rh.example.com", "egress-wrong", tls=False, service="wrong", port=8443, ssl=True),
         _ingress("loose", "loose.rh.example.com", "egress-loose", tls=False, service="loose", port=8443, ssl=True),
+        _ingress("reject", "reject.rh.example.com", "", tls=True, service="app", port=80).replace(
+            "secretName: server-tls", "secretName: missing-tls"
+        ),
     ]
     (folder / "cluster.yaml").write_text("---\n".join(docs), encoding="utf-8")
     files = folder / "files"
@@ -339,6 +343,12 @@ def test_focused_egress(focused_run: dict[str, Any], material: Pki) -> None:
     assert "not checked" in loose["risk"]
 
 
+def test_focused_unusable_tls_secret_rejects_the_handshake(focused_run: dict[str, Any]) -> None:
+    for scenario in ("no-client-cert", "unknown-ca-client-cert"):
+        p = probe(focused_run, "reject.rh.example.com", scenario)
+        assert p["observed_status"] is None and p["observed"] == "handshake rejected" and p["ok"]
+
+
 def test_given_client_of_another_ca_is_refused(focused: tuple[Report, Path], material: Pki) -> None:
     report, files = focused
     stranger = pki.make_leaf("stranger", pki.make_ca("stranger CA"), client=True, server=False)
@@ -365,7 +375,7 @@ def test_a_wrong_prediction_is_reported_with_its_error_log_line(
 
     from inspector.rehearse import session
 
-    real = session.make_plan
+    real = session.make_plan  # type: ignore[attr-defined]
 
     def lying_plan(*args: Any, **kw: Any) -> Any:
         plan = real(*args, **kw)
@@ -377,7 +387,7 @@ def test_a_wrong_prediction_is_reported_with_its_error_log_line(
         )
         return replace(plan, probes=probes)
 
-    monkeypatch.setattr(session, "make_plan", lying_plan)
+    monkeypatch.setattr("inspector.rehearse.session.make_plan", lying_plan)
     code, _, text = run(sample_report, sample=True, rehearse_format="text", host=["cafe.example.com"])
     assert code == 1
     diff = [line for line in text.splitlines() if line.rstrip().endswith("DIFF")]
@@ -411,12 +421,19 @@ def test_nginx_t_failure_names_the_rendered_line(material: Pki, tmp_path: Path) 
 
 def test_missing_nginx_says_how_to_install(sample_report: Report, monkeypatch: pytest.MonkeyPatch) -> None:
     from inspector.rehearse import RehearsalError
-    from inspector.rehearse import run as run_module
 
-    monkeypatch.setattr(run_module.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(run_module.os, "access", lambda _path, _mode: False)
+    monkeypatch.setattr("inspector.rehearse.run.shutil.which", lambda _name: None)
+    monkeypatch.setattr("inspector.rehearse.run.os.access", lambda _path, _mode: False)
     with pytest.raises(RehearsalError, match="apt-get install nginx"):
         run(sample_report, sample=True)
+
+
+def test_plus_is_refused(sample_dir: Path) -> None:
+    from inspector.rehearse import RehearsalError
+
+    report = build_report(load_cluster([str(sample_dir / "cafe")]), ControllerSettings(plus=True))
+    with pytest.raises(RehearsalError, match="NGINX Plus-only"):
+        run(report)
 
 
 def test_unusable_certificate_files(sample_report: Report, sample_dir: Path) -> None:
@@ -462,7 +479,7 @@ def test_ctrl_c_stops_nginx_and_removes_the_prefix(
     from inspector.rehearse import session
 
     calls = {"n": 0}
-    real_send = session.send
+    real_send = session.send  # type: ignore[attr-defined]
 
     def interrupted(*args: Any, **kw: Any) -> Any:
         calls["n"] += 1
@@ -470,8 +487,8 @@ def test_ctrl_c_stops_nginx_and_removes_the_prefix(
             raise KeyboardInterrupt
         return real_send(*args, **kw)
 
-    monkeypatch.setattr(session, "send", interrupted)
-    monkeypatch.setattr(session, "PROBE_THREADS", 1)
+    monkeypatch.setattr("inspector.rehearse.session.send", interrupted)
+    monkeypatch.setattr("inspector.rehearse.session.PROBE_THREADS", 1)
     with pytest.raises(KeyboardInterrupt):
         run(sample_report, sample=True, host=["cafe.example.com"])
     instance, pid = started[0], started[1]
@@ -505,3 +522,32 @@ def test_cli_rehearse(capsys: pytest.CaptureFixture[str]) -> None:
         main(["rehearse", "--sample", "--host", "nobody.example.com"], stdout=out)
     assert exit_info.value.code == 2
     assert "--host nobody.example.com" in capsys.readouterr().err
+
+
+def test_a_port_taken_before_nginx_binds_it_is_replaced(sample_report: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from inspector.rehearse import run as run_module
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen(8)
+    taken = squatter.getsockname()[1]
+    real = run_module.free_ports
+    calls: list[list[int]] = []
+
+    def racy(count: int) -> list[int]:
+        ports = real(count)
+        if not calls:
+            ports[-1] = taken  # another process got there first
+        calls.append(ports)
+        return ports
+
+    monkeypatch.setattr("inspector.rehearse.session.free_ports", racy)
+    try:
+        code, data, _ = run(sample_report, sample=True, host=["cafe.example.com"])
+    finally:
+        squatter.close()
+    assert code == 0 and all(p["ok"] for p in data["probes"])
+    assert len(calls) >= 2
+    assert taken not in data["nginx"]["instances"]["main"].values()

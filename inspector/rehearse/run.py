@@ -41,6 +41,30 @@ class RehearsalError(Exception):
     """The rehearsal cannot run (no nginx, nginx -t fails, unusable certificate files): exit 2 with this text."""
 
 
+class PortTaken(RehearsalError):
+    """Another process bound one of the chosen ports before nginx did: retry with fresh ports."""
+
+
+def listening_ports_of(pid: int) -> set[int] | None:
+    """TCP ports on which process ``pid`` holds a listening IPv4 socket (Linux ``/proc``), None when unknown."""
+    try:
+        inodes = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        table = Path("/proc/net/tcp").read_text(encoding="ascii").splitlines()[1:]
+    except OSError:
+        return None
+    ports = set()
+    for row in table:
+        cols = row.split()
+        if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:  # 0A: TCP_LISTEN
+            ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def find_nginx() -> str:
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
     if found is None:
@@ -193,8 +217,15 @@ class Instance:
         return self.root / "error.log"
 
     def start(self, binary: str, timeout: float = 5.0) -> None:
-        """Start nginx and wait until every port accepts connections; RehearsalError when it dies instead."""
+        """Start nginx and wait until it listens on every port itself.
+
+        Ports were free when chosen, but another process may take one before nginx binds it; then nginx logs
+        ``bind() ... failed`` and retries for seconds while the other listener answers our connects. So
+        readiness is ownership (the listening socket is one of nginx's fds, ``/proc``), and a bind failure is a
+        ``PortTaken`` the session answers with fresh ports.
+        """
         stderr_path = self.root / "nginx.stderr"
+        self.error_log.unlink(missing_ok=True)  # a previous attempt's bind() failure must not count again
         with open(stderr_path, "wb") as err:
             self.process = subprocess.Popen(
                 _command(binary, self.conf),
@@ -204,18 +235,38 @@ class Instance:
                 start_new_session=True,  # Ctrl-C reaches us, and we stop nginx ourselves (see stop)
             )
         deadline = time.monotonic() + timeout
-        pending = set(self.ports.values())
-        while pending:
+        wanted = set(self.ports.values())
+        while True:
             if self.process.poll() is not None:
                 message = stderr_path.read_text(encoding="utf-8", errors="replace").strip()
+                if "bind() to" in message:
+                    raise PortTaken(message)
                 raise RehearsalError(f"nginx ({self.name}) exited at start: {message or 'no message'}")
+            if "bind() to" in self._log_text():
+                self.stop()
+                raise PortTaken(f"nginx ({self.name}): a chosen port was taken")
+            owned = listening_ports_of(self.process.pid)
+            if (owned is not None and wanted <= owned) or (owned is None and self._connectable(wanted)):
+                return
             if time.monotonic() > deadline:
-                raise RehearsalError(f"nginx ({self.name}) did not listen on {sorted(pending)} within {timeout:.0f}s")
-            for port in list(pending):
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    pending.discard(port)
-            if pending:
-                time.sleep(0.02)
+                self.stop()
+                raise RehearsalError(f"nginx ({self.name}) did not listen on {sorted(wanted)} within {timeout:.0f}s")
+            time.sleep(0.01)
+
+    def _log_text(self) -> str:
+        try:
+            return self.error_log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    @staticmethod
+    def _connectable(ports: set[int]) -> bool:
+        for port in ports:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            except OSError:
+                return False
+        return True
 
     def stop(self) -> None:
         """Fast shutdown (SIGTERM), then SIGKILL after 3 s; safe to call twice."""

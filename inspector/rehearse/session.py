@@ -36,6 +36,7 @@ from inspector.rehearse.plan import Materials, Plan, Probe, World, make_plan
 from inspector.rehearse.probes import MARKER, Observation, client_context, judge, marker, send
 from inspector.rehearse.run import (
     Instance,
+    PortTaken,
     RehearsalError,
     config_listen_ports,
     config_test,
@@ -50,6 +51,8 @@ from inspector.report import Report
 SAMPLE_CLIENTS = ("client", "client-one-intermediate", "client-chain", "client-of-expired-ca")
 """The sample's rehearsal clients (``sample-cluster/rehearsal/README.md``), tried against every CA bundle."""
 PROBE_THREADS = 8
+PORT_ATTEMPTS = 3
+"""Fresh ports this many times when another process takes one before nginx binds it."""
 
 
 def _load(label: str, cert: str | Path, key: str | Path) -> Material:
@@ -141,6 +144,11 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
     exit 2) when nginx is missing, ``nginx -t`` fails or warns, or a certificate file is unusable.
     """
     started = time.monotonic()
+    if report.settings.plus:
+        raise RehearsalError(
+            "the rehearsal runs NGINX Open Source; a --plus configuration uses NGINX Plus-only directives "
+            "(status_zone, upstreams filled through the API) that open-source nginx refuses: rehearse without --plus"
+        )
     binary = find_nginx()
     version = nginx_version(binary)
     if version is None:
@@ -160,7 +168,6 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
         plan = make_plan(report, materials, hosts)
         worlds: tuple[World, ...] = plan.worlds() or ("main",)
         listen = config_listen_ports(report.nic.files)
-        ports = iter(free_ports(len(listen) * len(worlds)))
         backends.start()
         trust = _client_trust(report)
         served = {"main": materials.upstream or materials.untrusted, "untrusted": materials.untrusted}
@@ -172,19 +179,19 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
                 name: backends.add(name, context if plan.upstream_schemes.get(name) == "https" else None)
                 for name in names
             }
-            moved = {port: next(ports) for port in listen}
-            conf = write_config(
-                report.nic,
-                root / world,
-                listen=moved,
-                upstreams=upstreams,
-                version=version,
-            )
-            if not test_output:
-                test_output = config_test(binary, conf, report.nic)
-            instances[world] = Instance(world, conf, moved)
-        for inst in instances.values():
-            inst.start(binary)
+            for attempt in range(PORT_ATTEMPTS):
+                moved = dict(zip(listen, free_ports(len(listen)), strict=True))
+                conf = write_config(report.nic, root / world, listen=moved, upstreams=upstreams, version=version)
+                if not test_output:
+                    test_output = config_test(binary, conf, report.nic)
+                instances[world] = Instance(world, conf, moved)
+                try:
+                    instances[world].start(binary)
+                    break
+                except PortTaken:
+                    instances[world].stop()
+                    if attempt == PORT_ATTEMPTS - 1:
+                        raise
         contexts = {"": client_context(None)}
         for m in (*materials.clients, materials.unknown):
             contexts[str(m.cert_file)] = client_context(m)
