@@ -403,3 +403,32 @@ async def test_secret_change_is_noticed_by_polling_by_name(cluster: LiveCluster)
     finally:
         await session.close()
     assert watch.changes == 1
+
+
+async def test_missing_secret_is_probed_elsewhere_by_metadata_only(tmp_path: Path) -> None:
+    def objects(material: Any) -> list[dict[str, Any]]:
+        moved = {"apiVersion": "v1", "kind": "Secret", "type": "nginx.org/ca",
+                 "metadata": {"name": "moved-ca", "namespace": "shop",
+                              "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{data}"}},
+                 "data": {"ca.crt": base64.b64encode(material.client_ca.cert_pem).decode()}}
+        policy = {"apiVersion": "k8s.nginx.org/v1", "kind": "Policy",
+                  "metadata": {"name": "moved", "namespace": "default"},
+                  "spec": {"ingressMTLS": {"clientCertSecret": "moved-ca"}}}
+        namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+                      for n in ("default", "shop", "empty")]
+        return [*sample_manifests(material), moved, policy, *namespaces]
+
+    async with running_cluster(tmp_path, objects) as live:
+        session = await connect(options(live))
+        try:
+            raws, problems = await session.snapshot()
+        finally:
+            await session.close()
+        probes = [r for r in live.api.own_requests() if r.url.path.endswith("/secrets/moved-ca")]
+    assert problems == []
+    found = [r.obj for r in raws if key(r.obj) == ("Secret", "shop", "moved-ca")]
+    assert found == [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "moved-ca", "namespace": "shop"}}]
+    assert {r.url.path for r in probes} == {f"/api/v1/namespaces/{n}/secrets/moved-ca"
+                                             for n in ("default", "shop", "empty", "nginx-ingress")}
+    assert all("as=PartialObjectMetadata" in r.headers["Accept"] for r in probes if "/default/" not in r.url.path)
+    assert live.api.namespace_lists == 1
