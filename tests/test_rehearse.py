@@ -102,6 +102,8 @@ def test_sample_ingress_scenarios(sample_run: tuple[int, dict[str, Any]]) -> Non
     expired = probe(data, "expired-ca.broken.example.com", "expired-client-cert")
     assert expired["observed"] == "400 The SSL certificate error"
     assert any("(10:certificate has expired)" in line for line in expired["error_log"])
+    skipped = [s for s in data["skipped"] if s["host"] == "expired-ca.broken.example.com"]
+    assert [s["scenario"] for s in skipped] == ["valid-client-cert"] and "out of date" in skipped[0]["reason"]
     refused = probe(data, "cafe.example.com", "chain-client (2 intermediates)", "/tea")
     assert any("client SSL certificate verify error" in line for line in refused["error_log"])
 

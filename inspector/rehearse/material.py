@@ -53,6 +53,8 @@ class ChainFit:
     intermediates: int
     """Certificates between the leaf and the trust anchor (what ``ssl_verify_depth`` counts)."""
     reason: str
+    anchor_expired: bool = False
+    """The trust anchor in the bundle itself is out of date: no client of this CA can pass."""
 
 
 def load_material(label: str, cert_file: Path | str, key_file: Path | str) -> Material:
@@ -132,7 +134,9 @@ def chain_fit(material: Material, bundle: Sequence[x509.Certificate], now: dt.da
     stale = [c for c in path if not _in_date(c, now)]
     if stale:
         names = ", ".join(_cn(c) for c in stale)
-        return ChainFit("expired", len(path) - 2, f"out of date on its chain: {names}")
+        return ChainFit(
+            "expired", len(path) - 2, f"out of date on its chain: {names}", anchor_expired=not _in_date(anchor, now)
+        )
     return ChainFit("valid", len(path) - 2, "chains to the CA bundle")
 
 

@@ -197,6 +197,7 @@ def _client_scenarios(
     depth_value = eff.get("ssl_verify_depth")
     depth = int(depth_value.value) if depth_value is not None and depth_value.value.isdigit() else 1
     have_valid = False
+    dead_anchor = False
     for m in b.materials.clients:
         fit = chain_fit(m, bundle)
         if fit.fit == "foreign":
@@ -207,6 +208,7 @@ def _client_scenarios(
             # A chain with an out-of-date certificate (the leaf or, as with the sample's expired CA, the anchor):
             # OpenSSL reports X509_V_ERR_CERT_HAS_EXPIRED for it, which is explain's expired-client scenario.
             out.append(("expired-client-cert", m, _expected(exp.prediction("expired-client-cert")), m.label))
+            dead_anchor = dead_anchor or fit.anchor_expired
             continue
         valid = exp.prediction("valid-client-cert")
         if fit.intermediates == 0:
@@ -223,12 +225,14 @@ def _client_scenarios(
             pred = Prediction(name, 400, CERT_ERROR_TITLE, f"{k} intermediates > ssl_verify_depth {depth}")
             out.append((name, m, _expected(pred), m.label))
     if not have_valid:
-        b.skip(
-            h.host,
-            "*",
-            "valid-client-cert",
-            "no client certificate issued by this host's CA: give --client-cert/--client-key",
-        )
+        reason = "no client certificate issued by this host's CA: give --client-cert/--client-key"
+        if dead_anchor:
+            reason = (
+                "the CA in ssl_client_certificate is itself out of date, so no valid client exists: every client "
+                f"of it gets {CERT_ERROR_TITLE} (see expired-client-cert), although explain predicts "
+                f"{exp.prediction('valid-client-cert').status} for a valid client"
+            )
+        b.skip(h.host, "*", "valid-client-cert", reason)
     return out
 
 
@@ -423,4 +427,4 @@ def make_plan(report: Report, materials: Materials, hosts: Sequence[str] = ()) -
             if loc.result.internal or loc.path.startswith("@"):
                 continue
             _location(b, h, host, loc, scheme, port)
-    return Plan(tuple(b.probes), tuple(b.skipped), _upstream_schemes(report))
+    return Plan(tuple(b.probes), tuple(dict.fromkeys(b.skipped)), _upstream_schemes(report))
