@@ -432,3 +432,29 @@ async def test_missing_secret_is_probed_elsewhere_by_metadata_only(tmp_path: Pat
                                              for n in ("default", "shop", "empty", "nginx-ingress")}
     assert all("as=PartialObjectMetadata" in r.headers["Accept"] for r in probes if "/default/" not in r.url.path)
     assert live.api.namespace_lists == 1
+
+
+async def test_new_events_about_nic_resources_are_followed(cluster: LiveCluster) -> None:
+    session = await started(cluster)
+    calls: list[int] = []
+    watch = session.watch(lambda: calls.append(1), debounce=0.05, watchdog=30)
+
+    def event(name: str, kind: str, obj: str) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": "default"},
+                "involvedObject": {"kind": kind, "namespace": "default", "name": obj}, "type": "Warning",
+                "reason": "AddedOrUpdatedWithWarning", "message": "Configuration for default/webapp was added or "
+                "updated ; with warning(s): TLS secret default/tls-secret is invalid"}
+
+    try:
+        assert await within(5, lambda: len(watch.lists) >= 7)
+        assert await cluster.write("POST", "/api/v1/namespaces/default/events", event("pod.2", "Pod", "x")) < 300
+        await asyncio.sleep(0.3)
+        assert calls == []  # not about a resource NIC configures
+        assert await cluster.write("POST", "/api/v1/namespaces/default/events",
+                                   event("webapp.2", "VirtualServer", "webapp")) < 300
+        assert await within(5, lambda: calls == [1])
+        raws, _ = await session.snapshot()
+    finally:
+        await session.close()
+    events = [r.obj for r in raws if r.obj["kind"] == "Event"]
+    assert [e["metadata"]["name"] for e in events] == ["webapp.1", "webapp.2"]

@@ -114,8 +114,6 @@ NAMESPACES = _Kind("Namespace", "v1", "namespaces")
 
 LISTED: tuple[_Kind, ...] = (SERVICES, CONFIG_MAPS, POLICIES, INGRESSES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
 """Kinds listed (and watched) in the selected namespaces; Secrets never are."""
-_EVENT_KINDS = frozenset({"Ingress", "VirtualServer", "VirtualServerRoute", "Policy"})
-"""Events are kept only for these involved objects (NIC's own events about the resources it configures)."""
 
 
 def is_nic_config_map(name: str) -> bool:
@@ -418,6 +416,7 @@ class LiveSession:
         self._secret_keys: list[tuple[str, str]] = []
         self._secret_digests: dict[tuple[str, str], str] = {}
         self._absent: set[str] = set()
+        self._involved: set[tuple[str, str, str]] = set()
         self._watches: list[LiveWatch] = []
 
     # -- low level --------------------------------------------------------------------------------------------
@@ -526,6 +525,7 @@ class LiveSession:
 
         keys = {(k.kind, *_meta(o)) for k in (INGRESSES, POLICIES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
                 for o in listed[k.plural]}
+        self._involved = keys
         events: list[dict[str, Any]] = []
         for scope in self.scopes:
             status, data = await self.get(EVENTS.path(scope))
@@ -780,7 +780,10 @@ class LiveWatch:
             named = _str(self._session.detected.get("nic_configmap"))
             return "/".join(_meta(obj)) == named or is_nic_config_map(_meta(obj)[1])
         if kind is EVENTS:
-            return _dig(obj, "involvedObject", "kind") in _EVENT_KINDS
+            involved = _dig(obj, "involvedObject")
+            return isinstance(involved, Mapping) and (
+                _str(involved.get("kind")), _str(involved.get("namespace")), _str(involved.get("name"))
+            ) in self._session._involved
         return True
 
     def _seed(self, kind: _Kind, scope: str | None) -> dict[tuple[str, str], str]:
@@ -793,13 +796,8 @@ class LiveWatch:
         previous = self._state.get((kind.plural, scope))
         if previous is None:
             previous = self._seed(kind, scope)
-        if kind is EVENTS:
-            # Events of objects outside the snapshot were filtered there; only new or changed ones matter.
-            changed = any(previous.get(key) != value for key, value in fresh.items())
-        else:
-            changed = fresh != previous
         self._state[(kind.plural, scope)] = fresh
-        if changed:
+        if fresh != previous:
             self._dirty.set()
 
     def _apply(self, kind: _Kind, scope: str | None, event_type: str, obj: dict[str, Any]) -> None:
