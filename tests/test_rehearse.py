@@ -553,3 +553,24 @@ def test_a_port_taken_before_nginx_binds_it_is_replaced(sample_report: Report, m
     assert code == 0 and all(p["ok"] for p in data["probes"])
     assert len(calls) >= 2
     assert taken not in data["nginx"]["instances"]["main"].values()
+
+
+def test_http2_on_becomes_the_listen_parameter_on_old_nginx(sample_dir: Path) -> None:
+    import shutil
+
+    from inspector.render.nginx_conf import nginx_version
+
+    settings = ControllerSettings(configmap={"http2": "true"})
+    report = build_report(load_cluster([str(sample_dir / "cafe"), str(sample_dir / "vs-ingress-mtls")]), settings)
+    assert any("http2 on;" in f.text for f in report.nic.files)
+    code, data, _ = run(report, sample=True, keep=True)
+    prefix = Path(data["nginx"]["prefix"])
+    try:
+        assert code == 0 and data["summary"]["differ"] == 0
+        assert probe(data, "cafe.example.com", "valid-client-cert", "/tea")["observed_status"] == 200
+        written = "".join(p.read_text() for p in (prefix / "main" / "conf.d").glob("*.conf"))
+        version = nginx_version(data["nginx"]["binary"]) or (1, 22, 1)
+        if version < (1, 25, 1):
+            assert "http2 on;" not in written and " ssl http2;" in written
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)

@@ -218,6 +218,8 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
         if keep:
             stderr.write(f"mtls-inspect: rehearsal prefix kept at {root}\n")
         return ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.FINDINGS
+    except OSError as exc:  # the machine, not the input: no space, no permission, sockets exhausted
+        raise RehearsalError(f"the rehearsal could not run: {exc}") from None
     finally:
         for inst in instances.values():
             inst.stop()
