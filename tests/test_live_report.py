@@ -7,8 +7,11 @@ versus ``cluster:<context>``) may differ.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,3 +91,34 @@ async def test_live_sample_with_a_forbidden_secret_is_still_analysed(tmp_path: P
     assert "cannot verify default/ingress-mtls-secret: forbidden" in unreadable[0]["message"]
     # Everything else is still there: the same hosts as from files.
     assert sorted(h["host"] for h in report["hosts"]) == sorted(h["host"] for h in file_report["hosts"])
+
+
+async def _cli(*args: str) -> tuple[int, dict[str, Any], str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "inspector", *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    return int(proc.returncode or 0), json.loads(out) if out.strip() else {}, err.decode()
+
+
+async def test_cli_check_on_a_live_cluster_matches_the_sample(tmp_path: Path) -> None:
+    """The issue's acceptance line, through the real command line."""
+    async with running_cluster(tmp_path, sample_objects) as live:
+        code, live_json, err = await _cli("check", "--kubeconfig", str(live.kubeconfig), "--context", CONTEXT,
+                                          "-A", "--format", "json")
+    sample_code, sample_json, _ = await _cli("check", "--sample", "--format", "json")
+    assert (code, err) == (sample_code, "")
+    assert live_json["sources"] == [f"{CONTEXT}/all namespaces"]
+    for section in ("hosts", "policies"):
+        assert _sorted(_without_places(live_json[section])) == _sorted(_without_places(sample_json[section]))
+    assert sorted(f["id"] for f in live_json["findings"]) == sorted(f["id"] for f in sample_json["findings"])
+
+
+async def test_cli_names_context_server_and_reason_on_a_wrong_token(tmp_path: Path) -> None:
+    async with running_cluster(tmp_path, sample_objects) as live:
+        bad = live.write_kubeconfig(tmp_path / "bad", token="wrong")
+        code, out, err = await _cli("check", "--kubeconfig", str(bad), "-A", "--format", "json")
+    assert code == 2 and out == {}
+    assert f"context {CONTEXT} (server {live.url}): 401 Unauthorized" in err
+    assert "Traceback" not in err
