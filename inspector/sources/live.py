@@ -20,26 +20,70 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import inspect
 import json
 import logging
 import os
-import re
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from inspector import __version__
 from inspector.catalogue import KIND_NOT_INSTALLED, KIND_UNREADABLE, SECRET_UNREADABLE
 from inspector.model import Cluster, LoadProblem, ObjectRef, Origin
 from inspector.sources import RawObject
+from inspector.sources._live_refs import (
+    CONFIG_MAPS,
+    DAEMON_SETS,
+    DEPLOYMENTS,
+    EVENTS,
+    INGRESSES,
+    LISTED,
+    NAMESPACES,
+    POLICIES,
+    SECRETS,
+    VIRTUAL_SERVER_ROUTES,
+    VIRTUAL_SERVERS,
+    Kind,
+    as_kubectl_json,
+    detected_settings,
+    dig,
+    digest,
+    is_nic_config_map,
+    meta_of,
+    nic_container,
+    parse_nic_args,
+    referenced_policies,
+    referenced_routes,
+    referenced_secrets,
+    text_of,
+)
 
 if TYPE_CHECKING:
     import aiohttp
+
+__all__ = [
+    "LiveError",
+    "LiveOptions",
+    "LiveSession",
+    "LiveWatch",
+    "as_kubectl_json",
+    "connect",
+    "describe_failure",
+    "detected_settings",
+    "detected_settings_of",
+    "is_nic_config_map",
+    "list_contexts",
+    "load_live",
+    "load_live_cluster",
+    "nic_container",
+    "parse_nic_args",
+    "referenced_policies",
+    "referenced_routes",
+    "referenced_secrets",
+]
 
 log = logging.getLogger(__name__)
 
@@ -82,271 +126,6 @@ class LiveError(Exception):
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
-
-
-# --- the kinds read --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Kind:
-    kind: str
-    api_version: str
-    plural: str
-
-    def path(self, namespace: str | None, name: str | None = None) -> str:
-        base = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
-        scope = f"/namespaces/{quote(namespace, safe='')}" if namespace else ""
-        item = f"/{quote(name, safe='')}" if name is not None else ""
-        return f"{base}{scope}/{self.plural}{item}"
-
-
-SECRETS = _Kind("Secret", "v1", "secrets")
-SERVICES = _Kind("Service", "v1", "services")
-CONFIG_MAPS = _Kind("ConfigMap", "v1", "configmaps")
-EVENTS = _Kind("Event", "v1", "events")
-INGRESSES = _Kind("Ingress", "networking.k8s.io/v1", "ingresses")
-POLICIES = _Kind("Policy", "k8s.nginx.org/v1", "policies")
-VIRTUAL_SERVERS = _Kind("VirtualServer", "k8s.nginx.org/v1", "virtualservers")
-VIRTUAL_SERVER_ROUTES = _Kind("VirtualServerRoute", "k8s.nginx.org/v1", "virtualserverroutes")
-DEPLOYMENTS = _Kind("Deployment", "apps/v1", "deployments")
-DAEMON_SETS = _Kind("DaemonSet", "apps/v1", "daemonsets")
-NAMESPACES = _Kind("Namespace", "v1", "namespaces")
-
-LISTED: tuple[_Kind, ...] = (SERVICES, CONFIG_MAPS, POLICIES, INGRESSES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
-"""Kinds listed (and watched) in the selected namespaces; Secrets never are."""
-
-
-def is_nic_config_map(name: str) -> bool:
-    """Whether a ConfigMap's name looks like NIC's (``nginx-config``, Helm's ``<release>-nginx-ingress``)."""
-    if name.endswith(("leader-election", "-leader")):
-        return False
-    return name == "nginx-config" or "nginx-ingress" in name
-
-
-def as_kubectl_json(item: Mapping[str, Any], kind: _Kind) -> dict[str, Any]:
-    """One list item or watch object in ``kubectl get -o json`` shape.
-
-    List responses leave ``kind``/``apiVersion`` off their items; kubectl puts them back first, and hides
-    ``metadata.managedFields`` (``--show-managed-fields=false`` is its default).
-    """
-    obj: dict[str, Any] = {"apiVersion": kind.api_version, "kind": kind.kind}
-    obj.update((k, v) for k, v in item.items() if k not in ("apiVersion", "kind"))
-    meta = obj.get("metadata")
-    if isinstance(meta, dict) and "managedFields" in meta:
-        obj["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
-    return obj
-
-
-def _meta(obj: Mapping[str, Any]) -> tuple[str, str]:
-    meta = obj.get("metadata")
-    if not isinstance(meta, Mapping):
-        return "", ""
-    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
-
-
-def _digest(obj: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _dig(obj: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-# --- which secrets and cross-namespace objects NIC would look up -------------------------------------------------
-
-
-def referenced_secrets(objects: Iterable[Mapping[str, Any]], wildcard: str = "") -> list[tuple[str, str]]:
-    """``(namespace, name)`` of every Secret NIC would look up for these objects, in first-seen order.
-
-    Policy secrets live in the Policy's namespace (internal/k8s/controller.go :: addIngressMTLSSecretRefs,
-    addEgressMTLSSecretRefs); an Ingress TLS secret in the Ingress namespace (controller.go :: createIngressEx);
-    a VirtualServer TLS secret in the VS namespace (controller.go :: createVirtualServerEx); the
-    ``-wildcard-tls-secret`` is ``ns/name``.
-    """
-    out: dict[tuple[str, str], None] = {}
-
-    def add(namespace: str, name: Any) -> None:
-        if isinstance(name, str) and name and namespace:
-            out[(namespace, name)] = None
-
-    for obj in objects:
-        namespace, _ = _meta(obj)
-        kind = obj.get("kind")
-        if kind == "Policy":
-            add(namespace, _dig(obj, "spec", "ingressMTLS", "clientCertSecret"))
-            add(namespace, _dig(obj, "spec", "egressMTLS", "tlsSecret"))
-            add(namespace, _dig(obj, "spec", "egressMTLS", "trustedCertSecret"))
-        elif kind == "Ingress":
-            tls = _dig(obj, "spec", "tls")
-            for entry in tls if isinstance(tls, list) else ():
-                add(namespace, _dig(entry, "secretName"))
-        elif kind == "VirtualServer":
-            add(namespace, _dig(obj, "spec", "tls", "secret"))
-    if wildcard.count("/") == 1:
-        add(*wildcard.split("/"))
-    return list(out)
-
-
-def referenced_policies(objects: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """``(namespace, name)`` of every Policy referenced by Ingress annotations and VS/VSR policy lists.
-
-    Annotation items are ``name`` or ``ns/name`` (internal/k8s/policies/policy_refs.go ::
-    GetPolicyRefsFromAnnotation); VS/VSR references default to the holder's namespace (types.go ::
-    PolicyReference).
-    """
-    out: dict[tuple[str, str], None] = {}
-    for obj in objects:
-        namespace, _ = _meta(obj)
-        kind = obj.get("kind")
-        if kind == "Ingress":
-            annotations = _dig(obj, "metadata", "annotations")
-            for key in ("nginx.org/policies", "nginx.com/policies"):
-                value = annotations.get(key) if isinstance(annotations, Mapping) else None
-                for item in _str(value).split(","):
-                    parts = item.strip().split("/")
-                    if len(parts) == 2 and all(parts):
-                        out[(parts[0], parts[1])] = None
-                    elif len(parts) == 1 and parts[0]:
-                        out[(namespace, parts[0])] = None
-        elif kind in ("VirtualServer", "VirtualServerRoute"):
-            lists: list[Any] = [_dig(obj, "spec", "policies")]
-            for route_key in ("routes", "subroutes"):
-                routes = _dig(obj, "spec", route_key)
-                lists += [_dig(r, "policies") for r in (routes if isinstance(routes, list) else ())]
-            for refs in lists:
-                for ref in refs if isinstance(refs, list) else ():
-                    name = _str(_dig(ref, "name"))
-                    if name:
-                        out[(_str(_dig(ref, "namespace")) or namespace, name)] = None
-    return list(out)
-
-
-def referenced_routes(objects: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """``(namespace, name)`` of the VirtualServerRoutes VS routes delegate to (``route: [ns/]name``)."""
-    out: dict[tuple[str, str], None] = {}
-    for obj in objects:
-        if obj.get("kind") != "VirtualServer":
-            continue
-        namespace, _ = _meta(obj)
-        routes = _dig(obj, "spec", "routes")
-        for route in routes if isinstance(routes, list) else ():
-            parts = _str(_dig(route, "route")).split("/")
-            if len(parts) == 2 and all(parts):
-                out[(parts[0], parts[1])] = None
-            elif len(parts) == 1 and parts[0]:
-                out[(namespace, parts[0])] = None
-    return list(out)
-
-
-# --- controller auto-detection ----------------------------------------------------------------------------------
-
-_BOOL_FLAGS = {"enable-custom-resources": "enable_custom_resources", "ssl-dynamic-reload": "ssl_dynamic_reload"}
-_STRING_FLAGS = {
-    "ingress-class": "ingress_class",
-    "watch-namespace": "watch_namespaces",
-    "wildcard-tls-secret": "wildcard_tls_secret",
-    "nginx-configmaps": "nic_configmap",
-}
-_GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-_GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
-
-
-def nic_container(workload: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The NIC container of a Deployment/DaemonSet (image ``nginx-ingress`` or ``nginx-plus-ingress``), if any.
-
-    The community ingress-nginx controller (image ``ingress-nginx/controller``) is not NIC and is not matched.
-    """
-    containers = _dig(workload, "spec", "template", "spec", "containers")
-    for container in containers if isinstance(containers, list) else ():
-        image = _str(_dig(container, "image"))
-        repo = image.split("@")[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image.split("@")[0]
-        if repo.rsplit("/", 1)[-1] in ("nginx-ingress", "nginx-plus-ingress"):
-            return container  # type: ignore[no-any-return]
-    return None
-
-
-def _expand(value: str, env: Mapping[str, str]) -> str:
-    # Kubernetes expands $(VAR) in args from the container's env; unknown references stay as written.
-    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value)
-
-
-def _container_env(container: Mapping[str, Any], namespace: str) -> dict[str, str]:
-    env: dict[str, str] = {}
-    entries = container.get("env")
-    for entry in entries if isinstance(entries, list) else ():
-        name = _str(_dig(entry, "name"))
-        if not name:
-            continue
-        if isinstance(_dig(entry, "value"), str):
-            env[name] = entry["value"]
-        elif _dig(entry, "valueFrom", "fieldRef", "fieldPath") == "metadata.namespace":
-            env[name] = namespace
-    return env
-
-
-def parse_nic_args(args: Sequence[str]) -> dict[str, object]:
-    """NIC's flags (Go ``flag`` syntax: ``-f=v``, ``--f=v``, ``-f v``, bare ``-bool``) as ControllerSettings fields.
-
-    Only the flags that change NIC's mTLS output (cmd/nginx-ingress/flags.go) are read; the others are ignored.
-    """
-    out: dict[str, object] = {}
-    i = 0
-    while i < len(args):
-        token = args[i]
-        i += 1
-        if not token.startswith("-") or token in ("-", "--"):
-            continue
-        name, eq, value = token.lstrip("-").partition("=")
-        if name == "nginx-plus" or name in _BOOL_FLAGS:
-            if eq and value not in _GO_TRUE | _GO_FALSE:
-                continue  # NIC itself would refuse to start; nothing to learn from it
-            flag = value in _GO_TRUE if eq else True
-            out["plus" if name == "nginx-plus" else _BOOL_FLAGS[name]] = flag
-        elif name in _STRING_FLAGS:
-            if not eq:
-                if i >= len(args):
-                    break
-                value = args[i]
-                i += 1
-            field_name = _STRING_FLAGS[name]
-            if field_name == "watch_namespaces":
-                out[field_name] = tuple(ns.strip() for ns in value.split(",") if ns.strip())
-            else:
-                out[field_name] = value
-    return out
-
-
-def detected_settings(workloads: Iterable[Mapping[str, Any]]) -> dict[str, object]:
-    """ControllerSettings fields read off the first NIC Deployment/DaemonSet among ``workloads``.
-
-    Only what the workload states is returned (keys are ControllerSettings field names), so the CLI can lay
-    its own options over it. ``plus`` comes from ``-nginx-plus`` or the ``nginx-plus-ingress`` image.
-    """
-    for workload in workloads:
-        container = nic_container(workload)
-        if container is None:
-            continue
-        namespace, _ = _meta(workload)
-        env = _container_env(container, namespace)
-        tokens: list[str] = []
-        for key in ("command", "args"):
-            values = container.get(key)
-            tokens += [_expand(v, env) for v in (values if isinstance(values, list) else ()) if isinstance(v, str)]
-        out = parse_nic_args(tokens)
-        if "nginx-plus-ingress" in _str(container.get("image")):
-            out["plus"] = True
-        else:
-            out.setdefault("plus", False)
-        return out
-    return {}
 
 
 # --- the client adapter --------------------------------------------------------------------------------------------
@@ -467,7 +246,7 @@ class LiveSession:
         status, data = await self.get("/version")
         if status != 200 or not isinstance(data, Mapping):
             raise self._error(_status_reason(status, data))
-        self._version = _str(data.get("gitVersion")) or f"{data.get('major', '?')}.{data.get('minor', '?')}"
+        self._version = text_of(data.get("gitVersion")) or f"{data.get('major', '?')}.{data.get('minor', '?')}"
         return self._version
 
     @property
@@ -476,13 +255,13 @@ class LiveSession:
         return self._version
 
     async def _list(
-        self, kind: _Kind, scope: str | None, problems: list[LoadProblem]
+        self, kind: Kind, scope: str | None, problems: list[LoadProblem]
     ) -> tuple[list[dict[str, Any]], str] | None:
         """List one kind in one scope; a missing CRD or a refusal becomes a problem (once per kind)."""
         status, data = await self.get(kind.path(scope))
         if status == 200 and isinstance(data, Mapping) and isinstance(data.get("items"), list):
             items = [as_kubectl_json(i, kind) for i in data["items"] if isinstance(i, Mapping)]
-            return items, _str(_dig(data, "metadata", "resourceVersion"))
+            return items, text_of(dig(data, "metadata", "resourceVersion"))
         if kind.plural in self._absent:
             return None
         self._absent.add(kind.plural)
@@ -523,7 +302,7 @@ class LiveSession:
         await self._fetch_outside_scope(listed, problems)
         listed[CONFIG_MAPS.plural] = await self._nic_config_maps(listed[CONFIG_MAPS.plural])
 
-        keys = {(k.kind, *_meta(o)) for k in (INGRESSES, POLICIES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
+        keys = {(k.kind, *meta_of(o)) for k in (INGRESSES, POLICIES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
                 for o in listed[k.plural]}
         self._involved = keys
         events: list[dict[str, Any]] = []
@@ -535,22 +314,22 @@ class LiveSession:
             for item in data["items"]:
                 involved = item.get("involvedObject") if isinstance(item, Mapping) else None
                 if isinstance(involved, Mapping) and (
-                    _str(involved.get("kind")), _str(involved.get("namespace")), _str(involved.get("name"))
+                    text_of(involved.get("kind")), text_of(involved.get("namespace")), text_of(involved.get("name"))
                 ) in keys:
                     events.append(as_kubectl_json(item, EVENTS))
 
         everything = [o for k in LISTED for o in listed[k.plural]]
-        secret_keys = referenced_secrets(everything, _str(self.detected.get("wildcard_tls_secret")))
+        secret_keys = referenced_secrets(everything, text_of(self.detected.get("wildcard_tls_secret")))
         secrets, missing = await self._fetch_secrets(secret_keys, problems)
         elsewhere = await self._probe_elsewhere(missing, await self._namespaces(everything), set(secret_keys))
 
         self._digests = {
-            k.plural: {_meta(o): _digest(o) for o in listed[k.plural]} for k in (*LISTED, EVENTS)
+            k.plural: {meta_of(o): digest(o) for o in listed[k.plural]} for k in (*LISTED, EVENTS)
             if k is not EVENTS
         }
-        self._digests[EVENTS.plural] = {_meta(o): _digest(o) for o in events}
+        self._digests[EVENTS.plural] = {meta_of(o): digest(o) for o in events}
         self._secret_keys = secret_keys
-        self._secret_digests = {_meta(s): _digest(s) for s in secrets}
+        self._secret_digests = {meta_of(s): digest(s) for s in secrets}
 
         ordered = [*secrets, *elsewhere, *(o for k in LISTED for o in listed[k.plural]), *events]
         return [RawObject(obj=o, origin=self.origin) for o in ordered], problems
@@ -575,10 +354,10 @@ class LiveSession:
             self.notes.append("no readable NGINX Ingress Controller Deployment/DaemonSet: using NIC defaults")
             return
         self.detected = detected_settings(nic)
-        namespace, name = _meta(nic[0])
+        namespace, name = meta_of(nic[0])
         self.controller = f"{nic[0]['kind']} {namespace}/{name}"
         if len(nic) > 1:
-            others = ", ".join(f"{w['kind']} {'/'.join(_meta(w))}" for w in nic[1:])
+            others = ", ".join(f"{w['kind']} {'/'.join(meta_of(w))}" for w in nic[1:])
             self.notes.append(f"several NIC workloads found; settings taken from {self.controller} (also: {others})")
 
     async def _fetch_outside_scope(self, listed: dict[str, list[dict[str, Any]]],
@@ -593,7 +372,7 @@ class LiveSession:
         ):
             if kind.plural in self._absent:
                 continue
-            have = {_meta(o) for o in listed[kind.plural]}
+            have = {meta_of(o) for o in listed[kind.plural]}
             wanted = [key for key in finder(o for s in sources for o in listed[s.plural])
                       if key[0] not in chosen and key not in have]
             for namespace, name in wanted:
@@ -608,17 +387,17 @@ class LiveSession:
 
     async def _nic_config_maps(self, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The NIC ConfigMap named by ``-nginx-configmaps`` (fetched by name) or found by its name in the lists."""
-        named = _str(self.detected.get("nic_configmap"))
+        named = text_of(self.detected.get("nic_configmap"))
         if named.count("/") == 1:
             namespace, name = named.split("/")
             for obj in listed:
-                if _meta(obj) == (namespace, name):
+                if meta_of(obj) == (namespace, name):
                     return [obj]
             status, data = await self.get(CONFIG_MAPS.path(namespace, name))
             if status == 200 and isinstance(data, Mapping):
                 return [as_kubectl_json(data, CONFIG_MAPS)]
             self.notes.append(f"NIC ConfigMap {named} not readable ({_status_reason(status, data)})")
-        return [o for o in listed if is_nic_config_map(_meta(o)[1])]
+        return [o for o in listed if is_nic_config_map(meta_of(o)[1])]
 
     async def _fetch_secrets(self, keys: Sequence[tuple[str, str]], problems: list[LoadProblem]
                              ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
@@ -649,11 +428,11 @@ class LiveSession:
 
     async def _namespaces(self, objects: Iterable[Mapping[str, Any]]) -> list[str]:
         """Every namespace with ``-A`` (when Namespaces may be listed), else the selected and the seen ones."""
-        seen = {_meta(o)[0] for o in objects} | {s for s in self.scopes if s}
+        seen = {meta_of(o)[0] for o in objects} | {s for s in self.scopes if s}
         if self.scopes == (None,):
             status, data = await self.get(NAMESPACES.path(None))
             if status == 200 and isinstance(data, Mapping) and isinstance(data.get("items"), list):
-                seen |= {_meta(i)[1] for i in data["items"] if isinstance(i, Mapping)}
+                seen |= {meta_of(i)[1] for i in data["items"] if isinstance(i, Mapping)}
         return sorted(seen - {""})
 
     async def _probe_elsewhere(self, missing: Sequence[tuple[str, str]], namespaces: Sequence[str],
@@ -775,24 +554,24 @@ class LiveWatch:
 
     # -- state -----------------------------------------------------------------------------------------------------
 
-    def _keep(self, kind: _Kind, obj: Mapping[str, Any]) -> bool:
+    def _keep(self, kind: Kind, obj: Mapping[str, Any]) -> bool:
         if kind is CONFIG_MAPS:
-            named = _str(self._session.detected.get("nic_configmap"))
-            return "/".join(_meta(obj)) == named or is_nic_config_map(_meta(obj)[1])
+            named = text_of(self._session.detected.get("nic_configmap"))
+            return "/".join(meta_of(obj)) == named or is_nic_config_map(meta_of(obj)[1])
         if kind is EVENTS:
-            involved = _dig(obj, "involvedObject")
+            involved = dig(obj, "involvedObject")
             return isinstance(involved, Mapping) and (
-                _str(involved.get("kind")), _str(involved.get("namespace")), _str(involved.get("name"))
+                text_of(involved.get("kind")), text_of(involved.get("namespace")), text_of(involved.get("name"))
             ) in self._session._involved
         return True
 
-    def _seed(self, kind: _Kind, scope: str | None) -> dict[tuple[str, str], str]:
+    def _seed(self, kind: Kind, scope: str | None) -> dict[tuple[str, str], str]:
         # Start from what the last snapshot saw, so a change between snapshot() and watch() is not lost.
         known = self._session._digests.get(kind.plural, {})
         return {key: value for key, value in known.items() if scope is None or key[0] == scope}
 
-    def _reconcile(self, kind: _Kind, scope: str | None, items: list[dict[str, Any]]) -> None:
-        fresh = {_meta(o): _digest(o) for o in items if self._keep(kind, o)}
+    def _reconcile(self, kind: Kind, scope: str | None, items: list[dict[str, Any]]) -> None:
+        fresh = {meta_of(o): digest(o) for o in items if self._keep(kind, o)}
         previous = self._state.get((kind.plural, scope))
         if previous is None:
             previous = self._seed(kind, scope)
@@ -800,23 +579,23 @@ class LiveWatch:
         if fresh != previous:
             self._dirty.set()
 
-    def _apply(self, kind: _Kind, scope: str | None, event_type: str, obj: dict[str, Any]) -> None:
+    def _apply(self, kind: Kind, scope: str | None, event_type: str, obj: dict[str, Any]) -> None:
         if not self._keep(kind, obj):
             return
         state = self._state.setdefault((kind.plural, scope), {})
-        key = _meta(obj)
+        key = meta_of(obj)
         if event_type == "DELETED":
             if state.pop(key, None) is not None:
                 self._dirty.set()
             return
-        digest = _digest(obj)
-        if state.get(key) != digest:
-            state[key] = digest
+        fingerprint = digest(obj)
+        if state.get(key) != fingerprint:
+            state[key] = fingerprint
             self._dirty.set()
 
     # -- loops -----------------------------------------------------------------------------------------------------
 
-    async def _follow(self, kind: _Kind, scope: str | None) -> None:
+    async def _follow(self, kind: Kind, scope: str | None) -> None:
         backoff = 0.2
         session = self._session
         while not self._stopping:
@@ -830,7 +609,7 @@ class LiveWatch:
                     raise _Relist(f"{kind.plural}: {_status_reason(status, data)}")
                 items = [as_kubectl_json(i, kind) for i in data["items"] if isinstance(i, Mapping)]
                 self._reconcile(kind, scope, items)
-                await self._stream(kind, scope, _str(_dig(data, "metadata", "resourceVersion")))
+                await self._stream(kind, scope, text_of(dig(data, "metadata", "resourceVersion")))
                 backoff = 0.2
             except _Relist as why:
                 if str(why):
@@ -842,7 +621,7 @@ class LiveWatch:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
 
-    async def _stream(self, kind: _Kind, scope: str | None, version: str) -> None:
+    async def _stream(self, kind: Kind, scope: str | None, version: str) -> None:
         """Follow one watch stream until it ends, goes silent, or says 410 Gone; then the caller relists."""
         import aiohttp
 
@@ -876,8 +655,8 @@ class LiveWatch:
                     event = json.loads(line)
                 except ValueError:
                     raise _Relist(f"watch {kind.plural}: unreadable event") from None
-                event_type = _str(_dig(event, "type"))
-                obj = _dig(event, "object")
+                event_type = text_of(dig(event, "type"))
+                obj = dig(event, "object")
                 if not isinstance(obj, Mapping):
                     raise _Relist("")
                 if event_type == "ERROR":
@@ -903,9 +682,10 @@ class LiveWatch:
                 except LiveError as exc:
                     self.last_error = str(exc)
                     break
-                digest = _digest(as_kubectl_json(data, SECRETS)) if status == 200 and isinstance(data, Mapping) else ""
-                if session._secret_digests.get((namespace, name), "") != digest:
-                    session._secret_digests[(namespace, name)] = digest
+                ok = status == 200 and isinstance(data, Mapping)
+                fingerprint = digest(as_kubectl_json(data, SECRETS)) if ok else ""
+                if session._secret_digests.get((namespace, name), "") != fingerprint:
+                    session._secret_digests[(namespace, name)] = fingerprint
                     self._dirty.set()
 
     async def _debouncer(self) -> None:
@@ -955,7 +735,7 @@ def _status_reason(status: int, data: Any) -> str:
     names = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 410: "Gone",
              429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
     head = f"{status} {names.get(status, 'HTTP error')}" if status else "error"
-    message = _str(_dig(data, "message")) if isinstance(data, Mapping) else ""
+    message = text_of(dig(data, "message")) if isinstance(data, Mapping) else ""
     return _one_line(f"{head}: {message}" if message else head)
 
 
@@ -997,15 +777,15 @@ def _resolve_target(options: LiveOptions, paths: str) -> tuple[Any, _Target]:
         merged = merger.config
         if merged is None:
             raise LiveError(context, "", f"kubeconfig {paths} is empty")
-        context = options.context or _str(merged.value.get("current-context"))
+        context = options.context or text_of(merged.value.get("current-context"))
         if not context:
             raise LiveError("(none)", "", f"kubeconfig {paths} has no current-context; pass --context")
         node = merged["contexts"].get_with_name(context, safe=True)
         if node is None:
             raise LiveError(context, "", f"context {context!r} not found in kubeconfig {paths}")
         cluster = merged["clusters"].get_with_name(node["context"]["cluster"], safe=True)
-        server = _str(cluster["cluster"].safe_get("server")) if cluster is not None else ""
-        namespace = _str(node["context"].safe_get("namespace")) or "default"
+        server = text_of(cluster["cluster"].safe_get("server")) if cluster is not None else ""
+        namespace = text_of(node["context"].safe_get("namespace")) or "default"
         loader = KubeConfigLoader(config_dict=merged, active_context=context, config_base_path=None,
                                   config_persister=merger.save_changes)
     except LiveError:
