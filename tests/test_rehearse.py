@@ -256,7 +256,7 @@ def focused(material: Pki, tmp_path_factory: pytest.TempPathFactory) -> tuple[Re
     """Depth 2 vs depth 1/optional ingress hosts; egress with a matching sslName, a wrong one, and no verify."""
     folder = tmp_path_factory.mktemp("focused")
     server_ca = pki.make_ca("rh server CA")
-    hosts = ["depth.rh.example.com", "optional.rh.example.com"]
+    hosts = ["depth.rh.example.com", "optional.rh.example.com", "noca.rh.example.com"]
     docs = [
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: rh\n",
         _tls_secret("server-tls", pki.make_leaf("rh server", server_ca, sans=hosts)),
@@ -267,13 +267,9 @@ def focused(material: Pki, tmp_path_factory: pytest.TempPathFactory) -> tuple[Re
         _service("good", 8443),
         _service("wrong", 8443),
         _service("loose", 8443),
-        _policy(
-            "depth2", '  ingressMTLS:\n    clientCertSecret: client-ca\n    verifyClient: "on"\n    verifyDepth: 2\n'
-        ),
-        _policy(
-            "optional",
-            '  ingressMTLS:\n    clientCertSecret: client-ca\n    verifyClient: "optional"\n    verifyDepth: 1\n',
-        ),
+        _policy("depth2", _ingress_mtls("on", 2)),
+        _policy("optional", _ingress_mtls("optional", 1)),
+        _policy("noca", _ingress_mtls("optional_no_ca", 1)),
         _policy(
             "egress-good",
             "  egressMTLS:\n    tlsSecret: egress-client\n    trustedCertSecret: trusted-ca\n    verifyServer: true\n"
@@ -287,6 +283,7 @@ def focused(material: Pki, tmp_path_factory: pytest.TempPathFactory) -> tuple[Re
         _policy("egress-loose", "  egressMTLS:\n    verifyServer: false\n"),
         _ingress("depth", hosts[0], "depth2", tls=True, service="app", port=80),
         _ingress("optional", hosts[1], "optional", tls=True, service="app", port=80),
+        _ingress("noca", hosts[2], "noca", tls=True, service="app", port=80),
         _ingress("good", "good.rh.example.com", "egress-good", tls=False, service="good", port=8443, ssl=True),
         _ingress("wrong", "wrong.rh.example.com", "egress-wrong", tls=False, service="wrong", port=8443, ssl=True),
         _ingress("loose", "loose.rh.example.com", "egress-loose", tls=False, service="loose", port=8443, ssl=True),
@@ -326,6 +323,12 @@ def test_focused_verify_depth(focused_run: dict[str, Any]) -> None:
     # verifyClient optional: no certificate passes, an unknown CA does not
     assert probe(focused_run, "optional.rh.example.com", "no-client-cert")["observed_status"] == 200
     assert probe(focused_run, "optional.rh.example.com", "unknown-ca-client-cert")["observed_status"] == 400
+    # optional_no_ca tolerates the unknown-issuer family, and a chain cut at the depth fails with exactly that
+    noca = probe(focused_run, "noca.rh.example.com", chain)
+    assert noca["observed_status"] == 200 and noca["predicted"] == "200"
+    cut = probe(focused_run, "optional.rh.example.com", chain)
+    assert any("(20:unable to get local issuer certificate)" in line for line in cut["error_log"])
+    assert probe(focused_run, "noca.rh.example.com", "unknown-ca-client-cert")["observed_status"] == 200
     skipped = {(s["host"], s["scenario"]) for s in focused_run["skipped"]}
     assert ("depth.rh.example.com", "valid-client-cert") in skipped
 
