@@ -18,7 +18,7 @@ Directives are compared as the hidden corpus compares them: whitespace collapsed
 
 Certificates are real: manifests carry placeholders that are filled at test time with base64 PEM minted by
 ``inspector.pki`` (``{{ca:NAME}}``, ``{{crl:NAME}}``, ``{{crt:NAME:host1,host2}}``, ``{{key:NAME}}``,
-``{{junk}}`` for bytes that are not PEM).
+``{{junk}}`` for bytes that are not PEM; a name starting with ``expired-`` gives an expired certificate).
 
 Where we differ from NIC, the case keeps NIC's truth and is listed in ``KNOWN_DIFFERENCES`` with the root
 cause; the test then xfails. An entry whose case starts passing fails the test, so the list stays honest.
@@ -27,6 +27,7 @@ cause; the test then xfails. An entry whose case starts passing fails the test, 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 import subprocess
@@ -67,6 +68,14 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def _validity(name: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A name starting with ``expired-`` mints a certificate that ended yesterday (Go's parsers accept it)."""
+    if not name.startswith("expired-"):
+        return None, None
+    now = dt.datetime.now(dt.UTC)
+    return now - dt.timedelta(days=30), now - dt.timedelta(days=1)
+
+
 class _Pki:
     """The certificates one case needs, minted on first use so names refer to the same material."""
 
@@ -76,13 +85,17 @@ class _Pki:
 
     def ca(self, name: str) -> pki.Issued:
         if name not in self.cas:
-            self.cas[name] = pki.make_ca(f"{name} CA")
+            start, end = _validity(name)
+            self.cas[name] = pki.make_ca(f"{name} CA", not_before=start, not_after=end)
         return self.cas[name]
 
     def leaf(self, name: str, hosts: str | None) -> pki.Issued:
         if name not in self.leaves:
             sans = [h for h in (hosts or "").split(",") if h] or [f"{name}.example.com"]
-            self.leaves[name] = pki.make_leaf(sans[0], self.ca("issuer"), sans=sans, client=True, server=True)
+            start, end = _validity(name)
+            self.leaves[name] = pki.make_leaf(
+                sans[0], self.ca("issuer"), sans=sans, client=True, server=True, not_before=start, not_after=end
+            )
         return self.leaves[name]
 
     def fill(self, match: re.Match[str]) -> str:
