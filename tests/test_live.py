@@ -22,7 +22,7 @@ import yaml
 from live_helpers import CONTEXT, RESOURCES, LiveCluster, running_cluster, sample_manifests
 
 from inspector.catalogue import KIND_NOT_INSTALLED, SECRET_UNREADABLE
-from inspector.sources.live import LiveError, LiveOptions, LiveSession, connect
+from inspector.sources.live import LiveError, LiveOptions, LiveSession, authenticate, connect, open_session
 
 
 @pytest.fixture
@@ -458,3 +458,27 @@ async def test_new_events_about_nic_resources_are_followed(cluster: LiveCluster)
         await session.close()
     events = [r.obj for r in raws if r.obj["kind"] == "Event"]
     assert [e["metadata"]["name"] for e in events] == ["webapp.1", "webapp.2"]
+
+
+@pytest.mark.parametrize("api_version", ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"])
+async def test_authenticate_once_then_open_sessions_in_another_loop(cluster: LiveCluster, tmp_path: Path,
+                                                                    api_version: str) -> None:
+    runs = tmp_path / "plugin-runs"
+    script = (f"import json; open({str(runs)!r}, 'a').write('run\\n'); "
+              f"print(json.dumps({{'apiVersion': {api_version!r}, 'kind': 'ExecCredential', "
+              f"'status': {{'token': {cluster.api.token!r}}}}}))")
+    user = exec_user(script)
+    user["exec"]["apiVersion"] = api_version
+    config = cluster.write_kubeconfig(tmp_path / "exec", user=user)
+    opts = LiveOptions(kubeconfig=str(config), all_namespaces=True, timeout=5)
+    # As the CLI does: authenticate under its own asyncio.run, before the TUI's loop exists.
+    credentials = await asyncio.to_thread(asyncio.run, authenticate(opts))
+    assert repr(credentials) == f"LiveCredentials(context={CONTEXT!r}, server={cluster.url!r})"
+    for _ in range(2):
+        session = await open_session(credentials)
+        try:
+            raws, _ = await session.snapshot()
+            assert raws
+        finally:
+            await session.close()
+    assert runs.read_text() == "run\n"

@@ -65,11 +65,13 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = [
+    "LiveCredentials",
     "LiveError",
     "LiveOptions",
     "LiveSession",
     "LiveWatch",
     "as_kubectl_json",
+    "authenticate",
     "connect",
     "describe_failure",
     "detected_settings",
@@ -79,6 +81,7 @@ __all__ = [
     "load_live",
     "load_live_cluster",
     "nic_container",
+    "open_session",
     "parse_nic_args",
     "referenced_policies",
     "referenced_routes",
@@ -799,39 +802,70 @@ def _resolve_target(options: LiveOptions, paths: str) -> tuple[Any, _Target]:
     return loader, _Target(context, server, namespace)
 
 
-async def connect(options: LiveOptions) -> LiveSession:
-    """Authenticate like kubectl and check ``/version``; every failure is a one-line :class:`LiveError`.
+class LiveCredentials:
+    """An authenticated client configuration for one context, not yet bound to an event loop.
 
-    Runs before the TUI takes the terminal, so an exec plugin may prompt. Order as kubectl: ``--kubeconfig``
-    (may be ``a:b``), else ``$KUBECONFIG`` (multi-file), else ``~/.kube/config``, else in-cluster config.
+    :func:`authenticate` makes it (kubeconfig, exec plugin, OIDC) before a UI owns the terminal, e.g. under
+    ``asyncio.run``; :func:`open_session` then opens any number of sessions from it in whatever loop runs later
+    (Textual's), without running the plugin again. An expiring exec-plugin token is renewed on use.
     """
-    from kubernetes_asyncio.client import ApiClient, Configuration
+
+    def __init__(self, options: LiveOptions, target: _Target, configuration: Any) -> None:
+        self.options = options
+        self.context = target.context
+        self.server = target.server
+        self._target = target
+        self._configuration = configuration
+
+    def __repr__(self) -> str:  # never the token
+        return f"LiveCredentials(context={self.context!r}, server={self.server!r})"
+
+
+async def authenticate(options: LiveOptions) -> LiveCredentials:
+    """Load the kubeconfig and authenticate like kubectl; every failure is a one-line :class:`LiveError`.
+
+    Order as kubectl: ``--kubeconfig`` (may be ``a:b``), else ``$KUBECONFIG`` (multi-file), else
+    ``~/.kube/config``, else the in-cluster service account. An exec plugin may prompt: call this before a UI
+    takes the terminal. Nothing is sent to the API server yet.
+    """
+    from kubernetes_asyncio.client import Configuration
 
     configuration = Configuration()
     paths = _kubeconfig_paths(options.kubeconfig)
     if not _existing(paths) and not options.kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
-        target = await _load_in_cluster(configuration)
-    else:
-        if not _existing(paths):
-            raise LiveError(options.context or "(none)", "", f"no kubeconfig found at {paths}")
-        loader, target = _resolve_target(options, paths)
-        try:
-            async with asyncio.timeout(options.auth_timeout):
-                await loader.load_and_set(configuration)
-        except LiveError:
-            raise
-        except Exception as exc:
-            raise LiveError(target.context, target.server, describe_failure(exc, options.auth_timeout)) from None
-        _install_refresh(loader, configuration, target)
-    api = ApiClient(configuration=configuration)
+        return LiveCredentials(options, await _load_in_cluster(configuration), configuration)
+    if not _existing(paths):
+        raise LiveError(options.context or "(none)", "", f"no kubeconfig found at {paths}")
+    loader, target = _resolve_target(options, paths)
+    try:
+        async with asyncio.timeout(options.auth_timeout):
+            await loader.load_and_set(configuration)
+    except LiveError:
+        raise
+    except Exception as exc:
+        raise LiveError(target.context, target.server, describe_failure(exc, options.auth_timeout)) from None
+    _install_refresh(loader, configuration, target)
+    return LiveCredentials(options, target, configuration)
+
+
+async def open_session(credentials: LiveCredentials) -> LiveSession:
+    """A session in the running event loop, checked with ``/version`` (one-line :class:`LiveError` if not)."""
+    from kubernetes_asyncio.client import ApiClient
+
+    api = ApiClient(configuration=credentials._configuration)
     api.user_agent = USER_AGENT
-    session = LiveSession(options, target, api, "")
+    session = LiveSession(credentials.options, credentials._target, api, "")
     try:
         await session.server_version()
     except BaseException:
         await session.close()
         raise
     return session
+
+
+async def connect(options: LiveOptions) -> LiveSession:
+    """:func:`authenticate` then :func:`open_session`: the one call for a single event loop."""
+    return await open_session(await authenticate(options))
 
 
 async def _load_in_cluster(configuration: Any) -> _Target:
