@@ -22,7 +22,15 @@ import yaml
 from live_helpers import CONTEXT, RESOURCES, LiveCluster, running_cluster, sample_manifests
 
 from inspector.catalogue import KIND_NOT_INSTALLED, SECRET_UNREADABLE
-from inspector.sources.live import LiveError, LiveOptions, LiveSession, authenticate, connect, open_session
+from inspector.sources.live import (
+    LiveError,
+    LiveOptions,
+    LiveSession,
+    authenticate,
+    connect,
+    list_contexts,
+    open_session,
+)
 
 
 @pytest.fixture
@@ -482,3 +490,10 @@ async def test_authenticate_once_then_open_sessions_in_another_loop(cluster: Liv
         finally:
             await session.close()
     assert runs.read_text() == "run\n"
+
+
+async def test_list_contexts_for_a_picker(cluster: LiveCluster, tmp_path: Path) -> None:
+    assert list_contexts(str(cluster.kubeconfig)) == ([CONTEXT], CONTEXT)
+    assert list_contexts(str(tmp_path / "absent")) == ([], "")
+    (tmp_path / "garbage").write_text("contexts: {not: [a list\n")
+    assert list_contexts(str(tmp_path / "garbage")) == ([], "")

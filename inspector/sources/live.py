@@ -154,7 +154,6 @@ def _existing(paths: str) -> list[str]:
 
 def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str]:
     """Context names of the (merged) kubeconfig and its current-context, for a context picker."""
-    from kubernetes_asyncio.config.config_exception import ConfigException
     from kubernetes_asyncio.config.kube_config import KubeConfigMerger
 
     paths = _kubeconfig_paths(kubeconfig)
@@ -166,7 +165,7 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str]:
             return [], ""
         names = [str(node["name"]) for node in merged.value.get("contexts", [])]
         return names, str(merged.value.get("current-context") or "")
-    except (ConfigException, OSError, KeyError, TypeError, ValueError, AttributeError):
+    except Exception:  # YAML syntax, unreadable file, malformed entries: nothing to pick from
         return [], ""
 
 
