@@ -43,11 +43,15 @@ def _app(i: int, ns: str, tls_crt: str, tls_key: str, ca_crt: str) -> str:
     fail_open = i % 89 == 7
     missing_ca = i % 83 == 11
     tls_hosts = "other.example.com" if fail_open else host
-    tls_block = "" if no_tls else f"""  tls:
+    tls_block = (
+        ""
+        if no_tls
+        else f"""  tls:
   - hosts:
     - {tls_hosts}
     secretName: tls-{i}
 """
+    )
     ca_name = f"ca-{i}-missing" if missing_ca else f"ca-{i}"
     return f"""---
 apiVersion: v1
@@ -107,6 +111,7 @@ spec:
     trustedCertSecret: ca-{i}
     verifyServer: true
     verifyDepth: 2
+    protocols: "TLSv1.2 TLSv1.3"
     serverName: true
     sslName: app-{i}.{ns}.svc
 ---
@@ -168,8 +173,7 @@ spec:
 def generate(objects: int, out: Path) -> tuple[int, int]:
     """Write about ``objects`` objects into ``out`` (one file per namespace); returns (objects, files)."""
     ca = make_ca("synthetic CA")
-    leaf = make_leaf("synthetic server", ca, sans=["*.example.com"])
-    tls_crt, tls_key, ca_crt = _b64(leaf.chain_pem), _b64(leaf.key_pem), _b64(ca.cert_pem)
+    ca_crt = _b64(ca.cert_pem)
     apps = max(1, objects // OBJECTS_PER_APP)
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("synthetic-*.yaml"):
@@ -177,6 +181,9 @@ def generate(objects: int, out: Path) -> tuple[int, int]:
     files = 0
     for start in range(0, apps, APPS_PER_NAMESPACE):
         ns = f"team-{start // APPS_PER_NAMESPACE:03d}"
+        # One server certificate per namespace: its wildcard covers the namespace's hosts, as a team's would.
+        leaf = make_leaf(f"{ns} server", ca, sans=[f"*.{ns}.example.com"])
+        tls_crt, tls_key = _b64(leaf.chain_pem), _b64(leaf.key_pem)
         header = (
             "# Synthetic cluster written by scripts/gen_synthetic.py (sample key material, not secret).\n"
             f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"
