@@ -183,7 +183,7 @@ def build_report(
     from inspector.render import rendered_servers
 
     nic = run(cluster, settings)
-    files = {f.name: rendered_servers(f.text) for f in nic.files}
+    files = {f.name: rendered_servers(f) for f in nic.files}
     hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=())
     findings = tuple(run_checks(partial, ignores=ignores))

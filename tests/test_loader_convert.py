@@ -396,7 +396,10 @@ spec:
   ingressMTLS: {clientCertSecret: ca, verifyClient: optional}
 """
     cluster = cluster_of(text)
-    assert cluster.problems == ()
+    # NIC 5.6 serves Policy v1 only: the v1alpha1 manifest is refused, the rest loads.
+    assert [p.check_id for p in cluster.problems] == ["MTLS003"]
+    assert "v1alpha1" in cluster.problems[0].message
+    assert "default/old" not in cluster.policies
     policy = cluster.policies["cafe/two"]
     assert policy.ingress_class_name == "nginx"
     assert policy.set_types == ("ingressMTLS", "egressMTLS", "jwt")
@@ -405,7 +408,6 @@ spec:
         "t", "ca", True, 2, "TLSv1.3", "HIGH", False, True, "secure-app.example.com"
     )
     assert policy.status == {"state": "Invalid", "reason": "Rejected", "message": "spec: Invalid value"}
-    assert cluster.policies["default/old"].ingress_mtls == IngressMTLS("ca", "optional")
 
 
 def test_service_configmap_events_and_unknown_kinds() -> None:

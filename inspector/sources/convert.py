@@ -497,8 +497,9 @@ SCHEMAS: dict[str, _Obj] = {
 
 NIC_GROUP = "k8s.nginx.org"
 _SERVED: dict[tuple[str, str], tuple[str, ...]] = {
-    # (group, kind) -> served versions; the NIC CRDs of 5.6 serve v1 only, v1alpha1 Policy kept for old manifests.
-    (NIC_GROUP, "Policy"): ("v1", "v1alpha1"),
+    # (group, kind) -> served versions; NIC 5.6's CRDs (config/crd/bases, deploy/crds.yaml) serve v1 only, so an old
+    # v1alpha1 Policy manifest is refused by the API server and never reaches NIC.
+    (NIC_GROUP, "Policy"): ("v1",),
     (NIC_GROUP, "VirtualServer"): ("v1",),
     (NIC_GROUP, "VirtualServerRoute"): ("v1",),
     ("networking.k8s.io", "Ingress"): ("v1",),
