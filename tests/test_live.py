@@ -497,3 +497,19 @@ async def test_list_contexts_for_a_picker(cluster: LiveCluster, tmp_path: Path) 
     assert list_contexts(str(tmp_path / "absent")) == ([], "")
     (tmp_path / "garbage").write_text("contexts: {not: [a list\n")
     assert list_contexts(str(tmp_path / "garbage")) == ([], "")
+
+
+async def test_watch_answered_410_at_once_relists_with_backoff(cluster: LiveCluster) -> None:
+    gone = kmock.Response(status=410, payload={"kind": "Status", "apiVersion": "v1", "code": 410,
+                                               "reason": "Expired", "message": "too old resource version"})
+    cluster.api["watch", kmock.resource("networking.k8s.io", "v1", "ingresses")] << (lambda: gone)
+    session = await started(cluster)
+    watch = session.watch(lambda: None, debounce=0.05, watchdog=30)
+    try:
+        assert await within(5, lambda: watch.gone >= 3)
+        await asyncio.sleep(0.5)
+        # Every watch is refused, so it keeps relisting, but backing off, not spinning.
+        assert watch.lists["ingresses"] < 12
+        assert watch.changes == 0
+    finally:
+        await session.close()

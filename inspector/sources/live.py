@@ -24,6 +24,7 @@ import inspect
 import json
 import logging
 import os
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -601,6 +602,7 @@ class LiveWatch:
         backoff = 0.2
         session = self._session
         while not self._stopping:
+            listed_at = time.monotonic()
             try:
                 status, data = await session.get(kind.path(scope))
                 self.lists[kind.plural] = self.lists.get(kind.plural, 0) + 1
@@ -612,12 +614,15 @@ class LiveWatch:
                 items = [as_kubectl_json(i, kind) for i in data["items"] if isinstance(i, Mapping)]
                 self._reconcile(kind, scope, items)
                 await self._stream(kind, scope, text_of(dig(data, "metadata", "resourceVersion")))
-                backoff = 0.2
             except _Relist as why:
                 if str(why):
                     self.last_error = str(why)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 30.0)
+                elif time.monotonic() - listed_at > 1.0:
+                    backoff = 0.2  # an ordinary relist (stream end, watchdog, 410 after a while): at once
+                    continue
+                # An error, or a relist right after a list (a proxy answering every watch with 410): back off.
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
             except Exception as exc:  # LiveError, or a surprise: keep following, with back-off
                 self.last_error = _one_line(str(exc))
                 await asyncio.sleep(backoff)
