@@ -513,3 +513,20 @@ async def test_watch_answered_410_at_once_relists_with_backoff(cluster: LiveClus
         assert watch.changes == 0
     finally:
         await session.close()
+
+
+async def test_unreadable_controller_falls_back_to_nic_defaults(cluster: LiveCluster) -> None:
+    for path in ("/apis/apps/v1/deployments", "/apis/apps/v1/daemonsets"):
+        cluster.api[f"get {path}"] << 403 << {"kind": "Status", "code": 403, "message": "forbidden"}
+    session = await connect(options(cluster, all_namespaces=False, namespaces=("default",)))
+    try:
+        raws, problems = await session.snapshot()
+    finally:
+        await session.close()
+    assert session.detected == {} and session.controller == ""
+    assert session.notes == ["no readable NGINX Ingress Controller Deployment/DaemonSet: using NIC defaults"]
+    assert problems == [] and raws
+    paths = [r.url.path for r in cluster.api.own_requests()]
+    assert "/apis/apps/v1/namespaces/default/deployments" in paths  # tried where it may read
+    # Without -nginx-configmaps the NIC ConfigMap outside the selection is not known.
+    assert ("ConfigMap", "nginx-ingress", "nginx-ingress") not in {key(r.obj) for r in raws}
