@@ -11,9 +11,13 @@ be swapped in this one place. Its surface is small: load a kubeconfig (multi-fil
 exec credential plugins, OIDC, in-cluster), GET a path as raw JSON, stream a watch.
 
 What it deliberately does not do: it sends GET requests only (get/list/watch), never lists Secrets (each
-Secret a Policy or a TLS section references is fetched by name, in the namespace NIC looks in), and never logs
-or prints key material (raw responses are read with ``_preload_content=False``, which also keeps the client's
-debug log from dumping response bodies).
+Secret a Policy or a TLS section references is fetched by name, in the namespace NIC looks in; a missing one is
+looked for by name in other namespaces as metadata only), and never logs or prints key material (raw responses
+are read with ``_preload_content=False``, which also keeps the client's debug log from dumping response bodies).
+
+Use: :func:`load_live_cluster` for one snapshot; or :func:`authenticate` (before a UI owns the terminal), then
+:func:`open_session` in the UI's event loop, :meth:`LiveSession.watch` and :meth:`LiveSession.cluster` on each
+change. The pure half (kinds, references, NIC flag detection) lives in ``sources/_live_refs.py``.
 """
 
 from __future__ import annotations
