@@ -187,3 +187,19 @@ def test_judge() -> None:
     assert not wrong_route[0] and "answered by other" in wrong_route[2]
     rejected = Expected(None, "handshake rejected", "")
     assert judge(_probe(rejected), Observation(None, "handshake rejected"))[0]
+
+
+def test_cleanup_runs_every_step_through_a_second_ctrl_c() -> None:
+    from inspector.rehearse.session import _finish
+
+    done: list[str] = []
+    interrupts = iter([True])
+
+    def flaky() -> None:
+        if next(interrupts, False):
+            raise KeyboardInterrupt
+        done.append("nginx stopped")
+
+    with pytest.raises(KeyboardInterrupt):
+        _finish([flaky, lambda: done.append("backends closed"), lambda: done.append("prefix removed")])
+    assert done == ["nginx stopped", "backends closed", "prefix removed"]

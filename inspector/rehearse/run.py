@@ -269,19 +269,21 @@ class Instance:
         return True
 
     def stop(self) -> None:
-        """Fast shutdown (SIGTERM), then SIGKILL after 3 s; safe to call twice."""
-        proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
+        """Fast shutdown (SIGTERM), then SIGKILL after 3 s; safe to call twice, and again after an interrupt
+        (the process is forgotten only once it is reaped)."""
+        proc = self.process
+        if proc is None:
             return
-        with contextlib.suppress(OSError):
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(3)
-        except subprocess.TimeoutExpired:
+        if proc.poll() is None:
             with contextlib.suppress(OSError):
-                proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.send_signal(signal.SIGTERM)
+            try:
                 proc.wait(3)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    proc.kill()
+                proc.wait(3)
+        self.process = None
 
     def log_index(self, name: str) -> dict[str, list[str]]:
         """Error-log lines by probe marker value (``main-7``): nginx writes the request line into each."""

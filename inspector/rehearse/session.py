@@ -14,8 +14,9 @@ import shutil
 import ssl
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -160,10 +161,12 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
     if not report.nic.files:
         raise RehearsalError("nothing to rehearse: NIC would write no configuration for this input")
     keep = bool(getattr(ns, "keep", False))
-    root = Path(tempfile.mkdtemp(prefix="mtls-inspect-rehearsal-"))  # mode 0700
     backends = Backends()
     instances: dict[World, Instance] = {}
+    roots: list[Path] = []
     try:
+        root = Path(tempfile.mkdtemp(prefix="mtls-inspect-rehearsal-"))  # mode 0700
+        roots.append(root)
         materials = gather_materials(ns, report, root / "material")
         plan = make_plan(report, materials, hosts)
         worlds: tuple[World, ...] = plan.worlds() or ("main",)
@@ -221,8 +224,29 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
     except OSError as exc:  # the machine, not the input: no space, no permission, sockets exhausted
         raise RehearsalError(f"the rehearsal could not run: {exc}") from None
     finally:
-        for inst in instances.values():
-            inst.stop()
-        backends.close()
+        steps: list[Callable[[], None]] = [inst.stop for inst in instances.values()]
+        steps.append(backends.close)
         if not keep:
-            shutil.rmtree(root, ignore_errors=True)
+            steps += [partial(shutil.rmtree, r, ignore_errors=True) for r in roots]
+        _finish(steps)
+
+
+def _finish(steps: Sequence[Callable[[], None]]) -> None:
+    """Run every cleanup step to the end even when Ctrl-C arrives again meanwhile (half-removed key material
+    or a stray nginx is worse than a second's wait) or one step fails; then raise the interrupt or failure."""
+    interrupted = False
+    failure: Exception | None = None
+    for step in steps:
+        for _ in range(10):
+            try:
+                step()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+            except Exception as exc:  # keep cleaning; the first failure is raised at the end
+                failure = failure or exc
+                break
+    if interrupted:
+        raise KeyboardInterrupt
+    if failure is not None:
+        raise failure
