@@ -289,3 +289,17 @@ async def test_a_failing_load_is_a_message_not_a_crash() -> None:
         assert "could not load cluster.yaml" in status and "cluster.yaml:3" in status
         await pilot.press("n", "c", "y", "question_mark")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_zoom_maximises_the_focused_pane(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("tab")
+        details = app.query_one("#details-pane", StripView)
+        assert app.focused is details
+        await pilot.press("z")
+        assert app.screen.maximized is details
+        assert details.outer_size.width == 80
+        await pilot.press("z")
+        assert app.screen.maximized is None

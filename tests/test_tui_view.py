@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import datetime as dt
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from inspector.report import HostReport, Report, build_report
 from inspector.sources.convert import load_cluster
 from inspector.tui import clipboard, signoff, watch
 from inspector.tui.labels import host_badges, item_label, origin_phrase
-from inspector.tui.rendered import block_for, render_block
+from inspector.tui.rendered import INJECTED_STYLE, INJECTION_SLUG, block_for, injected_values, render_block
 from inspector.tui.view import (
     Item,
     build_view,
@@ -287,3 +288,24 @@ def test_lines_of_the_selected_policy_are_marked(report: Report) -> None:
     server_item = Item(policy_key(host, None, server_use), "policy", host=host, use=server_use)
     server_block = block_for(server_item)
     assert server_block is not None and server_block.highlight == frozenset({outside})
+
+
+def test_injected_values_flagged_by_the_report_are_marked(tmp_path: Path) -> None:
+    folder = tmp_path / "webapp"
+    shutil.copytree(samples.path() / "webapp", folder)
+    policy_file = folder / "egress-mtls.yaml"
+    policy_file.write_text(policy_file.read_text() + '    ciphers: "HIGH; return 200 ok"\n')
+    injected = build_report(load_cluster([folder]), ControllerSettings())
+    assert any(f.check.slug == INJECTION_SLUG for f in injected.findings)
+    host = injected.hosts[0]
+    assert injected_values(injected, host) == ("HIGH; return 200 ok",)
+    item = _host_item(build_view(injected).roots, host.host)
+    shown = render_block(block_for(item), marks=injected_values(injected, host))
+    assert isinstance(shown, Text)
+    start = shown.plain.index("HIGH; return 200 ok")
+    assert any(
+        span.start <= start and span.end >= start + len("HIGH; return 200 ok") and span.style == INJECTED_STYLE
+        for span in shown.spans
+    )
+    clean = build_report(load_cluster([samples.path() / "webapp"]), ControllerSettings())
+    assert injected_values(clean, clean.hosts[0]) == ()

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from inspect import isawaitable
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,7 +33,7 @@ from inspector.tui.commands import InspectorCommands
 from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
 from inspector.tui.keys import MAIN_BINDINGS
-from inspector.tui.rendered import block_for, render_block
+from inspector.tui.rendered import block_for, injected_values, render_block
 from inspector.tui.strip_view import StripView
 from inspector.tui.tree import ReportTree
 from inspector.tui.view import GroupBy, Item, ItemKey, View, build_view, counts, filter_roots, finding_items, next_item
@@ -119,6 +120,7 @@ class InspectorApp(App[int]):
         self._pending: Item | None = None
         self._flush_scheduled = False
         self._loading_timer: Timer | None = None
+        self._live_watch: object | None = None
         self._started = 0.0
 
     # --- layout ------------------------------------------------------------------------------------------
@@ -143,8 +145,29 @@ class InspectorApp(App[int]):
         self.query_one("#details-pane").border_title = "Details"
         self.query_one("#rendered-pane").border_title = "Rendered NGINX config"
         self.refresh_report()
+        self._start_live_watch()
         if self.watch_paths:
             self.set_interval(WATCH_INTERVAL, self.poll_sources, name="watch-sources")
+
+    def _start_live_watch(self) -> None:
+        """Follow a live session's watch (``LiveSession.watch(on_change)``): every change reloads the report.
+
+        The watch's loops must run in this event loop, so it is started here, not by the caller.
+        """
+        start = getattr(self.live, "watch", None)
+        if callable(start):
+            self._live_watch = start(self._live_changed)
+
+    def _live_changed(self) -> None:
+        self.notify("the cluster changed: reloading", title="Live")
+        self.refresh_report()
+
+    async def on_unmount(self) -> None:
+        stop = getattr(self._live_watch, "stop", None)
+        if callable(stop):
+            result = stop()
+            if isawaitable(result):
+                await result
 
     @property
     def report_tree(self) -> ReportTree:
@@ -163,6 +186,10 @@ class InspectorApp(App[int]):
         if self._loading_timer is None:
             self._loading_timer = self.set_interval(0.5, self._tick_loading, name="loading-progress")
         self._load_worker()
+
+    def _live_note(self) -> str:
+        error = getattr(self._live_watch, "last_error", "")
+        return f" · watch: {error}" if isinstance(error, str) and error else ""
 
     def _tick_loading(self) -> None:
         seconds = time.perf_counter() - self._started
@@ -207,6 +234,7 @@ class InspectorApp(App[int]):
         self.query_one("#status", Static).update(
             f"{len(report.hosts)} hosts · {sum(1 for _ in report.cluster.all_objects())} objects"
             + (f" · reloaded ({self.loads - 1})" if self.loads > 1 else "")
+            + self._live_note()
         )
 
     def _rebuild(self, *, regroup: bool = True) -> None:
@@ -263,7 +291,8 @@ class InspectorApp(App[int]):
         block = block_for(item)
         rendered.border_title = block.title if block is not None else "Rendered NGINX config"
         natural = block.width + 8 if block is not None else 0
-        rendered.show(render_block(block, dark=self.current_theme.dark), natural_width=natural)
+        marks = injected_values(self.report, block.host) if block is not None else ()
+        rendered.show(render_block(block, dark=self.current_theme.dark, marks=marks), natural_width=natural)
 
     def watch_theme(self) -> None:
         # The syntax colours follow the theme's darkness.
@@ -327,6 +356,14 @@ class InspectorApp(App[int]):
         self.group_by = GROUPINGS[(GROUPINGS.index(self.group_by) + 1) % len(GROUPINGS)]
         self._rebuild()
         self.notify(f"grouping: {self.group_by}", title="Tree")
+
+    def action_zoom(self) -> None:
+        """Maximise the focused pane (tree, details, rendered config), or restore the layout."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif self.focused is not None:
+            screen.maximize(self.focused)
 
     def action_reload(self) -> None:
         self.refresh_report()

@@ -24,6 +24,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("explain: selected host or path", "explain", "Which location matches and what a request gets"),
     ("copy: rendered block", "copy_block", "The NGINX block shown on the right (OSC 52 and a file)"),
     ("copy: object YAML", "copy_yaml", "The selected object's manifest (OSC 52 and a file)"),
+    ("view: zoom the focused pane", "zoom", "Give the tree, details or rendered pane the whole screen"),
     ("app: reload sources", "reload", "Load the sources again and keep the selection"),
     ("app: help", "help", "Keys, icons and filter syntax"),
     ("app: change theme", "change_theme", "Pick one of Textual's themes"),

@@ -17,6 +17,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("y", "copy_block", "Copy block", id="copy.rendered-block"),
     Binding("Y", "copy_yaml", "Copy YAML", id="copy.object-yaml", show=False),
     Binding("g", "cycle_grouping", "Group", id="tree.group"),
+    Binding("z", "zoom", "Zoom pane", id="app.zoom", show=False),
     Binding("r", "reload", "Reload", id="app.reload"),
     Binding("escape", "clear_filter", "Clear filter", id="tree.clear-filter", show=False),
     Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False),

@@ -14,7 +14,7 @@ from rich.console import RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 
-from inspector.report import HostReport, LocationReport
+from inspector.report import HostReport, LocationReport, Report
 from inspector.tui.view import Item
 
 RETURN_500_STYLE = "bold white on red"
@@ -80,8 +80,46 @@ def _highlighted(code: str, dark: bool) -> tuple[Text, ...]:
     return tuple(syntax.highlight(code).split("\n", allow_blank=True))
 
 
-def render_block(block: Block | None, *, dark: bool = True) -> RenderableType:
-    """Syntax-highlighted NGINX text with the real line numbers of the file's server block."""
+INJECTED_STYLE = "bold black on magenta"
+"""Values NIC copies verbatim into nginx.conf that the report flags as breaking or injecting."""
+
+INJECTION_SLUG = "config-injection"
+"""The check (``analysis.checks``) whose findings name such values."""
+
+_INJECTABLE_FIELDS = (
+    ("ingress_mtls", "crl_file_name", "spec.ingressMTLS.crlFileName"),
+    ("egress_mtls", "ciphers", "spec.egressMTLS.ciphers"),
+    ("egress_mtls", "protocols", "spec.egressMTLS.protocols"),
+)
+
+
+def injected_values(report: Report, host: HostReport) -> tuple[str, ...]:
+    """The flagged values of this host's policies, as the pieces that appear on rendered lines.
+
+    Which value is flagged comes from the report: a config-injection finding points at the field's line.
+    """
+    keys = {u.key for u in host.policies} | {u.key for loc in host.locations for u in loc.policies}
+    pieces: list[str] = []
+    for finding in report.findings:
+        if finding.check.slug != INJECTION_SLUG or finding.suppressed or finding.policy not in keys:
+            continue
+        policy = report.cluster.policies.get(finding.policy or "")
+        if policy is None:
+            continue
+        for spec_name, field_name, path in _INJECTABLE_FIELDS:
+            spec = getattr(policy, spec_name)
+            value = getattr(spec, field_name, "") if spec is not None else ""
+            if value and policy.meta.origin.at(path) == finding.source:
+                pieces += [piece.strip() for piece in value.splitlines() if piece.strip()]
+    return tuple(dict.fromkeys(pieces))
+
+
+def render_block(block: Block | None, *, dark: bool = True, marks: tuple[str, ...] = ()) -> RenderableType:
+    """Syntax-highlighted NGINX text with the real line numbers of the file's server block.
+
+    Lines of the selected policy carry a ``▌`` and a background, ``return 500;`` is red, ``marks`` (flagged
+    injected values) are magenta.
+    """
     if block is None:
         return Text("No rendered configuration for this item (rejected resources get none).", style="dim")
     lines = _highlighted(block.host.text, dark)
@@ -93,6 +131,11 @@ def render_block(block: Block | None, *, dark: bool = True) -> RenderableType:
         column = line.plain.find("return 500;")
         if column >= 0:
             line.stylize(RETURN_500_STYLE, column, column + len("return 500;"))
+        for piece in marks:
+            start = line.plain.find(piece)
+            while start >= 0:
+                line.stylize(INJECTED_STYLE, start, start + len(piece))
+                start = line.plain.find(piece, start + len(piece))
         if number in block.highlight:
             line.stylize(highlight_style)
             line.append(" " * 2)
