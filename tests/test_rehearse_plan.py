@@ -203,3 +203,12 @@ def test_cleanup_runs_every_step_through_a_second_ctrl_c() -> None:
     with pytest.raises(KeyboardInterrupt):
         _finish([flaky, lambda: done.append("backends closed"), lambda: done.append("prefix removed")])
     assert done == ["nginx stopped", "backends closed", "prefix removed"]
+
+
+def test_server_without_listen_gets_nginx_implicit_port() -> None:
+    from inspector.rehearse.run import IMPLICIT_LISTEN, explicit_listens
+
+    text = "upstream u {\n\tserver 127.0.0.1:8181;\n}\n\nserver {\n\tserver_name g;\n}\nserver {\n\tlisten 80;\n}\n"
+    out = explicit_listens(text)
+    assert out.split("\n")[4] == f"server {{ listen {IMPLICIT_LISTEN};"
+    assert out.count("listen") == 2 and len(out.split("\n")) == len(text.split("\n"))

@@ -425,7 +425,13 @@ def make_plan(report: Report, materials: Materials, hosts: Sequence[str] = ()) -
         scheme: Literal["https", "http"] = "https" if h.result.tls and tls_port is not None else "http"
         port = tls_port if scheme == "https" else plain_port
         if port is None:
-            b.skip(h.host, "", "*", "the server block has no listen port")
+            b.skip(
+                h.host,
+                "",
+                "*",
+                "NIC writes no listen for this server (gRPC without TLS): nginx falls back to *:8000 as an "
+                "unprivileged process, a port NIC's Service does not expose; not probed",
+            )
             continue
         for loc in h.locations:
             if loc.result.internal or loc.path.startswith("@"):

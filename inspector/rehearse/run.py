@@ -122,6 +122,45 @@ def _log_level_info(conf: Path) -> None:
     conf.write_text(re.sub(r"^(error_log \S+) notice;", r"\1 info;", text, count=1, flags=re.M), encoding="utf-8")
 
 
+IMPLICIT_LISTEN = 8000
+"""nginx's listen for a server block without one is ``*:80`` as root and ``*:8000`` otherwise
+(``ngx_http_core_merge_srv_conf``); NIC's nginx runs unprivileged, so 8000. NIC writes such blocks for gRPC-only
+hosts without TLS. The rehearsal makes it explicit so that it, too, moves to a loopback port."""
+
+
+def explicit_listens(text: str) -> str:
+    """Give every top-level server block without a ``listen`` the one nginx would use; line numbers kept."""
+    from inspector.render.nginx_parse import ParseError, parse
+
+    try:
+        nodes = parse(text)
+    except ParseError:
+        return text
+    lines = text.split("\n")
+    for node in nodes:
+        if node.name != "server" or not node.is_block:
+            continue
+        if any(child.name == "listen" for child in node.children or ()):
+            continue
+        index = node.line - 1
+        lines[index] = re.sub(r"\{", f"{{ listen {IMPLICIT_LISTEN};", lines[index], count=1)
+    return "\n".join(lines)
+
+
+def runnable_files(result: NicResult) -> list[ConfigFile]:
+    """The conf.d files as rendered, with implicit listens made explicit."""
+    return [replace(f, text=explicit_listens(f.text)) for f in result.files]
+
+
+def needed_ports(result: NicResult) -> list[int]:
+    """Every port the rehearsal nginx listens on: the files' and NIC's default server's (never left unmapped,
+    or nginx would bind it on every interface of the machine)."""
+    from inspector.render.nginx_conf import default_server_text
+
+    default = ConfigFile("conf.d/_default-server.conf", result.files[0].resource, default_server_text(result))
+    return config_listen_ports([*runnable_files(result), default])
+
+
 def write_config(
     result: NicResult,
     root: Path,
@@ -130,7 +169,7 @@ def write_config(
     upstreams: Mapping[str, int],
     version: tuple[int, int, int] | None,
 ) -> Path:
-    files = [replace(f, text=point_upstreams(f.text, upstreams)) for f in result.files]
+    files = [replace(f, text=point_upstreams(f.text, upstreams)) for f in runnable_files(result)]
     conf = write_test_config(result, root, listen_overrides=listen, files=files, version=version)
     _log_level_info(conf)
     return conf

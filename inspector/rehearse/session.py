@@ -39,10 +39,10 @@ from inspector.rehearse.run import (
     Instance,
     PortTaken,
     RehearsalError,
-    config_listen_ports,
     config_test,
     find_nginx,
     free_ports,
+    needed_ports,
     upstream_names,
     write_config,
 )
@@ -170,7 +170,7 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
         materials = gather_materials(ns, report, root / "material")
         plan = make_plan(report, materials, hosts)
         worlds: tuple[World, ...] = plan.worlds() or ("main",)
-        listen = config_listen_ports(report.nic.files)
+        listen = needed_ports(report.nic)
         backends.start()
         trust = _client_trust(report)
         served = {"main": materials.upstream or materials.untrusted, "untrusted": materials.untrusted}
