@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import io
 import json
 import os
@@ -168,7 +169,7 @@ def test_nginx_t_passes_on_every_rendered_sample_file(sample_report: Report, ngi
     from inspector.rehearse.run import config_test, write_config
 
     for index, f in enumerate(sample_report.nic.files):
-        single = type(sample_report.nic)(**{**sample_report.nic.__dict__, "files": (f,)})
+        single = dataclasses.replace(sample_report.nic, files=(f,))
         conf = write_config(single, tmp_path / str(index), listen={80: 8080, 443: 8443}, upstreams={}, version=None)
         output = config_test(nginx_bin, conf, single)
         assert "test is successful" in output, f.name
@@ -512,6 +513,13 @@ def test_keep_leaves_a_private_prefix(sample_report: Report, started: list[Any])
         assert stat.S_IMODE(prefix.stat().st_mode) == 0o700
         assert f"kept at {prefix}" in text
         assert (prefix / "main" / "nginx.conf").is_file()
+        listens = [
+            line.strip()
+            for conf in (prefix / "main" / "conf.d").glob("*.conf")
+            for line in conf.read_text().replace(";", ";\n").splitlines()
+            if line.strip().startswith("listen")
+        ]
+        assert listens and all(line.startswith("listen 127.0.0.1:") for line in listens), listens
         assert all(not _alive(pid) for pid in started[1::2])
     finally:
         shutil.rmtree(prefix, ignore_errors=True)
