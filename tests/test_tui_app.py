@@ -303,3 +303,25 @@ async def test_zoom_maximises_the_focused_pane(sample_report: Report) -> None:
         assert details.outer_size.width == 80
         await pilot.press("z")
         assert app.screen.maximized is None
+
+
+async def test_a_broken_manifest_is_a_finding_in_the_tree(tmp_path: Path) -> None:
+    folder = tmp_path / "cluster"
+    shutil.copytree(samples.path() / "cafe", folder)
+    (folder / "broken.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  labels: [unclosed\n")
+
+    def load() -> Report:
+        return build_report(load_cluster([folder]), ControllerSettings())
+
+    app = InspectorApp(load, source_label=str(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        roots = [n.data for n in app.report_tree.root.children if n.data is not None]
+        assert [r.kind for r in roots] == ["host", "orphans"]
+        assert roots[0].host is not None and roots[0].host.host == "cafe.example.com"
+        await pilot.press("n")
+        item = app.report_tree.current_item
+        assert item is not None and item.kind == "orphan"
+        assert item.label.endswith("broken.yaml:6")
+        details = " ".join(app.query_one("#details-pane", StripView).plain.split())
+        assert "MTLS001" in details and "YAML syntax error" in details
