@@ -278,12 +278,13 @@ def _live_input(ns: argparse.Namespace) -> Input:
         kubeconfig=ns.kubeconfig,
         context=ns.context,
         namespaces=tuple(ns.namespace),
-        all_namespaces=ns.all_namespaces or not ns.namespace,
+        # Like kubectl: without -n or -A, the context's own namespace.
+        all_namespaces=ns.all_namespaces,
     )
     # Authentication (an exec plugin may prompt) happens here, before any UI owns the terminal.
     try:
         cluster = asyncio.run(live.load_live_cluster(opts))
-        detected = live.detected_settings_of(cluster) if hasattr(live, "detected_settings_of") else None
+        detected = live.detected_settings_of(cluster)
     except live.LiveError as exc:
         raise UsageError(str(exc)) from None
     first = [cluster]
