@@ -283,8 +283,7 @@ def _live_input(ns: argparse.Namespace) -> Input:
     )
     # Authentication (an exec plugin may prompt) happens here, before any UI owns the terminal.
     try:
-        cluster = asyncio.run(live.load_live_cluster(opts))
-        detected = live.detected_settings_of(cluster)
+        cluster, detected = asyncio.run(live.load_live(opts))
     except live.LiveError as exc:
         raise UsageError(str(exc)) from None
     first = [cluster]

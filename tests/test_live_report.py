@@ -25,7 +25,7 @@ from inspector.model import ControllerSettings
 from inspector.report import build_report, to_json
 from inspector.sources.convert import build_cluster
 from inspector.sources.files import load_paths
-from inspector.sources.live import LiveOptions, detected_settings_of, load_live_cluster
+from inspector.sources.live import LiveOptions, load_live
 
 
 def sample_objects(_: Pki | None = None) -> list[dict[str, Any]]:
@@ -59,13 +59,14 @@ def file_report() -> Iterator[dict[str, Any]]:
 
 async def test_live_sample_gives_the_same_report_as_files(tmp_path: Path, file_report: dict[str, Any]) -> None:
     async with running_cluster(tmp_path, sample_objects) as live:
-        cluster = await load_live_cluster(LiveOptions(kubeconfig=str(live.kubeconfig), all_namespaces=True,
-                                                      timeout=5))
+        cluster, detected = await load_live(
+            LiveOptions(kubeconfig=str(live.kubeconfig), all_namespaces=True, timeout=5)
+        )
         sent = live.api.own_requests()
     assert cluster.sources == (f"{CONTEXT}/all namespaces",)
     assert {str(r.method) for r in sent} == {"method.GET"}
     assert not [r for r in sent if r.url.path.endswith("/secrets")]
-    assert detected_settings_of(cluster) == {}  # the sample has no NIC Deployment: NIC's defaults apply
+    assert detected == {}  # the sample has no NIC Deployment: NIC's defaults apply
 
     live_report = to_json(build_report(cluster, ControllerSettings()))
     assert live_report["hosts"], "the sample has hosts"
@@ -82,8 +83,9 @@ async def test_live_sample_with_a_forbidden_secret_is_still_analysed(tmp_path: P
     async with running_cluster(tmp_path, sample_objects) as live:
         live.api["get /api/v1/namespaces/default/secrets/ingress-mtls-secret"] << 403 << {
             "kind": "Status", "code": 403, "reason": "Forbidden", "message": "forbidden"}
-        cluster = await load_live_cluster(LiveOptions(kubeconfig=str(live.kubeconfig), all_namespaces=True,
-                                                      timeout=5))
+        cluster, _detected = await load_live(
+            LiveOptions(kubeconfig=str(live.kubeconfig), all_namespaces=True, timeout=5)
+        )
     assert cluster.unreadable_secrets == {"default/ingress-mtls-secret": "forbidden"}
     report = to_json(build_report(cluster, ControllerSettings()))
     unreadable = [f for f in report["findings"] if f["id"] == SECRET_UNREADABLE]

@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,7 +79,6 @@ __all__ = [
     "connect",
     "describe_failure",
     "detected_settings",
-    "detected_settings_of",
     "is_nic_config_map",
     "list_contexts",
     "load_live",
@@ -477,9 +475,7 @@ class LiveSession:
             p.ref.key: p.message.rsplit(": ", 1)[-1]
             for p in problems if p.check_id == SECRET_UNREADABLE and p.ref is not None
         }
-        cluster = replace(built, unreadable_secrets=unreadable)
-        _remember_detected(cluster, self.detected)
-        return cluster
+        return replace(built, unreadable_secrets=unreadable)
 
     # -- watch ----------------------------------------------------------------------------------------------------
 
@@ -722,20 +718,6 @@ class LiveWatch:
                 log.warning("live: change callback failed: %s", _one_line(str(exc)))
 
 
-# --- handing the detected settings to the CLI ----------------------------------------------------------------------
-
-_DETECTED: dict[int, dict[str, object]] = {}
-
-
-def _remember_detected(cluster: Cluster, settings: Mapping[str, object]) -> None:
-    # Cluster is a shared frozen type without a settings field; remember per instance, forget with it.
-    _DETECTED[id(cluster)] = dict(settings)
-    weakref.finalize(cluster, _DETECTED.pop, id(cluster), None)
-
-
-def detected_settings_of(cluster: Cluster) -> dict[str, object]:
-    """ControllerSettings fields auto-detected when ``cluster`` was read live (empty for any other Cluster)."""
-    return dict(_DETECTED.get(id(cluster), {}))
 
 
 # --- connecting ------------------------------------------------------------------------------------------------------
