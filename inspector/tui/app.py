@@ -121,6 +121,7 @@ class InspectorApp(App[int]):
         self._flush_scheduled = False
         self._loading_timer: Timer | None = None
         self._live_watch: object | None = None
+        self._worker: Worker[Report] | None = None
         self._started = 0.0
 
     # --- layout ------------------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ class InspectorApp(App[int]):
         self._tick_loading()
         if self._loading_timer is None:
             self._loading_timer = self.set_interval(0.5, self._tick_loading, name="loading-progress")
-        self._load_worker()
+        self._worker = self._load_worker()
 
     def _live_note(self) -> str:
         error = getattr(self._live_watch, "last_error", "")
@@ -206,7 +207,8 @@ class InspectorApp(App[int]):
         return self._load()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "load":
+        if event.worker is not self._worker:
+            # An older load superseded by a newer one (a thread cannot be stopped, only ignored).
             return
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._stop_loading()
