@@ -83,9 +83,11 @@ def test_plan_host_filter_and_missing_upstream_material(report: Report, material
 
     plan = make_plan(report, replace(materials, upstream=None), ["shop.example.com"])
     assert {p.host for p in plan.probes} == {"shop.example.com"}
-    # nginx verifies shop's upstreams: without a certificate its trusted CA signed, the 200s cannot be proven
-    assert not any(p.scenario == "valid-client-cert" for p in plan.probes)
-    assert any(s.scenario == "valid-client-cert" and "--upstream-cert" in s.reason for s in plan.skipped)
+    # nginx verifies shop's upstreams: without a certificate its trusted CA signed, a client that passes the
+    # ingress checks meets an untrusted upstream: 502 instead of explain's 200
+    valid = [p for p in plan.probes if p.scenario == "valid-client-cert"]
+    assert valid and all(p.expected.status == 502 and "--upstream-cert" in p.expected.detail for p in valid)
+    assert all(p.expected.status == 400 for p in plan.probes if p.scenario == "no-client-cert")
     # ... but the untrusted upstream is, in the main nginx
     untrusted = [p for p in plan.probes if p.scenario == "untrusted-upstream"]
     assert untrusted and all(p.world == "main" and p.expected.status == 502 for p in untrusted)
