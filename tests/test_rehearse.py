@@ -585,3 +585,20 @@ def test_http2_on_becomes_the_listen_parameter_on_old_nginx(sample_dir: Path) ->
             assert "http2 on;" not in written and " ssl http2;" in written
     finally:
         shutil.rmtree(prefix, ignore_errors=True)
+
+
+def test_vs_return_and_redirect_answer_with_their_own_codes(tmp_path: Path) -> None:
+    """NIC's return action goes through its internal 418 server (error_page 418 =<code> @return_N), which the
+    rehearsal frame provides; the observed codes are nginx's, whatever explain predicts for them."""
+    vs = (
+        "apiVersion: k8s.nginx.org/v1\nkind: VirtualServer\nmetadata:\n  name: actions\n  namespace: rh\nspec:\n"
+        "  host: actions.rh.example.com\n  routes:\n"
+        "  - path: /gone\n    action:\n      return:\n        code: 204\n        body: nothing\n"
+        "  - path: /ok\n    action:\n      return:\n        body: fine\n"
+        "  - path: /go\n    action:\n      redirect:\n        url: https://elsewhere.example.com\n        code: 302\n"
+    )
+    (tmp_path / "vs.yaml").write_text(vs, encoding="utf-8")
+    report = build_report(load_cluster([str(tmp_path / "vs.yaml")]), ControllerSettings())
+    _, data, _ = run(report)
+    observed = {p["path"]: p["observed_status"] for p in data["probes"]}
+    assert observed == {"/gone": 204, "/ok": 200, "/go": 302}

@@ -161,6 +161,20 @@ def needed_ports(result: NicResult) -> list[int]:
     return config_listen_ports([*runnable_files(result), default])
 
 
+NIC_SOCKETS = "/var/lib/nginx/"
+"""Where NIC's main template puts its internal unix-socket servers (``version1/nginx.tmpl``)."""
+
+
+def internal_servers(root: Path) -> str:
+    """NIC's two internal servers (``version1/nginx.tmpl``): 502 for upstreams without endpoints, and the 418 that
+    VirtualServer ``return`` actions proxy to so that ``error_page 418 =<code> @return_N`` answers."""
+    return (
+        "# NIC's internal servers (version1/nginx.tmpl), sockets inside the rehearsal prefix\n"
+        f"server {{\n\tlisten unix:{root}/nginx-502-server.sock;\n\taccess_log off;\n\treturn 502;\n}}\n"
+        f"server {{\n\tlisten unix:{root}/nginx-418-server.sock;\n\taccess_log off;\n\treturn 418;\n}}\n"
+    )
+
+
 def write_config(
     result: NicResult,
     root: Path,
@@ -169,7 +183,13 @@ def write_config(
     upstreams: Mapping[str, int],
     version: tuple[int, int, int] | None,
 ) -> Path:
-    files = [replace(f, text=point_upstreams(f.text, upstreams)) for f in runnable_files(result)]
+    root = root.resolve()
+    files = [
+        replace(f, text=point_upstreams(f.text, upstreams).replace(f"unix:{NIC_SOCKETS}", f"unix:{root}/"))
+        for f in runnable_files(result)
+    ]
+    if files:
+        files.append(ConfigFile("conf.d/_nic-internal.conf", files[0].resource, internal_servers(root)))
     conf = write_test_config(result, root, listen_overrides=listen, files=files, version=version)
     _log_level_info(conf)
     return conf
