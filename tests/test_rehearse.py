@@ -519,7 +519,8 @@ def test_keep_leaves_a_private_prefix(sample_report: Report, started: list[Any])
             for line in conf.read_text().replace(";", ";\n").splitlines()
             if line.strip().startswith("listen")
         ]
-        assert listens and all(line.startswith("listen 127.0.0.1:") for line in listens), listens
+        inside = f"listen unix:{prefix.resolve()}/"
+        assert listens and all(line.startswith(("listen 127.0.0.1:", inside)) for line in listens), listens
         assert all(not _alive(pid) for pid in started[1::2])
     finally:
         shutil.rmtree(prefix, ignore_errors=True)

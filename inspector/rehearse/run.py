@@ -285,6 +285,8 @@ class Instance:
         """
         stderr_path = self.root / "nginx.stderr"
         self.error_log.unlink(missing_ok=True)  # a previous attempt's bind() failure must not count again
+        for stale in self.root.glob("*.sock"):  # nginx leaves its unix sockets behind when killed
+            stale.unlink(missing_ok=True)
         with open(stderr_path, "wb") as err:
             self.process = subprocess.Popen(
                 _command(binary, self.conf),
