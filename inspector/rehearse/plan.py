@@ -293,6 +293,8 @@ def _location(b: _Builder, h: HostReport, host: str, loc: LocationReport, scheme
         # location would mean explain and the rehearsal disagree on the request path itself
         b.skip(h.host, loc.path, "*", f"explain picks {exp.location} for {path}")
         return
+    # The location that proxies: the public one, or the internal one explain continues into (VS splits/matches)
+    target = next((x for x in h.locations if x.path == exp.location), loc)
     up = exp.upstream
     tls_up = up is not None and up.tls
     verified = up is not None and up.tls and up.server_verified
@@ -314,7 +316,7 @@ def _location(b: _Builder, h: HostReport, host: str, loc: LocationReport, scheme
     for scenario, client, expected, label in _client_scenarios(b, h, exp, scheme):
         risk = ""
         if expected.status in _PASSING:
-            if loc.result.grpc:
+            if target.result.grpc:
                 b.skip(h.host, loc.path, scenario, "gRPC upstream: the rehearsal has no HTTP/2 gRPC backend")
                 continue
             if not passing:
@@ -330,15 +332,15 @@ def _location(b: _Builder, h: HostReport, host: str, loc: LocationReport, scheme
                     "(no --upstream-cert): 502 shows the request passed the client checks",
                 )
             elif tls_up and upstream_material is not None:
-                status, why = _trusted_status(b, exp, loc, upstream_material)
+                status, why = _trusted_status(b, exp, target, upstream_material)
                 if status != expected.status:
                     expected = replace(expected, status=status, title=str(status), detail=why)
-            if expected.status == 200 and loc.result.upstream:
-                expected = replace(expected, upstream=loc.result.upstream)
+            if expected.status == 200 and target.result.upstream:
+                expected = replace(expected, upstream=target.result.upstream)
             if h.result.fail_open and client is None:
                 risk = "fail-open: served without any client certificate (ingressMTLS is not enforced here)"
         b.add(replace(base, scenario=scenario, client=client, expected=expected, material=label, risk=risk))
-    if not passing or up is None or not up.scheme or loc.result.grpc:
+    if not passing or up is None or not up.scheme or target.result.grpc:
         return
     client = passing[0]
     fingerprint, why = _upstream_fingerprint(b, exp)
@@ -350,14 +352,14 @@ def _location(b: _Builder, h: HostReport, host: str, loc: LocationReport, scheme
             status,
             str(status),
             detail,
-            upstream=loc.result.upstream if ok else "",
+            upstream=target.result.upstream if ok else "",
             client_cert=fingerprint if ok else None,
             upstream_tls=tls if ok else None,
         )
 
     if tls_up:
         if upstream_material is not None:
-            status, reason = _trusted_status(b, exp, loc, upstream_material)
+            status, reason = _trusted_status(b, exp, target, upstream_material)
             b.add(
                 replace(
                     base,
@@ -387,7 +389,7 @@ def _location(b: _Builder, h: HostReport, host: str, loc: LocationReport, scheme
                 risk="" if up.server_verified else "the upstream's identity is not checked",
             )
         )
-    elif any(e.source != "default" for e in loc.effective.values()):
+    elif any(e.source != "default" for e in target.effective.values()):
         b.add(
             replace(
                 base,
