@@ -248,7 +248,7 @@ def config_test(binary: str, conf: Path, result: NicResult) -> str:
     except (OSError, subprocess.SubprocessError) as exc:
         raise RehearsalError(f"cannot run {binary}: {exc}") from None
     output = (out.stderr + out.stdout).strip()
-    if out.returncode != 0 or "[warn]" in output or "[emerg]" in output:
+    if out.returncode != 0 or any(level in output for level in ("[warn]", "[emerg]", "[alert]", "[crit]")):
         what = "fails" if out.returncode != 0 else "warns"
         raise RehearsalError(
             f"nginx -t {what} on the configuration NIC would generate (a renderer bug or an injected value):\n"
