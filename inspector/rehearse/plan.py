@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from inspector import pki
 from inspector.analysis.explain import (
     CERT_ERROR_TITLE,
     Explanation,
@@ -223,6 +224,7 @@ def _client_scenarios(
         k = fit.intermediates
         name = f"chain-client ({k} intermediate{'s' if k > 1 else ''})"
         if k <= depth:
+            have_valid = True
             out.append((name, m, _expected(valid), m.label))
         else:
             unknown_pred = exp.prediction("unknown-ca-client-cert")
@@ -248,8 +250,6 @@ def _upstream_fingerprint(b: _Builder, exp: Explanation) -> tuple[str | None, st
     certs = bundle_certificates(secret_file(b.report, up.client_cert) or b"")
     if not certs:
         return None, f"cannot read {up.client_cert}"
-    from inspector import pki
-
     return pki.fingerprint(certs[0]), ""
 
 
