@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,13 @@ async def test_command_palette_jumps_to_a_host(sample_report: Report) -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause()
+        assert app.report_tree.current_key == _host_key(app, "shop.example.com")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"tree: group")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.group_by == "namespace"
         assert app.report_tree.current_key == _host_key(app, "shop.example.com")
 
 
@@ -325,3 +333,29 @@ async def test_a_broken_manifest_is_a_finding_in_the_tree(tmp_path: Path) -> Non
         assert item.label.endswith("broken.yaml:6")
         details = " ".join(app.query_one("#details-pane", StripView).plain.split())
         assert "MTLS001" in details and "YAML syntax error" in details
+
+
+async def test_a_big_cluster_opens_collapsed_and_fills_nodes_on_expand(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    try:
+        import gen_synthetic
+    finally:
+        sys.path.pop(0)
+    gen_synthetic.generate(700, tmp_path / "synthetic")
+    report = build_report(load_cluster([tmp_path / "synthetic"]), ControllerSettings())
+    app = _app(report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        tree = app.report_tree
+        nodes = [n for n in tree.root.children if n.data is not None and n.data.kind == "host"]
+        assert len(nodes) == len(report.hosts) == 200
+        assert all(not n.is_expanded and not n.children for n in nodes)
+        assert all(n.allow_expand for n in nodes)
+        await pilot.press("enter")
+        first = nodes[0]
+        assert first.is_expanded and first.children
+        assert first.data is not None and len(first.children) == len(first.data.children)
+        await pilot.press("n")
+        item = tree.current_item
+        assert item is not None and any(not f.suppressed for f in item.findings)
+        assert tree.cursor_node is not None and tree.cursor_node.data is item
