@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import io
 import os
 import shutil
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 from rich.text import Text
 
 from inspector import samples
@@ -20,6 +22,7 @@ from inspector.model import ControllerSettings
 from inspector.report import HostReport, Report, build_report
 from inspector.sources.convert import load_cluster
 from inspector.tui import clipboard, signoff, watch
+from inspector.tui.details import item_details
 from inspector.tui.labels import host_badges, item_label, origin_phrase
 from inspector.tui.rendered import INJECTED_STYLE, INJECTION_SLUG, block_for, injected_values, render_block
 from inspector.tui.view import (
@@ -309,3 +312,31 @@ def test_injected_values_flagged_by_the_report_are_marked(tmp_path: Path) -> Non
     )
     clean = build_report(load_cluster([samples.path() / "webapp"]), ControllerSettings())
     assert injected_values(clean, clean.hosts[0]) == ()
+
+
+def _render(renderable: object) -> str:
+    console = Console(width=160, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return " ".join(console.export_text().split())
+
+
+def test_policy_details_show_fields_certificate_facts_and_no_key_material(report: Report) -> None:
+    view = build_view(report)
+    webapp = _host_item(view.roots, "webapp.example.com")
+    item = next(c for c in webapp.children if c.kind == "policy")
+    text = _render(item_details(report, item))
+    assert "Policy egressMTLS default/egress-mtls-policy" in text
+    assert "tlsSecret" in text and "egress-mtls-secret" in text and "sslName" in text
+    assert "default/egress-mtls-secret type kubernetes.io/tls, keys tls.crt, tls.key" in text
+    assert "sha256 " in text and "valid until" in text
+    assert "BEGIN" not in text and "PRIVATE" not in text
+    assert "Chain of origin at this place" in text
+
+
+def test_host_details_lead_with_the_findings_below_it(report: Report) -> None:
+    view = build_view(report)
+    minion = _host_item(view.roots, "minion-ingress-mtls.broken.example.com")
+    assert not minion.findings
+    text = _render(item_details(report, minion))
+    assert text.index("Findings") < text.index("resource")
+    assert "MTLS015" in text and "fix" in text

@@ -24,6 +24,20 @@ from inspector.tui.view import Item
 _SECRET_FIELDS = ("client_cert_secret", "tls_secret", "trusted_cert_secret")
 
 
+def _camel(name: str) -> str:
+    """``client_cert_secret`` -> ``clientCertSecret``: the Policy CRD's own spelling."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "— (not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _heading(text: str) -> Text:
     return Text(text, style="bold underline")
 
@@ -261,7 +275,7 @@ def policy_details(
         spec = policy.ingress_mtls or policy.egress_mtls
         if spec is not None:
             parts.append(_heading("Fields"))
-            parts.append(_facts((f.name, repr(getattr(spec, f.name))) for f in dataclasses.fields(spec)))
+            parts.append(_facts((_camel(f.name), _shown(getattr(spec, f.name))) for f in dataclasses.fields(spec)))
             parts.append(Text(""))
             namespace = policy.meta.ref.namespace
             secret_rows: list[tuple[str, str | Text]] = []
