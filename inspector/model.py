@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 
@@ -152,6 +152,9 @@ class Policy:
     """Spec keys of the other policy types that are set (``accessControl``, ``jwt``, ...), in spec order."""
     status: Mapping[str, str] = field(default_factory=dict)
     """NIC's own ``status`` (state/reason/message) when read from a live cluster."""
+    other_specs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The pruned spec of each other policy type by key (``{"accessControl": {"allow": ["10.0.0.0/8"]}}``), as
+    the API server stores it; the NIC replica replays their own checks and output from it."""
 
     @property
     def set_types(self) -> tuple[str, ...]:

@@ -11,14 +11,22 @@ createIngressEx, HasCorrectIngressClass``; ``internal/k8s/policies/policy_refs.g
 ``internal/configs/ingress.go :: getIngressPolicyRefs``; ``internal/configs/policy.go :: generatePolicies,
 addIngressMTLSConfig, addEgressMTLSConfig, IsPolicySupportedOnIngress``; ``internal/k8s/policy.go :: syncPolicy``.
 
-Policy types other than ingressMTLS/egressMTLS are accepted without output: their own checks (JWT secrets, rate
-limit zones, ...) and the WAF-only-in-``nginx.com/policies`` filter are not replayed.
+The other policy types go through the same loop with NIC's own ``add*Config`` checks (``policy.go ::
+addAccessControlConfig, addRateLimitConfig, addJWTAuthConfig, addExternalAuthConfig, addBasicAuthConfig,
+addOIDCConfig, addAPIKeyConfig, addWAFConfig, addCacheConfig, addCORSConfig, addHSTSConfig``) and the controller's
+secret lookups for them (``controller.go :: addJWTSecretRefs, addBasicSecretRefs, addJWTTrustedCertSecretRefs,
+addOIDCSecretRefs, addOIDCTrustedCertSecretRefs, addExternalAuthTrustedCertSecretRefs, addAPIKeySecretRefs``), so
+that a fatal one 500-outs its context and discards the mTLS policies gathered before it. Their output is kept for
+accessControl, basicAuth, jwt, hsts, apiKey and rateLimit; cache, CORS, externalAuth, OIDC and WAF output is not
+modelled (OIDC and WAF never validate under the controller settings modelled here: no ``-enable-oidc`` and no
+``-enable-app-protect``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from inspector.model import (
     Cluster,
@@ -30,11 +38,28 @@ from inspector.model import (
     PolicyReference,
     field_path,
 )
-from inspector.nic.secrets import CA_CRL_KEY, SECRETS_DIR, TYPE_CA, TYPE_TLS, SecretStore
+from inspector.nic.secrets import (
+    CA_CRL_KEY,
+    MISSING_SECRET_ERROR,
+    SECRETS_DIR,
+    TYPE_APIKEY,
+    TYPE_CA,
+    TYPE_HTPASSWD,
+    TYPE_JWK,
+    TYPE_TLS,
+    SecretStore,
+)
 from inspector.nic.types import (
+    APIKeyCfg,
+    BasicAuthCfg,
     Context,
     EgressMTLSCfg,
+    HSTSCfg,
     IngressMTLSCfg,
+    JWTAuthCfg,
+    LimitReqCfg,
+    LimitReqOptionsCfg,
+    LimitReqZoneCfg,
     NicEvent,
     PoliciesCfg,
     PolicyOutcome,
@@ -242,6 +267,131 @@ def custom_resources_disabled_warning(ing: Ingress) -> str:
     )
 
 
+def other_secret_refs(
+    policies: Sequence[Policy] | Mapping[str, Policy],
+    store: SecretStore,
+    *,
+    ingress: bool,
+) -> dict[str, SecretReference]:
+    """The controller's secret lookups for the other policy types over one list of usable policies.
+
+    VS spec, every VS route and every VSR subroute (``controller.go :: createVirtualServerEx``): ``addJWTSecretRefs``
+    (JWK secret, skipped when ``jwksURI`` is set), ``addBasicSecretRefs``, ``addJWTTrustedCertSecretRefs``,
+    ``addOIDCSecretRefs`` (skipped with PKCE), ``addOIDCTrustedCertSecretRefs``,
+    ``addExternalAuthTrustedCertSecretRefs`` and ``addAPIKeySecretRefs``. An Ingress (``createIngressEx``) only
+    resolves the external-auth trusted CA. Each lookup function stops at its first secret with an error (what it
+    did not reach stays absent); the errors are only logged, so none is returned.
+    """
+    items = list(policies.values()) if isinstance(policies, Mapping) else list(policies)
+    refs: dict[str, SecretReference] = {}
+
+    def lookup(kind: str, names: Callable[[Mapping[str, Any], str], list[str]]) -> None:
+        for policy in items:
+            if kind not in policy.other_types:
+                continue
+            for key in names(_spec_of(policy, kind), policy.meta.ref.namespace):
+                ref = store.get(key)
+                refs[key] = ref
+                if ref.error is not None:
+                    return
+
+    def external_auth(spec: Mapping[str, Any], ns: str) -> list[str]:
+        trusted = _str(spec, "trustedCertSecret")
+        return ["/".join(_parse_reference(trusted, ns))] if trusted else []
+
+    if not ingress:
+        lookup("jwt", lambda spec, ns: [] if _str(spec, "jwksURI") else [f"{ns}/{_str(spec, 'secret')}"])
+        lookup("basicAuth", lambda spec, ns: [f"{ns}/{_str(spec, 'secret')}"])
+        lookup("jwt", lambda spec, ns: [f"{ns}/{t}"] if (t := _str(spec, "trustedCertSecret")) else [])
+        lookup("oidc", lambda spec, ns: [] if _flag(spec, "pkceEnable") else [f"{ns}/{_str(spec, 'clientSecret')}"])
+        lookup("oidc", lambda spec, ns: [f"{ns}/{t}"] if (t := _str(spec, "trustedCertSecret")) else [])
+    lookup("externalAuth", external_auth)
+    if not ingress:
+        lookup("apiKey", lambda spec, ns: [f"{ns}/{_str(spec, 'clientSecret')}"])
+    return refs
+
+
+def ingress_waf_annotation_error(ing: Ingress, policies: Mapping[str, Policy]) -> tuple[str, str] | None:
+    """``ingress.go :: filterIngressPolicyRefs``: a usable WAF policy listed in ``nginx.org/policies`` (WAF is only
+    allowed through ``nginx.com/policies``) makes the Ingress 500-out before ``generatePolicies`` runs.
+
+    Returns ``(policy key, warning)`` for the first such reference in the merged order, or None.
+    """
+    value = ing.annotations.get(POLICIES_ANNOTATION)
+    if value is None or not policies:
+        return None
+    namespace = ing.meta.ref.namespace
+    from_org = {f"{r.namespace or namespace}/{r.name}" for r in refs_from_annotation(value, namespace)}
+    for ref, _path in ingress_policy_refs(ing, ControllerSettings()):
+        key = f"{ref.namespace or namespace}/{ref.name}"
+        policy = policies.get(key)
+        if policy is not None and key in from_org and "waf" in policy.other_types:
+            return key, (
+                f"WAF policy {key} is not supported in annotation {POLICIES_ANNOTATION}; use {POLICIES_ANNOTATION_PLUS}"
+            )
+    return None
+
+
+class _OtherState:
+    """What the other policy types gathered so far in one context (``policiesCfg`` fields besides mTLS)."""
+
+    def __init__(self) -> None:
+        self.allow: list[str] = []
+        self.deny: list[str] = []
+        self.basic_auth: BasicAuthCfg | None = None
+        self.jwt_auth: JWTAuthCfg | None = None
+        self.hsts: HSTSCfg | None = None
+        self.api_key: APIKeyCfg | None = None
+        self.limit_reqs: list[LimitReqCfg] = []
+        self.limit_req_zones: list[LimitReqZoneCfg] = []
+        self.limit_req_options: LimitReqOptionsCfg | None = None
+        self.seen: set[str] = set()
+        """Types whose output is not modelled but whose duplicate check is (oidc, waf, cache, externalAuth)."""
+        self.cors_index: int | None = None
+
+
+def _spec_of(policy: Policy, kind: str) -> Mapping[str, Any]:
+    raw = policy.other_specs.get(kind)
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def _str(spec: Mapping[str, Any], key: str) -> str:
+    value = spec.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _int(spec: Mapping[str, Any], key: str) -> int | None:
+    value = spec.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _flag(spec: Mapping[str, Any], key: str) -> bool | None:
+    value = spec.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def _strs(spec: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = spec.get(key)
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list | tuple) else ()
+
+
+def _snake(value: str) -> str:
+    """``policy.go :: rfc1123ToSnake``."""
+    return value.replace("-", "_")
+
+
+def _go_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _parse_reference(value: str, namespace: str) -> tuple[str, str]:
+    """``ParseResourceReference``/``ParseServiceReference``: ``ns/name`` or a bare name in ``namespace``."""
+    if "/" in value:
+        ns, _, name = value.partition("/")
+        return ns, name
+    return namespace, value
+
+
 # --- generatePolicies ----------------------------------------------------------------------------------------------
 
 
@@ -257,11 +407,14 @@ def generate_policies(
     settings: ControllerSettings,
     owner_origin: Origin | None = None,
     field_prefix: str = "",
+    parent: ObjectRef | None = None,
 ) -> PoliciesCfg:
-    """``policy.go :: generatePolicies`` for one context, restricted to the mTLS output, with an outcome per ref.
+    """``policy.go :: generatePolicies`` for one context, with an outcome per ref.
 
     ``refs`` are ``(ref, field path)`` pairs, or bare refs whose field path is ``<field_prefix>[i]``. ``policies``
     is the map of usable policies (:func:`get_policies`); a key absent from it is "missing or invalid".
+    ``parent`` is NIC's ``ownerDetails.parent*`` (the VS for a VSR subroute, the master for a minion; the owner
+    itself when None): rate-limit zone and API-key map names are built from it.
     """
     pairs: list[tuple[PolicyReference, str]] = []
     for i, item in enumerate(refs):
@@ -270,6 +423,8 @@ def generate_policies(
         else:
             pairs.append((item, f"{field_prefix}[{i}]" if field_prefix else ""))
     run = _ContextRun(owner, context, owner_origin, tls=tls, secret_refs=secret_refs)
+    run.parent = parent or owner
+    run.is_ingress = is_ingress
     for index, (ref, fpath) in enumerate(pairs):
         namespace = ref.namespace or owner.namespace
         key = f"{namespace}/{ref.name}"
@@ -296,14 +451,7 @@ def generate_policies(
         elif policy.egress_mtls is not None:
             run.egress_mtls(source, policy, namespace)
         else:
-            run.outcomes.append(
-                PolicyOutcome(
-                    source=source,
-                    type="other",
-                    status="applied",
-                    reason=f"{'/'.join(policy.set_types)} policy: accepted; its own output is not modelled here",
-                )
-            )
+            run.other(source, policy, namespace)
         if run.error_return is not None:
             _mark_unseen(run, pairs[index + 1 :], policies, owner, context, owner_origin)
             break
@@ -355,17 +503,30 @@ class _ContextRun:
         self.error_return: int | None = None
         self.warnings: list[str] = []
         self.outcomes: list[PolicyOutcome] = []
+        self.parent = owner
+        self.is_ingress = False
+        self.other_state = _OtherState()
 
     def result(self) -> PoliciesCfg:
         if self.error_return is not None:
             return PoliciesCfg(
                 error_return=self.error_return, warnings=tuple(self.warnings), outcomes=self._discarded()
             )
+        o = self.other_state
         return PoliciesCfg(
             ingress_mtls=self.ingress,
             egress_mtls=self.egress,
             warnings=tuple(self.warnings),
             outcomes=tuple(self.outcomes),
+            allow=tuple(o.allow),
+            deny=tuple(o.deny),
+            basic_auth=o.basic_auth,
+            jwt_auth=o.jwt_auth,
+            hsts=o.hsts,
+            api_key=o.api_key,
+            limit_reqs=tuple(o.limit_reqs),
+            limit_req_zones=tuple(o.limit_req_zones),
+            limit_req_options=o.limit_req_options,
         )
 
     def _discarded(self) -> tuple[PolicyOutcome, ...]:
@@ -571,6 +732,398 @@ class _ContextRun:
             )
         )
 
+    # --- the other policy types (policy.go :: add*Config) ----------------------------------------------------
+
+    def other(self, source: PolicySource, policy: Policy, namespace: str) -> None:
+        """Dispatch a non-mTLS policy to its ``add*Config`` replay (``policy.go :: generatePolicies`` switch)."""
+        kind = policy.other_types[0] if policy.other_types else ""
+        spec = _spec_of(policy, kind)
+        o = self.other_state
+        if kind == "accessControl":
+            self._access_control(source, spec)
+        elif kind == "rateLimit":
+            self._rate_limit(source, policy, spec)
+        elif kind == "jwt":
+            self._jwt(source, spec, namespace)
+        elif kind == "externalAuth":
+            self._external_auth(source, spec, namespace)
+        elif kind == "basicAuth":
+            self._basic_auth(source, spec, namespace)
+        elif kind == "oidc":
+            self._simple_duplicate(
+                source,
+                kind,
+                o.seen,
+                f"Multiple oidc policies in the same context is not valid. OIDC policy {source.key} will be ignored",
+            )
+        elif kind == "apiKey":
+            self._api_key(source, spec, namespace)
+        elif kind == "waf":
+            self._simple_duplicate(
+                source,
+                kind,
+                o.seen,
+                f"Multiple WAF policies in the same context is not valid. WAF policy {source.key} will be ignored",
+            )
+        elif kind == "cache":
+            self._simple_duplicate(
+                source,
+                kind,
+                o.seen,
+                f"Multiple cache policies in the same context is not valid. Cache policy {source.key} will be ignored",
+            )
+        elif kind == "cors":
+            self._cors(source)
+        elif kind == "hsts":
+            self._hsts(source, spec)
+        else:
+            self._applied(source, kind or "unknown", "accepted; NIC generates nothing for it")
+
+    def _applied(self, source: PolicySource, kind: str, reason: str, warning: str | None = None) -> None:
+        self.outcomes.append(
+            PolicyOutcome(
+                source=source, type="other", status="applied", reason=f"{kind} policy: {reason}", warning=warning
+            )
+        )
+
+    def _other_fatal(self, source: PolicySource, kind: str, warning: str, reason: str) -> None:
+        self.fatal(source, "other", warning, f"{kind} policy: {reason}; the {self.context} context returns 500")
+
+    def _other_ignored(self, source: PolicySource, kind: str, warning: str) -> None:
+        self.warn_ignored(
+            source,
+            "other",
+            warning,
+            f"{kind} policy: second {kind} policy in the {self.context} context; the first one wins",
+        )
+
+    def _simple_duplicate(self, source: PolicySource, kind: str, seen: set[str], warning: str) -> None:
+        """``addOIDCConfig``/``addWAFConfig``/``addCacheConfig``: the first of the type wins, later ones warn.
+
+        Their output (OIDC locations, App Protect directives, proxy_cache) is not modelled."""
+        if kind in seen:
+            self._other_ignored(source, kind, warning)
+            return
+        seen.add(kind)
+        self._applied(source, kind, f"applied at {source.scope} scope (its directives are not modelled here)")
+
+    def _typed_secret(
+        self, source: PolicySource, kind: str, secret_key: str, want: str, wrong: str, invalid: str
+    ) -> SecretReference | None:
+        """The wrong-type-then-error checks the auth configs share; ``wrong``/``invalid`` are NIC's formats.
+
+        NIC dereferences the reference without a nil check (``addBasicAuthConfig``, ``addJWTAuthConfig``,
+        ``addAPIKeyConfig``): the controller always looks the secret up first, so a missing ref only happens for a
+        secret it never reached; it is reported here as the store's "doesn't exist" error (NIC would panic)."""
+        ref = self.secret_refs.get(secret_key) or SecretReference(secret=None, path="", error=MISSING_SECRET_ERROR)
+        secret_type = ref.secret.type if ref.secret is not None else ""
+        if secret_type and secret_type != want:
+            self._other_fatal(
+                source,
+                kind,
+                wrong.format(key=source.key, secret=secret_key, type=secret_type, want=want),
+                f"secret {secret_key} is of type {secret_type}, not {want}",
+            )
+            return None
+        if ref.error is not None:
+            self._other_fatal(
+                source,
+                kind,
+                invalid.format(key=source.key, secret=secret_key, error=ref.error),
+                f"secret {secret_key} is unusable ({ref.error})",
+            )
+            return None
+        return ref
+
+    def _trusted_cert(self, source: PolicySource, kind: str, label: str, secret_key: str) -> str | None:
+        """The JWT/ExternalAuth trusted-CA checks (nil, wrong type, error); the ``-ca.crt`` path or None on fatal."""
+        ref = self.secret_refs.get(secret_key)
+        if ref is None:
+            self._other_fatal(
+                source,
+                kind,
+                f"{label} policy {source.key} references a non-existent trusted cert secret {secret_key}",
+                f"trusted CA secret {secret_key} was never looked up (the controller stopped at an earlier error)",
+            )
+            return None
+        secret_type = ref.secret.type if ref.secret is not None else ""
+        if secret_type and secret_type != TYPE_CA:
+            self._other_fatal(
+                source,
+                kind,
+                f"{label} policy {source.key} references a secret {secret_key} of a wrong type '{secret_type}', "
+                f"must be '{TYPE_CA}'",
+                f"trusted CA secret {secret_key} is of type {secret_type}, not {TYPE_CA}",
+            )
+            return None
+        if ref.error is not None:
+            self._other_fatal(
+                source,
+                kind,
+                f"{label} policy {source.key} references an invalid trusted cert secret {secret_key}: {ref.error}",
+                f"trusted CA secret {secret_key} is unusable ({ref.error})",
+            )
+            return None
+        fields = ref.path.split()
+        return fields[0] if fields else ""
+
+    def _access_control(self, source: PolicySource, spec: Mapping[str, Any]) -> None:
+        """``addAccessControlConfig``: allow/deny lists append across policies; both set gives a warning (each time)."""
+        o = self.other_state
+        allow, deny = _strs(spec, "allow"), _strs(spec, "deny")
+        o.allow.extend(allow)
+        o.deny.extend(deny)
+        warning = None
+        if o.allow and o.deny:
+            warning = (
+                "AccessControl policy (or policies) with deny rules is overridden by policy (or policies) with "
+                "allow rules"
+            )
+            self.warnings.append(warning)
+        what = f"allow {', '.join(allow)}" if allow else f"deny {', '.join(deny)}" if deny else "no rules"
+        reason = f"{what} at {source.scope} scope"
+        if warning:
+            reason += "; allow rules and deny rules meet in this context, the allow list (ending in 'deny all') wins"
+        self._applied(source, "accessControl", reason, warning)
+
+    def _rate_limit(self, source: PolicySource, policy: Policy, spec: Mapping[str, Any]) -> None:
+        """``addRateLimitConfig``: one zone and one ``limit_req`` per policy; options come from the first one."""
+        o = self.other_state
+        if spec.get("condition") is not None:
+            self._applied(source, "rateLimit", "tiered (condition) rate limit; its zones and maps are not modelled")
+            return
+        ref = policy.meta.ref
+        parent_type = "ing" if self.is_ingress else "vs"
+        zone = _snake(f"pol_rl_{ref.namespace}_{ref.name}_{self.parent.namespace}_{self.parent.name}_{parent_type}")
+        o.limit_req_zones.append(
+            LimitReqZoneCfg(
+                zone_name=zone, key=_str(spec, "key"), zone_size=_str(spec, "zoneSize"), rate=_str(spec, "rate")
+            )
+        )
+        no_delay = bool(_flag(spec, "noDelay"))
+        o.limit_reqs.append(
+            LimitReqCfg(
+                zone_name=zone,
+                burst=_int(spec, "burst") or 0,
+                delay=0 if no_delay else _int(spec, "delay") or 0,
+                no_delay=no_delay,
+            )
+        )
+        reject = _int(spec, "rejectCode")
+        options = LimitReqOptionsCfg(
+            dry_run=bool(_flag(spec, "dryRun")),
+            log_level=_str(spec, "logLevel") or "error",
+            reject_code=503 if reject is None else reject,
+        )
+        warnings: list[str] = []
+        first = o.limit_req_options
+        if first is None:
+            o.limit_req_options = options
+        else:
+            key = source.key
+            if options.dry_run != first.dry_run:
+                warnings.append(
+                    f"RateLimit policy {key} with limit request option dryRun='{_go_bool(options.dry_run)}' is "
+                    f"overridden to dryRun='{_go_bool(first.dry_run)}' by the first policy reference in this context"
+                )
+            if options.log_level != first.log_level:
+                warnings.append(
+                    f"RateLimit policy {key} with limit request option logLevel='{options.log_level}' is overridden "
+                    f"to logLevel='{first.log_level}' by the first policy reference in this context"
+                )
+            if options.reject_code != first.reject_code:
+                warnings.append(
+                    f"RateLimit policy {key} with limit request option rejectCode='{options.reject_code}' is "
+                    f"overridden to rejectCode='{first.reject_code}' by the first policy reference in this context"
+                )
+        self.warnings.extend(warnings)
+        self._applied(
+            source,
+            "rateLimit",
+            f"limit_req zone {zone} at {source.scope} scope",
+            "; ".join(warnings) if warnings else None,
+        )
+
+    def _jwt(self, source: PolicySource, spec: Mapping[str, Any], namespace: str) -> None:
+        """``addJWTAuthConfig`` (Plus): duplicate, then the JWK secret or the JWKS URI (with its trusted CA)."""
+        o = self.other_state
+        key = source.key
+        if o.jwt_auth is not None:
+            self._other_ignored(
+                source,
+                "jwt",
+                f"Multiple jwt policies in the same context is not valid. JWT policy {key} will be ignored",
+            )
+            return
+        realm, token = _str(spec, "realm"), _str(spec, "token")
+        secret = _str(spec, "secret")
+        jwks_uri = _str(spec, "jwksURI")
+        if secret:
+            secret_key = f"{namespace}/{secret}"
+            ref = self._typed_secret(
+                source,
+                "jwt",
+                secret_key,
+                TYPE_JWK,
+                "JWT policy {key} references a secret {secret} of a wrong type '{type}', must be '{want}'",
+                "JWT policy {key} references an invalid secret {secret}: {error}",
+            )
+            if ref is None:
+                return
+            o.jwt_auth = JWTAuthCfg(realm=realm, token=token, source=source, secret=ref.path)
+            self._applied(source, "jwt", f"auth_jwt with the JWK file of {secret_key} at {source.scope} scope")
+        elif jwks_uri:
+            if _flag(spec, "sslVerify") and _str(spec, "trustedCertSecret"):
+                trusted = self._trusted_cert(source, "jwt", "JWT", f"{namespace}/{_str(spec, 'trustedCertSecret')}")
+                if trusted is None:
+                    return
+            host = urlsplit(jwks_uri).hostname or ""
+            o.jwt_auth = JWTAuthCfg(
+                realm=realm, token=token, source=source, key=key, jwks_host=host, key_cache=_str(spec, "keyCache")
+            )
+            self._applied(source, "jwt", f"auth_jwt with keys fetched from {jwks_uri} at {source.scope} scope")
+        else:
+            self._applied(source, "jwt", "neither secret nor jwksURI: NIC generates nothing")
+
+    def _external_auth(self, source: PolicySource, spec: Mapping[str, Any], namespace: str) -> None:
+        """``addExternalAuthConfig``: duplicate, then (sslEnabled and sslVerify) the trusted CA secret."""
+        o = self.other_state
+        if "externalAuth" in o.seen:
+            self._other_ignored(
+                source,
+                "externalAuth",
+                "Multiple external auth policies in the same context is not valid. External auth policy "
+                f"{source.key} will be ignored",
+            )
+            return
+        o.seen.add("externalAuth")
+        trusted = _str(spec, "trustedCertSecret")
+        if _flag(spec, "sslEnabled") and _flag(spec, "sslVerify") and trusted:
+            secret_ns, secret_name = _parse_reference(trusted, namespace)
+            if self._trusted_cert(source, "externalAuth", "ExternalAuth", f"{secret_ns}/{secret_name}") is None:
+                return
+        self._applied(
+            source, "externalAuth", f"auth_request at {source.scope} scope (its locations are not modelled here)"
+        )
+
+    def _basic_auth(self, source: PolicySource, spec: Mapping[str, Any], namespace: str) -> None:
+        """``addBasicAuthConfig``: duplicate, then the htpasswd secret (wrong type, then its store error)."""
+        o = self.other_state
+        key = source.key
+        if o.basic_auth is not None:
+            self._other_ignored(
+                source,
+                "basicAuth",
+                f"Multiple basic auth policies in the same context is not valid. Basic auth policy {key} will be "
+                "ignored",
+            )
+            return
+        secret_key = f"{namespace}/{_str(spec, 'secret')}"
+        ref = self._typed_secret(
+            source,
+            "basicAuth",
+            secret_key,
+            TYPE_HTPASSWD,
+            "Basic Auth policy {key} references a secret {secret} of a wrong type '{type}', must be '{want}'",
+            "Basic Auth policy {key} references an invalid secret {secret}: {error}",
+        )
+        if ref is None:
+            return
+        o.basic_auth = BasicAuthCfg(secret=ref.path, realm=_str(spec, "realm"), source=source)
+        self._applied(source, "basicAuth", f"auth_basic with the htpasswd file of {secret_key} at {source.scope} scope")
+
+    def _api_key(self, source: PolicySource, spec: Mapping[str, Any], namespace: str) -> None:
+        """``addAPIKeyConfig``: a second API key policy is *fatal* (unlike the other duplicates), then the secret."""
+        o = self.other_state
+        key = source.key
+        if o.api_key is not None:
+            self._other_fatal(
+                source,
+                "apiKey",
+                f"Multiple API Key policies in the same context is not valid. API Key policy {key} will be ignored",
+                "a second apiKey policy in one context is fatal in NIC (despite the warning's 'will be ignored')",
+            )
+            return
+        secret_key = f"{namespace}/{_str(spec, 'clientSecret')}"
+        ref = self._typed_secret(
+            source,
+            "apiKey",
+            secret_key,
+            TYPE_APIKEY,
+            "API Key policy {key} references a secret {secret} of a wrong type '{type}', must be '{want}'",
+            "API Key {key} references an invalid secret {secret}: {error}",
+        )
+        if ref is None:
+            return
+        supplied = spec.get("suppliedIn")
+        supplied = supplied if isinstance(supplied, Mapping) else {}
+        parent_type = "ing" if self.is_ingress else "vs"
+        map_name = (
+            f"apikey_auth_client_name_{_snake(self.parent.namespace)}_{_snake(self.parent.name)}_"
+            f"{_snake(parent_type)}_{_snake(key).split('/')[1]}"
+        )
+        o.api_key = APIKeyCfg(
+            header=_strs(supplied, "header"), query=_strs(supplied, "query"), map_name=map_name, source=source
+        )
+        self._applied(source, "apiKey", f"API keys of {secret_key} checked at {source.scope} scope")
+
+    def _cors(self, source: PolicySource) -> None:
+        """``addCORSConfig``: no duplicate check; a later CORS policy silently replaces the earlier headers."""
+        o = self.other_state
+        if o.cors_index is not None:
+            old = self.outcomes[o.cors_index]
+            self.outcomes[o.cors_index] = PolicyOutcome(
+                source=old.source,
+                type=old.type,
+                status="overridden",
+                reason=f"cors policy: replaced by the later CORS policy {source.key} in this context (NIC keeps "
+                "only the last CORS policy's headers, without a warning)",
+                warning=old.warning,
+            )
+        o.cors_index = len(self.outcomes)
+        self._applied(source, "cors", f"CORS headers at {source.scope} scope (the headers are not modelled here)")
+
+    def _hsts(self, source: PolicySource, spec: Mapping[str, Any]) -> None:
+        """``addHSTSConfig``: spec context only, TLS unless behindProxy, first wins, ``maxAge`` required."""
+        o = self.other_state
+        key = source.key
+        behind_proxy = bool(_flag(spec, "behindProxy"))
+        if self.context != "spec":
+            self._other_fatal(
+                source,
+                "hsts",
+                f"HSTS policy {key} is not allowed in the {self.context} context",
+                f"HSTS is only allowed at server scope (spec context), not in the {self.context} context",
+            )
+            return
+        if not self.tls and not behind_proxy:
+            self._other_fatal(
+                source, "hsts", f"TLS must be enabled for HSTS policy {key}", "the resource does not terminate TLS"
+            )
+            return
+        if o.hsts is not None:
+            self.warn_ignored(
+                source,
+                "other",
+                f"Multiple HSTS policies in the same context are not valid. HSTS policy {key} will be ignored",
+                f"hsts policy: second hsts policy in the {self.context} context; the first one wins",
+            )
+            return
+        max_age = _int(spec, "maxAge")
+        if max_age is None:
+            self._other_fatal(
+                source, "hsts", f"HSTS policy {key} is missing required field maxAge", "maxAge is not set"
+            )
+            return
+        o.hsts = HSTSCfg(
+            max_age=max_age,
+            include_subdomains=bool(_flag(spec, "includeSubDomains")),
+            behind_proxy=behind_proxy,
+            preload=bool(_flag(spec, "preload")),
+            source=source,
+        )
+        self._applied(source, "hsts", f"Strict-Transport-Security max-age={max_age} at server scope")
+
 
 # --- Policy objects themselves ---------------------------------------------------------------------------------
 
@@ -636,7 +1189,9 @@ __all__ = [
     "ingress_lookup_refs",
     "ingress_policy_refs",
     "ingress_policy_warning",
+    "ingress_waf_annotation_error",
     "mtls_secret_refs",
+    "other_secret_refs",
     "policy_events",
     "policy_rejection_message",
     "policy_results",

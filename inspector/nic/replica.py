@@ -15,7 +15,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from inspector.model import (
     Cluster,
@@ -30,13 +30,16 @@ from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Ser
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable, reload_errors
 from inspector.nic.types import (
     ConfigFile,
+    Context,
     HostResult,
     LocationResult,
     NicEvent,
     NicLog,
     NicResult,
     PoliciesCfg,
+    PolicyOutcome,
     PolicyResult,
+    PolicySource,
     PolicyUser,
     ResourceResult,
     SecretReference,
@@ -315,12 +318,18 @@ def ingress_policies(
         secret_refs, secret_errors = pol.mtls_secret_refs(policy_map, store, ingress_mtls=True)
         run.secret_refs.update(secret_refs)
         run.policy_warnings += [f"Policy error for Ingress {ref.namespace}/{ref.name}: {e}" for e in secret_errors]
+        # createIngressEx: the external-auth trusted CA is resolved too; its errors are only logged.
+        run.secret_refs.update(pol.other_secret_refs(policy_map, store, ingress=True))
     elif _has_policy_annotation(ing):
         run.policy_warnings.append(
             f"Ingress {ref.namespace}/{ref.name} has a policies annotation but custom resources are not enabled; "
             "policies will be ignored"
         )
-    if refs:
+    waf = pol.ingress_waf_annotation_error(ing, policy_map)
+    if refs and waf is not None:
+        # ingress.go :: filterIngressPolicyRefs: WAF through nginx.org/policies, 500-out before generatePolicies.
+        run.cfg = _waf_annotation_cfg(ing, refs, waf, policy_map, context)
+    elif refs:
         # ingress.go :: generateNginxCfg reads the annotation even when custom resources are off: every ref is
         # then "missing or invalid" (policy map empty) and the Ingress is 500-out (spec §4.1, inferred).
         run.cfg = pol.generate_policies(
@@ -335,6 +344,43 @@ def ingress_policies(
             owner_origin=ing.meta.origin,
         )
     return run
+
+
+def _waf_annotation_cfg(
+    ing: Ingress, refs: Sequence[Any], waf: tuple[str, str], policy_map: Mapping[str, Any], context: str
+) -> PoliciesCfg:
+    """The 500-out of ``filterIngressPolicyRefs``: the WAF reference is fatal, no other reference is evaluated."""
+    from inspector.nic.policies import policy_type
+
+    key, warning = waf
+    owner = ing.meta.ref
+    outcomes = []
+    for ref, fpath in refs:
+        ref_key = f"{ref.namespace or owner.namespace}/{ref.name}"
+        source = PolicySource(
+            key=ref_key, owner=owner, field=fpath, context=cast(Context, context), owner_origin=ing.meta.origin
+        )
+        if ref_key == key:
+            outcomes.append(
+                PolicyOutcome(
+                    source=source,
+                    type="other",
+                    status="rejected",
+                    reason="waf policy: WAF policies are only allowed in nginx.com/policies; the Ingress returns 500",
+                    warning=warning,
+                    fatal=True,
+                )
+            )
+        else:
+            outcomes.append(
+                PolicyOutcome(
+                    source=source,
+                    type=policy_type(policy_map.get(ref_key)),
+                    status="unseen",
+                    reason=f"never evaluated: the WAF policy {key} in nginx.org/policies 500-outs the Ingress first",
+                )
+            )
+    return PoliciesCfg(error_return=500, warnings=(warning,), outcomes=tuple(outcomes))
 
 
 # --- results --------------------------------------------------------------------------------------------------

@@ -85,6 +85,81 @@ class EgressMTLSCfg:
 
 
 @dataclass(frozen=True)
+class BasicAuthCfg:
+    """``version2.BasicAuth``: ``auth_basic "<realm>"; auth_basic_user_file <htpasswd path>;``."""
+
+    secret: str
+    """The htpasswd file NIC writes: ``/etc/nginx/secrets/<ns>-<name>``."""
+    realm: str
+    source: PolicySource
+
+
+@dataclass(frozen=True)
+class JWTAuthCfg:
+    """``version2.JWTAuth`` (Plus): ``auth_jwt``, ``auth_jwt_key_file`` or ``auth_jwt_key_request`` for a JWKS URI."""
+
+    realm: str
+    token: str
+    source: PolicySource
+    secret: str = ""
+    """The JWK file path (``/etc/nginx/secrets/<ns>-<name>``), empty for a JWKS-URI policy."""
+    key: str = ""
+    """The policy key, used in ``/_jwks_uri_server_<key>`` when the keys come from ``jwksURI``."""
+    jwks_host: str = ""
+    key_cache: str = ""
+
+
+@dataclass(frozen=True)
+class HSTSCfg:
+    """``version2.HSTS``: the ``Strict-Transport-Security`` header block at server scope."""
+
+    max_age: int
+    include_subdomains: bool
+    behind_proxy: bool
+    preload: bool
+    source: PolicySource
+
+
+@dataclass(frozen=True)
+class LimitReqCfg:
+    """``version2.LimitReq``: one ``limit_req zone=<name> [burst=] [delay=] [nodelay];`` line."""
+
+    zone_name: str
+    burst: int = 0
+    delay: int = 0
+    no_delay: bool = False
+
+
+@dataclass(frozen=True)
+class LimitReqZoneCfg:
+    """``version2.LimitReqZone``: the http-level ``limit_req_zone <key> zone=<name>:<size> rate=<rate>;``."""
+
+    zone_name: str
+    key: str
+    zone_size: str
+    rate: str
+
+
+@dataclass(frozen=True)
+class LimitReqOptionsCfg:
+    """``version2.LimitReqOptions`` of the first rateLimit policy of a context."""
+
+    dry_run: bool = False
+    log_level: str = "error"
+    reject_code: int = 503
+
+
+@dataclass(frozen=True)
+class APIKeyCfg:
+    """``version2.APIKey``: where the key is read and the name of the client map."""
+
+    header: tuple[str, ...]
+    query: tuple[str, ...]
+    map_name: str
+    source: PolicySource
+
+
+@dataclass(frozen=True)
 class PolicyOutcome:
     """What one reference became inside one ``generatePolicies`` call."""
 
@@ -101,7 +176,7 @@ class PolicyOutcome:
 
 @dataclass(frozen=True)
 class PoliciesCfg:
-    """The result of ``generatePolicies`` for one context (mTLS parts only)."""
+    """The result of ``generatePolicies`` for one context: the mTLS parts and the other types NIC renders."""
 
     ingress_mtls: IngressMTLSCfg | None = None
     egress_mtls: EgressMTLSCfg | None = None
@@ -109,6 +184,17 @@ class PoliciesCfg:
     """500 when the context is 500-out; then ingress/egress cfg are None (NIC discards what it gathered)."""
     warnings: tuple[str, ...] = ()
     outcomes: tuple[PolicyOutcome, ...] = ()
+    # The other policy types (policy.go :: policiesCfg), empty/None on 500-out like the mTLS parts.
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    basic_auth: BasicAuthCfg | None = None
+    jwt_auth: JWTAuthCfg | None = None
+    hsts: HSTSCfg | None = None
+    api_key: APIKeyCfg | None = None
+    limit_reqs: tuple[LimitReqCfg, ...] = ()
+    limit_req_zones: tuple[LimitReqZoneCfg, ...] = ()
+    limit_req_options: LimitReqOptionsCfg | None = None
+    """Set with the first rateLimit policy of the context (``generateLimitReqOptions``)."""
 
 
 # --- the replica's result ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inspector.model import ObjectRef
-from inspector.nic.types import Context, EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg
+from inspector.nic.types import Context, EgressMTLSCfg, IngressMTLSCfg, LimitReqZoneCfg, PoliciesCfg
 
 ERROR_PAGE_RESPONSE_CODE_INHERIT = -1
 """``version2.ErrorPageResponseCodeInherit``: renders ``error_page <codes> = "<name>"``."""
@@ -313,6 +313,8 @@ class VirtualServerConfig:
     upstreams: tuple[Upstream, ...] = ()
     split_clients: tuple[SplitClient, ...] = ()
     maps: tuple[Map, ...] = ()
+    limit_req_zones: tuple[LimitReqZoneCfg, ...] = ()
+    """rateLimit zones of every context, first of each name kept (``removeDuplicateLimitReqZones``)."""
     status_matches: tuple[StatusMatch, ...] = ()
     http_snippets: tuple[str, ...] = ()
     plus: bool = False

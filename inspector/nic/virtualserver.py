@@ -37,6 +37,7 @@ from inspector.nic.types import (
     ConfigFile,
     Context,
     HostResult,
+    LimitReqZoneCfg,
     LineSource,
     LocationResult,
     NicEvent,
@@ -467,6 +468,9 @@ def _policy_env(
         found, _errors = pol.get_policies(refs, namespace, cluster, settings)
         policy_map.update(found)
         refs_found, _serrs = pol.mtls_secret_refs(found, store, ingress_mtls=is_spec)
+        # controller.go :: createVirtualServerEx also resolves the JWT/basic-auth/OIDC/external-auth/API-key
+        # secrets of every list (each lookup function stopping at its first error).
+        refs_found.update(pol.other_secret_refs(found, store, ingress=False))
         for key, ref in refs_found.items():
             secret_refs.setdefault(key, ref)
     return _PolicyEnv(policies=policy_map, secret_refs=secret_refs)
@@ -482,8 +486,11 @@ def _generate_policies(
     *,
     tls: bool,
     settings: ControllerSettings,
+    parent: ObjectRef | None = None,
 ) -> PoliciesCfg:
-    """One ``generatePolicies`` call (``policy.go``); ``field_prefix`` names the list in the owner."""
+    """One ``generatePolicies`` call (``policy.go``); ``field_prefix`` names the list in the owner.
+
+    ``parent`` is the VS when the owner is a VSR (``ownerDetails.parentName``, used in rate-limit zone names)."""
     from inspector.nic import policies as pol
 
     return pol.generate_policies(
@@ -497,6 +504,7 @@ def _generate_policies(
         settings=settings,
         owner_origin=owner_origin,
         field_prefix=field_prefix,
+        parent=parent,
     )
 
 
@@ -1556,6 +1564,7 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
                     "subroute",
                     tls=ssl is not None,
                     settings=settings,
+                    parent=vs_ref,
                 )
                 gen.warnings.add(vsr_ref, *cfg.warnings)
                 context = "subroute"
@@ -1591,11 +1600,21 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
         upstreams=tuple(sorted(gen.upstream_blocks, key=lambda u: u.name)),
         split_clients=tuple(gen.split_clients),
         maps=_dedupe_maps(gen.maps),
+        limit_req_zones=_limit_req_zones([spec_cfg] + [loc.policies for loc in gen.locations if loc.policies]),
         status_matches=tuple(gen.status_matches),
         plus=settings.plus,
         dynamic_ssl_reload=settings.ssl_dynamic_reload,
     )
     return config, env
+
+
+def _limit_req_zones(cfgs: Sequence[PoliciesCfg]) -> tuple[LimitReqZoneCfg, ...]:
+    """``virtualserver.go :: removeDuplicateLimitReqZones`` over the spec, route and subroute policy configs."""
+    seen: dict[str, LimitReqZoneCfg] = {}
+    for cfg in cfgs:
+        for zone in cfg.limit_req_zones:
+            seen.setdefault(zone.zone_name, zone)
+    return tuple(seen.values())
 
 
 def _dedupe_maps(maps: Sequence[v2.Map]) -> tuple[v2.Map, ...]:
