@@ -340,3 +340,17 @@ def test_host_details_lead_with_the_findings_below_it(report: Report) -> None:
     text = _render(item_details(report, minion))
     assert text.index("Findings") < text.index("resource")
     assert "MTLS015" in text and "fix" in text
+
+
+def test_policy_lines_from_the_renderer_provenance(report: Report) -> None:
+    view = build_view(report)
+    shop = _host_item(view.roots, "shop.example.com")
+    api = next(c for c in shop.children if c.location and c.location.path == "/api")
+    item = next(c for c in api.children if c.use and c.use.key == "shop/shop-api-egress")
+    block = block_for(item)
+    assert block is not None and block.highlight
+    lines = block.host.text.splitlines()
+    assert all(lines[n - 1].strip().startswith("proxy_ssl_") for n in block.highlight)
+    assert all(
+        api.location is not None and api.location.start_line <= n <= api.location.end_line for n in block.highlight
+    )

@@ -295,6 +295,9 @@ class InspectorApp(App[int]):
         natural = block.width + 8 if block is not None else 0
         marks = injected_values(self.report, block.host) if block is not None else ()
         rendered.show(render_block(block, dark=self.current_theme.dark, marks=marks), natural_width=natural)
+        if block is not None and block.highlight:
+            # Bring the selected policy's first line into view, with a little context above it.
+            rendered.scroll_to(y=max(0, min(block.highlight) - block.first - 2), animate=False)
 
     def watch_theme(self) -> None:
         # The syntax colours follow the theme's darkness.

@@ -91,6 +91,11 @@ class TestRenderedPane:
         run_before = at("minion-ingress-mtls.broken.example.com", "down", "down")
         assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
+    def test_minion_policy_lines_highlighted(self, snap_compare: SnapCompare, app: InspectorApp) -> None:
+        # shop.example.com: ingressMTLS, egressMTLS, /api, then /api's three policies; the last is the minion's own.
+        run_before = at("shop.example.com", *(["down"] * 6))
+        assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
 
 class TestChecklist:
     def test_cafe_checklist(self, snap_compare: SnapCompare, app: InspectorApp) -> None:
