@@ -16,7 +16,10 @@ Severity = Literal["error", "warning", "info"]
 
 
 def field_path(*parts: str | int) -> str:
-    """A field path as findings show it: ``spec.routes[0].policies[1]``, ``metadata.annotations["nginx.org/policies"]``."""
+    """A field path as findings show it.
+
+    ``spec.routes[0].policies[1]``, ``metadata.annotations["nginx.org/policies"]``.
+    """
     out = ""
     for part in parts:
         if isinstance(part, int):
