@@ -424,7 +424,7 @@ def test_non_fatal_other_types_keep_mtls(kind: str) -> None:
     """Types without a fatal path leave the context's mTLS policies applied."""
     specs: dict[str, dict[str, Any]] = {
         "accessControl": {"deny": ["10.0.0.0/8"]},
-        "rateLimit": {"rate": "1r/s", "key": "$k", "zoneSize": "1m"},
+        "rateLimit": {"rate": "1r/s", "key": "${binary_remote_addr}", "zoneSize": "1m"},
     }
     spec = specs.get(kind, {})
     cfg = gen(["p", "egress-mtls-policy"], [other(kind, "p", spec), egress_policy()], default_secrets())
@@ -606,9 +606,9 @@ def test_vs_route_order_allow_limit_req_basic_auth_then_egress() -> None:
         other(
             "rateLimit",
             "rl",
-            {"rate": "10r/s", "key": "$binary_remote_addr", "zoneSize": "10M", "burst": 5, "noDelay": True},
+            {"rate": "10r/s", "key": "${binary_remote_addr}", "zoneSize": "10M", "burst": 5, "noDelay": True},
         ),
-        other("basicAuth", "basic", {"secret": "htpasswd-secret", "realm": 'My "API"'}),
+        other("basicAuth", "basic", {"secret": "htpasswd-secret", "realm": 'My \\"API\\"'}),
         egress_policy(),
     )
     r = run(vs, cluster(*policies, secrets=[*default_secrets(), htpasswd_secret()]))
@@ -619,7 +619,7 @@ def test_vs_route_order_allow_limit_req_basic_auth_then_egress() -> None:
         "limit_req_log_level error",
         "limit_req_status 503",
         "limit_req zone=pol_rl_default_rl_default_webapp_vs burst=5 nodelay",
-        'auth_basic "My \\"API\\""',
+        'auth_basic "My \\\\\\"API\\\\\\""',  # printf "%q" of the escaped realm My \"API\"
         "auth_basic_user_file /etc/nginx/secrets/default-htpasswd-secret",
         *EXAMPLE_EGRESS_LINES,
         *DEFAULT_PROXY_TAIL,
@@ -627,7 +627,7 @@ def test_vs_route_order_allow_limit_req_basic_auth_then_egress() -> None:
         *NEXT_UPSTREAM,
     )
     text = r.result.file.text if r.result.file else ""
-    assert "limit_req_zone $binary_remote_addr zone=pol_rl_default_rl_default_webapp_vs:10M rate=10r/s;" in text
+    assert 'limit_req_zone "${binary_remote_addr}" zone=pol_rl_default_rl_default_webapp_vs:10M rate=10r/s;' in text
 
 
 def test_vs_spec_order_server_tokens_acl_basic_egress_hsts() -> None:
@@ -673,7 +673,7 @@ def test_vsr_subroute_rate_limit_zone_uses_the_vs_as_parent() -> None:
         host="webapp.example.com",
         routes=(Route(path="/coffee", route="default/coffee"),),
     )
-    rl = other("rateLimit", "rl", {"rate": "1r/s", "key": "$binary_remote_addr", "zoneSize": "1M"})
+    rl = other("rateLimit", "rl", {"rate": "1r/s", "key": "${binary_remote_addr}", "zoneSize": "1M"})
     r = run(vs, cluster(rl, vsr), vsrs=[vsr])
     assert "limit_req zone=pol_rl_default_rl_default_webapp_vs" in r.location("/coffee")
 
@@ -733,7 +733,7 @@ def test_rendered_other_policies_load_in_nginx(tmp_path: Path, nginx_bin: str) -
             "rl",
             {
                 "rate": "10r/s",
-                "key": "$binary_remote_addr",
+                "key": "${binary_remote_addr}",
                 "zoneSize": "10M",
                 "burst": 3,
                 "delay": 2,
@@ -757,3 +757,89 @@ def test_rendered_other_policies_load_in_nginx(tmp_path: Path, nginx_bin: str) -
     assert (tmp_path / "nginx" / "secrets" / "default-htpasswd-secret").read_bytes().startswith(b"user:{SHA}")
     ok, output = nginx_test(conf, nginx_bin)
     assert ok, f"nginx -t failed:\n{output}\n---\n{result.file.text}"
+
+
+# --- validation of the other types (pkg/apis/configuration/validation/policy.go) -------------------------------
+
+
+def _errors(kind: str, spec: Mapping[str, Any], *, plus: bool = False) -> tuple[str, ...]:
+    from inspector.nic.validation import validate_policy
+
+    return validate_policy(other(kind, "p", spec), plus=plus)
+
+
+def test_access_control_validation() -> None:
+    """validateAccessControl: IP or CIDR entries, exactly one of allow/deny (an empty list counts as set)."""
+    assert _errors("accessControl", {"allow": ["10.0.0.0/8", "127.0.0.1", "::1", "2001:db8::/32"]}) == ()
+    assert _errors("accessControl", {"deny": ["10.0.0.0/33", "a.b.c.d"]}) == (
+        'spec.accessControl.deny[0]: Invalid value: "10.0.0.0/33": must be a CIDR or IP',
+        'spec.accessControl.deny[1]: Invalid value: "a.b.c.d": must be a CIDR or IP',
+    )
+    both = 'spec.accessControl: Invalid value: "": must specify exactly one of: `allow` or `deny`'
+    assert _errors("accessControl", {"allow": [], "deny": []}) == (both,)
+    assert _errors("accessControl", {}) == (both,)
+
+
+def test_basic_auth_and_api_key_validation() -> None:
+    """validateBasic returns at a missing secret; validateAPIKey checks suppliedIn and clientSecret."""
+    assert _errors("basicAuth", {"realm": "x"}) == ("spec.basicAuth.secret: Required value",)
+    realm = _errors("basicAuth", {"secret": "Bad_Name", "realm": 'a "b"'})
+    assert realm[0].startswith('spec.basicAuth.realm: Invalid value: "a \\"b\\"": a valid realm must have all')
+    assert realm[1].startswith('spec.basicAuth.secret: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain')
+    assert _errors("apiKey", {"clientSecret": "keys"}) == (
+        "spec.apiKey.suppliedIn: Required value: suppliedIn cannot be nil",
+    )
+    assert _errors("apiKey", {"suppliedIn": {"header": ["X Key"]}}) == (
+        'spec.apiKey.suppliedIn.header: Invalid value: "X Key": a valid HTTP header must consist of alphanumeric '
+        "characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')",
+        "spec.apiKey.clientSecret: Required value: clientSecret cannot be empty",
+    )
+
+
+def test_hsts_validation_makes_missing_max_age_an_invalid_policy() -> None:
+    """validateHSTS: maxAge is required, so the addHSTSConfig "missing maxAge" branch is reached only in unit
+    tests; end to end the policy is invalid and its users get "missing or invalid" and 500."""
+    assert _errors("hsts", {}) == ("spec.hsts.maxAge: Required value: maxAge is required for HSTS policy",)
+    assert _errors("hsts", {"maxAge": 10, "preload": True}) == (
+        "spec.hsts.preload: Invalid value: true: preload requires includeSubDomains to be enabled",
+        "spec.hsts.preload: Invalid value: true: preload requires maxAge to be at least 31536000 (one year)",
+    )
+    vs = ingress_example_vs(policies=(ref("hsts"), ref("ingress-mtls-policy")))
+    r = run(vs, cluster(other("hsts", "hsts", {"includeSubDomains": True}), ingress_policy()))
+    assert "return 500" in r.server.directives
+    assert not any(d.startswith("ssl_client_certificate") for d in r.server.directives)
+    assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == ["Policy default/hsts is missing or invalid"]
+
+
+def test_rate_limit_validation() -> None:
+    """validateRateLimit: zone size > 31k, rate format, ``${var}`` keys from NIC's list, ranges."""
+    ok = {"rate": "10r/s", "key": "${binary_remote_addr}", "zoneSize": "10M"}
+    assert _errors("rateLimit", ok) == ()
+    assert _errors("rateLimit", {**ok, "key": "${jwt_claim_sub}"}) == (
+        "spec.rateLimit.key: Forbidden: is only supported in NGINX Plus",
+    )
+    assert _errors("rateLimit", {**ok, "key": "${jwt_claim_sub}"}, plus=True) == ()
+    errs = _errors("rateLimit", {"rate": "0r/s", "key": "$binary_remote_addr", "zoneSize": "16k", "rejectCode": 302})
+    assert errs == (
+        'spec.rateLimit.zoneSize: Invalid value: "16k": must be greater than 31k',
+        'spec.rateLimit.rate: Invalid value: "0r/s": must consist of numeric characters followed by a valid rate '
+        "suffix. 'r/s|r/m (e.g. '16r/s',  or '32r/m',  or '64r/s', regex used for validation is '[1-9]\\d*r/[sSmM]')",
+        'spec.rateLimit.key: Invalid value: "$binary_remote_addr": variables must be enclosed in curly braces, for '
+        "example ${host}",
+        "spec.rateLimit.rejectCode: Invalid value: 302: must be within the range [400-599]",
+    )
+    assert _errors("rateLimit", {**ok, "key": "${host}"})[0].startswith(
+        "spec.rateLimit.key: Invalid value: \"host\": 'host' contains an invalid NGINX variable."
+    )
+
+
+def test_policy_without_its_spec_in_the_model_is_dispatched_but_not_replayed() -> None:
+    """A Policy that names a type but carries no spec for it (a source that does not keep ``other_specs``) is
+    neither validated field by field nor failed: it counts as applied, with the reason saying why."""
+    bare = Policy(meta=meta("Policy", "basic"), other_types=("basicAuth",))
+    from inspector.nic.validation import validate_policy
+
+    assert validate_policy(bare, plus=False) == ()
+    cfg = gen(["basic", "egress-mtls-policy"], [bare, egress_policy()], default_secrets())
+    assert cfg.error_return is None and cfg.basic_auth is None and cfg.egress_mtls is not None
+    assert cfg.outcomes[0].status == "applied" and "not in the model" in cfg.outcomes[0].reason

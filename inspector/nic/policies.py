@@ -287,7 +287,7 @@ def other_secret_refs(
 
     def lookup(kind: str, names: Callable[[Mapping[str, Any], str], list[str]]) -> None:
         for policy in items:
-            if kind not in policy.other_types:
+            if kind not in policy.other_types or kind not in policy.other_specs:
                 continue
             for key in names(_spec_of(policy, kind), policy.meta.ref.namespace):
                 ref = store.get(key)
@@ -739,7 +739,10 @@ class _ContextRun:
         kind = policy.other_types[0] if policy.other_types else ""
         spec = _spec_of(policy, kind)
         o = self.other_state
-        if kind == "accessControl":
+        if kind not in policy.other_specs:
+            # A model built without the spec (e.g. by an older source): nothing to replay but the dispatch.
+            self._applied(source, kind or "unknown", "its spec is not in the model, so NIC's checks are not replayed")
+        elif kind == "accessControl":
             self._access_control(source, spec)
         elif kind == "rateLimit":
             self._rate_limit(source, policy, spec)

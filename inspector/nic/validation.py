@@ -17,10 +17,12 @@ replayed (the model does not carry their fields), only their Plus/feature gates 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from inspector.model import (
     Action,
@@ -305,8 +307,9 @@ def validate_policy(
     """NIC's ``ValidatePolicy``: the field errors in NIC's order (``policy.go :: validatePolicySpec``).
 
     Plus/feature gates: ``jwt`` on OSS stops validation at once; ``oidc`` without ``-enable-oidc`` is an error and
-    on OSS also stops; ``waf`` needs Plus and ``-enable-app-protect`` but does not stop. Policy types other than the
-    two mTLS ones are otherwise accepted as they are (their own fields are not replayed).
+    on OSS also stops; ``waf`` needs Plus and ``-enable-app-protect`` but does not stop. The field rules of
+    accessControl, rateLimit, basicAuth, apiKey and hsts are replayed too when the model carries their spec
+    (``Policy.other_specs``); those of jwt, oidc, waf, cache, cors and externalAuth are not.
     """
     errs: list[str] = []
     present = set(policy.set_types)
@@ -338,6 +341,8 @@ def validate_policy(
             errs.extend(_validate_ingress_mtls(policy))
         if name == "egressMTLS" and policy.egress_mtls is not None:
             errs.extend(_validate_egress_mtls(policy))
+        if name in policy.other_specs:
+            errs.extend(_validate_other(policy, name, plus))
         count += 1
     if count != 1:
         msg = EXACTLY_ONE_MESSAGE + (", `jwt`, `oidc`, `waf`" if plus else "")
@@ -385,6 +390,254 @@ def _validate_egress_mtls(policy: Policy) -> list[str]:
         errs.append(invalid(f"{base}.verifyDepth", spec.verify_depth, "must be positive"))
     if spec.ssl_name:
         errs.extend(invalid(f"{base}.sslName", spec.ssl_name, msg) for msg in dns1123_subdomain_errors(spec.ssl_name))
+    return errs
+
+
+# --- the other policy types (pkg/apis/configuration/validation/policy.go) -------------------------------------
+# Replayed: accessControl, rateLimit, basicAuth, apiKey, hsts. Not replayed (accepted as they are): jwt, oidc, waf,
+# cache, cors and externalAuth field rules.
+
+_REALM_FMT = r'([^"$\\]|\\[^$])*'
+_REALM_MSG = "a valid realm must have all '\"' escaped and must not contain any '$' or end with an unescaped '\\'"
+_RATE_FMT = r"[1-9]\d*r/[sSmM]"
+_RATE_MSG = "must consist of numeric characters followed by a valid rate suffix. 'r/s|r/m"
+_SIZE_FMT = r"\d+[kKmM]?"
+_SIZE_MSG = "must consist of numeric characters followed by a valid size suffix. 'k|K|m|M"
+_ESCAPED_STRING_FMT = r'([^"\\]|\\.)*'
+_ESCAPED_STRING_MSG = "must have all '\"' (double quotes) escaped and must not end with an unescaped '\\' (backslash)"
+_RATE_LIMIT_KEY_SPECIAL = ("arg_", "http_", "cookie_", "jwt_claim_", "apikey_")
+_RATE_LIMIT_KEY_VARIABLES = ("binary_remote_addr", "request_uri", "uri", "args", "request_method")
+"""``policy.go :: rateLimitKeyVariables`` (printed from a Go map by NIC, i.e. in random order)."""
+_RATE_LIMIT_LOG_LEVELS = ("info", "notice", "warn", "error")
+_HTTP_HEADER_FMT = "[-A-Za-z0-9]+"
+_HSTS_PRELOAD_MIN_AGE = 31536000
+
+
+def _other_spec(policy: Policy, kind: str) -> Mapping[str, Any]:
+    raw = policy.other_specs.get(kind)
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def _spec_str(spec: Mapping[str, Any], key: str) -> str:
+    value = spec.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _spec_int(spec: Mapping[str, Any], key: str) -> int | None:
+    value = spec.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _spec_list(spec: Mapping[str, Any], key: str) -> list[str] | None:
+    """A string list, None when absent or null (Go's nil slice); ``[]`` stays an empty, non-nil list."""
+    value = spec.get(key)
+    if not isinstance(value, list):
+        return None
+    return [v for v in value if isinstance(v, str)]
+
+
+def _ip_or_cidr_errors(value: str, path: str) -> list[str]:
+    """``policy.go :: validateIPorCIDR``: Go's ``net.ParseCIDR`` (``addr/bits``) or ``net.ParseIP``."""
+    try:
+        if "%" not in value:
+            if "/" in value:
+                addr, _, bits = value.partition("/")
+                if bits.isascii() and bits.isdigit():
+                    ipaddress.ip_network(f"{ipaddress.ip_address(addr)}/{int(bits)}", strict=False)
+                    return []
+            else:
+                ipaddress.ip_address(value)
+                return []
+    except ValueError:
+        pass
+    return [invalid(path, value, "must be a CIDR or IP")]
+
+
+def _validate_other(policy: Policy, kind: str, plus: bool) -> list[str]:
+    """The field rules of one other type; only called when the model carries that type's spec."""
+    if kind == "accessControl":
+        return _validate_access_control(policy)
+    if kind == "rateLimit":
+        return _validate_rate_limit(policy, plus)
+    if kind == "basicAuth":
+        return _validate_basic_auth(policy)
+    if kind == "apiKey":
+        return _validate_api_key(policy)
+    if kind == "hsts":
+        return _validate_hsts(policy)
+    return []
+
+
+def _validate_access_control(policy: Policy) -> list[str]:
+    """``policy.go :: validateAccessControl``: each entry an IP or CIDR, exactly one of ``allow``/``deny``."""
+    spec = _other_spec(policy, "accessControl")
+    base = "spec.accessControl"
+    errs: list[str] = []
+    count = 0
+    for key in ("allow", "deny"):
+        items = _spec_list(spec, key)
+        if items is None:
+            continue
+        for i, item in enumerate(items):
+            errs.extend(_ip_or_cidr_errors(item, f"{base}.{key}[{i}]"))
+        count += 1
+    if count != 1:
+        errs.append(invalid(base, "", "must specify exactly one of: `allow` or `deny`"))
+    return errs
+
+
+def _rate_limit_zone_size_errors(size: str, path: str) -> list[str]:
+    """``policy.go :: validateRateLimitZoneSize``: required, a size, and more than 31k (Go's odd arithmetic)."""
+    if size == "":
+        return [required(path)]
+    errs: list[str] = []
+    if not _go_fullmatch(_SIZE_FMT, size):
+        errs.append(invalid(path, size, regex_error(_SIZE_MSG, _SIZE_FMT, "16", "32k", "64M")))
+    lower = size.lower()
+    kb = lower.removesuffix("k")
+    mb = lower.removesuffix("m")
+    kb_num = int(kb) if re.fullmatch(r"[+-]?\d+", kb, re.ASCII) else None
+    mb_num = int(mb) if re.fullmatch(r"[+-]?\d+", mb, re.ASCII) else None
+    if (kb_num is not None and kb_num < 32) or (mb_num is not None and mb_num == 0):
+        errs.append(invalid(path, size, "must be greater than 31k"))
+    return errs
+
+
+def _rate_limit_key_errors(key: str, path: str, plus: bool) -> list[str]:
+    """``policy.go :: validateRateLimitKey``: escaped string, ``${var}`` from NIC's list or a special prefix."""
+    if key == "":
+        return [required(path)]
+    errs: list[str] = []
+    if not _go_fullmatch(_ESCAPED_STRING_FMT, key):
+        msg = regex_error(
+            _ESCAPED_STRING_MSG, _ESCAPED_STRING_FMT, "Hello World! \\n", '\\"${request_uri}\\" is unavailable. \\n'
+        )
+        errs.append(invalid(path, key, msg))
+    if key.endswith("$"):
+        return [*errs, invalid(path, key, "must not end with $")]
+    for i, ch in enumerate(key):
+        if ch == "$" and (key[i + 1] != "{" or "}" not in key[i + 1 :]):
+            return [*errs, invalid(path, key, "variables must be enclosed in curly braces, for example ${host}")]
+    for name in re.findall(r"\$\{([^}]*)\}", key):
+        if name.startswith("jwt_claim_"):
+            parts = name.split("_", 2)
+            if len(parts) != 3:
+                errs.append(invalid(path, name, "is invalid variable"))
+            elif not plus:
+                errs.append(forbidden(path, "is only supported in NGINX Plus"))
+            else:
+                errs.extend(_header_like_variable_errors(name, parts[2], path))
+        elif name.startswith("apikey_"):
+            errs.extend(_header_like_variable_errors(name, name.partition("_")[2], path))
+        elif any(name.startswith(p) for p in _RATE_LIMIT_KEY_SPECIAL):
+            errs.extend(_validate_special_variable(name, path))
+        elif name not in _RATE_LIMIT_KEY_VARIABLES:
+            msg = f"'{name}' contains an invalid NGINX variable. Accepted variables are: " + ", ".join(
+                _RATE_LIMIT_KEY_VARIABLES
+            )
+            errs.append(invalid(path, name, msg))
+    return errs
+
+
+def _header_like_variable_errors(name: str, value: str, path: str) -> list[str]:
+    """``common.go :: isValidSpecialHeaderLikeVariable``."""
+    if not _go_fullmatch(_HTTP_HEADER_FMT, value.replace("_", "-")) or "-" in value:
+        return [invalid(path, name, "a valid special variable must consists of alphanumeric characters or '_'")]
+    return []
+
+
+def _validate_rate_limit(policy: Policy, plus: bool) -> list[str]:
+    """``policy.go :: validateRateLimit`` (the ``condition`` rules included)."""
+    spec = _other_spec(policy, "rateLimit")
+    base = "spec.rateLimit"
+    errs = _rate_limit_zone_size_errors(_spec_str(spec, "zoneSize"), f"{base}.zoneSize")
+    rate = _spec_str(spec, "rate")
+    if rate == "":
+        errs.append(required(f"{base}.rate"))
+    elif not _go_fullmatch(_RATE_FMT, rate):
+        errs.append(invalid(f"{base}.rate", rate, regex_error(_RATE_MSG, _RATE_FMT, "16r/s", "32r/m", "64r/s")))
+    errs.extend(_rate_limit_key_errors(_spec_str(spec, "key"), f"{base}.key", plus))
+    for key in ("delay", "burst"):
+        number = _spec_int(spec, key)
+        if number is not None and number <= 0:
+            errs.append(invalid(f"{base}.{key}", number, "must be positive"))
+    level = _spec_str(spec, "logLevel")
+    if level and level not in _RATE_LIMIT_LOG_LEVELS:
+        errs.append(invalid(f"{base}.logLevel", level, "Accepted values: " + ", ".join(_RATE_LIMIT_LOG_LEVELS)))
+    reject = _spec_int(spec, "rejectCode")
+    if reject is not None and not 400 <= reject <= 599:
+        errs.append(invalid(f"{base}.rejectCode", reject, "must be within the range [400-599]"))
+    condition = spec.get("condition")
+    if isinstance(condition, Mapping):
+        jwt, variables = condition.get("jwt"), condition.get("variables")
+        if jwt is None and variables is None:
+            errs.append(required(f"{base}.condition", "must specify either jwt or variable conditions"))
+        if jwt is not None and variables is not None:
+            errs.append(required(f"{base}.condition", "only one condition, jwt or variables is allowed"))
+        if jwt is not None and not plus:
+            errs.append(forbidden(f"{base}.condition.jwt", "is only supported in NGINX Plus"))
+    return errs
+
+
+def _validate_basic_auth(policy: Policy) -> list[str]:
+    """``policy.go :: validateBasic``: ``secret`` required (and returns), realm escaped, secret a DNS-1123 name."""
+    spec = _other_spec(policy, "basicAuth")
+    base = "spec.basicAuth"
+    secret = _spec_str(spec, "secret")
+    if secret == "":
+        return [required(f"{base}.secret")]
+    errs: list[str] = []
+    realm = _spec_str(spec, "realm")
+    if realm and not _go_fullmatch(_REALM_FMT, realm):
+        errs.append(invalid(f"{base}.realm", realm, regex_error(_REALM_MSG, _REALM_FMT, "MyAPI", "My Product API")))
+    return errs + _k8s_name_errors(secret, f"{base}.secret")
+
+
+def _validate_api_key(policy: Policy) -> list[str]:
+    """``policy.go :: validateAPIKey``: ``suppliedIn`` (header names, escaped query names), ``clientSecret``."""
+    spec = _other_spec(policy, "apiKey")
+    base = "spec.apiKey"
+    supplied = spec.get("suppliedIn")
+    if not isinstance(supplied, Mapping):
+        return [required(f"{base}.suppliedIn", "suppliedIn cannot be nil")]
+    errs: list[str] = []
+    headers, queries = _spec_list(supplied, "header"), _spec_list(supplied, "query")
+    if headers is None and queries is None:
+        errs.append(required(f"{base}.suppliedIn", "at least one query or header name must be provided"))
+    for header in headers or []:
+        if not _go_fullmatch(_HTTP_HEADER_FMT, header):
+            msg = regex_error(
+                "a valid HTTP header must consist of alphanumeric characters or '-'", _HTTP_HEADER_FMT, "X-Header-Name"
+            )
+            errs.append(invalid(f"{base}.suppliedIn.header", header, msg))
+    for query in queries or []:
+        if not _go_fullmatch(_ESCAPED_STRING_FMT, query):
+            errs.append(
+                invalid(f"{base}.suppliedIn.query", query, regex_error(_ESCAPED_STRING_MSG, _ESCAPED_STRING_FMT))
+            )
+    secret = _spec_str(spec, "clientSecret")
+    if secret == "":
+        errs.append(required(f"{base}.clientSecret", "clientSecret cannot be empty"))
+    else:
+        errs.extend(_k8s_name_errors(secret, f"{base}.clientSecret"))
+    return errs
+
+
+def _validate_hsts(policy: Policy) -> list[str]:
+    """``policy.go :: validateHSTS``: ``maxAge`` required and >= 0; preload needs includeSubDomains and a year."""
+    spec = _other_spec(policy, "hsts")
+    base = "spec.hsts"
+    max_age = _spec_int(spec, "maxAge")
+    if max_age is None:
+        return [required(f"{base}.maxAge", "maxAge is required for HSTS policy")]
+    errs: list[str] = []
+    if max_age < 0:
+        errs.append(invalid(f"{base}.maxAge", max_age, "must be positive"))
+    if spec.get("preload") is True:
+        if spec.get("includeSubDomains") is not True:
+            errs.append(invalid(f"{base}.preload", True, "preload requires includeSubDomains to be enabled"))
+        if max_age < _HSTS_PRELOAD_MIN_AGE:
+            errs.append(invalid(f"{base}.preload", True, "preload requires maxAge to be at least 31536000 (one year)"))
     return errs
 
 
