@@ -269,6 +269,9 @@ class ConfigFile:
 
 
 UpstreamScheme = Literal["http", "https", "grpc", "grpcs", ""]
+LocationAction = Literal["proxy", "grpc", "return", "redirect", ""]
+"""What a location does with a request (``virtualserver.go :: generateLocation``): pass it to an upstream, or
+answer it through NIC's internal 418 server (``return``/``redirect`` actions). "" when the replica does not say."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,15 @@ class LocationResult:
     """The policy context evaluated for this location (``route``, ``subroute``, ``minion``), None when none."""
     policies: PoliciesCfg | None = None
     """Location-level generatePolicies result (minion/route/subroute), None when the location has none."""
+    action: LocationAction = ""
+    """``proxy``/``grpc``/``return``/``redirect`` for VS route locations; "" for named/internal helpers and for
+    Ingress locations (which always proxy: ``upstream_scheme`` says how)."""
+    action_code: int | None = None
+    """The status a ``return``/``redirect`` action answers with (``error_page 418 =<code> ...``), else None."""
+    action_target: str = ""
+    """The ``@return_N`` location a return action continues in, or the URL a redirect sends the client to."""
+    action_type: str = ""
+    """``default_type`` of a return action's body (``text/plain`` unless the action's ``type`` is set)."""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from inspector.nic.types import (
     HostResult,
     LimitReqZoneCfg,
     LineSource,
+    LocationAction,
     LocationResult,
     NicEvent,
     PoliciesCfg,
@@ -1640,6 +1641,24 @@ def _scheme(loc: v2.Location) -> UpstreamScheme:
     return _scheme_of(loc.grpc_pass or loc.proxy_pass)
 
 
+def _action(loc: v2.Location, returns: Mapping[str, v2.ReturnLocation]) -> tuple[LocationAction, int | None, str, str]:
+    """What the location does (``LocationResult.action``, ``action_code``, ``action_target``, ``action_type``).
+
+    NIC answers ``return`` and ``redirect`` actions by proxying to its 418 server and catching that with
+    ``error_page 418 =<code> @return_N`` (return) or ``error_page 418 =<code> <url>`` (redirect)
+    (``internal/configs/virtualserver.go :: generateLocationForReturn``, ``generateLocationForRedirect``).
+    """
+    if loc.internal_proxy_pass and loc.error_pages:
+        page = loc.error_pages[0]
+        ret = returns.get(page.name)
+        if ret is not None:
+            return "return", page.response_code, page.name, ret.default_type
+        return "redirect", page.response_code, page.name, ""
+    if loc.grpc_pass:
+        return "grpc", None, "", ""
+    return ("proxy" if loc.proxy_pass else ""), None, "", ""
+
+
 def host_locations(config: v2.VirtualServerConfig) -> tuple[LocationResult, ...]:
     """The ``location`` blocks of the server in the order the template writes them."""
     s = config.server
@@ -1669,7 +1688,9 @@ def host_locations(config: v2.VirtualServerConfig) -> tuple[LocationResult, ...]
         out.append(
             LocationResult(path=rl.name, resource=rl.resource or vs_ref, origin_field=rl.origin_field, internal=True)
         )
+    returns = {rl.name: rl for rl in s.return_locations}
     for loc in s.locations:
+        action, code, target, body_type = _action(loc, returns)
         out.append(
             LocationResult(
                 path=loc.path,
@@ -1684,6 +1705,10 @@ def host_locations(config: v2.VirtualServerConfig) -> tuple[LocationResult, ...]
                 internal=loc.internal or loc.path.startswith(f"/{INTERNAL_LOCATION_PREFIX}"),
                 context=loc.context,
                 policies=loc.policies,
+                action=action,
+                action_code=code,
+                action_target=target,
+                action_type=body_type,
             )
         )
     if s.ssl is not None and s.ssl.http2:
