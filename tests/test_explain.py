@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
-from test_checks_helpers import ca_secret, egress_policy, ingress, ingress_policy, report_from, sample_report, service
+from test_checks_helpers import (
+    ca_secret,
+    egress_policy,
+    ingress,
+    ingress_policy,
+    report_from,
+    sample_report,
+    secret,
+    service,
+)
 from test_checks_helpers import tls_secret as tls_secret_doc
 
 from inspector.analysis import certs
 from inspector.analysis.explain import (
     CERT_ERROR_TITLE,
+    ERR_EXPIRED,
+    ERR_FIRST_CERT,
+    ERR_NO_LOCAL_ISSUER,
+    ERR_NOT_YET_VALID,
     NO_CERT_TITLE,
     SCENARIOS,
     explain,
@@ -157,6 +171,9 @@ def test_verify_client_optional_modes(tmp_path: Path) -> None:
         assert statuses["no-client-cert"] == 200, mode
         expected_unknown = 400 if mode == "optional" else 200
         assert statuses["unknown-ca-client-cert"] == expected_unknown, mode
+        # a chain cut at ssl_verify_depth fails like an unknown issuer (20), which optional_no_ca lets through
+        assert statuses["too-deep-chain-client-cert"] == expected_unknown, mode
+        assert statuses["expired-client-cert"] == (200 if mode == "off" else 400), mode
 
 
 def test_wildcard_server_and_grpc_note(tmp_path: Path) -> None:
@@ -242,118 +259,139 @@ def test_split_and_match_routes_continue_in_internal_locations(tmp_path: Path) -
     assert len(plain) == 1 and "/internal_location_splits_0_split_1" in (plain[0].path or "")
 
 
-# --- predictions against real nginx -------------------------------------------------------------------------------
+# --- what a location does, and the client CA's own dates ---------------------------------------------------------
+# (the same predictions against real nginx: tests/test_explain_nginx.py)
+
+ACTIONS_VS = """apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata:
+  name: vs
+  namespace: t
+spec:
+  host: a.example.com
+  upstreams:
+  - name: v1
+    service: app
+    port: 80
+  routes:
+  - path: /gone
+    action:
+      return:
+        code: 204
+        body: nothing
+  - path: /json
+    action:
+      return:
+        type: application/json
+        body: fine
+  - path: /go
+    action:
+      redirect:
+        url: https://elsewhere.example.com
+        code: 302
+  - path: /app
+    action:
+      pass: v1
+  - path: /split
+    splits:
+    - weight: 50
+      action:
+        return:
+          code: 203
+          body: a
+    - weight: 50
+      action:
+        pass: v1
+"""
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _status(port: int, ca_file: Path, cert: Path | None, key: Path | None) -> int:
-    import http.client
-    import ssl
-
-    ctx = ssl.create_default_context(cafile=str(ca_file))
-    ctx.check_hostname = False
-    if cert is not None and key is not None:
-        ctx.load_cert_chain(str(cert), str(key))
-    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
-    try:
-        conn.request("GET", "/")
-        return conn.getresponse().status
-    finally:
-        conn.close()
+def test_the_replica_says_what_a_vs_location_does(tmp_path: Path) -> None:
+    report = report_from(tmp_path, service("app", "t"), ACTIONS_VS)
+    (h,) = report.hosts
+    got = {
+        x.path: (x.result.action, x.result.action_code, x.result.action_target, x.result.action_type)
+        for x in h.locations
+    }
+    assert got["/gone"] == ("return", 204, "@return_0", "text/plain")
+    assert got["/json"] == ("return", 200, "@return_1", "application/json")
+    assert got["/go"] == ("redirect", 302, "https://elsewhere.example.com", "")
+    assert got["/app"] == ("proxy", None, "", "")
+    assert got["/internal_location_splits_0_split_0"][:2] == ("return", 203)
+    assert got["/internal_location_splits_0_split_1"][0] == "proxy"
+    assert got["@return_0"][0] == ""  # the named location a return action continues in is no route of its own
 
 
-def test_client_predictions_match_real_nginx(tmp_path: Path, nginx_bin: str) -> None:
-    """Each verifyClient mode and verifyDepth, as explain predicts it, against nginx with the same directives."""
-    import datetime as dt
-    import subprocess
-    import time
+def test_return_and_redirect_actions_predict_their_own_code(tmp_path: Path) -> None:
+    report = report_from(tmp_path, service("app", "t"), ACTIONS_VS)
+    gone = explain(report, "a.example.com", "/gone")
+    assert (gone.location, gone.action, gone.action_code) == ("/gone", "return", 204)
+    assert {p.status for p in gone.predictions} == {204}
+    assert gone.upstream is not None and gone.upstream.scheme == "" and "no body" in gone.upstream.detail
+    json_body = explain(report, "a.example.com", "/json")
+    assert {p.status for p in json_body.predictions} == {200}
+    assert json_body.upstream is not None and "application/json" in json_body.upstream.detail
+    go = explain(report, "a.example.com", "/go")
+    assert (go.action, go.action_code) == ("redirect", 302)
+    assert {p.status for p in go.predictions} == {302}
+    assert go.upstream is not None and "https://elsewhere.example.com" in go.upstream.detail
+    app = explain(report, "a.example.com", "/app")
+    assert app.action == "proxy" and {p.status for p in app.predictions} == {200}
+    # a split route continues in its first internal location (not in the @return_N named location)
+    split = explain(report, "a.example.com", "/split")
+    assert split.location == "/internal_location_splits_0_split_0" and split.action_code == 203
+    data = explanation_json(go)
+    assert (data["location"]["action"], data["location"]["action_code"]) == ("redirect", 302)
+    assert "redirect action (302)" in render_explanation(go)
 
+
+def test_ingress_locations_always_proxy() -> None:
+    exp = explain(sample_report(), "cafe.example.com", "/tea")
+    assert exp.action == "proxy" and exp.action_code is None
+
+
+def test_an_expired_client_ca_refuses_valid_clients() -> None:
+    report = sample_report()
+    host = "expired-ca.broken.example.com"
+    exp = explain(report, host, "/")
+    valid = exp.prediction("valid-client-cert")
+    assert (valid.status, valid.title) == (400, CERT_ERROR_TITLE)
+    assert valid.detail.startswith(ERR_EXPIRED) and "expired client CA" in valid.detail
+    assert exp.prediction("no-client-cert").status == 400
+    # judged while the CA was in date, the same host serves its clients; before it began, OpenSSL's error is 9
+    ca_pem = report.nic.secret_files[next(s.value for s in exp.ingress if s.directive == "ssl_client_certificate")]
+    (ca_cert,) = certs.load_bundle(ca_pem)[0]
+    fact = certs.fact(ca_cert)
+    earlier = explain(report, host, "/", now=fact.not_after - dt.timedelta(hours=1))
+    assert earlier.prediction("valid-client-cert").status == 200
+    before = explain(report, host, "/", now=fact.not_before - dt.timedelta(days=1))
+    assert before.prediction("valid-client-cert").detail.startswith(ERR_NOT_YET_VALID)
+    assert explain(report, "cafe.example.com", "/tea").prediction("valid-client-cert").status == 200
+
+
+def test_a_bundle_with_one_expired_ca_still_serves_the_other_cas_clients(tmp_path: Path) -> None:
     from inspector import pki
 
     host = "a.example.com"
-    ca = pki.make_ca("nginx test client CA")
-    inter = pki.make_ca("nginx test intermediate", issuer=ca)
     now = dt.datetime.now(dt.UTC)
-    clients = {
-        "valid-client-cert": pki.make_leaf("c", ca, client=True, server=False),
-        "one-intermediate": pki.make_leaf("c", inter, client=True, server=False),
-        "unknown-ca-client-cert": pki.make_leaf("c", pki.make_ca("stranger"), client=True, server=False),
-        "expired-client-cert": pki.make_leaf(
-            "c", ca, client=True, server=False, not_before=now - dt.timedelta(days=9), not_after=now - dt.timedelta(1)
-        ),
-    }
-    srv = pki.make_leaf(host, pki.make_ca("nginx test server CA"), sans=[host])
-    work = tmp_path / "nginx"
-    work.mkdir()
-    (work / "ca.crt").write_bytes(ca.cert_pem)
-    (work / "srv.crt").write_bytes(srv.chain_pem)
-    (work / "srv.key").write_bytes(srv.key_pem)
-    (work / "root.crt").write_bytes(srv.root_pem)
-    for name, leaf in clients.items():
-        (work / f"{name}.crt").write_bytes(leaf.chain_pem)  # leaf + intermediate, as a real client sends it
-        (work / f"{name}.key").write_bytes(leaf.key_pem)
-
-    cases = [("on", 1), ("optional", 1), ("optional_no_ca", 1), ("off", 1), ("on", 0)]
-    servers, expected = [], {}
-    for n, (mode, depth) in enumerate(cases):
-        sub = tmp_path / f"r{n}"
-        sub.mkdir()
-        report = report_from(
-            sub,
-            service("app", "t"),
-            tls_secret_doc("tls", "t", host),
-            ca_secret("ca", "t", ca),
-            ingress_policy("p", "t", "ca", verifyClient=mode, verifyDepth=depth),
-            ingress("i", "t", host, policies="p", tls_hosts=[host], tls_secret_name="tls"),
-        )
-        exp = explain(report, host, "/")
-        eff = {s.directive: s.value for s in exp.ingress}
-        port = _free_port()
-        lines = [
-            f"listen 127.0.0.1:{port} ssl;",
-            f"ssl_certificate {work}/srv.crt;",
-            f"ssl_certificate_key {work}/srv.key;",
-        ]
-        if eff["ssl_client_certificate"]:
-            lines.append(f"ssl_client_certificate {work}/ca.crt;")  # the CA file NIC writes, at a test path
-        lines += [f"ssl_verify_client {eff['ssl_verify_client']};", f"ssl_verify_depth {eff['ssl_verify_depth']};"]
-        lines.append('location / { return 200 "ok\\n"; }')  # stands in for the upstream (predicted 200)
-        servers.append("server { " + " ".join(lines) + " }")
-        expected[(mode, depth, port)] = {p.scenario: p.status for p in exp.predictions}
-    conf = work / "nginx.conf"
-    temp = " ".join(f"{d}_temp_path {work};" for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf.write_text(
-        f"pid {work}/nginx.pid; error_log {work}/error.log; events {{}}\n"
-        f"http {{ access_log off; {temp}\n" + "\n".join(servers) + "\n}\n"
+    old = pki.make_ca("old CA", not_before=now - dt.timedelta(days=90), not_after=now - dt.timedelta(days=2))
+    bundle = old.cert_pem + pki.make_ca("current CA").cert_pem
+    report = report_from(
+        tmp_path,
+        service("app", "t"),
+        tls_secret_doc("tls", "t", host),
+        secret("ca", "t", "nginx.org/ca", {"ca.crt": bundle}),
+        ingress_policy("p", "t", "ca"),
+        ingress("i", "t", host, policies="p", tls_hosts=[host], tls_secret_name="tls"),
     )
-    proc = subprocess.Popen([nginx_bin, "-p", str(work), "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        first_port = next(iter(expected))[2]
-        while time.monotonic() < deadline:
-            try:
-                _status(first_port, work / "root.crt", None, None)
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
-                time.sleep(0.05)
-        for (mode, depth, port), predicted in expected.items():
-            actual = {"no-client-cert": _status(port, work / "root.crt", None, None)}
-            for name in clients:
-                actual[name] = _status(port, work / "root.crt", work / f"{name}.crt", work / f"{name}.key")
-            one_intermediate = actual.pop("one-intermediate")
-            assert actual == predicted, (mode, depth)
-            if mode == "on":
-                # ssl_verify_depth N admits N intermediates: what certs.required_depth assumes.
-                needed = certs.required_depth([ca.cert, inter.cert])
-                assert one_intermediate == (200 if depth >= needed else 400), (depth, needed)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    valid = explain(report, host, "/").prediction("valid-client-cert")
+    assert valid.status == 200 and "old CA" in valid.detail and CERT_ERROR_TITLE in valid.detail
+
+
+def test_verify_error_texts() -> None:
+    exp = explain(sample_report(), "cafe.example.com", "/tea")
+    assert exp.prediction("unknown-ca-client-cert").detail.startswith(ERR_FIRST_CERT)
+    assert exp.prediction("expired-client-cert").detail == ERR_EXPIRED
+    deep = exp.prediction("too-deep-chain-client-cert")
+    assert (deep.status, deep.title) == (400, CERT_ERROR_TITLE)
+    assert ERR_NO_LOCAL_ISSUER in deep.detail and "ssl_verify_depth 1" in deep.detail
+    assert "22" not in deep.detail

@@ -8,15 +8,20 @@ are tried in configuration order and the first match wins, otherwise the longest
 VSR subroutes are locations like any other (the replica gives them as ``LocationResult``).
 
 Predictions are data (``Prediction``), so the rehearsal can check them against real nginx. They are read off the
-report (statuses, effective settings, 500/fail-open flags); nothing here re-derives a NIC rule.
+report (statuses, effective settings, 500/fail-open flags, what a location does, the certificate facts of the
+client CA file); nothing here re-derives a NIC rule. The nginx/OpenSSL behaviour they encode (verify error numbers,
+which errors ``optional_no_ca`` tolerates, the depth cut, the CA's own dates) is proven against nginx 1.22 in
+``tests/test_explain_nginx.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from inspector.analysis import certs
 from inspector.analysis.findings import Finding
 from inspector.model import ObjectRef
 from inspector.report import Effective, HostReport, LocationReport, PolicyUse, Report
@@ -26,10 +31,30 @@ NO_CERT_TITLE = "400 No required SSL certificate was sent"
 CERT_ERROR_TITLE = "400 The SSL certificate error"
 """NGINX's page title when the client certificate fails verification."""
 
-SCENARIOS = ("no-client-cert", "valid-client-cert", "unknown-ca-client-cert", "expired-client-cert")
-"""The client scenarios every explanation predicts, in this order. A "valid" certificate is issued directly by a
-CA of the bundle (a longer chain also needs ``verifyDepth`` >= its intermediates, see ``certs.required_depth``);
-"unknown CA" is issued by a CA outside the bundle; "expired" is issued by the bundle's CA but past ``notAfter``."""
+SCENARIOS = (
+    "no-client-cert",
+    "valid-client-cert",
+    "unknown-ca-client-cert",
+    "expired-client-cert",
+    "too-deep-chain-client-cert",
+)
+"""The client scenarios every explanation predicts, in this order. A "valid" certificate is in date and issued
+directly by a CA of the bundle (a longer chain also needs ``verifyDepth`` >= its intermediates, see
+``certs.required_depth``); "unknown CA" is issued by a CA outside the bundle and sent alone; "expired" is issued by
+the bundle's CA but past ``notAfter``; "too deep" is an in-date chain with more intermediates than
+``ssl_verify_depth`` admits."""
+
+# OpenSSL verify errors as nginx logs them ("client SSL certificate verify error: (N:text)") and puts them in
+# $ssl_client_verify ("FAILED:text"). Seen in nginx 1.22.1 / OpenSSL 3.0 (tests/test_explain_nginx.py).
+ERR_NOT_YET_VALID = "9: certificate is not yet valid"
+ERR_EXPIRED = "10: certificate has expired"
+ERR_NO_LOCAL_ISSUER = "20: unable to get local issuer certificate"
+"""No issuer in the trust store for the last certificate of the chain: an unknown CA's chain sent with its
+intermediates, and a chain cut at ``ssl_verify_depth`` (OpenSSL stops looking for issuers there; it does not
+report 22 "certificate chain too long")."""
+ERR_FIRST_CERT = "21: unable to verify the first certificate"
+"""An unknown CA's leaf sent alone (the chain has one certificate and no issuer is found)."""
+NIC_SECRETS_DIR = "/etc/nginx/secrets"
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,10 @@ class Explanation:
     upstream: UpstreamTLS | None
     findings: tuple[Finding, ...]
     notes: tuple[str, ...]
+    action: str = ""
+    """What the chosen location does: ``proxy``, ``grpc``, ``return``, ``redirect``, or "" (none chosen)."""
+    action_code: int | None = None
+    """The status a ``return``/``redirect`` action answers with."""
 
     def prediction(self, scenario: str) -> Prediction:
         return next(p for p in self.predictions if p.scenario == scenario)
@@ -229,9 +258,39 @@ def _value(
     return ""
 
 
+def location_action(loc: LocationReport) -> str:
+    """What the location does with a request. The VS replica says it (``LocationResult.action``); Ingress locations
+    leave it unset because they always pass the request on (``proxy_pass``/``grpc_pass``)."""
+    r = loc.result
+    if r.action:
+        return r.action
+    if r.upstream_scheme:
+        return "grpc" if r.grpc else "proxy"
+    return ""
+
+
+def _answered(loc: LocationReport, action: str) -> UpstreamTLS:
+    """A ``return``/``redirect`` action: no upstream, the action's own code. NIC proxies the request to its 418
+    server and ``error_page 418 =<code>`` turns that into the action's answer
+    (``internal/configs/virtualserver.go :: generateLocationForReturn``, ``generateLocationForRedirect``)."""
+    r = loc.result
+    if action == "redirect":
+        code = r.action_code or 301
+        detail = f"redirect action: {code} to {r.action_target} (NIC's 418 server, error_page 418 ={code} <url>)"
+    else:
+        code = r.action_code or 200
+        # nginx's header filter sends no body with 204 and 304 (ngx_http_header_filter_module.c: header_only).
+        body = "no body" if code in (204, 304) else f"a body of type {r.action_type or 'text/plain'}"
+        detail = f"return action: {code} with {body} (NIC's 418 server, error_page 418 ={code} {r.action_target})"
+    return UpstreamTLS("", False, False, "", False, "", False, "", "", code, detail)
+
+
 def _upstream(loc: LocationReport, upstream_name: str) -> UpstreamTLS:
     scheme = loc.result.upstream_scheme
     eff = loc.effective
+    action = location_action(loc)
+    if action in ("return", "redirect"):
+        return _answered(loc, action)
     tls = scheme in ("https", "grpcs")
     cert = _value(eff, "certificate")
     verify = _value(eff, "verify") == "on"
@@ -272,8 +331,62 @@ def _upstream(loc: LocationReport, upstream_name: str) -> UpstreamTLS:
     )
 
 
+@dataclass(frozen=True)
+class ClientCA:
+    """What the dates of the certificates in ``ssl_client_certificate`` mean for clients (from ``certs.fact``)."""
+
+    error: str
+    """The verify error every chain ending in the bundle gets, "" when some CA of the bundle is in date."""
+    note: str
+
+
+def _fmt(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | None:
+    """The out-of-date CA certificates of the host's ``ssl_client_certificate`` file, None when all are in date
+    (or the file is unknown). OpenSSL checks the dates of every certificate on the chain, the trust anchor
+    included, so a client whose own certificate is fine still fails when its CA is out of date: nginx logs
+    ``(10:certificate has expired)`` and answers 400 (``sample-cluster/broken/expired-ca.yaml``)."""
+    eff = h.ingress_effective.get("ssl_client_certificate")
+    fields = eff.value.split() if eff is not None else []
+    if not fields:
+        return None
+    path = fields[0]  # a CA secret's reference carries the CRL as a second field (SecretReference.path)
+    if path.startswith("$secret_dir_path/"):
+        path = NIC_SECRETS_DIR + path[len("$secret_dir_path") :]
+    pem = report.nic.secret_files.get(path)
+    if not pem:
+        return None
+    facts = [certs.fact(c) for c in certs.load_bundle(pem)[0]]
+    stale = [(f, f.status(now)) for f in facts if f.status(now) in ("expired", "not yet valid")]
+    if not stale:
+        return None
+    listing = "; ".join(
+        f"{f.subject} expired on {_fmt(f.not_after)}"
+        if status == "expired"
+        else f"{f.subject} is not valid before {_fmt(f.not_before)}"
+        for f, status in stale
+    )
+    if len(stale) < len(facts):
+        return ClientCA("", f"clients of the out-of-date CA(s) of the bundle ({listing}) get {CERT_ERROR_TITLE}")
+    error = ERR_EXPIRED if any(status == "expired" for _, status in stale) else ERR_NOT_YET_VALID
+    return ClientCA(
+        error,
+        f"the CA in ssl_client_certificate is out of date ({listing}); OpenSSL checks the trust anchor's dates "
+        "too, so every client chain ending in it fails, whatever the client certificate",
+    )
+
+
 def _client_predictions(
-    h: HostReport, verify_client: str, depth: str, loc_500: bool, after: int | None, after_detail: str
+    h: HostReport,
+    verify_client: str,
+    depth: str,
+    loc_500: bool,
+    after: int | None,
+    after_detail: str,
+    ca: ClientCA | None = None,
 ) -> tuple[Prediction, ...]:
     if h.result.ssl_reject_handshake:
         return tuple(
@@ -307,28 +420,43 @@ def _client_predictions(
         if verify_client == "on"
         else Prediction("no-client-cert", passed_status, "served", f"ssl_verify_client {verify_client}; {passed}")
     )
-    valid = Prediction(
-        "valid-client-cert",
-        passed_status,
-        "verified",
-        f"issued by a CA in the bundle; chains with more than {depth} intermediate CA(s) get 400 "
-        f"(ssl_verify_depth {depth}); {passed}",
-    )
+    if ca is not None and ca.error:
+        valid = Prediction("valid-client-cert", 400, CERT_ERROR_TITLE, f"{ca.error}: {ca.note}")
+    else:
+        caveat = f"; {ca.note}" if ca is not None else ""
+        valid = Prediction(
+            "valid-client-cert", passed_status, "verified", f"issued by a CA in the bundle{caveat}; {passed}"
+        )
+    # nginx passes ssl_verify_depth to SSL_CTX_set_verify_depth: N admits N intermediates (certs.required_depth).
+    # OpenSSL stops looking for issuers at that depth, so a longer chain ends without a trusted issuer: error 20,
+    # not 22 "certificate chain too long" (nginx 1.22.1 / OpenSSL 3.0).
+    deep = f"more than {depth} intermediate CA(s): the chain is cut at ssl_verify_depth {depth}, {ERR_NO_LOCAL_ISSUER}"
     if verify_client == "optional_no_ca":
         # nginx ignores only the unknown-issuer family of verify errors in this mode (ngx_ssl_verify_error_optional,
-        # src/event/ngx_event_openssl.h); an expired certificate is still refused. Proven against nginx 1.22 in
-        # tests/test_explain.py.
+        # src/event/ngx_event_openssl.h): 20 and 21 pass unverified ($ssl_client_verify FAILED:<reason>), an
+        # expired certificate (10) is still refused. Proven against nginx 1.22 in tests/test_explain_nginx.py.
         unknown = Prediction(
             "unknown-ca-client-cert",
             passed_status,
             "not verified",
-            f"optional_no_ca ignores issuer errors ($ssl_client_verify FAILED); {passed}",
+            f"{ERR_FIRST_CERT}, ignored by optional_no_ca ($ssl_client_verify FAILED); {passed}",
         )
-        expired = Prediction("expired-client-cert", 400, CERT_ERROR_TITLE, "certificate has expired")
+        too_deep = Prediction(
+            "too-deep-chain-client-cert",
+            passed_status,
+            "not verified",
+            f"{deep}, ignored by optional_no_ca ($ssl_client_verify FAILED); {passed}",
+        )
     else:
-        unknown = Prediction("unknown-ca-client-cert", 400, CERT_ERROR_TITLE, "unable to get local issuer certificate")
-        expired = Prediction("expired-client-cert", 400, CERT_ERROR_TITLE, "certificate has expired")
-    return (no_cert, valid, unknown, expired)
+        unknown = Prediction(
+            "unknown-ca-client-cert",
+            400,
+            CERT_ERROR_TITLE,
+            f"{ERR_FIRST_CERT} (the leaf sent alone; sent with its intermediates: {ERR_NO_LOCAL_ISSUER})",
+        )
+        too_deep = Prediction("too-deep-chain-client-cert", 400, CERT_ERROR_TITLE, deep)
+    expired = Prediction("expired-client-cert", 400, CERT_ERROR_TITLE, ERR_EXPIRED)
+    return (no_cert, valid, unknown, expired, too_deep)
 
 
 def _steps(uses: Sequence[PolicyUse]) -> tuple[PolicyStep, ...]:
@@ -356,8 +484,12 @@ def _settings(eff: Mapping[str, Effective]) -> tuple[Setting, ...]:
     return tuple(Setting(k, v.value, v.source, v.policy) for k, v in eff.items())
 
 
-def explain(report: Report, host: str, path: str = "/") -> Explanation:
-    """Explain one request. Never raises for an unknown host or path: the explanation says what NGINX would do."""
+def explain(report: Report, host: str, path: str = "/", *, now: dt.datetime | None = None) -> Explanation:
+    """Explain one request. Never raises for an unknown host or path: the explanation says what NGINX would do.
+
+    ``now`` is the moment certificate dates are judged at (default: the current time).
+    """
+    at = now if now is not None else dt.datetime.now(dt.UTC)
     path = path if path.startswith("/") else "/" + path
     h, how = select_server(report, host)
     related = tuple(f for f in report.findings if f.host == host or (h is not None and f.host == h.host))
@@ -392,10 +524,13 @@ def explain(report: Report, host: str, path: str = "/") -> Explanation:
         )
     loc, loc_how = select_location(h.locations, path)
     notes: list[str] = []
-    if loc is not None and not loc.result.upstream_scheme:
+    if loc is not None and location_action(loc) == "":
         inner = continuation(h.locations, loc)
         if inner:
-            chosen = next((x for x in inner if x.path.endswith("_default")), inner[0])
+            chosen = next(
+                (x for x in inner if x.path.endswith("_default")),
+                next((x for x in inner if not x.path.startswith("@")), inner[0]),
+            )
             notes.append(
                 f"route {loc.path} continues in internal location(s) {', '.join(x.path for x in inner)} "
                 f"(splits/matches); shown: {chosen.path}"
@@ -418,6 +553,8 @@ def explain(report: Report, host: str, path: str = "/") -> Explanation:
         after = upstream.status
         if upstream.status == 502:
             after_detail = "upstream TLS verification fails: 502"
+        elif location_action(loc) in ("return", "redirect"):
+            after_detail = upstream.detail
         elif not upstream.scheme:
             after_detail = "the location answers itself"
         else:
@@ -426,7 +563,8 @@ def explain(report: Report, host: str, path: str = "/") -> Explanation:
             notes.append("gRPC location: only location-level egress (grpc_ssl_*) applies here")
     if h.result.fail_open:
         notes.append("ingressMTLS is ignored for this host (W14): requests are not checked for a client certificate")
-    preds = _client_predictions(h, vc, depth.value if depth is not None else "1", loc_500, after, after_detail)
+    ca = client_ca(report, h, at) if vc not in ("", "off") else None
+    preds = _client_predictions(h, vc, depth.value if depth is not None else "1", loc_500, after, after_detail, ca)
     if loc is not None:
         related = tuple(f for f in related if f.path in (None, loc.path) or f.path not in candidates)
     return Explanation(
@@ -450,20 +588,29 @@ def explain(report: Report, host: str, path: str = "/") -> Explanation:
         upstream=upstream,
         findings=related,
         notes=tuple(notes),
+        action=location_action(loc) if loc is not None else "",
+        action_code=loc.result.action_code if loc is not None else None,
     )
 
 
 __all__ = [
     "CERT_ERROR_TITLE",
+    "ERR_EXPIRED",
+    "ERR_FIRST_CERT",
+    "ERR_NOT_YET_VALID",
+    "ERR_NO_LOCAL_ISSUER",
     "NO_CERT_TITLE",
     "SCENARIOS",
+    "ClientCA",
     "Explanation",
     "PolicyStep",
     "Prediction",
     "Setting",
     "UpstreamTLS",
+    "client_ca",
     "continuation",
     "explain",
+    "location_action",
     "select_location",
     "select_server",
 ]

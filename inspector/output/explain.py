@@ -33,6 +33,8 @@ def explanation_json(exp: Explanation) -> dict[str, Any]:
             "match": exp.location_match,
             "resource": ref(exp.location_resource),
             "candidates": list(exp.candidates),
+            "action": exp.action,
+            "action_code": exp.action_code,
         },
         "tls": exp.tls,
         "rejected": exp.rejected,
@@ -74,6 +76,7 @@ def render_explanation(exp: Explanation, *, color: bool = False, width: int = 12
         console.print(
             f"location: {exp.location or '(none)'} ({exp.location_match})"
             + (f" from {exp.location_resource}" if exp.location_resource else "")
+            + (f", {exp.action} action ({exp.action_code})" if exp.action in ("return", "redirect") else "")
         )
         if exp.candidates:
             console.print(Text(f"  candidates: {', '.join(exp.candidates)}", style="dim"))
