@@ -46,16 +46,16 @@ META_FILES = {"expected.json", "README.md"}
 
 KNOWN_DIFFERENCES: dict[str, str] = {
     "ing-imtls-with-access-control": (
-        "inspector/nic/policies.py :: generate_policies L298-306 (else-branch for non-mTLS types) records an "
-        "accessControl policy as applied with no output; NIC policy.go :: addAccessControlConfig L127-137 "
-        "fills Allow/Deny, ingress.go L418-419 puts them on the server and nginx.ingress.tmpl L82-94 renders "
-        "'allow ...; deny all;' right after ssl_verify_depth"
+        "inspector/sources/convert.py :: _policy does not fill Policy.other_specs, so the replica gets the "
+        "accessControl policy without its allow list and (policies.py :: _ContextRun.other) only dispatches it; "
+        "NIC policy.go :: addAccessControlConfig fills Allow/Deny and nginx.ingress.tmpl L82-94 renders "
+        "'allow ...; deny all;' after ssl_verify_depth (passes once convert.py passes other_specs)"
     ),
     "vs-route-basic-auth-fatal-discards-egress": (
-        "inspector/nic/policies.py :: generate_policies L298-306 (else-branch) never fails a non-mTLS policy, "
-        "so a basicAuth whose htpasswd secret is missing is 'applied' and the later egressMTLS still rendered; "
-        "NIC policy.go :: addBasicAuthConfig L427-440 warns 'Basic Auth policy %s references an invalid secret "
-        "%s: %v' and sets isError, generatePolicies L1306-1311 then 500-outs the route (egress never seen)"
+        "inspector/sources/convert.py :: _policy does not fill Policy.other_specs, so the basicAuth policy reaches "
+        "the replica without its secret name and is only dispatched; NIC policy.go :: addBasicAuthConfig warns "
+        "'Basic Auth policy %s references an invalid secret %s: %v' and 500-outs the route, the later egress "
+        "never seen (passes once convert.py passes other_specs)"
     ),
 }
 """case name -> one-line root cause (where we differ from NIC, what NIC does). The lead removes entries as
