@@ -843,3 +843,14 @@ def test_policy_without_its_spec_in_the_model_is_dispatched_but_not_replayed() -
     cfg = gen(["basic", "egress-mtls-policy"], [bare, egress_policy()], default_secrets())
     assert cfg.error_return is None and cfg.basic_auth is None and cfg.egress_mtls is not None
     assert cfg.outcomes[0].status == "applied" and "not in the model" in cfg.outcomes[0].reason
+
+
+def test_overridden_cors_is_discarded_too_when_the_context_fails() -> None:
+    """On 500-out NIC keeps only ErrorReturn: a CORS policy that a later one had replaced is discarded as well."""
+    a = other("cors", "cors-a", {"allowOrigin": ["https://a.example.com"]})
+    b = other("cors", "cors-b", {"allowOrigin": ["https://b.example.com"]})
+    basic = other("basicAuth", "basic", {"secret": "missing"})
+    cfg = gen(["cors-a", "cors-b", "basic"], [a, b, basic])
+    assert cfg.error_return == 500
+    assert [o.status for o in cfg.outcomes] == ["rejected", "rejected", "rejected"]
+    assert all("discarded" in o.reason for o in cfg.outcomes[:2])

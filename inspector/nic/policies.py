@@ -534,7 +534,7 @@ class _ContextRun:
         fatal_key = next(o.source.key for o in self.outcomes if o.fatal)
         out = []
         for o in self.outcomes:
-            if o.status == "applied":
+            if o.status in ("applied", "overridden"):
                 o = PolicyOutcome(
                     source=o.source,
                     type=o.type,
