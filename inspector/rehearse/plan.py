@@ -3,13 +3,15 @@
 Why it exists: the rehearsal proves the report, so every expectation here is read off ``analysis/explain``'s
 predictions (per host, per location, per client scenario, and its upstream-TLS facts). This module adds only
 facts about the *test material* (``material.py``: does this client chain to the host's CA bundle, through how many
-intermediates; does the upstream certificate we serve carry the name NGINX checks) and two NGINX/OpenSSL facts
-that explain does not model, each cited where used. It never re-derives a NIC rule. Pure: no sockets, no files
-written.
+intermediates; does the upstream certificate we serve carry the name NGINX checks) and an NGINX fact that explain
+does not model (an untrusted upstream certificate is refused exactly when ``proxy_ssl_verify`` is on), cited where
+used. It never re-derives a NIC rule. Pure: no sockets, no files written (it reads the clock for the dates of the
+client material).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +19,6 @@ from typing import Literal
 
 from inspector import pki
 from inspector.analysis.explain import (
-    CERT_ERROR_TITLE,
     Explanation,
     Prediction,
     explain,
@@ -198,18 +199,17 @@ def _client_scenarios(
     depth_value = eff.get("ssl_verify_depth")
     depth = int(depth_value.value) if depth_value is not None and depth_value.value.isdigit() else 1
     have_valid = False
-    dead_anchor = False
     for m in b.materials.clients:
         fit = chain_fit(m, bundle)
         if fit.fit == "foreign":
             if m.label == b.materials.given_client:
                 out.append(("unknown-ca-client-cert", m, _expected(exp.prediction("unknown-ca-client-cert")), m.label))
             continue
-        if fit.fit == "expired":
-            # A chain with an out-of-date certificate (the leaf or, as with the sample's expired CA, the anchor):
-            # OpenSSL reports X509_V_ERR_CERT_HAS_EXPIRED for it, which is explain's expired-client scenario.
+        if fit.fit == "expired" and not (fit.anchor_expired and _sent_in_date(m)):
+            # A certificate the client sends is out of date: OpenSSL reports X509_V_ERR_CERT_HAS_EXPIRED for it,
+            # which is explain's expired-client scenario. (An in-date client of an out-of-date CA, as with the
+            # sample's expired CA, is the host's valid client: explain judges the CA's own dates.)
             out.append(("expired-client-cert", m, _expected(exp.prediction("expired-client-cert")), m.label))
-            dead_anchor = dead_anchor or fit.anchor_expired
             continue
         valid = exp.prediction("valid-client-cert")
         if fit.intermediates == 0:
@@ -217,29 +217,27 @@ def _client_scenarios(
             out.append(("valid-client-cert", m, _expected(valid), m.label))
             continue
         # nginx passes ssl_verify_depth to SSL_CTX_set_verify_depth: OpenSSL admits that many intermediates between
-        # the leaf and the trust anchor (explain's valid-client detail states the same rule). A longer chain is
-        # cut at that depth and fails as "unable to get local issuer certificate" (X509 error 20, seen in nginx
-        # 1.22's log), the error of an unknown CA: so it gets explain's unknown-CA prediction, which also covers
-        # optional_no_ca tolerating that error family (ngx_ssl_verify_error_optional).
+        # the leaf and the trust anchor. A longer chain is explain's too-deep-chain scenario (cut at that depth,
+        # error 20, which optional_no_ca tolerates).
         k = fit.intermediates
         name = f"chain-client ({k} intermediate{'s' if k > 1 else ''})"
         if k <= depth:
             have_valid = True
             out.append((name, m, _expected(valid), m.label))
         else:
-            unknown_pred = exp.prediction("unknown-ca-client-cert")
-            pred = replace(unknown_pred, detail=f"{k} intermediates > ssl_verify_depth {depth}: {unknown_pred.detail}")
+            deep = exp.prediction("too-deep-chain-client-cert")
+            pred = replace(deep, detail=f"{k} intermediates > ssl_verify_depth {depth}: {deep.detail}")
             out.append((name, m, _expected(pred), m.label))
     if not have_valid:
         reason = "no client certificate issued by this host's CA: give --client-cert/--client-key"
-        if dead_anchor:
-            reason = (
-                "the CA in ssl_client_certificate is itself out of date, so no valid client exists: every client "
-                f"of it gets {CERT_ERROR_TITLE} (see expired-client-cert), although explain predicts "
-                f"{exp.prediction('valid-client-cert').status} for a valid client"
-            )
         b.skip(h.host, "*", "valid-client-cert", reason)
     return out
+
+
+def _sent_in_date(m: Material) -> bool:
+    """Every certificate the client sends (leaf and intermediates) is in date."""
+    now = dt.datetime.now(dt.UTC)
+    return all(c.not_valid_before_utc <= now <= c.not_valid_after_utc for c in (m.leaf, *m.chain))
 
 
 def _upstream_fingerprint(b: _Builder, exp: Explanation) -> tuple[str | None, str]:
