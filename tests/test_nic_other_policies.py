@@ -854,3 +854,160 @@ def test_overridden_cors_is_discarded_too_when_the_context_fails() -> None:
     assert cfg.error_return == 500
     assert [o.status for o in cfg.outcomes] == ["rejected", "rejected", "rejected"]
     assert all("discarded" in o.reason for o in cfg.outcomes[:2])
+
+
+# --- CORS (policy.go :: addCORSConfig, generateCORSHeaders, generateCORSOriginMap) -------------------------------
+
+CORS_SPEC: dict[str, Any] = {
+    "allowMethods": ["GET", "POST", "OPTIONS"],
+    "allowHeaders": ["Authorization", "Content-Type"],
+    "allowCredentials": True,
+    "maxAge": 3600,
+}
+
+
+def test_cors_headers_origin_value_and_map() -> None:
+    """TestGenerateNginxCfgForCORSPolicy / TestAddCORSConfig: one exact origin goes into the header, ``*`` needs no
+    ``Vary``, several or wildcard origins go through a map on ``$http_origin`` named after the owner."""
+    single = gen(["c"], [other("cors", "c", {**CORS_SPEC, "allowOrigin": ["https://example.com"]})])
+    assert [(h.name, h.value) for h in single.cors_headers] == [
+        ("Vary", "Origin"),
+        ("Access-Control-Allow-Origin", "https://example.com"),
+        ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+        ("Access-Control-Allow-Headers", "Authorization, Content-Type"),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Max-Age", "3600"),
+    ]
+    assert single.cors_map is None and all(h.always for h in single.cors_headers)
+    star = gen(["c"], [other("cors", "c", {"allowOrigin": ["*"]})])
+    assert [(h.name, h.value) for h in star.cors_headers] == [("Access-Control-Allow-Origin", "*")]
+    many = gen(["c"], [other("cors", "c", {"allowOrigin": ["https://example.com", "https://*.example.com"]})])
+    assert many.cors_map is not None
+    assert many.cors_map.variable == "$cors_origin_default_test_vs_default_c"
+    assert many.cors_map.parameters == (
+        ("default", '""'),
+        ('"https://example.com"', "https://example.com"),
+        ("~^https://[^.]+\\.example\\.com$", "$http_origin"),
+    )
+    assert ("Access-Control-Allow-Origin", "$cors_origin_default_test_vs_default_c") in [
+        (h.name, h.value) for h in many.cors_headers
+    ]
+    vsr = generate_policies(
+        ObjectRef("VirtualServerRoute", "team", "coffee"),
+        [ref("c", "default")],
+        {"default/c": other("cors", "c", {"allowOrigin": ["https://a.com", "https://b.com"]})},
+        "subroute",
+        tls=True,
+        secret_refs={},
+        is_ingress=False,
+        settings=ControllerSettings(),
+        parent=ObjectRef("VirtualServer", "default", "webapp"),
+    )
+    assert vsr.cors_map is not None
+    assert vsr.cors_map.variable == "$cors_origin_default_webapp_vs_team_coffee_default_c"
+    same = gen(
+        ["c"],
+        [other("cors", "c", {"allowOrigin": ["https://a.com", "https://b.com"]}, ns="team")],
+        context="subroute",
+        owner=ObjectRef("VirtualServerRoute", "team", "coffee"),
+    )
+    # without a separate parent the owner is the parent: the short form of the name
+    assert same.cors_map is not None and same.cors_map.variable == "$cors_origin_team_coffee_vs_team_c"
+
+
+def test_ingress_cors_on_every_location_with_preflight() -> None:
+    """ingress.go: the Ingress's CORS headers go to each location (CORSEnabled), nginx.ingress.tmpl L435-450
+    prints them and the OPTIONS preflight block."""
+    res = ih.run(
+        _cafe({"nginx.org/policies": "cors-policy"}),
+        ih.tls_secret("tls-secret"),
+        other("cors", "cors-policy", {"allowOrigin": ["https://example.com"], "allowMethods": ["GET"]}),
+    )
+    loc = ih.server(res, "cafe.example.com").locations[0]
+    assert list(loc.directives[-4:]) == [
+        'add_header Vary "Origin" always',
+        'add_header Access-Control-Allow-Origin "https://example.com" always',
+        'add_header Access-Control-Allow-Methods "GET" always',
+        "if ($request_method = 'OPTIONS') { add_header Vary \"Origin\"; add_header Access-Control-Allow-Origin "
+        '"https://example.com"; add_header Access-Control-Allow-Methods "GET"; add_header Content-Type text/plain; '
+        "add_header Content-Length 0; return 204; }",
+    ]
+
+
+def test_mergeable_master_cors_falls_back_to_minions_after_their_add_headers() -> None:
+    """generateNginxCfgForMergeableIngresses: a minion location without its own CORS gets the master's; the
+    minion's nginx.org/add-header lines come first."""
+    master = ih.ingress(
+        "cafe-master",
+        annotations={"nginx.org/mergeable-ingress-type": "master", "nginx.org/policies": "master-cors"},
+        rules=(("cafe.example.com", ()),),
+    )
+    tea = ih.ingress(
+        "tea-minion",
+        doc=1,
+        annotations={"nginx.org/mergeable-ingress-type": "minion", "nginx.org/add-header": "X-Team: tea"},
+        rules=(("cafe.example.com", (ih.path("/tea", "tea-svc"),)),),
+    )
+    coffee = ih.ingress(
+        "coffee-minion",
+        doc=2,
+        annotations={"nginx.org/mergeable-ingress-type": "minion", "nginx.org/policies": "coffee-cors"},
+        rules=(("cafe.example.com", (ih.path("/coffee", "coffee-svc"),)),),
+    )
+    res = ih.run(
+        master,
+        tea,
+        coffee,
+        other("cors", "master-cors", {"allowOrigin": ["*"]}),
+        other("cors", "coffee-cors", {"allowOrigin": ["https://a.com", "https://b.com"]}),
+    )
+    srv = ih.server(res, "cafe.example.com")
+    by_path = {loc.path: loc.directives for loc in srv.locations}
+    tea_headers = [d for d in by_path["/tea"] if d.startswith("add_header")]
+    assert tea_headers == ['add_header X-Team "tea"', 'add_header Access-Control-Allow-Origin "*" always']
+    coffee_origin = [d for d in by_path["/coffee"] if "Allow-Origin" in d and d.startswith("add_header")]
+    assert coffee_origin == [
+        'add_header Access-Control-Allow-Origin "$cors_origin_default_cafe_master_ing_default_coffee_minion_default_'
+        'coffee_cors" always'
+    ]
+    text = res.files[0].text
+    assert "map $http_origin $cors_origin_default_cafe_master_ing_default_coffee_minion_default_coffee_cors {" in text
+
+
+def test_vs_route_without_cors_inherits_spec_cors_even_when_500() -> None:
+    """GenerateVirtualServerConfig: a route with no CORS headers of its own takes the spec's, 500-out included."""
+    vs = egress_example_vs(
+        policies=(ref("cors"),),
+        routes=(Route(path="/", policies=(ref("missing"),), action=Action(pass_="secure-app")),),
+    )
+    r = run(vs, cluster(other("cors", "cors", {"allowOrigin": ["*"]})))
+    loc = r.location("/")
+    assert loc[1] == "return 500"
+    assert 'add_header Access-Control-Allow-Origin "*" always' in loc
+    assert any(d.startswith("if ($request_method = 'OPTIONS')") for d in loc)
+
+
+def test_cors_configs_load_in_nginx(tmp_path: Path, nginx_bin: str) -> None:
+    """An Ingress and a VS with wildcard-origin CORS (http-level maps) pass ``nginx -t``."""
+    origins = {"allowOrigin": ["https://example.com", "https://*.example.com"], **CORS_SPEC}
+    res = ih.run(
+        _cafe({"nginx.org/policies": "cors-policy"}),
+        ih.tls_secret("tls-secret"),
+        other("cors", "cors-policy", origins),
+    )
+    conf = write_test_config(res, tmp_path / "ing")
+    ok, output = nginx_test(conf, nginx_bin)
+    assert ok, f"nginx -t failed:\n{output}\n---\n{res.files[0].text}"
+    vs = egress_example_vs(policies=(ref("cors-policy"),))
+    settings = ControllerSettings()
+    cl = cluster(vs, egress_policy(), other("cors", "cors-policy", origins))
+    store = SecretStore(cl.secrets)
+    result = generate_virtual_server(vs, None, cl, settings, store)
+    assert result.file is not None and "map $http_origin $cors_origin_default_webapp_vs_default_cors_policy {" in (
+        result.file.text
+    )
+    nic = NicResult(
+        settings=settings, resources=(), policies=(), hosts=(), files=(result.file,), secret_files=store.files()
+    )
+    ok, output = nginx_test(write_test_config(nic, tmp_path / "vs"), nginx_bin)
+    assert ok, f"nginx -t failed:\n{output}\n---\n{result.file.text}"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector.model import ObjectRef
-from inspector.nic.types import EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg
+from inspector.nic.types import CORSMapCfg, EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg
 
 DEFAULT_SECRETS_DIR = "/etc/nginx/secrets"
 """``configurator.go :: DefaultSecretPath`` (also ``StaticSSLPath`` in the templates)."""
@@ -456,6 +456,8 @@ class Location:
     proxy_redirect_to: str = ""
     add_header_inherit: str = ""
     add_headers: tuple[Header, ...] = ()
+    cors_enabled: bool = False
+    """A CORS policy's headers are in ``add_headers``: the template adds the OPTIONS preflight block."""
     disable_forwarded_headers: bool = False
     minion: MinionRef | None = None
     policies_error_return: bool = False
@@ -529,3 +531,5 @@ class IngressNginxConfig:
     dynamic_ssl_reload: bool = True
     plus: bool = False
     static_ssl_path: str = DEFAULT_SECRETS_DIR
+    maps: tuple[CORSMapCfg, ...] = ()
+    """http-level maps: the CORS origin maps of the Ingress's (or master's and minions') policies."""

@@ -21,6 +21,7 @@ from inspector.nic.config import (
     DEFAULT_SERVER_SECRET,
     WILDCARD_SECRET,
     ConfigParams,
+    Header,
     IngressNginxConfig,
     Location,
     MinionRef,
@@ -253,6 +254,14 @@ def generate_ingress(
     error_500 = policy_cfg is not None and policy_cfg.error_return is not None
     ingress_mtls = policy_cfg.ingress_mtls if policy_cfg is not None else None
     egress_mtls = policy_cfg.egress_mtls if policy_cfg is not None else None
+    cors = policy_cfg.cors_headers if policy_cfg is not None else ()
+
+    def with_cors(loc: Location) -> Location:
+        """ingress.go :: generateNginxCfg: the policy's CORS headers on every location not already CORS-enabled."""
+        if loc.cors_enabled or not cors:
+            return loc
+        extra = tuple(Header(h.name, h.value, h.always) for h in cors)
+        return replace(loc, add_headers=loc.add_headers + extra, cors_enabled=True)
 
     def make_location(path: str, path_type: str, backend: ServiceBackend, host: str, field_path: str) -> Location:
         ups = upstream_name(ing, host, backend)
@@ -383,14 +392,14 @@ def generate_ingress(
                     proxy_redirect_to=cfg.proxy_redirect_to,
                     add_header_inherit=cfg.add_header_inherit,
                 )
-            locations.append(loc)
+            locations.append(with_cors(loc))
             if loc.path == "/":
                 root = True
         if not root and default_backend is not None:
             loc = make_location("/", "Prefix", default_backend, "", "spec.defaultBackend")
             if is_minion:
                 loc = replace(loc, egress_mtls=egress_mtls)
-            locations.append(loc)
+            locations.append(with_cors(loc))
             if loc.grpc:
                 has_grpc = True
             else:
@@ -412,6 +421,7 @@ def generate_ingress(
             keepalive=str(cfg.keepalive) if cfg.keepalive > 0 else "",
             dynamic_ssl_reload=dynamic_ssl_reload,
             plus=cfg.plus,
+            maps=(policy_cfg.cors_map,) if policy_cfg is not None and policy_cfg.cors_map is not None else (),
         ),
         warnings,
         Logs(tuple(logs)),
@@ -542,6 +552,11 @@ def generate_mergeable(
     if not master_cfg.servers:
         return master_cfg, warnings, Logs(tuple(logs))
     master_server = master_cfg.servers[0]
+    master_policies = master_server.policies
+    master_cors = tuple(
+        Header(h.name, h.value, h.always) for h in (master_policies.cors_headers if master_policies else ())
+    )
+    maps = list(master_cfg.maps)
     upstreams = list(master_cfg.upstreams)
     keepalive = master_cfg.keepalive
     locations: list[Location] = []
@@ -584,13 +599,17 @@ def generate_mergeable(
             for loc in server.locations:
                 if master_regex is not None and loc.rewrite_target:
                     loc = replace(loc, rewrite_pattern=_rewrite_pattern(loc.path, master_regex))
+                if not loc.cors_enabled and master_cors:
+                    # ingress.go :: generateNginxCfgForMergeableIngresses: the master's CORS is the fallback.
+                    loc = replace(loc, add_headers=loc.add_headers + master_cors, cors_enabled=True)
                 loc = replace(
                     loc,
                     minion=minion_ref,
                     proxy_set_headers=merge_proxy_set_headers(
                         kept.get("nginx.org/proxy-set-headers"), mann.get("nginx.org/proxy-set-headers")
                     ),
-                    add_headers=add_headers,
+                    # the minion's nginx.org/add-header lines go before any CORS headers
+                    add_headers=add_headers + loc.add_headers,
                 )
                 if loc.grpc:
                     has_grpc = True
@@ -598,6 +617,7 @@ def generate_mergeable(
                     grpc_only = False
                 locations.append(loc)
         upstreams.extend(minion_cfg.upstreams)
+        maps.extend(minion_cfg.maps)
     merged = replace(
         master_server,
         locations=tuple(locations),
@@ -605,7 +625,7 @@ def generate_mergeable(
         grpc_only=has_grpc and grpc_only,
     )
     return (
-        replace(master_cfg, servers=(merged,), upstreams=tuple(upstreams), keepalive=keepalive),
+        replace(master_cfg, servers=(merged,), upstreams=tuple(upstreams), keepalive=keepalive, maps=tuple(maps)),
         warnings,
         Logs(tuple(logs)),
     )

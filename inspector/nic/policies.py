@@ -50,9 +50,11 @@ from inspector.nic.secrets import (
     SecretStore,
 )
 from inspector.nic.types import (
+    AddHeaderCfg,
     APIKeyCfg,
     BasicAuthCfg,
     Context,
+    CORSMapCfg,
     EgressMTLSCfg,
     HSTSCfg,
     IngressMTLSCfg,
@@ -345,6 +347,8 @@ class _OtherState:
         self.limit_reqs: list[LimitReqCfg] = []
         self.limit_req_zones: list[LimitReqZoneCfg] = []
         self.limit_req_options: LimitReqOptionsCfg | None = None
+        self.cors_headers: tuple[AddHeaderCfg, ...] = ()
+        self.cors_map: CORSMapCfg | None = None
         self.seen: set[str] = set()
         """Types whose output is not modelled but whose duplicate check is (oidc, waf, cache, externalAuth)."""
         self.cors_index: int | None = None
@@ -373,6 +377,78 @@ def _flag(spec: Mapping[str, Any], key: str) -> bool | None:
 def _strs(spec: Mapping[str, Any], key: str) -> tuple[str, ...]:
     value = spec.get(key)
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list | tuple) else ()
+
+
+def _escape_nginx(value: str) -> str:
+    """``internal/configs/common.go :: escapeNginxString``: backslashes, then double quotes."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _origin_parts(origin: str) -> tuple[str, str] | None:
+    """Scheme and host of an ``http(s)://`` origin as Go's ``url.Parse`` gives them, None when it is not one."""
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return parts.scheme, parts.netloc.rpartition("@")[2]
+
+
+def _is_wildcard_origin(origin: str) -> bool:
+    """``policy.go :: isWildcardOrigin``: ``http(s)://*.domain``."""
+    parts = _origin_parts(origin) if origin != "*" else None
+    return parts is not None and parts[1].startswith("*.")
+
+
+_GO_REGEX_META = frozenset("\\.+*?()|[]{}^$")
+
+
+def _go_quote_meta(value: str) -> str:
+    """Go's ``regexp.QuoteMeta``."""
+    return "".join("\\" + ch if ch in _GO_REGEX_META else ch for ch in value)
+
+
+def _cors_origin_map(origins: Sequence[str], variable: str) -> CORSMapCfg:
+    """``policy.go :: generateCORSOriginMap`` with ``buildOriginRegex`` for ``*.domain`` origins."""
+    params: list[tuple[str, str]] = [("default", '""')]
+    for origin in origins:
+        if not origin:
+            continue
+        parts = _origin_parts(origin)
+        if parts is not None and parts[1].startswith("*."):
+            regex = f"~^{_go_quote_meta(parts[0] + '://')}[^.]+\\.{_go_quote_meta(parts[1][2:])}$"
+            params.append((regex, "$http_origin"))
+            continue
+        escaped = _escape_nginx(origin)
+        params.append((f'"{escaped}"', escaped))
+    return CORSMapCfg(source="$http_origin", variable=f"${variable}", parameters=tuple(params))
+
+
+def _cors_headers(spec: Mapping[str, Any], origins: Sequence[str], origin_value: str) -> tuple[AddHeaderCfg, ...]:
+    """``policy.go :: generateCORSHeaders``, in NIC's order."""
+    out: list[AddHeaderCfg] = []
+    if origins and (len(origins) != 1 or origins[0] != "*"):
+        out.append(AddHeaderCfg("Vary", "Origin"))
+    if origin_value:
+        out.append(AddHeaderCfg("Access-Control-Allow-Origin", origin_value))
+    for key, name in (
+        ("allowMethods", "Access-Control-Allow-Methods"),
+        ("allowHeaders", "Access-Control-Allow-Headers"),
+    ):
+        values = _strs(spec, key)
+        if values:
+            out.append(AddHeaderCfg(name, _escape_nginx(", ".join(values))))
+    credentials = _flag(spec, "allowCredentials")
+    if credentials is not None:
+        out.append(AddHeaderCfg("Access-Control-Allow-Credentials", _go_bool(credentials)))
+    expose = _strs(spec, "exposeHeaders")
+    if expose:
+        out.append(AddHeaderCfg("Access-Control-Expose-Headers", _escape_nginx(", ".join(expose))))
+    max_age = _int(spec, "maxAge")
+    if max_age is not None:
+        out.append(AddHeaderCfg("Access-Control-Max-Age", str(max_age)))
+    return tuple(out)
 
 
 def _snake(value: str) -> str:
@@ -524,6 +600,8 @@ class _ContextRun:
             jwt_auth=o.jwt_auth,
             hsts=o.hsts,
             api_key=o.api_key,
+            cors_headers=tuple(o.cors_headers),
+            cors_map=o.cors_map,
             limit_reqs=tuple(o.limit_reqs),
             limit_req_zones=tuple(o.limit_req_zones),
             limit_req_options=o.limit_req_options,
@@ -776,7 +854,7 @@ class _ContextRun:
                 f"Multiple cache policies in the same context is not valid. Cache policy {source.key} will be ignored",
             )
         elif kind == "cors":
-            self._cors(source)
+            self._cors(source, spec)
         elif kind == "hsts":
             self._hsts(source, spec)
         else:
@@ -1070,9 +1148,25 @@ class _ContextRun:
         )
         self._applied(source, "apiKey", f"API keys of {secret_key} checked at {source.scope} scope")
 
-    def _cors(self, source: PolicySource) -> None:
-        """``addCORSConfig``: no duplicate check; a later CORS policy silently replaces the earlier headers."""
+    def _cors(self, source: PolicySource, spec: Mapping[str, Any]) -> None:
+        """``addCORSConfig``: no duplicate check; a later CORS policy silently replaces the earlier headers.
+
+        One ``*`` origin or one exact origin goes straight into ``Access-Control-Allow-Origin``; several origins
+        or a ``*.domain`` wildcard go through an http-level map on ``$http_origin`` (``generateCORSOriginMap``).
+        """
         o = self.other_state
+        origins = list(_strs(spec, "allowOrigin"))
+        origin_value = ""
+        if origins:
+            if len(origins) == 1 and origins[0] == "*":
+                origin_value = "*"
+            elif len(origins) == 1 and not _is_wildcard_origin(origins[0]):
+                origin_value = _escape_nginx(origins[0])
+            else:
+                variable = self._cors_variable(source.key)
+                origin_value = f"${variable}"
+                o.cors_map = _cors_origin_map(origins, variable)
+        o.cors_headers = _cors_headers(spec, origins, origin_value)
         if o.cors_index is not None:
             old = self.outcomes[o.cors_index]
             self.outcomes[o.cors_index] = PolicyOutcome(
@@ -1084,7 +1178,16 @@ class _ContextRun:
                 warning=old.warning,
             )
         o.cors_index = len(self.outcomes)
-        self._applied(source, "cors", f"CORS headers at {source.scope} scope (the headers are not modelled here)")
+        self._applied(source, "cors", f"CORS headers and an OPTIONS preflight in every location of the {self.context}")
+
+    def _cors_variable(self, key: str) -> str:
+        """``policy.go :: generateCORSVariableName`` (the policy key always has its namespace here)."""
+        parent_type = "ing" if self.is_ingress else "vs"
+        pol_ns, _, pol_name = key.partition("/")
+        head = f"cors_origin_{_snake(self.parent.namespace)}_{_snake(self.parent.name)}_{_snake(parent_type)}"
+        if (self.parent.namespace, self.parent.name) != (self.owner.namespace, self.owner.name):
+            head += f"_{_snake(self.owner.namespace)}_{_snake(self.owner.name)}"
+        return f"{head}_{_snake(pol_ns)}_{_snake(pol_name)}"
 
     def _hsts(self, source: PolicySource, spec: Mapping[str, Any]) -> None:
         """``addHSTSConfig``: spec context only, TLS unless behindProxy, first wins, ``maxAge`` required."""

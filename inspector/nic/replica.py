@@ -300,9 +300,16 @@ def _has_policy_annotation(ing: Ingress) -> bool:
 
 
 def ingress_policies(
-    ing: Ingress, context: str, cluster: Cluster, settings: ControllerSettings, store: Any
+    ing: Ingress,
+    context: str,
+    cluster: Cluster,
+    settings: ControllerSettings,
+    store: Any,
+    parent: ObjectRef | None = None,
 ) -> _PolicyRun:
-    """``controller.go :: createIngressEx`` (policy lookup, mTLS secrets, W15/W16) + ``generatePolicies``."""
+    """``controller.go :: createIngressEx`` (policy lookup, mTLS secrets, W15/W16) + ``generatePolicies``.
+
+    ``parent`` is the master for a minion (``ownerDetails.parentName``: CORS map names are built from it)."""
     run = _PolicyRun()
     ref = ing.meta.ref
     pol = _policies_module()
@@ -342,6 +349,7 @@ def ingress_policies(
             is_ingress=True,
             settings=settings,
             owner_origin=ing.meta.origin,
+            parent=parent,
         )
     return run
 
@@ -640,7 +648,7 @@ def _run_mergeable(
     minion_runs: dict[ObjectRef, Any] = {}
     ordered = sorted(minions, key=lambda i: i.meta.ref.key)
     for minion in ordered:
-        run = ingress_policies(minion, "minion", cluster, settings, store)
+        run = ingress_policies(minion, "minion", cluster, settings, store, parent=master.meta.ref)
         minion_runs[minion.meta.ref] = run
         minion_exes.append(
             IngressEx(minion, {minion.rules[0].host: True}, _tls_secret_refs(minion, store), run.cfg,

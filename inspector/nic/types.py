@@ -160,6 +160,24 @@ class APIKeyCfg:
 
 
 @dataclass(frozen=True)
+class AddHeaderCfg:
+    """``version2.AddHeader`` built by ``policy.go :: generateCORSHeaders`` (always ``always``)."""
+
+    name: str
+    value: str
+    always: bool = True
+
+
+@dataclass(frozen=True)
+class CORSMapCfg:
+    """``policy.go :: generateCORSOriginMap``: ``map $http_origin $cors_origin_... { default ""; ... }``."""
+
+    source: str
+    variable: str
+    parameters: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class PolicyOutcome:
     """What one reference became inside one ``generatePolicies`` call."""
 
@@ -195,6 +213,9 @@ class PoliciesCfg:
     limit_req_zones: tuple[LimitReqZoneCfg, ...] = ()
     limit_req_options: LimitReqOptionsCfg | None = None
     """Set with the first rateLimit policy of the context (``generateLimitReqOptions``)."""
+    cors_headers: tuple[AddHeaderCfg, ...] = ()
+    """The last CORS policy's headers; a VS route/subroute without its own inherits the spec's."""
+    cors_map: CORSMapCfg | None = None
 
 
 # --- the replica's result ------------------------------------------------------------------------------------

@@ -264,6 +264,8 @@ class Location:
     proxy_pass_headers: tuple[str, ...] = ()
     proxy_ignore_headers: str = ""
     add_headers: tuple[AddHeader, ...] = ()
+    cors_enabled: bool = False
+    """CORS headers from a policy are in ``add_headers``: the template adds the OPTIONS preflight block."""
     proxy_next_upstream: str = ""
     proxy_next_upstream_timeout: str = ""
     proxy_next_upstream_tries: int = 0

@@ -1255,7 +1255,9 @@ def _match_parameters(matched: str, ok: str) -> tuple[v2.Parameter, ...]:
 
 
 def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> v2.Location:
-    """``virtualserver.go :: addPoliciesCfgToLocation`` (mTLS part) plus ``AddHeaderInherit``."""
+    """``virtualserver.go :: addPoliciesCfgToLocation`` plus ``AddHeaderInherit``; the other policy types' lines
+    are read from ``policies`` by the template, the CORS headers join ``add_headers``."""
+    cors = tuple(v2.AddHeader(h.name, h.value, h.always) for h in cfg.cors_headers)
     return replace(
         loc,
         egress_mtls=cfg.egress_mtls,
@@ -1263,7 +1265,24 @@ def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_hea
         context=context,
         policies=cfg,
         add_header_inherit=add_header_inherit,
+        add_headers=loc.add_headers + cors,
+        cors_enabled=loc.cors_enabled or bool(cors),
     )
+
+
+def _inherit_spec_cors(cfg: PoliciesCfg, spec_cfg: PoliciesCfg) -> PoliciesCfg:
+    """``GenerateVirtualServerConfig``: a route/subroute without CORS headers of its own (500-out included) takes
+    the spec's."""
+    if cfg.cors_headers or not spec_cfg.cors_headers:
+        return cfg
+    return replace(cfg, cors_headers=spec_cfg.cors_headers)
+
+
+def _cors_map(cfg: PoliciesCfg) -> list[v2.Map]:
+    if cfg.cors_map is None:
+        return []
+    m = cfg.cors_map
+    return [v2.Map(source=m.source, variable=m.variable, parameters=tuple(v2.Parameter(v, r) for v, r in m.parameters))]
 
 
 NGINX_SSL_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
@@ -1471,6 +1490,7 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
         env, vs_ref, vs.meta.origin, vs.policies, "spec.policies", "spec", tls=ssl is not None, settings=settings
     )
     gen.warnings.add(vs_ref, *spec_cfg.warnings)
+    gen.maps += _cors_map(spec_cfg)
 
     vs_prefix = f"vs_{vs_ref.namespace}_{vs_ref.name}"
     for u in vs.upstreams:
@@ -1522,6 +1542,8 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
             settings=settings,
         )
         gen.warnings.add(vs_ref, *route_cfg.warnings)
+        gen.maps += _cors_map(route_cfg)
+        route_cfg = _inherit_spec_cors(route_cfg, spec_cfg)
         gen.add_route(builder, route, vs_prefix, details, route_cfg, "route", route_aht, None, vs_ref, field_path)
 
     for vsr in gen.vsrs:
@@ -1569,6 +1591,8 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
                 )
                 gen.warnings.add(vsr_ref, *cfg.warnings)
                 context = "subroute"
+            gen.maps += _cors_map(cfg)
+            cfg = _inherit_spec_cors(cfg, spec_cfg)
             gen.add_route(builder, sub, prefix, details, cfg, context, aht, vsr, vsr_ref, field_path)
 
     server = v2.Server(
