@@ -1011,3 +1011,46 @@ def test_cors_configs_load_in_nginx(tmp_path: Path, nginx_bin: str) -> None:
     )
     ok, output = nginx_test(write_test_config(nic, tmp_path / "vs"), nginx_bin)
     assert ok, f"nginx -t failed:\n{output}\n---\n{result.file.text}"
+
+
+def test_plus_vs_server_order_follows_the_template_snapshot() -> None:
+    """version2/__snapshots__/templates_test.snap (Plus server block): server_tokens, allow/deny, limit_req options
+    and ``limit_req ... burst=5 delay=10``, ``auth_jwt "My Api"`` + key file; then (nginx-plus.virtualserver.tmpl
+    L342-363) basic auth and the server-level egress block."""
+    vs = egress_example_vs(
+        policies=(ref("allow"), ref("deny"), ref("rl"), ref("jwt"), ref("basic"), ref("egress-mtls-policy")),
+        routes=(Route(path="/", action=Action(pass_="secure-app")),),
+    )
+    policies = (
+        other("accessControl", "allow", {"allow": ["127.0.0.1"]}),
+        other("accessControl", "deny", {"deny": ["127.0.0.1"]}),
+        other(
+            "rateLimit",
+            "rl",
+            {"rate": "10r/s", "key": "${binary_remote_addr}", "zoneSize": "10M", "burst": 5, "delay": 10},
+        ),
+        other("jwt", "jwt", {"realm": "My Api", "secret": "jwk-secret"}),
+        other("basicAuth", "basic", {"secret": "htpasswd-secret", "realm": "My Api"}),
+        egress_policy(),
+    )
+    secrets = [*default_secrets(), htpasswd_secret(), jwk_secret("jwk-secret")]
+    r = run(vs, cluster(*policies, secrets=secrets), settings=ControllerSettings(plus=True))
+    d = list(r.server.directives)
+    start = d.index('server_tokens "on"')
+    assert d[start + 1 : start + 14] == [
+        "allow 127.0.0.1",
+        "deny all",
+        "deny 127.0.0.1",
+        "allow all",
+        "limit_req_log_level error",
+        "limit_req_status 503",
+        "limit_req zone=pol_rl_default_rl_default_webapp_vs burst=5 delay=10",
+        'auth_jwt "My Api"',
+        "auth_jwt_key_file /etc/nginx/secrets/default-jwk-secret",
+        'auth_basic "My Api"',
+        "auth_basic_user_file /etc/nginx/secrets/default-htpasswd-secret",
+        *EXAMPLE_EGRESS_LINES[:2],
+    ]
+    assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == [
+        "AccessControl policy (or policies) with deny rules is overridden by policy (or policies) with allow rules"
+    ]
