@@ -1054,3 +1054,15 @@ def test_plus_vs_server_order_follows_the_template_snapshot() -> None:
     assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == [
         "AccessControl policy (or policies) with deny rules is overridden by policy (or policies) with allow rules"
     ]
+
+
+@pytest.mark.parametrize("kind", ["oidc", "waf"])
+def test_oidc_and_waf_never_validate_here_so_they_discard_mtls(kind: str) -> None:
+    """Without ``-enable-oidc`` / ``-enable-app-protect`` (not modelled settings) NIC rejects these policies in
+    ValidatePolicy, so in a VS spec after ingressMTLS they are "missing or invalid": the server returns 500 and the
+    ingressMTLS block is gone."""
+    vs = ingress_example_vs(policies=(ref("ingress-mtls-policy"), ref("p")))
+    r = run(vs, cluster(ingress_policy(), other(kind, "p", {})), settings=ControllerSettings(plus=True))
+    assert "return 500" in r.server.directives
+    assert not any(d.startswith("ssl_client_certificate") for d in r.server.directives)
+    assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == ["Policy default/p is missing or invalid"]
