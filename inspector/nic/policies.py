@@ -16,10 +16,10 @@ addAccessControlConfig, addRateLimitConfig, addJWTAuthConfig, addExternalAuthCon
 addOIDCConfig, addAPIKeyConfig, addWAFConfig, addCacheConfig, addCORSConfig, addHSTSConfig``) and the controller's
 secret lookups for them (``controller.go :: addJWTSecretRefs, addBasicSecretRefs, addJWTTrustedCertSecretRefs,
 addOIDCSecretRefs, addOIDCTrustedCertSecretRefs, addExternalAuthTrustedCertSecretRefs, addAPIKeySecretRefs``), so
-that a fatal one 500-outs its context and discards the mTLS policies gathered before it. Their output is kept for
-accessControl, basicAuth, jwt, hsts, apiKey and rateLimit; cache, CORS, externalAuth, OIDC and WAF output is not
-modelled (OIDC and WAF never validate under the controller settings modelled here: no ``-enable-oidc`` and no
-``-enable-app-protect``).
+that a fatal one 500-outs its context and discards the mTLS policies gathered before it. Their output is kept
+for accessControl, rateLimit, jwt, basicAuth, CORS and hsts (rendered) and apiKey (computed, not rendered: it needs
+NIC's njs module); cache, externalAuth, OIDC and WAF output is not modelled (OIDC and WAF never validate under the
+controller settings modelled here: no ``-enable-oidc`` and no ``-enable-app-protect``).
 """
 
 from __future__ import annotations
