@@ -20,8 +20,10 @@ class StripView(ScrollView, can_focus=True):
     """Shows one renderable; ``wrap=False`` lays it out at its natural width and scrolls sideways."""
 
     DEFAULT_CSS = """
-    StripView { height: 1fr; }
+    StripView { height: 1fr; scrollbar-gutter: stable; }
     """
+    """The gutter is reserved so that the width text is laid out at does not depend on whether the vertical
+    scrollbar happens to be showing at that moment (it would otherwise differ by the scrollbar's width)."""
 
     def __init__(self, *, wrap: bool = True, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
