@@ -45,18 +45,6 @@ REPO = CASES_DIR.parent.parent
 META_FILES = {"expected.json", "README.md"}
 
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "ing-imtls-with-access-control": (
-        "inspector/sources/convert.py :: _policy does not fill Policy.other_specs, so the replica gets the "
-        "accessControl policy without its allow list and (policies.py :: _ContextRun.other) only dispatches it; "
-        "NIC policy.go :: addAccessControlConfig fills Allow/Deny and nginx.ingress.tmpl L82-94 renders "
-        "'allow ...; deny all;' after ssl_verify_depth (passes once convert.py passes other_specs)"
-    ),
-    "vs-route-basic-auth-fatal-discards-egress": (
-        "inspector/sources/convert.py :: _policy does not fill Policy.other_specs, so the basicAuth policy reaches "
-        "the replica without its secret name and is only dispatched; NIC policy.go :: addBasicAuthConfig warns "
-        "'Basic Auth policy %s references an invalid secret %s: %v' and 500-outs the route, the later egress "
-        "never seen (passes once convert.py passes other_specs)"
-    ),
 }
 """case name -> one-line root cause (where we differ from NIC, what NIC does). The lead removes entries as
 fixes land; a listed case that passes fails the test (strict)."""

@@ -996,6 +996,7 @@ def _policy(obj: Mapping[str, Any], meta: Meta) -> Policy:
         ingress_mtls=ingress,
         egress_mtls=egress,
         other_types=others,
+        other_specs={key: spec[key] for key in others if isinstance(spec[key], dict)},
         status=_status(obj),
     )
 
