@@ -442,6 +442,8 @@ def cmd_checks(ns: argparse.Namespace, stdout: TextIO) -> int:
 def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.report import build_report
 
+    if _is_live(ns):
+        return _tui_live(ns)
     inp = resolve_input(ns, default_sample=True)
     settings = settings_from_args(ns, inp.detected)
 
@@ -451,6 +453,44 @@ def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.tui.app import run_tui
 
     return run_tui(load, source_label=inp.label, watch_paths=inp.watch_paths)
+
+
+def _tui_live(ns: argparse.Namespace) -> int:
+    """Authenticate (an exec plugin may prompt) and reach the API server before the TUI owns the terminal; then
+    load in the TUI's worker and follow changes with a watch in the TUI's own event loop."""
+    import asyncio
+
+    from inspector.report import build_report
+    from inspector.sources import live
+
+    if ns.sources or ns.sample:
+        raise UsageError("give either SOURCE/--sample or a live cluster (--kubeconfig/--context/-n/-A), not both")
+    opts = live.LiveOptions(
+        kubeconfig=ns.kubeconfig, context=ns.context, namespaces=tuple(ns.namespace), all_namespaces=ns.all_namespaces
+    )
+
+    async def connect() -> live.LiveCredentials:
+        creds = await live.authenticate(opts)
+        session = await live.open_session(creds)  # /version: unreachable, certificate, 401 fail here, in one line
+        await session.close()
+        return creds
+
+    try:
+        creds = asyncio.run(connect())
+    except live.LiveError as exc:
+        raise UsageError(str(exc)) from None
+
+    def load() -> Report:
+        cluster, detected = live.snapshot_with(creds)
+        return build_report(cluster, settings_from_args(ns, detected))
+
+    from inspector.tui.app import InspectorApp
+
+    label = f"{creds.context} · " + (
+        ", ".join(ns.namespace) if ns.namespace else "all namespaces" if ns.all_namespaces else "context namespace"
+    )
+    result = InspectorApp(load, source_label=label, live=live.LiveFollower(creds)).run()
+    return int(result or 0)
 
 
 def _fail(message: str) -> NoReturn:

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LiveCredentials",
     "LiveError",
+    "LiveFollower",
     "LiveOptions",
     "LiveSession",
     "LiveWatch",
@@ -89,6 +90,7 @@ __all__ = [
     "referenced_policies",
     "referenced_routes",
     "referenced_secrets",
+    "snapshot_with",
 ]
 
 log = logging.getLogger(__name__)
@@ -903,3 +905,58 @@ async def load_live_cluster(options: LiveOptions) -> Cluster:
     """Connect, take one snapshot, close: the Cluster for headless commands."""
     cluster, _ = await load_live(options)
     return cluster
+
+
+# --- for a UI: authenticate first, then load and follow from the UI's own threads and loop -------------------------
+
+
+def snapshot_with(credentials: LiveCredentials) -> tuple[Cluster, dict[str, object]]:
+    """One snapshot from already-authenticated credentials, blocking (a UI's worker thread runs it)."""
+
+    async def go() -> tuple[Cluster, dict[str, object]]:
+        session = await open_session(credentials)
+        try:
+            return await session.cluster(), dict(session.detected)
+        finally:
+            await session.close()
+
+    return asyncio.run(go())
+
+
+class LiveFollower:
+    """Follows the cluster from inside a UI's event loop: its own session there, a watch, a callback per change.
+
+    ``watch`` matches what the TUI expects of a live source (``watch(on_change)`` returning something with an async
+    ``stop`` and a ``last_error``); the session is opened lazily in the loop that calls it.
+    """
+
+    def __init__(self, credentials: LiveCredentials) -> None:
+        self.credentials = credentials
+        self._task: asyncio.Task[None] | None = None
+        self._session: LiveSession | None = None
+        self._watch: LiveWatch | None = None
+        self._error = ""
+
+    @property
+    def last_error(self) -> str:
+        return (self._watch.last_error if self._watch is not None else "") or self._error
+
+    def watch(self, on_change: OnChange) -> LiveFollower:
+        self._task = asyncio.get_running_loop().create_task(self._run(on_change), name="live follower")
+        return self
+
+    async def _run(self, on_change: OnChange) -> None:
+        try:
+            self._session = await open_session(self.credentials)
+            self._watch = self._session.watch(on_change)
+        except LiveError as exc:
+            self._error = str(exc)
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._session is not None:
+            await self._session.close()  # stops its watches too
+        self._session = self._watch = None
