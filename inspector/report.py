@@ -186,7 +186,9 @@ def build_report(
     files = {f.name: rendered_servers(f) for f in nic.files}
     hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=())
-    findings = tuple(run_checks(partial, ignores=ignores))
+    from inspector.analysis.reality import disagreements
+
+    findings = tuple(run_checks(partial, ignores=ignores)) + tuple(disagreements(cluster, nic.resources))
     return Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=findings)
 
 
