@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector.model import ObjectRef
+from inspector.nic.parsing import parse_bool, parse_int, parse_time
 from inspector.nic.types import CORSMapCfg, EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg
 
 DEFAULT_SECRETS_DIR = "/etc/nginx/secrets"
@@ -97,36 +98,6 @@ class ConfigParams:
 def default_params(plus: bool) -> ConfigParams:
     """``config_params.go :: NewDefaultConfigParams``: the zone size is the only edition difference."""
     return ConfigParams(plus=plus, upstream_zone_size="512k" if plus else "256k")
-
-
-def parse_bool(value: str) -> bool | None:
-    """Go's ``strconv.ParseBool`` (``parsing_helpers.go :: ParseBool``); None when Go would return an error."""
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    return None
-
-
-def parse_int(value: str) -> int | None:
-    """Go's ``strconv.Atoi`` (``GetMapKeyAsInt``)."""
-    return int(value) if re.fullmatch(r"[+-]?\d+", value) else None
-
-
-_TIME = re.compile(r"^(\d+y)??\s*(\d+M)??\s*(\d+w)??\s*(\d+d)??\s*(\d+h)??\s*(\d+m)??\s*(\d+s?)??\s*(\d+ms)??$")
-
-
-def parse_time(value: str) -> str | None:
-    """``parsing_helpers.go :: ParseTime``: validates and normalises (``"10"`` -> ``"10s"``, spaces dropped)."""
-    if not value.strip():
-        return None
-    m = _TIME.match(value)
-    if m is None:
-        return None
-    parts = ["" if g is None else g for g in m.groups()]
-    if parts[6] and not parts[6].endswith("s"):
-        parts[6] += "s"
-    return "".join(parts)
 
 
 _LB_OSS = {"least_conn", "ip_hash", "random", "random two", "random two least_conn"}
@@ -372,8 +343,9 @@ def parse_annotations(annotations: Mapping[str, str], base: ConfigParams) -> Con
         p = replace(p, add_header_inherit=v)
     if (v := a.get("nginx.org/proxy-next-upstream")) is not None:
         p = replace(p, proxy_next_upstream=" ".join(v.split()))
-    if (v := a.get("nginx.org/proxy-next-upstream-tries")) is not None and re.fullmatch(r"\d+", v):
-        p = replace(p, proxy_next_upstream_tries=int(v))
+    tries = a.get("nginx.org/proxy-next-upstream-tries")
+    if tries is not None and (n := parse_int(tries, unsigned=True)) is not None:
+        p = replace(p, proxy_next_upstream_tries=n)
     if (v := a.get("nginx.org/client-body-buffer-size")) is not None:
         p = replace(p, client_body_buffer_size=v)
     if (v := a.get("nginx.org/listen-ports")) is not None and (ports := parse_port_list(v)):

@@ -38,6 +38,7 @@ from inspector.model import (
     PolicyReference,
     field_path,
 )
+from inspector.nic.parsing import go_quote_meta
 from inspector.nic.secrets import (
     CA_CRL_KEY,
     MISSING_SECRET_ERROR,
@@ -401,14 +402,6 @@ def _is_wildcard_origin(origin: str) -> bool:
     return parts is not None and parts[1].startswith("*.")
 
 
-_GO_REGEX_META = frozenset("\\.+*?()|[]{}^$")
-
-
-def _go_quote_meta(value: str) -> str:
-    """Go's ``regexp.QuoteMeta``."""
-    return "".join("\\" + ch if ch in _GO_REGEX_META else ch for ch in value)
-
-
 def _cors_origin_map(origins: Sequence[str], variable: str) -> CORSMapCfg:
     """``policy.go :: generateCORSOriginMap`` with ``buildOriginRegex`` for ``*.domain`` origins."""
     params: list[tuple[str, str]] = [("default", '""')]
@@ -417,7 +410,7 @@ def _cors_origin_map(origins: Sequence[str], variable: str) -> CORSMapCfg:
             continue
         parts = _origin_parts(origin)
         if parts is not None and parts[1].startswith("*."):
-            regex = f"~^{_go_quote_meta(parts[0] + '://')}[^.]+\\.{_go_quote_meta(parts[1][2:])}$"
+            regex = f"~^{go_quote_meta(parts[0] + '://')}[^.]+\\.{go_quote_meta(parts[1][2:])}$"
             params.append((regex, "$http_origin"))
             continue
         escaped = _escape_nginx(origin)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,39 +38,9 @@ from inspector.model import (
     VirtualServerRoute,
     VSUpstream,
 )
+from inspector.nic.parsing import go_quote, parse_bool, parse_int, parse_time
 
-# --- apimachinery: Go quoting and field.Error formatting ------------------------------------------------------
-
-
-def go_quote(value: str) -> str:
-    """Go's ``strconv.Quote`` (``%q``): printable runes kept, the rest escaped as Go does."""
-    out = ['"']
-    for ch in value:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x80 or _go_printable(ch):
-            out.append(ch)
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-
-
-def _go_printable(ch: str) -> bool:
-    """Go's ``strconv.IsPrint``: letters, marks, numbers, punctuation, symbols and U+0020 only."""
-    return unicodedata.category(ch)[0] in "LMNPS"
+# --- apimachinery: field.Error formatting ------------------------------------------------------
 
 
 FieldValue = str | int | bool | None
@@ -682,35 +651,6 @@ class _AnnotationContext:
 _Validator = Callable[[_AnnotationContext], list[str]]
 
 
-def _go_parse_bool(value: str) -> bool | None:
-    """Go ``strconv.ParseBool``; None when it fails."""
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    return None
-
-
-def _go_parse_int(value: str, *, unsigned: bool = False) -> bool:
-    """Go ``strconv.ParseInt/ParseUint(s, 10, 64)`` succeed?"""
-    pattern = r"[0-9]+" if unsigned else r"[+-]?[0-9]+"
-    if not _matches(pattern, value):
-        return False
-    number = int(value)
-    return 0 <= number < 2**64 if unsigned else -(2**63) <= number < 2**63
-
-
-_TIME_RE = (
-    r"(\d+y)??[ \t\n\f\r]*(\d+M)??[ \t\n\f\r]*(\d+w)??[ \t\n\f\r]*(\d+d)??[ \t\n\f\r]*(\d+h)??"
-    r"[ \t\n\f\r]*(\d+m)??[ \t\n\f\r]*(\d+s?)??[ \t\n\f\r]*(\d+ms)??"
-)
-
-
-def _go_parse_time(value: str) -> bool:
-    """``configs.ParseTime``: NGINX time syntax (``60s``, ``1m 30s``)."""
-    return bool(value.strip()) and re.fullmatch(_TIME_RE, value, re.ASCII) is not None
-
-
 def _v_required(ctx: _AnnotationContext) -> list[str]:
     return [required(ctx.path)] if ctx.value == "" else []
 
@@ -728,19 +668,19 @@ def _v_app_protect_dos_only(ctx: _AnnotationContext) -> list[str]:
 
 
 def _v_bool(ctx: _AnnotationContext) -> list[str]:
-    return [] if _go_parse_bool(ctx.value) is not None else [invalid(ctx.path, ctx.value, "must be a boolean")]
+    return [] if parse_bool(ctx.value) is not None else [invalid(ctx.path, ctx.value, "must be a boolean")]
 
 
 def _v_time(ctx: _AnnotationContext) -> list[str]:
-    return [] if _go_parse_time(ctx.value) else [invalid(ctx.path, ctx.value, "must be a time")]
+    return [] if parse_time(ctx.value) is not None else [invalid(ctx.path, ctx.value, "must be a time")]
 
 
 def _v_int(ctx: _AnnotationContext) -> list[str]:
-    return [] if _go_parse_int(ctx.value) else [invalid(ctx.path, ctx.value, "must be an integer")]
+    return [] if parse_int(ctx.value) is not None else [invalid(ctx.path, ctx.value, "must be an integer")]
 
 
 def _v_uint64(ctx: _AnnotationContext) -> list[str]:
-    ok = _go_parse_int(ctx.value, unsigned=True)
+    ok = parse_int(ctx.value, unsigned=True) is not None
     return [] if ok else [invalid(ctx.path, ctx.value, "must be a non-negative integer")]
 
 
@@ -797,7 +737,7 @@ def _v_mergeable_type(ctx: _AnnotationContext) -> list[str]:
 
 
 def _v_server_tokens(ctx: _AnnotationContext) -> list[str]:
-    if not ctx.plus and _go_parse_bool(ctx.value) is None:
+    if not ctx.plus and parse_bool(ctx.value) is None:
         return [invalid(ctx.path, ctx.value, "must be a boolean")]
     if not _matches(ANNOTATION_VALUE_FMT, ctx.value):
         return [invalid(ctx.path, ctx.value, ANNOTATION_VALUE_MSG)]
@@ -878,12 +818,12 @@ def _v_related(name: str, check: Callable[[str], str | None]) -> _Validator:
 
 def _is_bool(value: str) -> str | None:
     return (
-        None if _go_parse_bool(value) is not None else f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax"
+        None if parse_bool(value) is not None else f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax"
     )
 
 
 def _is_true(value: str) -> str | None:
-    parsed = _go_parse_bool(value)
+    parsed = parse_bool(value)
     if parsed is None:
         return _is_bool(value)
     return None if parsed else "must be true"
@@ -923,7 +863,7 @@ _ANNOTATION_VALIDATIONS: dict[str, tuple[_Validator, ...]] = {
     "nginx.org/hsts-max-age": (
         _v_related("nginx.org/hsts", _is_bool),
         _v_required,
-        lambda ctx: [] if _go_parse_int(ctx.value) else [invalid(ctx.path, ctx.value, "must be an integer")],
+        lambda ctx: [] if parse_int(ctx.value) is not None else [invalid(ctx.path, ctx.value, "must be an integer")],
     ),
     "nginx.org/hsts-include-subdomains": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
     "nginx.org/hsts-behind-proxy": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
@@ -1327,7 +1267,7 @@ def _validate_upstream_tuning(ups: VSUpstream, idx: str, plus: bool, part: str) 
 
     def time_field(key: str) -> None:
         value = _extra_str(ups, key)
-        if value and not _go_parse_time(value):
+        if value and parse_time(value) is None:
             errs.append(invalid(f"{idx}.{key}", value, "invalid time string"))
 
     def non_negative(key: str) -> None:

@@ -14,7 +14,6 @@ result lands (server or location), which is the VS-specific part of NIC's behavi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +31,7 @@ from inspector.model import (
     VSUpstream,
 )
 from inspector.nic import version2 as v2
+from inspector.nic.parsing import parse_bool, parse_int, parse_time
 from inspector.nic.secrets import SecretStore, secret_files
 from inspector.nic.types import (
     ConfigFile,
@@ -68,26 +68,7 @@ GRPC_CONFLICTING_ERRORS = frozenset(
 )
 """``virtualserver.go :: grpcConflictingErrors``."""
 
-_TIME_RE = re.compile(r"^(\d+y)??\s*(\d+M)??\s*(\d+w)??\s*(\d+d)??\s*(\d+h)??\s*(\d+m)??\s*(\d+s?)??\s*(\d+ms)??$")
-
-
 # --- controller/ConfigMap parameters that change VS output ------------------------------------------------
-
-
-def _parse_bool(value: str) -> bool | None:
-    """Go ``strconv.ParseBool``: the accepted spellings, None for anything else."""
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    return None
-
-
-def _parse_int(value: str) -> int | None:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
 
 
 def _int(value: Any, default: int) -> int:
@@ -96,7 +77,7 @@ def _int(value: Any, default: int) -> int:
         return default
     if isinstance(value, int):
         return value
-    parsed = _parse_int(str(value))
+    parsed = parse_int(str(value).strip())
     return default if parsed is None else parsed
 
 
@@ -149,7 +130,7 @@ class VSConfigParams:
             "proxy-protocol": "proxy_protocol",
         }
         for key, attr in bool_keys.items():
-            if key in data and (parsed := _parse_bool(data[key])) is not None:
+            if key in data and (parsed := parse_bool(data[key])) is not None:
                 kw[attr] = parsed
         str_keys = {
             "proxy-connect-timeout": "proxy_connect_timeout",
@@ -171,11 +152,11 @@ class VSConfigParams:
         if "lb-method" in data:
             kw["lb_method"] = data["lb-method"]
         for key, attr in (("max-fails", "max_fails"), ("max-conns", "max_conns"), ("keepalive", "keepalive")):
-            if key in data and (num := _parse_int(data[key])) is not None:
+            if key in data and (num := parse_int(data[key])) is not None:
                 kw[attr] = num
         if "server-tokens" in data:
             # configmaps.go: a bool gives on/off; any other string is taken verbatim on Plus only.
-            tokens = _parse_bool(data["server-tokens"])
+            tokens = parse_bool(data["server-tokens"])
             if tokens is not None:
                 kw["server_tokens"] = "on" if tokens else "off"
             elif plus:
@@ -518,22 +499,11 @@ def _extra(obj: Any, key: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
-def _parse_time(value: str) -> str:
-    """``parsing_helpers.go :: ParseTime`` as used by ``generateTime`` (seconds get their ``s``)."""
-    m = _TIME_RE.match(value)
-    if not value.strip() or m is None:
-        return ""
-    parts = list(m.groups())
-    if parts[6] and not parts[6].endswith("s"):
-        parts[6] += "s"
-    return "".join(p or "" for p in parts)
-
-
 def _time_with_default(value: Any, default: str) -> str:
     """``generateTimeWithDefault``: the default is passed through untouched, a set value is normalised."""
     if not value:
         return default
-    return _parse_time(str(value))
+    return parse_time(str(value)) or ""
 
 
 def _str_default(value: Any, default: str) -> str:
@@ -971,7 +941,7 @@ class _VSGenerator:
 
         def time(key: str, default: str) -> str:
             value = raw.get(key)
-            return _parse_time(str(value)) if value else default
+            return (parse_time(str(value)) or "") if value else default
 
         headers = raw.get("headers")
         by_name: dict[str, str] = {}

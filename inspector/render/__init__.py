@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from inspector.nic.parsing import go_quote
 from inspector.nic.types import ConfigFile, LineSource, PoliciesCfg, PolicySource
 from inspector.render.nginx_parse import (
     Node,
@@ -55,27 +56,6 @@ STATIC_SSL_PATH = "/etc/nginx/secrets"
 def make_secret_path(path: str, dynamic_reload: bool) -> str:
     """``commonhelpers/common_template_helpers.go :: MakeSecretPath``: first ``/etc/nginx/secrets`` -> variable."""
     return path.replace(STATIC_SSL_PATH, "$secret_dir_path", 1) if dynamic_reload else path
-
-
-def go_quote(value: object) -> str:
-    """Go's ``printf "%q"`` for the ASCII strings NIC quotes (header values, realms)."""
-    text = str(value)
-    out = ['"']
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def _src_begin(source: PolicySource | None, kind: str, scope: str, policy: str = "") -> str:
