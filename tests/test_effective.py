@@ -9,10 +9,10 @@ from inspector.analysis.effective import (
     effective_ingress,
     final_statuses,
     host_statuses,
-    make_secret_path,
 )
 from inspector.model import ControllerSettings, ObjectRef, PolicyReference, Secret
 from inspector.nic import policies as p
+from inspector.nic.secrets import make_secret_path
 from inspector.nic.types import Context, PoliciesCfg, SecretReference
 from tests.nic_fixtures import egress_mtls_policy, ingress_mtls_policy, meta
 

@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 
 from inspector.model import ObjectRef
 from inspector.nic.config import IngressNginxConfig, Location, MinionRef, Server, Upstream, UpstreamServer
+from inspector.nic.parsing import go_quote
+from inspector.nic.secrets import make_secret_path
 from inspector.nic.types import ConfigFile, EgressMTLSCfg, IngressMTLSCfg, PolicySource
-from inspector.render import ParseError, go_quote, make_secret_path, parse, render, rendered_servers, tokenize
+from inspector.render import ParseError, parse, render, rendered_servers, tokenize
 from tests.test_nic_ingress_helpers import NIC_EXAMPLES, ca_secret, read_examples, run, tls_secret
 
 GOLDEN = Path(__file__).parent / "golden"

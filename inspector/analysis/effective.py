@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from inspector.nic.secrets import SECRETS_DIR
+from inspector.nic.secrets import make_secret_path
 from inspector.nic.types import EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg, PolicyOutcome
 
 ValueSource = Literal["server", "location", "default"]
@@ -70,13 +70,6 @@ class EffectiveValue:
     """Policy key that set it, None for a default."""
     directive: str
     """The directive name as the location uses it (``proxy_ssl_verify`` or ``grpc_ssl_verify``)."""
-
-
-def make_secret_path(path: str, *, ssl_dynamic_reload: bool = True) -> str:
-    """``commonhelpers.MakeSecretPath``: first ``/etc/nginx/secrets`` becomes ``$secret_dir_path``."""
-    if not ssl_dynamic_reload:
-        return path
-    return path.replace(SECRETS_DIR, "$secret_dir_path", 1)
 
 
 def egress_values(cfg: EgressMTLSCfg, *, ssl_dynamic_reload: bool = True) -> dict[str, str]:

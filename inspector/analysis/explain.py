@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from inspector.analysis import certs
 from inspector.analysis.findings import Finding
 from inspector.model import ObjectRef
+from inspector.nic.secrets import written_path
 from inspector.report import Effective, HostReport, LocationReport, PolicyUse, Report
 
 NO_CERT_TITLE = "400 No required SSL certificate was sent"
@@ -54,7 +55,6 @@ intermediates, and a chain cut at ``ssl_verify_depth`` (OpenSSL stops looking fo
 report 22 "certificate chain too long")."""
 ERR_FIRST_CERT = "21: unable to verify the first certificate"
 """An unknown CA's leaf sent alone (the chain has one certificate and no issuer is found)."""
-NIC_SECRETS_DIR = "/etc/nginx/secrets"
 
 
 @dataclass(frozen=True)
@@ -350,12 +350,9 @@ def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | Non
     included, so a client whose own certificate is fine still fails when its CA is out of date: nginx logs
     ``(10:certificate has expired)`` and answers 400 (``sample-cluster/broken/expired-ca.yaml``)."""
     eff = h.ingress_effective.get("ssl_client_certificate")
-    fields = eff.value.split() if eff is not None else []
-    if not fields:
+    path = written_path(eff.value) if eff is not None else ""
+    if not path:
         return None
-    path = fields[0]  # a CA secret's reference carries the CRL as a second field (SecretReference.path)
-    if path.startswith("$secret_dir_path/"):
-        path = NIC_SECRETS_DIR + path[len("$secret_dir_path") :]
     pem = report.nic.secret_files.get(path)
     if not pem:
         return None

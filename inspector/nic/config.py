@@ -20,15 +20,8 @@ from typing import Any
 
 from inspector.model import ObjectRef
 from inspector.nic.parsing import parse_bool, parse_int, parse_time
+from inspector.nic.secrets import SECRETS_DIR
 from inspector.nic.types import CORSMapCfg, EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg
-
-DEFAULT_SECRETS_DIR = "/etc/nginx/secrets"
-"""``configurator.go :: DefaultSecretPath`` (also ``StaticSSLPath`` in the templates)."""
-DEFAULT_SERVER_SECRET = "/etc/nginx/secrets/default"
-"""``configurator.go :: DefaultServerSecretPath``."""
-WILDCARD_SECRET = "/etc/nginx/secrets/wildcard"
-"""``configurator.go :: pemFileNameForWildcardTLSSecret``."""
-
 
 # --- parameters (ConfigParams) --------------------------------------------------------------------------------
 
@@ -502,6 +495,6 @@ class IngressNginxConfig:
     keepalive: str = ""
     dynamic_ssl_reload: bool = True
     plus: bool = False
-    static_ssl_path: str = DEFAULT_SECRETS_DIR
+    static_ssl_path: str = SECRETS_DIR
     maps: tuple[CORSMapCfg, ...] = ()
     """http-level maps: the CORS origin maps of the Ingress's (or master's and minions') policies."""

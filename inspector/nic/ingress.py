@@ -18,8 +18,6 @@ from functools import lru_cache
 
 from inspector.model import Ingress, ObjectRef, ServiceBackend
 from inspector.nic.config import (
-    DEFAULT_SERVER_SECRET,
-    WILDCARD_SECRET,
     ConfigParams,
     Header,
     IngressNginxConfig,
@@ -34,6 +32,7 @@ from inspector.nic.config import (
     parse_rewrites,
     parse_service_list,
 )
+from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET
 from inspector.nic.types import PoliciesCfg, SecretReference
 
 EMPTY_HOST_TOKEN = "_"

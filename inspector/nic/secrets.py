@@ -30,6 +30,29 @@ from inspector.nic.types import SecretReference
 
 SECRETS_DIR = "/etc/nginx/secrets"
 """``configurator.go :: DefaultSecretPath`` and the manager's ``secretsPath``."""
+DEFAULT_SERVER_SECRET = f"{SECRETS_DIR}/default"
+"""``configurator.go :: DefaultServerSecretPath``."""
+WILDCARD_SECRET = f"{SECRETS_DIR}/wildcard"
+"""``configurator.go :: pemFileNameForWildcardTLSSecret``."""
+SECRET_DIR_VARIABLE = "$secret_dir_path"
+"""The variable NIC's templates print instead of ``SECRETS_DIR`` under ``-ssl-dynamic-reload`` (the default)."""
+
+
+def make_secret_path(path: str, ssl_dynamic_reload: bool = True) -> str:
+    """``commonhelpers/common_template_helpers.go :: MakeSecretPath``: the first ``SECRETS_DIR`` -> variable."""
+    return path.replace(SECRETS_DIR, SECRET_DIR_VARIABLE, 1) if ssl_dynamic_reload else path
+
+
+def written_path(rendered: str) -> str:
+    """The file a rendered ``ssl_*`` value names, as NIC writes it: ``make_secret_path`` undone, first field only.
+
+    A CA secret's reference carries the CRL as a second field (``SecretReference.path``).
+    """
+    fields = rendered.split()
+    path = fields[0] if fields else ""
+    if path.startswith(SECRET_DIR_VARIABLE + "/"):
+        return SECRETS_DIR + path[len(SECRET_DIR_VARIABLE) :]
+    return path
 
 TYPE_TLS = "kubernetes.io/tls"
 TYPE_CA = "nginx.org/ca"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inspector.model import ObjectRef
+from inspector.nic.secrets import SECRETS_DIR
 from inspector.nic.types import Context, EgressMTLSCfg, IngressMTLSCfg, LimitReqZoneCfg, PoliciesCfg
 
 ERROR_PAGE_RESPONSE_CODE_INHERIT = -1
@@ -321,4 +322,4 @@ class VirtualServerConfig:
     http_snippets: tuple[str, ...] = ()
     plus: bool = False
     dynamic_ssl_reload: bool = True
-    static_ssl_path: str = "/etc/nginx/secrets"
+    static_ssl_path: str = SECRETS_DIR

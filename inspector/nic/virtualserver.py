@@ -32,7 +32,7 @@ from inspector.model import (
 )
 from inspector.nic import version2 as v2
 from inspector.nic.parsing import parse_bool, parse_int, parse_time
-from inspector.nic.secrets import SecretStore, secret_files
+from inspector.nic.secrets import TYPE_TLS, WILDCARD_SECRET, SecretStore, secret_files
 from inspector.nic.types import (
     ConfigFile,
     Context,
@@ -52,16 +52,10 @@ from inspector.nic.types import (
 VS_KIND = "VirtualServer"
 VSR_KIND = "VirtualServerRoute"
 
-SECRETS_DIR = "/etc/nginx/secrets"
-"""``configurator.go :: DefaultSecretPath`` and the manager's secrets dir (``cmd/nginx-ingress/main.go``)."""
-WILDCARD_TLS_PATH = "/etc/nginx/secrets/wildcard"
-"""``configurator.go :: pemFileNameForWildcardTLSSecret``."""
 NGINX_502_SERVER = "unix:/var/lib/nginx/nginx-502-server.sock"
 NGINX_418_SERVER = "unix:/var/lib/nginx/nginx-418-server.sock"
 INTERNAL_LOCATION_PREFIX = "internal_location_"
 """Constants of ``internal/configs/virtualserver.go``."""
-
-SECRET_TYPE_TLS = "kubernetes.io/tls"
 
 GRPC_CONFLICTING_ERRORS = frozenset(
     {400, 401, 403, 404, 405, 408, 413, 414, 415, 426, 429, 495, 496, 497, 500, 501, 502, 503, 504}
@@ -850,8 +844,8 @@ class _VSGenerator:
             if self.settings.wildcard_tls_secret:
                 return v2.SSL(
                     http2=self.params.http2,
-                    certificate=WILDCARD_TLS_PATH,
-                    certificate_key=WILDCARD_TLS_PATH,
+                    certificate=WILDCARD_SECRET,
+                    certificate_key=WILDCARD_SECRET,
                     reject_handshake=False,
                 )
             return None
@@ -861,11 +855,11 @@ class _VSGenerator:
         secret_type = ref.secret.type if ref.secret is not None else ""
         name = ""
         reject = False
-        if secret_type and secret_type != SECRET_TYPE_TLS:
+        if secret_type and secret_type != TYPE_TLS:
             reject = True
             self.warnings.add(
                 self.vs.meta.ref,
-                f"TLS secret {tls.secret} is of a wrong type '{secret_type}', must be '{SECRET_TYPE_TLS}'",
+                f"TLS secret {tls.secret} is of a wrong type '{secret_type}', must be '{TYPE_TLS}'",
             )
         elif ref.error is not None:
             reject = True

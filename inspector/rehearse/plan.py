@@ -24,10 +24,10 @@ from inspector.analysis.explain import (
     explain,
     select_location,
 )
+from inspector.nic.secrets import written_path
 from inspector.rehearse.material import Material, bundle_certificates, chain_fit, covers_name
 from inspector.report import HostReport, LocationReport, Report
 
-NIC_SECRETS_DIR = "/etc/nginx/secrets"
 World = Literal["main", "untrusted"]
 """``main``: upstreams serve the trusted material; ``untrusted``: a second nginx whose upstreams serve a
 certificate from a CA nobody trusts (one nginx cannot hold both: upstream names are fixed by NIC)."""
@@ -125,10 +125,7 @@ def listen_ports(server_text: str) -> tuple[int | None, int | None]:
 def secret_file(report: Report, value: str) -> bytes | None:
     """Contents of the secret file a rendered directive names (``$secret_dir_path/x`` or ``/etc/nginx/secrets/x``;
     a CA reference may carry a second field, the CRL)."""
-    path = value.split()[0] if value.split() else ""
-    if path.startswith("$secret_dir_path/"):
-        path = NIC_SECRETS_DIR + path[len("$secret_dir_path") :]
-    return report.nic.secret_files.get(path)
+    return report.nic.secret_files.get(written_path(value))
 
 
 def probe_host(server_name: str) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 
 from inspector.nic.parsing import go_quote
+from inspector.nic.secrets import make_secret_path
 from inspector.nic.types import ConfigFile, LineSource, PoliciesCfg, PolicySource
 from inspector.render.nginx_parse import (
     Node,
@@ -39,8 +40,6 @@ __all__ = [
     "RenderedLocation",
     "RenderedServer",
     "environment",
-    "go_quote",
-    "make_secret_path",
     "parse",
     "render",
     "render_file",
@@ -50,12 +49,6 @@ __all__ = [
 
 _BEGIN = "#@@src "
 _END = "#@@end"
-STATIC_SSL_PATH = "/etc/nginx/secrets"
-
-
-def make_secret_path(path: str, dynamic_reload: bool) -> str:
-    """``commonhelpers/common_template_helpers.go :: MakeSecretPath``: first ``/etc/nginx/secrets`` -> variable."""
-    return path.replace(STATIC_SSL_PATH, "$secret_dir_path", 1) if dynamic_reload else path
 
 
 def _src_begin(source: PolicySource | None, kind: str, scope: str, policy: str = "") -> str:

@@ -16,9 +16,9 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from inspector.nic.secrets import SECRETS_DIR
 from inspector.nic.types import ConfigFile, NicResult
 
-NIC_SECRETS_DIR = "/etc/nginx/secrets"
 NGINX_BINARY = "/usr/sbin/nginx"
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
@@ -81,7 +81,7 @@ def adapt_file_text(
     version: tuple[int, int, int] | None = None,
 ) -> str:
     """One conf.d file made runnable under ``root`` (secrets path, http2 form, ports)."""
-    out = text.replace(NIC_SECRETS_DIR + "/", f"{root}/secrets/")
+    out = text.replace(SECRETS_DIR + "/", f"{root}/secrets/")
     if version is not None and version < (1, 25, 1):
         out = _http2_as_listen_parameter(out)
     if listen_overrides:
@@ -192,8 +192,8 @@ def write_test_config(
     secrets = root / "secrets"
     secrets.mkdir(mode=0o700, exist_ok=True)
     for path, data in result.secret_files.items():
-        if path.startswith(NIC_SECRETS_DIR + "/"):
-            _write_private(secrets / path[len(NIC_SECRETS_DIR) + 1 :], data)
+        if path.startswith(SECRETS_DIR + "/"):
+            _write_private(secrets / path[len(SECRETS_DIR) + 1 :], data)
     if version is None:
         version = nginx_version() or (1, 22, 1)
     conf_d = root / "conf.d"
