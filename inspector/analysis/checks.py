@@ -34,6 +34,7 @@ from inspector.model import (
     Severity,
     field_path,
 )
+from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
 if TYPE_CHECKING:
@@ -102,8 +103,6 @@ E3 = "VirtualServer %s was rejected with error: %s"
 E3R = "VirtualServerRoute %s was rejected with error: %s"
 RELOAD_ERROR = "Configuration for %s was added or updated ; but was not applied: %v"
 """``controller.go :: updateRegularIngressStatusAndEvents`` (the VS/minion/VSR variants differ in spacing)."""
-SECRET_MISSING_ERROR = "secret doesn't exist or of an unsupported type"
-"""``internal/k8s/secrets/store.go :: GetSecret``: a missing or unsupported-type secret (e.g. Opaque)."""
 
 
 Category = Literal["input", "ingressMTLS", "egressMTLS", "tls", "certificate", "live", "general"]
@@ -1062,17 +1061,7 @@ def _outcome_findings(b: _Builder) -> None:
         if name == "W12":
             _missing_policy(b, outcome, text, host, path, ref_at)
             continue
-        check_id = {
-            "W1": "MTLS015",
-            "W2": "MTLS016",
-            "W3": "MTLS018",
-            "W4": "MTLS019",
-            "W5": "MTLS019",
-            "W6": "MTLS019",
-            "W7": "MTLS020",
-            "W8": "MTLS021",
-            "W13": "MTLS025",
-        }.get(name)
+        check_id = _W_TO_CHECK.get(name)
         secret = ""
         if name in ("W4", "W5", "W6", "W9", "W10", "W11"):
             secret = args[1]
@@ -1080,7 +1069,7 @@ def _outcome_findings(b: _Builder) -> None:
             pfield = _policy_field_for_secret(policy_obj, secret)
             if name in ("W9", "W10", "W11"):
                 check_id = "MTLS023" if pfield == "spec.egressMTLS.trustedCertSecret" else "MTLS022"
-            missing = name in ("W4", "W9") or (name in ("W6", "W11") and args[2].startswith(SECRET_MISSING_ERROR))
+            missing = name in ("W4", "W9") or (name in ("W6", "W11") and args[2].startswith(MISSING_SECRET_ERROR))
             elsewhere = _other_namespaces(cluster, secret) if missing and secret not in cluster.secrets else []
             if elsewhere:
                 check_id = "MTLS024"
@@ -1102,7 +1091,7 @@ def _outcome_findings(b: _Builder) -> None:
                     f"{', '.join(_other_namespaces(cluster, secret))}; NIC looks only in the Policy's namespace "
                     f"{secret.split('/', 1)[0]})"
                 )
-            elif exists is not None and exists.type not in _SUPPORTED_SECRET_TYPES:
+            elif exists is not None and exists.type not in SUPPORTED_SECRET_TYPES:
                 msg += f" (the Secret exists with type {exists.type}, which NIC ignores as if it did not exist)"
             if policy_obj is not None:
                 pf = _policy_field_for_secret(policy_obj, secret)
@@ -1114,21 +1103,6 @@ def _outcome_findings(b: _Builder) -> None:
             tail = _consequence(d.check, d.hosts, d.paths[0] if len(d.paths) == 1 else None)
             if tail and tail not in d.message:
                 d.message = f"{d.message}: {tail}"
-
-
-_SUPPORTED_SECRET_TYPES = frozenset(
-    {
-        "kubernetes.io/tls",
-        "nginx.org/ca",
-        "nginx.org/jwk",
-        "nginx.org/oidc",
-        "nginx.org/htpasswd",
-        "nginx.org/apikey",
-        "nginx.com/license",
-        "nginx.com/waf-bundle",
-    }
-)
-"""``internal/k8s/secrets/validation.go :: IsSupportedSecretType``: other types never enter the store."""
 
 
 def _policy_error_field(error: str) -> str | None:
@@ -1767,12 +1741,12 @@ def _cert_findings(b: _Builder, now: dt.datetime) -> None:
         sec = u.secret
         origin = sec.meta.origin
         issues: list[tuple[certs.CertIssue, str]] = []
-        if sec.type == "kubernetes.io/tls" and u.roles & {"tls", "client"}:
+        if sec.type == TYPE_TLS and u.roles & {"tls", "client"}:
             crt = sec.data.get("tls.crt", b"")
             hosts = u.hosts if "tls" in u.roles else []
             for i in certs.tls_secret_issues(crt, sec.data.get("tls.key"), hosts, now):
                 issues.append((i, field_path("data", "tls.key" if i.check_id == certs.TLS_KEY_MISMATCH else "tls.crt")))
-        if sec.type == "nginx.org/ca" and u.roles & {"ca", "trusted"}:
+        if sec.type == TYPE_CA and u.roles & {"ca", "trusted"}:
             ca = sec.data.get("ca.crt", b"")
             depth = u.verify_depth if "ca" in u.roles else None
             for i in certs.ca_bundle_issues(ca, now, verify_depth=depth):
