@@ -32,7 +32,7 @@ from inspector.nic.config import (
     parse_rewrites,
     parse_service_list,
 )
-from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET
+from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET, tls_secret_warning
 from inspector.nic.types import PoliciesCfg, SecretReference
 
 EMPTY_HOST_TOKEN = "_"
@@ -449,17 +449,11 @@ def _add_ssl_config(
     pem = ""
     reject = False
     if tls_secret:
-        secret_ref = secret_refs.get(tls_secret) or SecretReference(
-            None, "", "secret doesn't exist or of an unsupported type"
-        )
-        secret_type = secret_ref.secret.type if secret_ref.secret is not None else ""
-        if secret_type and secret_type != "kubernetes.io/tls":
+        secret_ref = secret_refs.get(tls_secret)
+        if (warning := tls_secret_warning(tls_secret, secret_ref)) is not None:
             reject = True
-            warnings.append(f"TLS secret {tls_secret} is of a wrong type '{secret_type}', must be 'kubernetes.io/tls'")
-        elif secret_ref.error is not None:
-            reject = True
-            warnings.append(f"TLS secret {tls_secret} is invalid: {secret_ref.error}")
-        else:
+            warnings.append(warning)
+        elif secret_ref is not None:
             pem = secret_ref.path
     elif wildcard_tls:
         pem = WILDCARD_SECRET

@@ -303,6 +303,21 @@ def secret_path(secret: Secret) -> str:
     return base
 
 
+def tls_secret_warning(name: str, ref: SecretReference | None) -> str | None:
+    """Why a server's TLS secret is unusable (NIC then rejects the handshake), None when ``ref.path`` serves.
+
+    The same two texts in ``ingress.go :: addSSLConfig`` and ``virtualserver.go :: generateSSLConfig``; a
+    secret the store does not hold is a lookup error (``store.go :: GetSecret``).
+    """
+    if ref is None:
+        return f"TLS secret {name} is invalid: {MISSING_SECRET_ERROR}"
+    if ref.secret is not None and ref.secret.type and ref.secret.type != TYPE_TLS:
+        return f"TLS secret {name} is of a wrong type '{ref.secret.type}', must be '{TYPE_TLS}'"
+    if ref.error is not None:
+        return f"TLS secret {name} is invalid: {ref.error}"
+    return None
+
+
 def secret_files(ref: SecretReference) -> dict[str, bytes]:
     """Absolute path -> bytes NIC writes for a resolved secret (nothing for a missing or invalid one).
 

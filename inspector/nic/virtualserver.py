@@ -32,7 +32,7 @@ from inspector.model import (
 )
 from inspector.nic import version2 as v2
 from inspector.nic.parsing import parse_bool, parse_int, parse_time
-from inspector.nic.secrets import TYPE_TLS, WILDCARD_SECRET, SecretStore, secret_files
+from inspector.nic.secrets import WILDCARD_SECRET, SecretStore, secret_files, tls_secret_warning
 from inspector.nic.types import (
     ConfigFile,
     Context,
@@ -849,24 +849,12 @@ class _VSGenerator:
                     reject_handshake=False,
                 )
             return None
-        ref = env.secret_refs.get(f"{self.vs.meta.ref.namespace}/{tls.secret}") or SecretReference(
-            secret=None, error="secret doesn't exist or of an unsupported type"
-        )
-        secret_type = ref.secret.type if ref.secret is not None else ""
-        name = ""
-        reject = False
-        if secret_type and secret_type != TYPE_TLS:
-            reject = True
-            self.warnings.add(
-                self.vs.meta.ref,
-                f"TLS secret {tls.secret} is of a wrong type '{secret_type}', must be '{TYPE_TLS}'",
-            )
-        elif ref.error is not None:
-            reject = True
-            self.warnings.add(self.vs.meta.ref, f"TLS secret {tls.secret} is invalid: {ref.error}")
-        else:
-            name = ref.path
-        return v2.SSL(http2=self.params.http2, certificate=name, certificate_key=name, reject_handshake=reject)
+        ref = env.secret_refs.get(f"{self.vs.meta.ref.namespace}/{tls.secret}")
+        warning = tls_secret_warning(tls.secret, ref)
+        if warning is not None:
+            self.warnings.add(self.vs.meta.ref, warning)
+        name = ref.path if warning is None and ref is not None else ""
+        return v2.SSL(http2=self.params.http2, certificate=name, certificate_key=name, reject_handshake=bool(warning))
 
     # -- upstreams --------------------------------------------------------------------------------------------
 
