@@ -812,3 +812,19 @@ def test_route_selector_attaches_labelled_vsrs_and_passes_route_policies() -> No
     r = run(vs, cluster(egress_policy(), vs, tea, other))
     assert [res.ref.name for res in r.result.resources] == ["webapp", "tea"]
     assert r.location("/tea")[4:14] == EXAMPLE_EGRESS_LINES
+
+
+def test_configmap_read_once_for_ingress_and_vs() -> None:
+    """``configmaps.go :: ParseConfigMap`` serves both generators: an invalid lb-method is ignored, max-conns is
+    no ConfigMap key, and client-body-buffer-size goes to http{} (MainClientBodyBufferSize), not to locations."""
+    settings = ControllerSettings(
+        configmap={"lb-method": "fastest", "max-conns": "7", "client-body-buffer-size": "16k", "max-fails": "3"}
+    )
+    r = run(egress_example_vs(), cluster(egress_policy()), settings=settings)
+    config = r.result.config
+    assert config is not None
+    assert [(u.lb_method, u.max_conns, u.max_fails) for u in config.upstreams] == [
+        ("random two least_conn", 0, 3) for _ in config.upstreams
+    ]
+    assert config.upstreams
+    assert not any(loc.client_body_buffer_size for loc in config.server.locations)

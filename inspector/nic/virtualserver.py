@@ -31,7 +31,8 @@ from inspector.model import (
     VSUpstream,
 )
 from inspector.nic import version2 as v2
-from inspector.nic.parsing import parse_bool, parse_int, parse_time
+from inspector.nic.config import ConfigParams, parse_configmap
+from inspector.nic.parsing import parse_int, parse_time
 from inspector.nic.secrets import WILDCARD_SECRET, SecretStore, secret_files, tls_secret_warning
 from inspector.nic.types import (
     ConfigFile,
@@ -62,7 +63,7 @@ GRPC_CONFLICTING_ERRORS = frozenset(
 )
 """``virtualserver.go :: grpcConflictingErrors``."""
 
-# --- controller/ConfigMap parameters that change VS output ------------------------------------------------
+# --- manifest values ----------------------------------------------------------------------------------------
 
 
 def _int(value: Any, default: int) -> int:
@@ -73,95 +74,6 @@ def _int(value: Any, default: int) -> int:
         return value
     parsed = parse_int(str(value).strip())
     return default if parsed is None else parsed
-
-
-@dataclass(frozen=True)
-class VSConfigParams:
-    """The subset of ``configs.ConfigParams`` the VirtualServer templates read, with NIC's defaults.
-
-    Defaults: ``internal/configs/config_params.go :: NewDefaultConfigParams``; ConfigMap parsing:
-    ``internal/configs/configmaps.go :: ParseConfigMap`` (invalid values are ignored there, and here).
-    """
-
-    plus: bool = False
-    http2: bool = False
-    server_tokens: str = "on"
-    proxy_connect_timeout: str = "60s"
-    proxy_read_timeout: str = "60s"
-    proxy_send_timeout: str = "60s"
-    client_max_body_size: str = "1m"
-    client_body_buffer_size: str = ""
-    proxy_buffering: bool = True
-    proxy_buffers: str = ""
-    proxy_buffer_size: str = ""
-    proxy_busy_buffers_size: str = ""
-    proxy_max_temp_file_size: str = ""
-    lb_method: str = "random two least_conn"
-    max_fails: int = 1
-    max_conns: int = 0
-    fail_timeout: str = "10s"
-    keepalive: int = 0
-    upstream_zone_size: str = "256k"
-    set_real_ip_from: tuple[str, ...] = ()
-    real_ip_header: str = ""
-    real_ip_recursive: bool = False
-    disable_forwarded_headers: bool = False
-    proxy_protocol: bool = False
-    location_snippets: tuple[str, ...] = ()
-    server_snippets: tuple[str, ...] = ()
-
-    @classmethod
-    def from_settings(cls, settings: ControllerSettings) -> VSConfigParams:
-        """Apply the ConfigMap keys NIC reads for VirtualServers on top of the edition's defaults."""
-        data: Mapping[str, str] = settings.configmap
-        plus = settings.plus
-        kw: dict[str, Any] = {"plus": plus, "upstream_zone_size": "512k" if plus else "256k"}
-        bool_keys = {
-            "http2": "http2",
-            "proxy-buffering": "proxy_buffering",
-            "real-ip-recursive": "real_ip_recursive",
-            "disable-forwarded-headers": "disable_forwarded_headers",
-            "proxy-protocol": "proxy_protocol",
-        }
-        for key, attr in bool_keys.items():
-            if key in data and (parsed := parse_bool(data[key])) is not None:
-                kw[attr] = parsed
-        str_keys = {
-            "proxy-connect-timeout": "proxy_connect_timeout",
-            "proxy-read-timeout": "proxy_read_timeout",
-            "proxy-send-timeout": "proxy_send_timeout",
-            "client-max-body-size": "client_max_body_size",
-            "client-body-buffer-size": "client_body_buffer_size",
-            "proxy-buffers": "proxy_buffers",
-            "proxy-buffer-size": "proxy_buffer_size",
-            "proxy-busy-buffers-size": "proxy_busy_buffers_size",
-            "proxy-max-temp-file-size": "proxy_max_temp_file_size",
-            "fail-timeout": "fail_timeout",
-            "upstream-zone-size": "upstream_zone_size",
-            "real-ip-header": "real_ip_header",
-        }
-        for key, attr in str_keys.items():
-            if key in data:
-                kw[attr] = data[key]
-        if "lb-method" in data:
-            kw["lb_method"] = data["lb-method"]
-        for key, attr in (("max-fails", "max_fails"), ("max-conns", "max_conns"), ("keepalive", "keepalive")):
-            if key in data and (num := parse_int(data[key])) is not None:
-                kw[attr] = num
-        if "server-tokens" in data:
-            # configmaps.go: a bool gives on/off; any other string is taken verbatim on Plus only.
-            tokens = parse_bool(data["server-tokens"])
-            if tokens is not None:
-                kw["server_tokens"] = "on" if tokens else "off"
-            elif plus:
-                kw["server_tokens"] = data["server-tokens"]
-        if "set-real-ip-from" in data:
-            kw["set_real_ip_from"] = tuple(p.strip() for p in data["set-real-ip-from"].split(",") if p.strip())
-        if "location-snippets" in data:
-            kw["location_snippets"] = tuple(data["location-snippets"].split("\n"))
-        if "server-snippets" in data:
-            kw["server_snippets"] = tuple(data["server-snippets"].split("\n"))
-        return cls(**kw)
 
 
 # --- results -------------------------------------------------------------------------------------------------
@@ -602,7 +514,7 @@ def _generate_error_page_locations(
 class _LocationBuilder:
     """``generateLocation`` and friends, bound to the settings and the upstreams generated so far."""
 
-    def __init__(self, params: VSConfigParams, upstreams: Mapping[str, VSUpstream], warnings: _Warnings) -> None:
+    def __init__(self, params: ConfigParams, upstreams: Mapping[str, VSUpstream], warnings: _Warnings) -> None:
         self.params = params
         self.upstreams = upstreams
         self.warnings = warnings
@@ -816,7 +728,7 @@ class _VSGenerator:
         self.cluster = cluster
         self.settings = settings
         self.store = store
-        self.params = VSConfigParams.from_settings(settings)
+        self.params = parse_configmap(settings.configmap, settings.plus)
         self.warnings = _Warnings()
         self.vs_config_warnings = tuple(vs_config_warnings)
         ns_name = f"{vs.meta.ref.namespace}_{vs.meta.ref.name}".replace("-", "_")
