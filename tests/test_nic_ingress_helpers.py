@@ -1,7 +1,6 @@
 """Builders for the Ingress/replica/render tests: model objects, secrets with real certificates (cryptography).
 
-Also a deliberately small reader for NIC's example manifests (Ingress, Policy, ConfigMap only), so the
-example tests do not depend on the loader being finished; the real loader is tested on its own.
+NIC's example manifests are read with the project's own loader.
 """
 
 from __future__ import annotations
@@ -11,12 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from inspector import pki
 from inspector.model import (
     Cluster,
-    ConfigMap,
     ControllerSettings,
     EgressMTLS,
     Ingress,
@@ -165,73 +161,12 @@ def server(result: NicResult, host: str) -> Any:
     return rendered_servers(f)[h.server_index]
 
 
-# --- a minimal reader for NIC's example manifests -------------------------------------------------------------
-
-
-def _backend(raw: Mapping[str, Any]) -> ServiceBackend:
-    svc = raw["service"]
-    port = svc.get("port", {})
-    return ServiceBackend(svc["name"], port.get("number"), port.get("name", ""))
+# --- NIC's example manifests ------------------------------------------------------------------------------------
 
 
 def read_examples(*files: Path) -> list[Any]:
-    """Ingress, Policy and ConfigMap documents of the given files as model objects (namespace ``default``)."""
-    out: list[Any] = []
-    doc = 0
-    for f in files:
-        for raw in yaml.safe_load_all(f.read_text()):
-            if not raw:
-                continue
-            kind = raw.get("kind")
-            md = raw.get("metadata", {})
-            m = meta(kind, md.get("namespace", "default"), md["name"], md.get("annotations"), doc=doc)
-            doc += 1
-            spec = raw.get("spec", {}) or {}
-            if kind == "Ingress":
-                rules = tuple(
-                    IngressRule(
-                        r.get("host", ""),
-                        tuple(
-                            IngressPath(p.get("path", ""), p.get("pathType", ""), _backend(p["backend"]))
-                            for p in (r.get("http") or {}).get("paths", [])
-                        ),
-                        "http" in r,
-                    )
-                    for r in spec.get("rules", [])
-                )
-                tls = tuple(
-                    IngressTLS(tuple(t.get("hosts", [])), t.get("secretName", ""))
-                    for t in spec.get("tls", [])
-                )
-                out.append(Ingress(m, spec.get("ingressClassName"), tls or None, rules))
-            elif kind == "Policy":
-                im, em = spec.get("ingressMTLS"), spec.get("egressMTLS")
-                out.append(
-                    Policy(
-                        m,
-                        ingress_mtls=IngressMTLS(
-                            im["clientCertSecret"],
-                            im.get("verifyClient", ""),
-                            im.get("verifyDepth"),
-                            im.get("crlFileName", ""),
-                        )
-                        if im
-                        else None,
-                        egress_mtls=EgressMTLS(
-                            em.get("tlsSecret", ""),
-                            em.get("trustedCertSecret", ""),
-                            bool(em.get("verifyServer")),
-                            em.get("verifyDepth"),
-                            em.get("protocols", ""),
-                            em.get("ciphers", ""),
-                            em.get("sessionReuse"),
-                            bool(em.get("serverName")),
-                            em.get("sslName", ""),
-                        )
-                        if em
-                        else None,
-                    )
-                )
-            elif kind == "ConfigMap":
-                out.append(ConfigMap(m, {k: str(v) for k, v in (raw.get("data") or {}).items()}))
-    return out
+    """The Ingress, Policy and ConfigMap objects of NIC's example files, read by the project's loader."""
+    from inspector.sources.convert import load_cluster
+
+    c = load_cluster([str(f) for f in files])
+    return [*c.ingresses.values(), *c.policies.values(), *c.config_maps.values()]
