@@ -151,7 +151,7 @@ def fact(cert: x509.Certificate) -> CertFact:
         is_ca=bool(bc and bc.ca),
         has_basic_constraints=bc is not None,
         path_length=bc.path_length if bc is not None else None,
-        self_signed=_signed_by(cert, cert),
+        self_signed=signed_by(cert, cert),
         key_type=_key_type(cert),
     )
 
@@ -199,7 +199,8 @@ def cert_facts(pem: bytes) -> list[CertFact]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+def signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """``issuer`` names and signed ``cert`` (``signed_by(c, c)``: self-signed); cached, chains are walked often."""
     if cert.issuer != issuer.subject:
         return False
     try:
@@ -359,7 +360,7 @@ def required_depth(cas: Sequence[x509.Certificate]) -> int:
 
 def _intermediates_above(cert: x509.Certificate, pool: Sequence[x509.Certificate], seen: set[bytes]) -> int | None:
     """Number of non-root certificates from ``cert`` up to a self-signed root in ``pool`` (None: no root)."""
-    if _signed_by(cert, cert):
+    if signed_by(cert, cert):
         return 0
     marker = cert.fingerprint(cert.signature_hash_algorithm) if cert.signature_hash_algorithm else b""
     if marker in seen:
@@ -367,7 +368,7 @@ def _intermediates_above(cert: x509.Certificate, pool: Sequence[x509.Certificate
     seen = seen | {marker}
     best: int | None = None
     for issuer in pool:
-        if issuer is not cert and _signed_by(cert, issuer):
+        if issuer is not cert and signed_by(cert, issuer):
             above = _intermediates_above(issuer, pool, seen)
             if above is not None:
                 best = above + 1 if best is None else max(best, above + 1)
@@ -501,7 +502,7 @@ def _path_to_root(
     for _ in range(16):
         if any(current == r for r in roots) and len(path) > 1:
             return path
-        issuer = next((c for c in pool if c != current and _signed_by(current, c)), None)
+        issuer = next((c for c in pool if c != current and signed_by(current, c)), None)
         if issuer is None:
             return None
         path.append(issuer)

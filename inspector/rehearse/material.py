@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
 from inspector import pki
+from inspector.analysis.certs import signed_by
 
 Fit = Literal["valid", "expired", "foreign"]
 """How a client certificate relates to a CA bundle: chains and in date, chains but something is out of date,
@@ -94,20 +94,6 @@ def write_material(label: str, issued: pki.Issued, directory: Path, stem: str) -
     return Material(label, cert_file, key_file, issued.cert, tuple(issued.intermediates))
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if cert.issuer != issuer.subject:
-        return False
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
-def _self_signed(cert: x509.Certificate) -> bool:
-    return _issued_by(cert, cert)
-
-
 def _in_date(cert: x509.Certificate, now: dt.datetime) -> bool:
     return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
 
@@ -120,16 +106,16 @@ def chain_fit(material: Material, bundle: Sequence[x509.Certificate], now: dt.da
     path = [material.leaf]
     while len(path) < 12:
         current = path[-1]
-        if current in bundle and _self_signed(current) and len(path) > 1:
+        if current in bundle and signed_by(current, current) and len(path) > 1:
             break
-        issuer = next((c for c in pool if c not in path and _issued_by(current, c)), None)
+        issuer = next((c for c in pool if c not in path and signed_by(current, c)), None)
         if issuer is None:
             return ChainFit("foreign", 0, "its issuer is not in the CA bundle")
         path.append(issuer)
     else:
         return ChainFit("foreign", 0, "chain too long")
     anchor = path[-1]
-    if anchor not in bundle or not _self_signed(anchor):
+    if anchor not in bundle or not signed_by(anchor, anchor):
         return ChainFit("foreign", 0, "no root of the CA bundle issued it")
     stale = [c for c in path if not _in_date(c, now)]
     if stale:
