@@ -18,11 +18,11 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from inspector import catalogue
 from inspector.analysis import certs
-from inspector.analysis.findings import Check, Finding, Outcome
+from inspector.analysis.findings import Category, Check, Finding, Outcome
 from inspector.model import (
     AnyObject,
     Cluster,
@@ -103,9 +103,6 @@ E3 = "VirtualServer %s was rejected with error: %s"
 E3R = "VirtualServerRoute %s was rejected with error: %s"
 RELOAD_ERROR = "Configuration for %s was added or updated ; but was not applied: %v"
 """``controller.go :: updateRegularIngressStatusAndEvents`` (the VS/minion/VSR variants differ in spacing)."""
-
-
-Category = Literal["input", "ingressMTLS", "egressMTLS", "tls", "certificate", "live", "general"]
 
 
 def _check(

@@ -11,6 +11,9 @@ from typing import Literal
 
 from inspector.model import ObjectRef, Severity
 
+Category = Literal["input", "ingressMTLS", "egressMTLS", "tls", "certificate", "live", "general"]
+"""The docs page's sections (``docs/checks.md``)."""
+
 Outcome = Literal["rejected", "500", "fail-open", "ignored", "none"]
 
 
@@ -32,7 +35,7 @@ class Check:
     """NIC's exact message format (Go format string as in NIC) when there is one."""
     description: str = ""
     """Why it matters, for docs and help text."""
-    category: Literal["input", "ingressMTLS", "egressMTLS", "tls", "certificate", "live", "general"] = "general"
+    category: Category = "general"
     seed_check: str | None = None
     """The seed's "Checks Before Rollout" item this check covers, if any."""
 
