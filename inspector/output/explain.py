@@ -9,12 +9,11 @@ import io
 from dataclasses import asdict
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from inspector.analysis.explain import Explanation
-from inspector.output.text import finding_line
+from inspector.output.text import finding_line, make_console
 
 
 def explanation_json(exp: Explanation) -> dict[str, Any]:
@@ -55,18 +54,18 @@ def explanation_json(exp: Explanation) -> dict[str, Any]:
     }
 
 
+def _table(*columns: str) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in columns:
+        table.add_column(col)
+    return table
+
+
 def render_explanation(exp: Explanation, *, color: bool = False, width: int = 120) -> str:
+    """The explanation for a person: server and location chosen, policies on the way, effective settings,
+    predicted outcomes per client."""
     buf = io.StringIO()
-    console = Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        width=width,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
+    console = make_console(buf, color=color, width=width)
     bold = "bold"
     console.print(Text(f"{exp.host}{exp.path}", style="bold underline"))
     if exp.server is None:
@@ -88,25 +87,19 @@ def render_explanation(exp: Explanation, *, color: bool = False, width: int = 12
         console.print("state: " + ", ".join(f for f in flags if f))
     if exp.policies:
         console.print(Text("\npolicies on the way", style=bold))
-        table = Table(show_header=True, header_style=bold, box=None, pad_edge=False)
-        for col in ("policy", "type", "scope", "from", "status", "reason"):
-            table.add_column(col)
+        table = _table("policy", "type", "scope", "from", "status", "reason")
         for p in exp.policies:
             table.add_row(p.key, p.type, f"{p.scope} ({p.context})", f"{p.owner} {p.source}", p.status, p.reason)
         console.print(table)
     for title, settings in (("client certificate (server)", exp.ingress), ("upstream TLS (location)", exp.egress)):
         if settings:
             console.print(Text(f"\neffective {title}", style=bold))
-            table = Table(show_header=True, header_style=bold, box=None, pad_edge=False)
-            for col in ("directive", "value", "from", "policy"):
-                table.add_column(col)
+            table = _table("directive", "value", "from", "policy")
             for s in settings:
                 table.add_row(s.directive, s.value or "(not set)", s.source, s.policy or "-")
             console.print(table)
     console.print(Text("\npredicted outcomes", style=bold))
-    table = Table(show_header=True, header_style=bold, box=None, pad_edge=False)
-    for col in ("client", "status", "outcome", "why"):
-        table.add_column(col)
+    table = _table("client", "status", "outcome", "why")
     for pr in exp.predictions:
         table.add_row(pr.scenario, str(pr.status) if pr.status is not None else "-", pr.title, pr.detail)
     console.print(table)

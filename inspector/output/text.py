@@ -47,10 +47,10 @@ def summary_line(report: Report) -> str:
     return f"{', '.join(parts)}{tail} ({s['hosts']} hosts, {s['policies']} policies checked)"
 
 
-def render_text(report: Report, *, color: bool = False, width: int = 120) -> str:
-    """The human report. ``color=False`` gives plain text with no escape codes."""
-    buf = io.StringIO()
-    console = Console(
+def make_console(buf: io.StringIO, *, color: bool, width: int, soft_wrap: bool = False) -> Console:
+    """A rich console writing to ``buf``: escape codes only with ``color``, no markup/emoji/highlight guessing
+    (resource names and NIC texts are printed as they are)."""
+    return Console(
         file=buf,
         force_terminal=color,
         no_color=not color,
@@ -59,8 +59,14 @@ def render_text(report: Report, *, color: bool = False, width: int = 120) -> str
         highlight=False,
         markup=False,
         emoji=False,
-        soft_wrap=True,
+        soft_wrap=soft_wrap,
     )
+
+
+def render_text(report: Report, *, color: bool = False, width: int = 120) -> str:
+    """The human report. ``color=False`` gives plain text with no escape codes."""
+    buf = io.StringIO()
+    console = make_console(buf, color=color, width=width, soft_wrap=True)
     active = report.active_findings()
     if not active:
         console.print("No findings.")
@@ -88,4 +94,4 @@ def render_text(report: Report, *, color: bool = False, width: int = 120) -> str
     return buf.getvalue()
 
 
-__all__ = ["finding_line", "render_text", "summary_line"]
+__all__ = ["finding_line", "make_console", "render_text", "summary_line"]
