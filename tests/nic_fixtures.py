@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from inspector import pki
 from inspector.model import (
+    AnyObject,
     Cluster,
     EgressMTLS,
     Ingress,
@@ -86,7 +88,21 @@ def ingress(
     return Ingress(meta("Ingress", namespace, name, annotations), tls=tls, rules=rules)
 
 
-def cluster(*objects: Secret | Policy) -> Cluster:
-    secrets = {o.meta.ref.key: o for o in objects if isinstance(o, Secret)}
-    policies = {o.meta.ref.key: o for o in objects if isinstance(o, Policy)}
-    return Cluster(secrets=secrets, policies=policies)
+def cluster(*objects: AnyObject, sources: tuple[str, ...] = ()) -> Cluster:
+    """A snapshot holding ``objects``, each under its kind, in the order given (the shared test builder)."""
+    by_kind: dict[str, dict[str, AnyObject]] = {kind: {} for kind in _CLUSTER_FIELDS}
+    for obj in objects:
+        by_kind[obj.meta.ref.kind][obj.meta.ref.key] = obj
+    fields: dict[str, Any] = {name: by_kind[kind] for kind, name in _CLUSTER_FIELDS.items()}
+    return Cluster(**fields, sources=sources)
+
+
+_CLUSTER_FIELDS = {
+    "Secret": "secrets",
+    "Service": "services",
+    "Policy": "policies",
+    "Ingress": "ingresses",
+    "VirtualServer": "virtual_servers",
+    "VirtualServerRoute": "virtual_server_routes",
+    "ConfigMap": "config_maps",
+}

@@ -28,6 +28,7 @@ from inspector.model import (
     ServiceBackend,
 )
 from inspector.nic.types import NicResult
+from tests import nic_fixtures
 
 NIC_EXAMPLES = Path("/work/shared/nic-examples")
 FILE = "manifests.yaml"
@@ -121,25 +122,7 @@ def ingress(
 
 
 def cluster(*objects: Any) -> Cluster:
-    by_kind: dict[str, dict[str, Any]] = {
-        "Secret": {},
-        "Policy": {},
-        "Ingress": {},
-        "ConfigMap": {},
-        "VirtualServer": {},
-        "VirtualServerRoute": {},
-    }
-    for obj in objects:
-        by_kind[obj.meta.ref.kind][obj.meta.ref.key] = obj
-    return Cluster(
-        secrets=by_kind["Secret"],
-        policies=by_kind["Policy"],
-        ingresses=by_kind["Ingress"],
-        config_maps=by_kind["ConfigMap"],
-        virtual_servers=by_kind["VirtualServer"],
-        virtual_server_routes=by_kind["VirtualServerRoute"],
-        sources=(FILE,),
-    )
+    return nic_fixtures.cluster(*objects, sources=(FILE,))
 
 
 def run(*objects: Any, settings: ControllerSettings | None = None) -> NicResult:

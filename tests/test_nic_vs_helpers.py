@@ -15,6 +15,7 @@ from inspector import pki
 from inspector.model import (
     VSTLS,
     Action,
+    AnyObject,
     Cluster,
     ControllerSettings,
     EgressMTLS,
@@ -34,6 +35,7 @@ from inspector.model import (
 from inspector.nic.secrets import SecretStore
 from inspector.nic.virtualserver import VirtualServerResult, generate_virtual_server
 from inspector.render import RenderedServer, rendered_servers
+from tests import nic_fixtures
 
 
 def meta(kind: str, name: str, ns: str = "default", labels: dict[str, str] | None = None) -> Meta:
@@ -121,15 +123,11 @@ def default_secrets() -> list[Secret]:
 
 
 def cluster(
-    *objs: object,
+    *objs: AnyObject,
     secrets: Sequence[Secret] | None = None,
 ) -> Cluster:
     """A snapshot holding the given policies/VS/VSRs and (by default) the four example secrets."""
-    sec = {s.meta.ref.key: s for s in (default_secrets() if secrets is None else secrets)}
-    pols = {o.meta.ref.key: o for o in objs if isinstance(o, Policy)}
-    vss = {o.meta.ref.key: o for o in objs if isinstance(o, VirtualServer)}
-    vsrs = {o.meta.ref.key: o for o in objs if isinstance(o, VirtualServerRoute)}
-    return Cluster(secrets=sec, policies=pols, virtual_servers=vss, virtual_server_routes=vsrs)
+    return nic_fixtures.cluster(*(default_secrets() if secrets is None else secrets), *objs)
 
 
 def ref(name: str, ns: str = "") -> PolicyReference:
@@ -145,7 +143,7 @@ def egress_example_vs(**kw: object) -> VirtualServer:
         "routes": (Route(path="/", policies=(ref("egress-mtls-policy"),), action=Action(pass_="secure-app")),),
     }
     base.update(kw)
-    return VirtualServer(**base)  # type: ignore[arg-type]
+    return VirtualServer(**base)
 
 
 def ingress_example_vs(**kw: object) -> VirtualServer:
@@ -159,7 +157,7 @@ def ingress_example_vs(**kw: object) -> VirtualServer:
         "routes": (Route(path="/", action=Action(pass_="webapp")),),
     }
     base.update(kw)
-    return VirtualServer(**base)  # type: ignore[arg-type]
+    return VirtualServer(**base)
 
 
 @dataclass(frozen=True)
