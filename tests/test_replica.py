@@ -215,16 +215,18 @@ def test_source_rank_follows_the_argument_order() -> None:
     assert _source_rank(Origin("elsewhere.yaml"), sources)[0] == 2
 
 
-def test_incremental_store_matches_the_secret_store() -> None:
-    from inspector.nic.replica import _incremental_store
-    from inspector.nic.secrets import SecretStore
+def test_store_files_are_the_union_of_the_secrets_asked_for_in_order() -> None:
+    from inspector.nic.secrets import SecretStore, secret_files
 
     secrets = {
         s.meta.ref.key: s
         for s in (tls_secret("tls-secret"), ca_secret("ca", crl=True), ca_secret("ca2"), tls_secret("t2"))
     }
-    plain, fast = SecretStore(secrets), _incremental_store(secrets)
+    store = SecretStore(secrets)
+    asked: dict[str, bytes] = {}
     for key in ("default/ca", "default/missing", "default/tls-secret", "default/ca", "default/ca2"):
-        assert fast.get(key) == plain.get(key)
-        assert fast.files() == plain.files()
-    assert list(fast.files()) == list(plain.files())
+        ref = store.get(key)
+        asked = {**asked, **{p: b for p, b in secret_files(ref).items() if p not in asked}}
+        assert store.files() == asked
+    assert list(store.files()) == list(asked)
+    assert "/etc/nginx/secrets/default-t2" not in store.files()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any
 
 from inspector.model import (
     Cluster,
@@ -26,8 +26,12 @@ from inspector.model import (
     Origin,
     VirtualServer,
 )
+from inspector.nic import policies as pol
+from inspector.nic import validation
+from inspector.nic import virtualserver as vsmod
 from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Server, parse_configmap
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable, reload_errors
+from inspector.nic.secrets import SecretStore
 from inspector.nic.types import (
     ConfigFile,
     Context,
@@ -45,6 +49,7 @@ from inspector.nic.types import (
     SecretReference,
     UpstreamScheme,
 )
+from inspector.render import render
 
 INGRESS = "Ingress"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -287,24 +292,16 @@ class _PolicyRun:
     secret_refs: dict[str, SecretReference] = field(default_factory=dict)
 
 
-def _policies_module() -> Any:
-    try:
-        from inspector.nic import policies
-    except ImportError:
-        return None
-    return policies
-
-
 def _has_policy_annotation(ing: Ingress) -> bool:
     return bool(ing.annotations.get("nginx.org/policies") or ing.annotations.get("nginx.com/policies"))
 
 
 def ingress_policies(
     ing: Ingress,
-    context: str,
+    context: Context,
     cluster: Cluster,
     settings: ControllerSettings,
-    store: Any,
+    store: SecretStore,
     parent: ObjectRef | None = None,
 ) -> _PolicyRun:
     """``controller.go :: createIngressEx`` (policy lookup, mTLS secrets, W15/W16) + ``generatePolicies``.
@@ -312,26 +309,20 @@ def ingress_policies(
     ``parent`` is the master for a minion (``ownerDetails.parentName``: CORS map names are built from it)."""
     run = _PolicyRun()
     ref = ing.meta.ref
-    pol = _policies_module()
-    if pol is None:
-        return run
     refs = list(pol.ingress_policy_refs(ing, settings))
     policy_map: dict[str, Any] = {}
     if settings.enable_custom_resources:
         # createIngressEx looks up both annotations' refs without de-duplication (errors may repeat).
-        lookup = pol.ingress_lookup_refs(ing) if hasattr(pol, "ingress_lookup_refs") else [r for r, _ in refs]
+        lookup = pol.ingress_lookup_refs(ing)
         policy_map, errors = pol.get_policies(lookup, ref.namespace, cluster, settings)
-        run.policy_warnings += [f"Policy error for Ingress {ref.namespace}/{ref.name}: {e}" for e in errors]
+        run.policy_warnings += [pol.ingress_policy_warning(ing, e) for e in errors]
         secret_refs, secret_errors = pol.mtls_secret_refs(policy_map, store, ingress_mtls=True)
         run.secret_refs.update(secret_refs)
-        run.policy_warnings += [f"Policy error for Ingress {ref.namespace}/{ref.name}: {e}" for e in secret_errors]
+        run.policy_warnings += [pol.ingress_policy_warning(ing, e) for e in secret_errors]
         # createIngressEx: the external-auth trusted CA is resolved too; its errors are only logged.
         run.secret_refs.update(pol.other_secret_refs(policy_map, store, ingress=True))
     elif _has_policy_annotation(ing):
-        run.policy_warnings.append(
-            f"Ingress {ref.namespace}/{ref.name} has a policies annotation but custom resources are not enabled; "
-            "policies will be ignored"
-        )
+        run.policy_warnings.append(pol.custom_resources_disabled_warning(ing))
     waf = pol.ingress_waf_annotation_error(ing, policy_map)
     if refs and waf is not None:
         # ingress.go :: filterIngressPolicyRefs: WAF through nginx.org/policies, 500-out before generatePolicies.
@@ -355,18 +346,16 @@ def ingress_policies(
 
 
 def _waf_annotation_cfg(
-    ing: Ingress, refs: Sequence[Any], waf: tuple[str, str], policy_map: Mapping[str, Any], context: str
+    ing: Ingress, refs: Sequence[Any], waf: tuple[str, str], policy_map: Mapping[str, Any], context: Context
 ) -> PoliciesCfg:
     """The 500-out of ``filterIngressPolicyRefs``: the WAF reference is fatal, no other reference is evaluated."""
-    from inspector.nic.policies import policy_type
-
     key, warning = waf
     owner = ing.meta.ref
     outcomes = []
     for ref, fpath in refs:
         ref_key = f"{ref.namespace or owner.namespace}/{ref.name}"
         source = PolicySource(
-            key=ref_key, owner=owner, field=fpath, context=cast(Context, context), owner_origin=ing.meta.origin
+            key=ref_key, owner=owner, field=fpath, context=context, owner_origin=ing.meta.origin
         )
         if ref_key == key:
             outcomes.append(
@@ -383,7 +372,7 @@ def _waf_annotation_cfg(
             outcomes.append(
                 PolicyOutcome(
                     source=source,
-                    type=policy_type(policy_map.get(ref_key)),
+                    type=pol.policy_type(policy_map.get(ref_key)),
                     status="unseen",
                     reason=f"never evaluated: the WAF policy {key} in nginx.org/policies 500-outs the Ingress first",
                 )
@@ -448,8 +437,6 @@ def _host_results(cfg: IngressNginxConfig, file_name: str) -> list[HostResult]:
 
 def render_ingress(cfg: IngressNginxConfig, resource: ObjectRef) -> ConfigFile:
     """``conf.d/<ns>-<name>.conf`` (``configurator.go :: getFileNameForIngress``) rendered from the model."""
-    from inspector.render import render
-
     rendered = render("ingress.conf.j2", cfg=cfg)
     return ConfigFile(
         name=f"conf.d/{resource.namespace}-{resource.name}.conf",
@@ -459,7 +446,7 @@ def render_ingress(cfg: IngressNginxConfig, resource: ObjectRef) -> ConfigFile:
     )
 
 
-def _tls_secret_refs(ing: Ingress, store: Any) -> dict[str, SecretReference]:
+def _tls_secret_refs(ing: Ingress, store: SecretStore) -> dict[str, SecretReference]:
     """``createIngressEx``: TLS secrets keyed by the bare name; an empty name is never looked up."""
     refs: dict[str, SecretReference] = {}
     for tls in ing.tls or ():
@@ -468,33 +455,6 @@ def _tls_secret_refs(ing: Ingress, store: Any) -> dict[str, SecretReference]:
             continue
         refs[tls.secret_name] = store.get(f"{ing.meta.ref.namespace}/{tls.secret_name}")
     return refs
-
-
-def _incremental_store(secrets: Mapping[str, Any]) -> Any:
-    """A ``SecretStore`` whose ``files()`` is maintained as secrets are asked for, not rebuilt per call.
-
-    Same content and order as ``SecretStore.files`` (the union of ``secret_files`` of every reference asked
-    for so far); callers that check "is this file written yet" once per resource stay linear.
-    """
-    from inspector.nic.secrets import SecretStore, secret_files
-
-    class _Store(SecretStore):
-        def __init__(self) -> None:
-            super().__init__(secrets)
-            self._written: dict[str, bytes] = {}
-            self._seen: set[str] = set()
-
-        def get(self, key: str) -> SecretReference:
-            ref = super().get(key)
-            if key not in self._seen and key in secrets:
-                self._seen.add(key)
-                self._written.update(secret_files(ref))
-            return ref
-
-        def files(self) -> dict[str, bytes]:
-            return self._written
-
-    return _Store()
 
 
 def _internal_error(ref: ObjectRef, origin: Origin, exc: BaseException) -> ResourceResult:
@@ -538,7 +498,7 @@ def _run_ingresses(
     cluster: Cluster,
     settings: ControllerSettings,
     params: ConfigParams,
-    store: Any,
+    store: SecretStore,
     ingresses: Sequence[Ingress],
     owner_of: Mapping[str, ObjectRef],
     host_warnings: Mapping[ObjectRef, list[str]],
@@ -592,7 +552,7 @@ def _run_regular(
     cluster: Cluster,
     settings: ControllerSettings,
     params: ConfigParams,
-    store: Any,
+    store: SecretStore,
     ing: Ingress,
     valid_hosts: Mapping[str, bool],
     config_warnings: list[str],
@@ -634,7 +594,7 @@ def _run_mergeable(
     cluster: Cluster,
     settings: ControllerSettings,
     params: ConfigParams,
-    store: Any,
+    store: SecretStore,
     master: Ingress,
     valid_hosts: Mapping[str, bool],
     config_warnings: list[str],
@@ -703,20 +663,12 @@ def _run_virtual_servers(
     acc: _Acc,
     cluster: Cluster,
     settings: ControllerSettings,
-    store: Any,
+    store: SecretStore,
     virtual_servers: Sequence[VirtualServer],
     owner_of: Mapping[str, ObjectRef],
 ) -> set[ObjectRef]:
     """Generate every VirtualServer that holds its host; returns the VSRs some VS attached."""
     attached: set[ObjectRef] = set()
-    try:
-        from inspector.nic import virtualserver as vsmod
-    except ImportError:
-        for vs in virtual_servers:
-            acc.resources[vs.meta.ref] = _internal_error(
-                vs.meta.ref, vs.meta.origin, ImportError("VirtualServer replay is not available")
-            )
-        return attached
     for vs in sorted(virtual_servers, key=lambda v: v.meta.ref.key):
         ref = vs.meta.ref
         if owner_of.get(vs.host) != ref:
@@ -758,23 +710,18 @@ def _vs_policy_contexts(result: Any) -> list[tuple[PoliciesCfg | None, ObjectRef
 
 
 def _run_policies(acc: _Acc, cluster: Cluster, settings: ControllerSettings) -> tuple[PolicyResult, ...]:
-    pol = _policies_module()
-    if pol is None:
-        return ()
     users = {k: tuple(v) for k, v in acc.users.items()}
     results: tuple[PolicyResult, ...] = tuple(pol.policy_results(cluster, settings, users))
-    from inspector.nic.validation import aggregate
-
     for result in results:
         policy = cluster.policies.get(result.key)
-        if policy is None or not getattr(result, "handled", True):
+        if policy is None or not result.handled:
             continue  # NIC never syncs it (other class, unwatched namespace, custom resources off): no status
         acc.resources[policy.meta.ref] = ResourceResult(
             ref=policy.meta.ref,
             origin=policy.meta.origin,
             state="Valid" if result.valid else "Invalid",
             events=tuple(pol.policy_events(result)),
-            rejection=None if result.valid else aggregate(list(result.errors)),
+            rejection=None if result.valid else validation.aggregate(list(result.errors)),
         )
     return results
 
@@ -787,21 +734,14 @@ def _run_unattached_vsrs(
     owners: Mapping[str, ObjectRef],
 ) -> None:
     """VSRs no VS attached: Rejected, Ignored or NoVirtualServerFound (``addProblemsForOrphanOrIgnoredVsrs``)."""
+    done = attached | set(acc.resources)
     try:
-        from inspector.nic.virtualserver import unattached_vsr_results
-
-        results = unattached_vsr_results(cluster, settings, attached | set(acc.resources), owners)
-    except Exception:  # the VS replay is another module: degrade to the orphan message
+        results = vsmod.unattached_vsr_results(cluster, settings, done, owners)
+    except Exception as exc:  # confined to these VSRs, like every other step
         results = [
-            ResourceResult(
-                ref=vsr.meta.ref,
-                origin=vsr.meta.origin,
-                state="Warning",
-                events=(NicEvent("Warning", "NoVirtualServerFound", "VirtualServer is invalid or doesn't exist"),),
-            )
+            _internal_error(vsr.meta.ref, vsr.meta.origin, exc)
             for vsr in cluster.virtual_server_routes.values()
-            if vsr.meta.ref not in attached and vsr.meta.ref not in acc.resources
-            and vsr.ingress_class_name in ("", settings.ingress_class)
+            if vsr.meta.ref not in done and vsr.ingress_class_name in ("", settings.ingress_class)
         ]
     for res in results:
         acc.resources.setdefault(res.ref, res)
@@ -835,12 +775,10 @@ def run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
 
 
 def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
-    from inspector.nic import validation
-
     settings = effective_settings(cluster, settings)
     params = parse_configmap(settings.configmap, settings.plus)
     seen = watched_cluster(cluster, settings)
-    store = _incremental_store(seen.secrets)
+    store = SecretStore(seen.secrets)
     acc = _Acc()
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
@@ -879,8 +817,6 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
             if errors:
                 rejected.append(vs)  # generate_virtual_server reports the rejection itself
                 try:
-                    from inspector.nic import virtualserver as vsmod
-
                     result = vsmod.generate_virtual_server(vs, None, seen, settings, store)
                     for res in result.resources:
                         acc.resources[res.ref] = res

@@ -19,6 +19,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -341,7 +342,9 @@ class SecretStore:
     """NIC's ``LocalSecretStore`` over a snapshot: supported types only, validated once, looked up by ``ns/name``.
 
     It remembers which secrets were asked for, because NIC writes a secret to disk only when a resource
-    references it (``GetSecret`` is the lazy writer); :meth:`files` returns exactly those files.
+    references it (``GetSecret`` is the lazy writer); :meth:`files` returns exactly those files. They are
+    collected as secrets are first asked for, so a generator that checks "is this file written yet" once per
+    resource stays linear.
     """
 
     def __init__(self, secrets: Mapping[str, Secret]) -> None:
@@ -352,19 +355,19 @@ class SecretStore:
             error = validate_secret(secret)
             path = "" if error is not None else secret_path(secret)
             self._refs[key] = SecretReference(secret=secret, path=path, error=error)
-        self._asked: dict[str, SecretReference] = {}
+        self._asked: set[str] = set()
+        self._files: dict[str, bytes] = {}
 
     def get(self, key: str) -> SecretReference:
         """``store.go :: GetSecret``: the stored reference, or NIC's "doesn't exist" reference."""
         ref = self._refs.get(key)
         if ref is None:
             return SecretReference(secret=None, path="", error=MISSING_SECRET_ERROR)
-        self._asked[key] = ref
+        if key not in self._asked:
+            self._asked.add(key)
+            self._files.update(secret_files(ref))
         return ref
 
-    def files(self) -> dict[str, bytes]:
-        """Every file NIC would have written for the secrets looked up so far."""
-        out: dict[str, bytes] = {}
-        for ref in self._asked.values():
-            out.update(secret_files(ref))
-        return out
+    def files(self) -> Mapping[str, bytes]:
+        """Every file NIC would have written for the secrets looked up so far, in the order first asked for."""
+        return MappingProxyType(self._files)
