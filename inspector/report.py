@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from inspector._gc import gc_paused
 from inspector.analysis.findings import Finding
 from inspector.model import Cluster, ControllerSettings, ObjectRef
 from inspector.nic.types import (
@@ -182,9 +183,10 @@ def build_report(
     from inspector.nic.replica import run
     from inspector.render import rendered_servers
 
-    nic = run(cluster, settings)
-    files = {f.name: rendered_servers(f) for f in nic.files}
-    hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
+    with gc_paused():
+        nic = run(cluster, settings)
+        files = {f.name: rendered_servers(f) for f in nic.files}
+        hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=())
     from inspector.analysis.reality import disagreements
 

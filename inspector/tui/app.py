@@ -8,11 +8,9 @@ checklist walkthrough and explain live in their own modules.
 
 from __future__ import annotations
 
-import gc
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from inspect import isawaitable
 from pathlib import Path
 from typing import ClassVar
@@ -25,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.worker import Worker, WorkerState
 
+from inspector._gc import gc_paused
 from inspector.model import AnyObject, ObjectRef
 from inspector.report import Report
 from inspector.tui import watch
@@ -43,17 +42,6 @@ GROUPINGS: tuple[GroupBy, ...] = ("none", "namespace", "resource")
 
 WATCH_INTERVAL = 2.0
 """Seconds between polls of the watched source files' modification times."""
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def lookup_object(report: Report, ref: ObjectRef) -> AnyObject | None:
@@ -228,7 +216,7 @@ class InspectorApp(App[int]):
         # The report is a large graph of frozen objects: the cyclic GC walking it while the view allocates
         # tens of thousands of items costs more than building them (3-4x at 10k objects). Nothing here makes
         # cycles, so pausing the collector for the rebuild is safe.
-        with _gc_paused():
+        with gc_paused():
             self._rebuild()
         if self.focused is None and self.screen is self.screen_stack[0]:
             self.report_tree.focus()
