@@ -30,6 +30,8 @@ from inspector.model import (
     VirtualServerRoute,
     VSUpstream,
 )
+from inspector.nic import policies as pol
+from inspector.nic import validation
 from inspector.nic import version2 as v2
 from inspector.nic.config import ConfigParams, parse_configmap
 from inspector.nic.parsing import parse_int, parse_time
@@ -49,6 +51,7 @@ from inspector.nic.types import (
     SecretReference,
     UpstreamScheme,
 )
+from inspector.render import render
 
 VS_KIND = "VirtualServer"
 VSR_KIND = "VirtualServerRoute"
@@ -116,8 +119,6 @@ def _vsr_problems_for_vs(
     vsr: VirtualServerRoute, vs: VirtualServer, vs_paths: Sequence[str], settings: ControllerSettings
 ) -> str:
     """``ValidateVirtualServerRouteForVirtualServer`` as one aggregate error text ("" when the VSR fits)."""
-    from inspector.nic import validation
-
     errs = validation.validate_virtual_server_route(vsr, settings, vs_host=vs.host, vs_paths=tuple(vs_paths))
     return validation.aggregate(errs)
 
@@ -128,8 +129,6 @@ def _valid_vsrs(cluster: Cluster, settings: ControllerSettings) -> dict[str, Vir
     ``configuration.go :: AddOrUpdateVirtualServerRoute``; a rejected VSR is absent, so a VS naming it gets
     ``VirtualServerRoute <key> doesn't exist or invalid``.
     """
-    from inspector.nic import validation
-
     out: dict[str, VirtualServerRoute] = {}
     for key, vsr in cluster.virtual_server_routes.items():
         if vsr.ingress_class_name not in ("", settings.ingress_class):
@@ -142,8 +141,6 @@ def _valid_vsrs(cluster: Cluster, settings: ControllerSettings) -> dict[str, Vir
 
 def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSettings | None = None) -> VSRSelection:
     """Replay ``configuration.go :: buildVirtualServerRoutes`` for ``vs``: the attached VSRs and NIC's warnings."""
-    from inspector.nic.validation import normalize_path
-
     settings = settings if settings is not None else ControllerSettings()
     known = _valid_vsrs(cluster, settings)
     warnings: list[str] = []
@@ -164,7 +161,7 @@ def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSetting
                 # collectRegexNamedRoute: validated later with every regex path that names the VSR.
                 if key in regex_entries:
                     entry = regex_entries[key]
-                    if normalize_path(route.path) not in {normalize_path(p) for p in entry[1]}:
+                    if validation.normalize_path(route.path) not in {validation.normalize_path(p) for p in entry[1]}:
                         entry[1].append(route.path)
                 else:
                     regex_entries[key] = (vsr, [route.path], idx)
@@ -217,7 +214,7 @@ def select_vsrs(vs: VirtualServer, cluster: Cluster, settings: ControllerSetting
     for vsr in unique:
         own = vsr.meta.ref.key
         for sub in vsr.subroutes:
-            norm = normalize_path(sub.path)
+            norm = validation.normalize_path(sub.path)
             if norm in paths:
                 holder = paths[norm]
                 subs = holder if holder == own else f"{own} and {holder}"
@@ -275,8 +272,6 @@ def unattached_vsr_results(
 
     ``host_owner`` maps each host to the resource holding it (NIC's ``c.hosts``); wrong-class VSRs are skipped.
     """
-    from inspector.nic import validation
-
     out: list[ResourceResult] = []
     for key in sorted(cluster.virtual_server_routes):
         vsr = cluster.virtual_server_routes[key]
@@ -341,8 +336,6 @@ def _policy_env(
     IngressMTLS secrets are resolved for the spec policies only; egress secrets for every list. Lookup errors
     are only logged by NIC for VS/VSR, so they are dropped here too (generatePolicies reports the outcome).
     """
-    from inspector.nic import policies as pol
-
     secret_refs: dict[str, SecretReference] = {}
     if vs.tls is not None and vs.tls.secret:
         key = f"{vs.meta.ref.namespace}/{vs.tls.secret}"
@@ -379,8 +372,6 @@ def _generate_policies(
     """One ``generatePolicies`` call (``policy.go``); ``field_prefix`` names the list in the owner.
 
     ``parent`` is the VS when the owner is a VSR (``ownerDetails.parentName``, used in rate-limit zone names)."""
-    from inspector.nic import policies as pol
-
     return pol.generate_policies(
         owner,
         refs,
@@ -1235,10 +1226,8 @@ def _vsr_event(ref: ObjectRef, warnings: Sequence[str], operation_error: str | N
 
 def _rejected(vs: VirtualServer, errors: Sequence[str]) -> VirtualServerResult:
     """``configuration.go :: AddOrUpdateVirtualServer``: a VS failing validation gets no config at all."""
-    from inspector.nic.validation import aggregate
-
     ref = vs.meta.ref
-    text = aggregate(list(errors))
+    text = validation.aggregate(list(errors))
     message = f"VirtualServer {ref.key} was rejected with error: {text}"
     res = ResourceResult(
         ref=ref,
@@ -1273,8 +1262,6 @@ def generate_virtual_server(
     ``vsrs`` is the list NIC attached (``attached_vsrs``); pass None to let this function compute it (then the
     VS also carries NIC's configuration warnings about the VSRs it references).
     """
-    from inspector.nic import validation
-
     errors = validation.validate_virtual_server(vs, settings)
     if errors:
         return _rejected(vs, errors)
@@ -1465,7 +1452,6 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
         vs_namespace=vs_ref.namespace,
         server_tokens=gen.params.server_tokens,
         gunzip=vs.gunzip,
-        add_header_inherit=str(getattr(vs, "add_header_inherit", "") or ""),
         status_zone=vs.host,
         proxy_protocol=gen.params.proxy_protocol,
         ssl=ssl,
@@ -1636,7 +1622,5 @@ def _host_result(config: v2.VirtualServerConfig, ref: ObjectRef, file_name: str)
 
 def render_virtual_server(config: v2.VirtualServerConfig) -> tuple[str, tuple[LineSource, ...]]:
     """Render ``templates/virtualserver.conf.j2`` as NIC executes its VS template; text and line provenance."""
-    from inspector.render import render
-
     rendered = render("virtualserver.conf.j2", c=config, s=config.server)
     return rendered.text, rendered.provenance
