@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspector._gc import gc_paused
+from inspector.analysis.effective import (
+    Effective,
+    effective_egress,
+    effective_ingress,
+    final_statuses,
+    host_statuses,
+)
 from inspector.analysis.findings import Finding
 from inspector.model import Cluster, ControllerSettings, ObjectRef
 from inspector.nic.types import (
@@ -23,18 +30,10 @@ from inspector.nic.types import (
     ResourceResult,
 )
 
+if TYPE_CHECKING:
+    from inspector.render import RenderedServer
+
 SCHEMA = "mtls-inspect/report/v1"
-
-
-@dataclass(frozen=True)
-class Effective:
-    """One effective directive value at a location, after NGINX server->location inheritance."""
-
-    directive: str
-    value: str
-    source: str
-    """``server``, ``location`` or ``default`` (nginx's own default: nothing renders it)."""
-    policy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,9 +128,7 @@ def _use(outcome: PolicyOutcome) -> PolicyUse:
     return PolicyUse(outcome=outcome, source=origin.at(outcome.source.field) if origin else "")
 
 
-def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> HostReport:
-    from inspector.analysis.effective import effective_egress, effective_ingress, final_statuses, host_statuses
-
+def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, list[RenderedServer]]) -> HostReport:
     rendered = files.get(host.config_file)
     server = None
     if rendered is not None and not host.rejected and host.server_index < len(rendered):
@@ -150,7 +147,7 @@ def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> 
             LocationReport(
                 result=loc,
                 directives=tuple(rloc.directives) if rloc is not None else (),
-                effective={k: Effective(k, v.value, v.source, v.policy) for k, v in eff.items()},
+                effective=eff,
                 policies=tuple(_use(o) for o in statuses),
                 start_line=(rloc.start_line - server.start_line + 1) if rloc is not None and server else 0,
                 end_line=(rloc.end_line - server.start_line + 1) if rloc is not None and server else 0,
@@ -159,14 +156,14 @@ def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, Any]) -> 
     ingress = effective_ingress(host.policies, tls=not host.fail_open)
     line_policies: dict[int, str] = {}
     if server is not None:
-        for line, key in getattr(server, "line_policies", {}).items():
+        for line, key in server.line_policies.items():
             line_policies[line - server.start_line + 1] = key
     return HostReport(
         result=host,
         server_directives=tuple(server.directives) if server is not None else (),
         policies=tuple(_use(o) for o in host_statuses(host.policies, host_tls=not host.fail_open, host=host.host)),
         locations=tuple(locations),
-        ingress_effective={k: Effective(k, v.value, v.source, v.policy) for k, v in ingress.items()},
+        ingress_effective=ingress,
         text=server.text if server is not None else "",
         line_policies=line_policies,
     )

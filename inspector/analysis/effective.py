@@ -60,16 +60,17 @@ NGINX_INGRESS_DEFAULTS = {
 
 
 @dataclass(frozen=True)
-class EffectiveValue:
-    """One directive's value at a location, and where it came from."""
+class Effective:
+    """One directive's value at a location or server, and where it came from (the report and explain carry it)."""
 
+    directive: str
+    """The directive name as the block uses it (``proxy_ssl_verify``, ``grpc_ssl_verify``, ``ssl_verify_client``)."""
     value: str
     """As rendered (certificate/key paths with ``$secret_dir_path`` under the default dynamic reload)."""
     source: ValueSource
+    """``server``, ``location`` or ``default`` (nginx's own default: nothing renders it)."""
     policy: str | None
     """Policy key that set it, None for a default."""
-    directive: str
-    """The directive name as the location uses it (``proxy_ssl_verify`` or ``grpc_ssl_verify``)."""
 
 
 def egress_values(cfg: EgressMTLSCfg, *, ssl_dynamic_reload: bool = True) -> dict[str, str]:
@@ -111,7 +112,7 @@ def effective_egress(
     *,
     grpc: bool,
     ssl_dynamic_reload: bool = True,
-) -> dict[str, EffectiveValue]:
+) -> dict[str, Effective]:
     """The upstream-TLS directives a location runs with, keyed by directive name (``proxy_ssl_*``/``grpc_ssl_*``).
 
     Empty when the server or the location returns 500 (no request reaches the upstream).
@@ -130,19 +131,19 @@ def effective_egress(
     if grpc:
         from_server = {}
     from_location = egress_values(location_egress, ssl_dynamic_reload=ssl_dynamic_reload) if location_egress else {}
-    out: dict[str, EffectiveValue] = {}
+    out: dict[str, Effective] = {}
     for suffix in EGRESS_SUFFIXES:
         directive = prefix + suffix
         if suffix in from_location and location_egress is not None:
-            out[directive] = EffectiveValue(from_location[suffix], "location", location_egress.source.key, directive)
+            out[directive] = Effective(directive, from_location[suffix], "location", location_egress.source.key)
         elif suffix in from_server and server_egress is not None:
-            out[directive] = EffectiveValue(from_server[suffix], "server", server_egress.source.key, directive)
+            out[directive] = Effective(directive, from_server[suffix], "server", server_egress.source.key)
         else:
-            out[directive] = EffectiveValue(NGINX_EGRESS_DEFAULTS[suffix], "default", None, directive)
+            out[directive] = Effective(directive, NGINX_EGRESS_DEFAULTS[suffix], "default", None)
     return out
 
 
-def effective_ingress(server: PoliciesCfg | None, *, tls: bool = True) -> dict[str, EffectiveValue]:
+def effective_ingress(server: PoliciesCfg | None, *, tls: bool = True) -> dict[str, Effective]:
     """The client-certificate directives of a server block (ingressMTLS is server scope only).
 
     ``tls=False`` is the fail-open case: the host is not in ``spec.tls.hosts``, NIC leaves the block out (W14).
@@ -152,12 +153,12 @@ def effective_ingress(server: PoliciesCfg | None, *, tls: bool = True) -> dict[s
         return {}
     cfg = server.ingress_mtls if server is not None and tls else None
     values = ingress_values(cfg) if cfg is not None else {}
-    out: dict[str, EffectiveValue] = {}
+    out: dict[str, Effective] = {}
     for directive, default in NGINX_INGRESS_DEFAULTS.items():
         if directive in values and cfg is not None:
-            out[directive] = EffectiveValue(values[directive], "server", cfg.source.key, directive)
+            out[directive] = Effective(directive, values[directive], "server", cfg.source.key)
         else:
-            out[directive] = EffectiveValue(default, "default", None, directive)
+            out[directive] = Effective(directive, default, "default", None)
     return out
 
 

@@ -22,10 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from inspector.analysis import certs
+from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Finding
 from inspector.model import ObjectRef
 from inspector.nic.secrets import written_path
-from inspector.report import Effective, HostReport, LocationReport, PolicyUse, Report
+from inspector.report import HostReport, LocationReport, PolicyUse, Report
 
 NO_CERT_TITLE = "400 No required SSL certificate was sent"
 """NGINX's page title when ``ssl_verify_client on`` and the client sent no certificate (ngx_http_special_response)."""
@@ -106,17 +107,6 @@ class PolicyStep:
 
 
 @dataclass(frozen=True)
-class Setting:
-    """One effective directive at the chosen location, and where its value came from."""
-
-    directive: str
-    value: str
-    source: str
-    """``server``, ``location`` or ``default`` (nginx's default: nothing renders it)."""
-    policy: str | None
-
-
-@dataclass(frozen=True)
 class Explanation:
     host: str
     path: str
@@ -137,8 +127,8 @@ class Explanation:
     returns_500: bool
     """Server or location returns 500 for this request."""
     policies: tuple[PolicyStep, ...]
-    ingress: tuple[Setting, ...]
-    egress: tuple[Setting, ...]
+    ingress: tuple[Effective, ...]
+    egress: tuple[Effective, ...]
     predictions: tuple[Prediction, ...]
     upstream: UpstreamTLS | None
     findings: tuple[Finding, ...]
@@ -477,8 +467,8 @@ def _steps(uses: Sequence[PolicyUse]) -> tuple[PolicyStep, ...]:
     return tuple(out)
 
 
-def _settings(eff: Mapping[str, Effective]) -> tuple[Setting, ...]:
-    return tuple(Setting(k, v.value, v.source, v.policy) for k, v in eff.items())
+def _settings(eff: Mapping[str, Effective]) -> tuple[Effective, ...]:
+    return tuple(eff.values())
 
 
 def explain(report: Report, host: str, path: str = "/", *, now: dt.datetime | None = None) -> Explanation:
@@ -602,7 +592,6 @@ __all__ = [
     "Explanation",
     "PolicyStep",
     "Prediction",
-    "Setting",
     "UpstreamTLS",
     "client_ca",
     "continuation",

@@ -15,9 +15,10 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
+from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Finding
 from inspector.model import ObjectRef, Secret
-from inspector.report import Effective, HostReport, LocationReport, PolicyUse, Report
+from inspector.report import HostReport, LocationReport, PolicyUse, Report
 from inspector.tui.labels import STATUS_STYLES, badge, host_badges, mark, origin_phrase
 from inspector.tui.view import Item
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from inspector.analysis import checks
+from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Check, Finding
-from inspector.report import Effective, HostReport, Report
+from inspector.report import HostReport, Report
 
 Verdict = Literal["pass", "fail", "n/a", "manual"]
 
