@@ -213,7 +213,8 @@ def signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 # --- checks on single certificates ---------------------------------------------------------------------------
 
 
-def _fmt_time(value: dt.datetime) -> str:
+def fmt_time(value: dt.datetime) -> str:
+    """How a certificate date reads in messages (minutes, UTC)."""
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -222,22 +223,22 @@ def validity_issues(cert: x509.Certificate, what: str, now: dt.datetime) -> list
     f = fact(cert)
     details: Details = (
         ("subject", f.subject),
-        ("not before", _fmt_time(f.not_before)),
-        ("not after", _fmt_time(f.not_after)),
+        ("not before", fmt_time(f.not_before)),
+        ("not after", fmt_time(f.not_after)),
         ("sha256", f.sha256),
     )
     if now > f.not_after:
-        return [CertIssue(CERT_EXPIRED, f"{what} {f.subject} expired on {_fmt_time(f.not_after)}", details)]
+        return [CertIssue(CERT_EXPIRED, f"{what} {f.subject} expired on {fmt_time(f.not_after)}", details)]
     if now < f.not_before:
         return [
-            CertIssue(CERT_NOT_YET_VALID, f"{what} {f.subject} is not valid before {_fmt_time(f.not_before)}", details)
+            CertIssue(CERT_NOT_YET_VALID, f"{what} {f.subject} is not valid before {fmt_time(f.not_before)}", details)
         ]
     if f.not_after - now <= EXPIRY_WARNING:
         days = (f.not_after - now).days
         return [
             CertIssue(
                 CERT_EXPIRING_SOON,
-                f"{what} {f.subject} expires in {days} days ({_fmt_time(f.not_after)})",
+                f"{what} {f.subject} expires in {days} days ({fmt_time(f.not_after)})",
                 details,
             )
         ]
@@ -426,9 +427,9 @@ def crl_issues(crl_pem: bytes, ca_pem: bytes, now: dt.datetime) -> list[CertIssu
     details: Details = (("issuer", crl.issuer.rfc4514_string()),)
     next_update = crl.next_update_utc
     if next_update is not None:
-        details += (("next update", _fmt_time(next_update)),)
+        details += (("next update", fmt_time(next_update)),)
         if now > next_update:
-            issues.append(CertIssue(CRL_EXPIRED, f"ca.crl expired on {_fmt_time(next_update)} (nextUpdate)", details))
+            issues.append(CertIssue(CRL_EXPIRED, f"ca.crl expired on {fmt_time(next_update)} (nextUpdate)", details))
     cas, _ = load_bundle(ca_pem)
     if cas and not any(_crl_signed_by(crl, ca) for ca in cas):
         issues.append(

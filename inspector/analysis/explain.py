@@ -330,10 +330,6 @@ class ClientCA:
     note: str
 
 
-def _fmt(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | None:
     """The out-of-date CA certificates of the host's ``ssl_client_certificate`` file, None when all are in date
     (or the file is unknown). OpenSSL checks the dates of every certificate on the chain, the trust anchor
@@ -351,9 +347,9 @@ def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | Non
     if not stale:
         return None
     listing = "; ".join(
-        f"{f.subject} expired on {_fmt(f.not_after)}"
+        f"{f.subject} expired on {certs.fmt_time(f.not_after)}"
         if status == "expired"
-        else f"{f.subject} is not valid before {_fmt(f.not_before)}"
+        else f"{f.subject} is not valid before {certs.fmt_time(f.not_before)}"
         for f, status in stale
     )
     if len(stale) < len(facts):
@@ -467,10 +463,6 @@ def _steps(uses: Sequence[PolicyUse]) -> tuple[PolicyStep, ...]:
     return tuple(out)
 
 
-def _settings(eff: Mapping[str, Effective]) -> tuple[Effective, ...]:
-    return tuple(eff.values())
-
-
 def explain(report: Report, host: str, path: str = "/", *, now: dt.datetime | None = None) -> Explanation:
     """Explain one request. Never raises for an unknown host or path: the explanation says what NGINX would do.
 
@@ -525,8 +517,8 @@ def explain(report: Report, host: str, path: str = "/", *, now: dt.datetime | No
             loc, loc_how = chosen, f"{loc_how}, then internal {chosen.path}"
     candidates = tuple(x.path for x in h.locations if not x.result.internal and not x.path.startswith("@"))
     uses = loc.policies if loc is not None else h.policies
-    ingress = _settings(h.ingress_effective)
-    egress = _settings(loc.effective) if loc is not None else ()
+    ingress = tuple(h.ingress_effective.values())
+    egress = tuple(loc.effective.values()) if loc is not None else ()
     verify_client = h.ingress_effective.get("ssl_verify_client")
     depth = h.ingress_effective.get("ssl_verify_depth")
     vc = verify_client.value if verify_client is not None and not h.result.fail_open else ""
