@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from inspector.model import ObjectRef
 from inspector.nic import version2 as v2
-from inspector.nic.types import EgressMTLSCfg, IngressMTLSCfg, PolicySource
+from inspector.nic.types import EgressMTLSCfg, Header, IngressMTLSCfg, PolicySource
 from inspector.nic.virtualserver import render_virtual_server
 from inspector.render import rendered_servers
 
@@ -44,7 +44,7 @@ def config(**server: object) -> v2.VirtualServerConfig:
         client_max_body_size="1m",
         proxy_next_upstream="error timeout",
         proxy_next_upstream_timeout="5s",
-        proxy_set_headers=(v2.Header("Host", "$host"),),
+        proxy_set_headers=(Header("Host", "$host"),),
     )
     base: dict[str, object] = {
         "server_name": "example.com",

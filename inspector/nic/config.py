@@ -21,16 +21,9 @@ from typing import Any
 from inspector.model import ObjectRef
 from inspector.nic.parsing import parse_bool, parse_int, parse_time
 from inspector.nic.secrets import SECRETS_DIR
-from inspector.nic.types import CORSMapCfg, EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg
+from inspector.nic.types import AddHeader, CORSMapCfg, EgressMTLSCfg, Header, IngressMTLSCfg, PoliciesCfg
 
 # --- parameters (ConfigParams) --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Header:
-    name: str
-    value: str
-    always: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +61,7 @@ class ConfigParams:
     proxy_hide_headers: tuple[str, ...] = ()
     proxy_pass_headers: tuple[str, ...] = ()
     proxy_set_headers: tuple[Header, ...] = ()
-    add_headers: tuple[Header, ...] = ()
+    add_headers: tuple[AddHeader, ...] = ()
     add_header_inherit: str = ""
     server_snippets: tuple[str, ...] = ()
     location_snippets: tuple[str, ...] = ()
@@ -175,9 +168,9 @@ def parse_headers(value: str) -> tuple[Header, ...]:
     return tuple(headers)
 
 
-def parse_add_headers(value: str) -> tuple[Header, ...]:
+def parse_add_headers(value: str) -> tuple[AddHeader, ...]:
     """``header_parsing_helper.go :: ParseAddHeaders``: ``Name: value[: always]`` per comma item."""
-    headers: list[Header] = []
+    headers: list[AddHeader] = []
     for raw in value.split(","):
         item = raw.strip()
         if not item:
@@ -188,7 +181,7 @@ def parse_add_headers(value: str) -> tuple[Header, ...]:
             continue
         val = parts[1].strip() if len(parts) >= 2 else ""
         always = len(parts) == 3 and parts[2].strip().lower() == "always"
-        headers.append(Header(name, val, always))
+        headers.append(AddHeader(name, val, always))
     return tuple(headers)
 
 
@@ -420,7 +413,7 @@ class Location:
     proxy_redirect_from: str = ""
     proxy_redirect_to: str = ""
     add_header_inherit: str = ""
-    add_headers: tuple[Header, ...] = ()
+    add_headers: tuple[AddHeader, ...] = ()
     cors_enabled: bool = False
     """A CORS policy's headers are in ``add_headers``: the template adds the OPTIONS preflight block."""
     disable_forwarded_headers: bool = False
@@ -458,7 +451,7 @@ class Server:
     status_zone: str = ""
     proxy_hide_headers: tuple[str, ...] = ()
     proxy_pass_headers: tuple[str, ...] = ()
-    add_headers: tuple[Header, ...] = ()
+    add_headers: tuple[AddHeader, ...] = ()
     add_header_inherit: str = ""
     egress_mtls: EgressMTLSCfg | None = None
     hsts: bool = False

@@ -19,7 +19,6 @@ from functools import lru_cache
 from inspector.model import Ingress, ObjectRef, ServiceBackend
 from inspector.nic.config import (
     ConfigParams,
-    Header,
     IngressNginxConfig,
     Location,
     MinionRef,
@@ -259,8 +258,7 @@ def generate_ingress(
         """ingress.go :: generateNginxCfg: the policy's CORS headers on every location not already CORS-enabled."""
         if loc.cors_enabled or not cors:
             return loc
-        extra = tuple(Header(h.name, h.value, h.always) for h in cors)
-        return replace(loc, add_headers=loc.add_headers + extra, cors_enabled=True)
+        return replace(loc, add_headers=loc.add_headers + cors, cors_enabled=True)
 
     def make_location(path: str, path_type: str, backend: ServiceBackend, host: str, field_path: str) -> Location:
         ups = upstream_name(ing, host, backend)
@@ -546,9 +544,7 @@ def generate_mergeable(
         return master_cfg, warnings, Logs(tuple(logs))
     master_server = master_cfg.servers[0]
     master_policies = master_server.policies
-    master_cors = tuple(
-        Header(h.name, h.value, h.always) for h in (master_policies.cors_headers if master_policies else ())
-    )
+    master_cors = master_policies.cors_headers if master_policies else ()
     maps = list(master_cfg.maps)
     upstreams = list(master_cfg.upstreams)
     keepalive = master_cfg.keepalive

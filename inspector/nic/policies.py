@@ -51,7 +51,7 @@ from inspector.nic.secrets import (
     SecretStore,
 )
 from inspector.nic.types import (
-    AddHeaderCfg,
+    AddHeader,
     APIKeyCfg,
     BasicAuthCfg,
     Context,
@@ -348,7 +348,7 @@ class _OtherState:
         self.limit_reqs: list[LimitReqCfg] = []
         self.limit_req_zones: list[LimitReqZoneCfg] = []
         self.limit_req_options: LimitReqOptionsCfg | None = None
-        self.cors_headers: tuple[AddHeaderCfg, ...] = ()
+        self.cors_headers: tuple[AddHeader, ...] = ()
         self.cors_map: CORSMapCfg | None = None
         self.seen: set[str] = set()
         """Types whose output is not modelled but whose duplicate check is (oidc, waf, cache, externalAuth)."""
@@ -418,29 +418,29 @@ def _cors_origin_map(origins: Sequence[str], variable: str) -> CORSMapCfg:
     return CORSMapCfg(source="$http_origin", variable=f"${variable}", parameters=tuple(params))
 
 
-def _cors_headers(spec: Mapping[str, Any], origins: Sequence[str], origin_value: str) -> tuple[AddHeaderCfg, ...]:
+def _cors_headers(spec: Mapping[str, Any], origins: Sequence[str], origin_value: str) -> tuple[AddHeader, ...]:
     """``policy.go :: generateCORSHeaders``, in NIC's order."""
-    out: list[AddHeaderCfg] = []
+    out: list[AddHeader] = []
     if origins and (len(origins) != 1 or origins[0] != "*"):
-        out.append(AddHeaderCfg("Vary", "Origin"))
+        out.append(AddHeader("Vary", "Origin", always=True))
     if origin_value:
-        out.append(AddHeaderCfg("Access-Control-Allow-Origin", origin_value))
+        out.append(AddHeader("Access-Control-Allow-Origin", origin_value, always=True))
     for key, name in (
         ("allowMethods", "Access-Control-Allow-Methods"),
         ("allowHeaders", "Access-Control-Allow-Headers"),
     ):
         values = _strs(spec, key)
         if values:
-            out.append(AddHeaderCfg(name, _escape_nginx(", ".join(values))))
+            out.append(AddHeader(name, _escape_nginx(", ".join(values)), always=True))
     credentials = _flag(spec, "allowCredentials")
     if credentials is not None:
-        out.append(AddHeaderCfg("Access-Control-Allow-Credentials", _go_bool(credentials)))
+        out.append(AddHeader("Access-Control-Allow-Credentials", _go_bool(credentials), always=True))
     expose = _strs(spec, "exposeHeaders")
     if expose:
-        out.append(AddHeaderCfg("Access-Control-Expose-Headers", _escape_nginx(", ".join(expose))))
+        out.append(AddHeader("Access-Control-Expose-Headers", _escape_nginx(", ".join(expose)), always=True))
     max_age = _int(spec, "maxAge")
     if max_age is not None:
-        out.append(AddHeaderCfg("Access-Control-Max-Age", str(max_age)))
+        out.append(AddHeader("Access-Control-Max-Age", str(max_age), always=True))
     return tuple(out)
 
 

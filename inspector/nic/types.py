@@ -160,12 +160,21 @@ class APIKeyCfg:
 
 
 @dataclass(frozen=True)
-class AddHeaderCfg:
-    """``version2.AddHeader`` built by ``policy.go :: generateCORSHeaders`` (always ``always``)."""
+class Header:
+    """``version2.Header``: ``proxy_set_header``/``add_header`` of a return, ``<name> <value>``."""
 
     name: str
     value: str
-    always: bool = True
+
+
+@dataclass(frozen=True)
+class AddHeader:
+    """``version2.AddHeader``: ``add_header <name> <value> [always]``; NIC's version1 (Ingress) model uses it too,
+    and ``policy.go :: generateCORSHeaders`` builds CORS headers as ``always`` ones."""
+
+    name: str
+    value: str
+    always: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,7 +222,7 @@ class PoliciesCfg:
     limit_req_zones: tuple[LimitReqZoneCfg, ...] = ()
     limit_req_options: LimitReqOptionsCfg | None = None
     """Set with the first rateLimit policy of the context (``generateLimitReqOptions``)."""
-    cors_headers: tuple[AddHeaderCfg, ...] = ()
+    cors_headers: tuple[AddHeader, ...] = ()
     """The last CORS policy's headers; a VS route/subroute without its own inherits the spec's."""
     cors_map: CORSMapCfg | None = None
 

@@ -14,16 +14,10 @@ from dataclasses import dataclass
 
 from inspector.model import ObjectRef
 from inspector.nic.secrets import SECRETS_DIR
-from inspector.nic.types import Context, EgressMTLSCfg, IngressMTLSCfg, LimitReqZoneCfg, PoliciesCfg
+from inspector.nic.types import AddHeader, Context, EgressMTLSCfg, Header, IngressMTLSCfg, LimitReqZoneCfg, PoliciesCfg
 
 ERROR_PAGE_RESPONSE_CODE_INHERIT = -1
 """``version2.ErrorPageResponseCodeInherit``: renders ``error_page <codes> = "<name>"``."""
-
-
-@dataclass(frozen=True)
-class Header:
-    name: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -168,13 +162,6 @@ class SSL:
 class TLSRedirect:
     code: int
     based_on: str
-
-
-@dataclass(frozen=True)
-class AddHeader:
-    name: str
-    value: str
-    always: bool = False
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ from inspector.nic.config import ConfigParams, parse_configmap
 from inspector.nic.parsing import parse_int, parse_time
 from inspector.nic.secrets import WILDCARD_SECRET, SecretStore, secret_files, tls_secret_warning
 from inspector.nic.types import (
+    AddHeader,
     ConfigFile,
     Context,
+    Header,
     HostResult,
     LimitReqZoneCfg,
     LineSource,
@@ -471,11 +473,11 @@ def _generate_error_pages(index: int, pages: Sequence[Mapping[str, Any]]) -> tup
     return tuple(out)
 
 
-def _headers(raw: Any) -> tuple[v2.Header, ...]:
+def _headers(raw: Any) -> tuple[Header, ...]:
     if not isinstance(raw, list):
         return ()
     return tuple(
-        v2.Header(name=str(h.get("name", "")), value=str(h.get("value", ""))) for h in raw if isinstance(h, Mapping)
+        Header(name=str(h.get("name", "")), value=str(h.get("value", ""))) for h in raw if isinstance(h, Mapping)
     )
 
 
@@ -562,7 +564,7 @@ class _LocationBuilder:
                     name=name,
                     default_type=ret.type or "text/plain",
                     text=ret.body,
-                    headers=tuple(v2.Header(name=n, value=v) for n, v in ret.headers),
+                    headers=tuple(Header(name=n, value=v) for n, v in ret.headers),
                     resource=resource,
                     origin_field=origin_field,
                 ),
@@ -585,11 +587,11 @@ class _LocationBuilder:
         response_headers = _extra(proxy, "responseHeaders", {}) if proxy is not None else {}
         set_headers = list(_headers(request_headers.get("set") if isinstance(request_headers, Mapping) else None))
         if not any(h.name.lower() == "host" for h in set_headers):
-            set_headers.append(v2.Header(name="Host", value="$host"))
+            set_headers.append(Header(name="Host", value="$host"))
         pass_headers = request_headers.get("pass") if isinstance(request_headers, Mapping) else None
         resp: Mapping[str, Any] = response_headers if isinstance(response_headers, Mapping) else {}
         add_headers = tuple(
-            v2.AddHeader(name=str(h.get("name", "")), value=str(h.get("value", "")), always=bool(h.get("always")))
+            AddHeader(name=str(h.get("name", "")), value=str(h.get("value", "")), always=bool(h.get("always")))
             for h in (resp.get("add") or [])
             if isinstance(h, Mapping)
         )
@@ -855,7 +857,7 @@ class _VSGenerator:
             proxy_send_timeout=time(
                 "send-timeout", _time_with_default(_extra(u, "send-timeout"), params.proxy_send_timeout)
             ),
-            headers=tuple(v2.Header(n, by_name[n]) for n in sorted(by_name)),
+            headers=tuple(Header(n, by_name[n]) for n in sorted(by_name)),
             port=_int(raw.get("port"), 0),
             match=f"{name}_match" if raw.get("statusMatch") else "",
             mandatory=raw.get("mandatory") is True,
@@ -1112,7 +1114,7 @@ def _match_parameters(matched: str, ok: str) -> tuple[v2.Parameter, ...]:
 def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> v2.Location:
     """``virtualserver.go :: addPoliciesCfgToLocation`` plus ``AddHeaderInherit``; the other policy types' lines
     are read from ``policies`` by the template, the CORS headers join ``add_headers``."""
-    cors = tuple(v2.AddHeader(h.name, h.value, h.always) for h in cfg.cors_headers)
+    cors = cfg.cors_headers
     return replace(
         loc,
         egress_mtls=cfg.egress_mtls,
