@@ -828,3 +828,21 @@ def test_configmap_read_once_for_ingress_and_vs() -> None:
     ]
     assert config.upstreams
     assert not any(loc.client_body_buffer_size for loc in config.server.locations)
+
+
+def test_broken_ca_crl_fails_the_reload_as_for_an_ingress() -> None:
+    """``inspector.nic.reload``: nginx loads the CA secret's ``ca.crl`` file; an unreadable one fails the reload
+    (``X509_LOOKUP_load_file``), for a VirtualServer as for an Ingress."""
+    from test_nic_vs_helpers import pki_material
+
+    data = {"ca.crt": pki_material()["ca"], "ca.crl": b"x"}
+    broken = Secret(meta("Secret", "ingress-mtls-secret"), "nginx.org/ca", data)
+    secrets = [tls_secret("tls-secret"), broken, client_secret("egress-mtls-secret")]
+    cl = cluster(ingress_policy(), secrets=secrets)
+    r = run(ingress_example_vs(), cl)
+    (vs,) = r.result.resources
+    assert vs.state == "Invalid"
+    assert vs.events[0].message.endswith(
+        'nginx reload failed: X509_LOOKUP_load_file("/etc/nginx/secrets/default-ingress-mtls-secret-ca.crl") failed '
+        "(no certificate or crl found)"
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from inspector.model import Ingress, ObjectRef, ServiceBackend
 from inspector.nic.config import (
@@ -31,6 +30,7 @@ from inspector.nic.config import (
     parse_rewrites,
     parse_service_list,
 )
+from inspector.nic.reload import crl_error, egress_errors
 from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET, tls_secret_warning
 from inspector.nic.types import PoliciesCfg, SecretReference
 
@@ -622,34 +622,6 @@ def generate_mergeable(
 
 # --- reload failures NIC cannot see coming (spec §2.4) --------------------------------------------------------
 
-NGINX_SSL_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
-"""The values nginx's ``*_ssl_protocols`` accept (``ngx_http_ssl_module``'s bitmask table)."""
-
-
-@lru_cache(maxsize=256)
-def _cipher_error(ciphers: str) -> str | None:
-    """nginx's message when OpenSSL refuses the cipher list (checked where the SSL context is built)."""
-    import ssl
-
-    try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(ciphers)
-    except (ssl.SSLError, ValueError):
-        return f'SSL_CTX_set_cipher_list("{ciphers}") failed (SSL: no cipher match)'
-    return None
-
-
-def _crl_error(path: str, files: Mapping[str, bytes]) -> str | None:
-    """``ssl_crl`` must name an existing file holding a PEM CRL (nginx: ``X509_LOOKUP_load_file``)."""
-    if path not in files:
-        return f'X509_LOOKUP_load_file("{path}") failed (No such file or directory)'
-    from cryptography import x509
-
-    try:
-        x509.load_pem_x509_crl(files[path])
-    except ValueError:
-        return f'X509_LOOKUP_load_file("{path}") failed (no certificate or crl found)'
-    return None
-
 
 def reload_errors(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> list[str]:
     """Why nginx would refuse this Ingress file, for values NIC renders without checking them.
@@ -659,23 +631,11 @@ def reload_errors(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> list[s
     context (locations that proxy over TLS with that prefix). NIC then reports ``AddedOrUpdatedWithError``.
     ``files`` are the secret files NIC writes (``NicResult.secret_files``). Texts are nginx's ``[emerg]`` cores.
     """
-    errors: list[str] = []
-
-    def add(msg: str | None) -> None:
-        if msg and msg not in errors:
-            errors.append(msg)
-
+    errors: list[str | None] = []
     for server in cfg.servers:
         if server.ingress_mtls is not None and server.ingress_mtls.client_crl:
-            add(_crl_error(server.ingress_mtls.client_crl, files))
+            errors.append(crl_error(server.ingress_mtls.client_crl, files))
         https = any(loc.ssl and not loc.grpc for loc in server.locations)
         blocks = [(server.egress_mtls, https)] + [(loc.egress_mtls, loc.ssl) for loc in server.locations]
-        for egress, used in blocks:
-            if egress is None:
-                continue
-            for token in egress.protocols.split():
-                if token not in NGINX_SSL_PROTOCOLS:
-                    add(f'invalid value "{token}"')
-            if used:
-                add(_cipher_error(egress.ciphers))
-    return errors
+        errors += egress_errors(blocks)
+    return list(dict.fromkeys(e for e in errors if e))

@@ -35,6 +35,7 @@ from inspector.nic import validation
 from inspector.nic import version2 as v2
 from inspector.nic.config import ConfigParams, parse_configmap
 from inspector.nic.parsing import parse_int, parse_time
+from inspector.nic.reload import crl_error, egress_errors
 from inspector.nic.secrets import WILDCARD_SECRET, SecretStore, secret_files, tls_secret_warning
 from inspector.nic.types import (
     AddHeader,
@@ -1142,54 +1143,25 @@ def _cors_map(cfg: PoliciesCfg) -> list[v2.Map]:
     return [v2.Map(source=m.source, variable=m.variable, parameters=tuple(v2.Parameter(v, r) for v, r in m.parameters))]
 
 
-NGINX_SSL_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"})
-"""The values nginx's ``*_ssl_protocols`` enum accepts (``ngx_http_ssl_module``/``ngx_http_proxy_module``)."""
-
-
-def _cipher_error(ciphers: str) -> str | None:
-    """Whether OpenSSL (the one Python links, as nginx does) accepts the cipher list nginx would set."""
-    import ssl
-
-    try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(ciphers)
-    except ssl.SSLError:
-        return f'SSL_CTX_set_cipher_list("{ciphers}") failed (SSL: no cipher match)'
-    except ValueError:
-        return f'SSL_CTX_set_cipher_list("{ciphers}") failed'
-    return None
-
-
-def predicted_reload_errors(config: v2.VirtualServerConfig, written: Collection[str]) -> list[str]:
-    """Why nginx would refuse this file, for the values NIC passes through unvalidated (spec §2.4).
+def predicted_reload_errors(config: v2.VirtualServerConfig, files: Mapping[str, bytes]) -> list[str]:
+    """Why nginx would refuse this file, for the values NIC passes through unvalidated (``inspector.nic.reload``).
 
     NIC renders ``crlFileName`` as ``/etc/nginx/secrets/<name>`` without writing that file, and copies
     ``protocols``/``ciphers`` verbatim; nginx then fails the reload and NIC reports the VS (and its VSRs) as
-    ``Invalid`` with ``AddedOrUpdatedWithError`` (``controller.go :: updateVirtualServerStatusAndEvents``). The texts
-    are nginx's ``[emerg]`` messages in short form (OpenSSL's detail varies by version). ``written`` holds the
-    files NIC writes for the secrets in use.
+    ``Invalid`` with ``AddedOrUpdatedWithError`` (``controller.go :: updateVirtualServerStatusAndEvents``).
+    ``files`` are the files NIC writes for the secrets in use.
     """
-    errors: list[str] = []
+    errors: list[str | None] = []
     s = config.server
     im = s.ingress_mtls
-    if im is not None and im.client_crl and im.client_crl not in written:
-        errors.append(f'X509_LOOKUP_load_file("{im.client_crl}") failed (No such file or directory)')
+    if im is not None and im.client_crl:
+        errors.append(crl_error(im.client_crl, files))
     https_anywhere = any(loc.upstream_tls and (loc.proxy_pass or loc.grpc_pass) for loc in s.locations)
-    blocks = [(s.egress_mtls, https_anywhere)] + [
-        (loc.egress_mtls, loc.upstream_tls and bool(loc.proxy_pass or loc.grpc_pass)) for loc in s.locations
-    ]
-    seen: set[str] = set()
-    for egress, used in blocks:
-        if egress is None:
-            continue
-        for token in egress.protocols.split():
-            if token not in NGINX_SSL_PROTOCOLS and (msg := f'invalid value "{token}"') not in seen:
-                seen.add(msg)
-                errors.append(msg)
-        # nginx builds the upstream SSL context (and checks the cipher list) only where it proxies over TLS.
-        if used and (msg := _cipher_error(egress.ciphers) or "") and msg not in seen:
-            seen.add(msg)
-            errors.append(msg)
-    return errors
+    errors += egress_errors(
+        [(s.egress_mtls, https_anywhere)]
+        + [(loc.egress_mtls, loc.upstream_tls and bool(loc.proxy_pass or loc.grpc_pass)) for loc in s.locations]
+    )
+    return list(dict.fromkeys(e for e in errors if e))
 
 
 # --- the entry point -----------------------------------------------------------------------------------------
@@ -1284,7 +1256,7 @@ def generate_virtual_server(
 
     vs_gen = warnings.get(vs_ref, [])
     vs_all = list(config_warnings) + list(vs_gen)
-    written = set(store.files()) | {p for ref in env.secret_refs.values() for p in secret_files(ref)}
+    written = {**store.files(), **{p: b for ref in env.secret_refs.values() for p, b in secret_files(ref).items()}}
     reload_errors = predicted_reload_errors(config, written)
     op_error = f"nginx reload failed: {'; '.join(reload_errors)}" if reload_errors else None
     resources = [
