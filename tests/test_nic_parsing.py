@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.nic.parsing import go_quote, go_quote_meta, parse_bool, parse_int, parse_time
+from inspector.nic.parsing import go_quote, go_quote_meta, parse_bool, parse_int, parse_lb_method, parse_time
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,19 @@ def test_go_quote_escapes_as_strconv_quote() -> None:
 
 def test_go_quote_meta() -> None:
     assert go_quote_meta("https://*.a.b") == "https://\\*\\.a\\.b"
+
+
+@pytest.mark.parametrize(
+    ("text", "plus", "expected"),
+    [
+        (" round_robin ", False, ""),
+        ("least_conn", False, "least_conn"),
+        ("least_time header", False, None),
+        ("least_time header", True, "least_time header"),
+        ("hash $request_uri consistent", False, "hash $request_uri consistent"),
+        ("hash  $request_uri", False, None),  # validateHashLBMethod splits on single spaces
+        ("hashed $request_uri", False, None),
+    ],
+)
+def test_parse_lb_method_as_nic(text: str, plus: bool, expected: str | None) -> None:
+    assert parse_lb_method(text, plus) == expected

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector.model import ObjectRef
-from inspector.nic.parsing import parse_bool, parse_int, parse_time
+from inspector.nic.parsing import parse_bool, parse_int, parse_lb_method, parse_time
 from inspector.nic.secrets import SECRETS_DIR
 from inspector.nic.types import AddHeader, CORSMapCfg, EgressMTLSCfg, Header, IngressMTLSCfg, PoliciesCfg
 
@@ -84,31 +84,6 @@ class ConfigParams:
 def default_params(plus: bool) -> ConfigParams:
     """``config_params.go :: NewDefaultConfigParams``: the zone size is the only edition difference."""
     return ConfigParams(plus=plus, upstream_zone_size="512k" if plus else "256k")
-
-
-_LB_OSS = {"least_conn", "ip_hash", "random", "random two", "random two least_conn"}
-_LB_PLUS = _LB_OSS | {
-    "random two least_time=header",
-    "random two least_time=last_byte",
-    "least_time header",
-    "least_time last_byte",
-    "least_time header inflight",
-    "least_time last_byte inflight",
-}
-
-
-def parse_lb_method(value: str, plus: bool) -> str | None:
-    """``parsing_helpers.go :: ParseLBMethod(ForPlus)``: ``round_robin`` is the empty method (no directive)."""
-    method = value.strip()
-    if method == "round_robin":
-        return ""
-    if method.startswith("hash"):
-        # validateHashLBMethod: "hash <key>" or "hash <key> consistent".
-        parts = method.split()
-        if len(parts) == 2 or (len(parts) == 3 and parts[2] == "consistent"):
-            return method
-        return None
-    return method if method in (_LB_PLUS if plus else _LB_OSS) else None
 
 
 def parse_port_list(value: str) -> tuple[int, ...]:

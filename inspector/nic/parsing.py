@@ -56,6 +56,33 @@ def parse_time(value: str) -> str | None:
     return "".join(parts)
 
 
+_LB_METHODS = frozenset({"least_conn", "ip_hash", "random", "random two", "random two least_conn"})
+"""``parsing_helpers.go :: nginxLBValidInput``."""
+_LB_METHODS_PLUS = _LB_METHODS | {
+    "random two least_time=header",
+    "random two least_time=last_byte",
+    "least_time header",
+    "least_time last_byte",
+    "least_time header inflight",
+    "least_time last_byte inflight",
+}
+"""``parsing_helpers.go :: nginxPlusLBValidInput``."""
+
+
+def parse_lb_method(value: str, plus: bool) -> str | None:
+    """``parsing_helpers.go :: ParseLBMethod(ForPlus)``: ``round_robin`` is the empty method (no directive); None
+    where NIC returns an error. ``validateHashLBMethod`` splits on single spaces: ``hash <key> [consistent]``."""
+    method = value.strip()
+    if method == "round_robin":
+        return ""
+    if method.startswith("hash"):
+        words = method.split(" ")
+        if words[0] == "hash" and (len(words) == 2 or (len(words) == 3 and words[2] == "consistent")):
+            return method
+        return None
+    return method if method in (_LB_METHODS_PLUS if plus else _LB_METHODS) else None
+
+
 _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 

@@ -38,7 +38,7 @@ from inspector.model import (
     VirtualServerRoute,
     VSUpstream,
 )
-from inspector.nic.parsing import go_quote, parse_bool, parse_int, parse_time
+from inspector.nic.parsing import go_quote, parse_bool, parse_int, parse_lb_method, parse_time
 
 # --- apimachinery: field.Error formatting ------------------------------------------------------
 
@@ -703,27 +703,11 @@ def _v_size(ctx: _AnnotationContext) -> list[str]:
     return [invalid(ctx.path, ctx.value, msg)]
 
 
-_LB_METHODS = frozenset({"least_conn", "ip_hash", "random", "random two", "random two least_conn"})
-_LB_METHODS_PLUS = _LB_METHODS | {
-    "random two least_time=header",
-    "random two least_time=last_byte",
-    "least_time header",
-    "least_time last_byte",
-    "least_time header inflight",
-    "least_time last_byte inflight",
-}
-
-
 def _v_lb_method(ctx: _AnnotationContext) -> list[str]:
     """``parsing_helpers.go :: ParseLBMethod/ParseLBMethodForPlus``."""
-    method = ctx.value.strip()
-    if method == "round_robin" or method in (_LB_METHODS_PLUS if ctx.plus else _LB_METHODS):
+    if parse_lb_method(ctx.value, ctx.plus) is not None:
         return []
-    if method.startswith("hash"):
-        words = method.split(" ")
-        if words[0] == "hash" and (len(words) == 2 or (len(words) == 3 and words[2] == "consistent")):
-            return []
-    return [invalid(ctx.path, ctx.value, f"invalid load balancing method: {go_quote(method)}")]
+    return [invalid(ctx.path, ctx.value, f"invalid load balancing method: {go_quote(ctx.value.strip())}")]
 
 
 def _v_snippets(ctx: _AnnotationContext) -> list[str]:
