@@ -185,9 +185,7 @@ def build_report(
         files = {f.name: rendered_servers(f) for f in nic.files}
         hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=())
-    from inspector.analysis.reality import disagreements
-
-    findings = tuple(run_checks(partial, ignores=ignores)) + tuple(disagreements(cluster, nic.resources))
+    findings = tuple(run_checks(partial, ignores=ignores))
     return Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=findings)
 
 

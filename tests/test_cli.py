@@ -170,3 +170,16 @@ def test_ignore_suppresses_but_keeps_finding() -> None:
     assert proc.returncode == 0, proc.stderr
     findings = [f for f in json.loads(proc.stdout)["findings"] if f["id"] == "MTLS017"]
     assert findings and all(f["suppressed"] for f in findings)
+
+
+def test_broken_file_is_a_finding_and_the_rest_is_still_analysed(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n  bad: [\n")
+    good = tmp_path / "cafe.yaml"
+    good.write_text(CAFE_NO_TLS)
+    proc = run("check", str(broken), str(good), "--format", "text")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if "[MTLS001]" in ln)
+    assert line.count("broken.yaml") == 1, line  # the place is named once, in the (Kind file:line) part
+    assert "cafe.example.com" in proc.stdout  # the good file is still analysed

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from inspector import catalogue
 from inspector.analysis import certs
 from inspector.analysis.findings import Category, Check, Finding, Outcome
+from inspector.analysis.reality import DISAGREES, disagreements
 from inspector.model import (
     AnyObject,
     Cluster,
@@ -804,6 +805,7 @@ CHECKS: tuple[Check, ...] = (
         description="Objects of that kind are missing from the analysis.",
         category="live",
     ),
+    DISAGREES,
 )
 
 BY_ID: Mapping[str, Check] = {c.id: c for c in CHECKS}
@@ -1379,7 +1381,14 @@ def _input_findings(b: _Builder) -> None:
         line = f"{problem.file}:{problem.line}" if problem.line else problem.file
         if problem.ref is not None and problem.field:
             line = _at(b.cluster, problem.ref, problem.field) or line
-        b.draft(("input", n), _Draft(chk, problem.message, problem.ref, line))
+        # The loader's one-line message starts with its own file:line (it is printed alone when input is unusable);
+        # a finding carries the place in ``source`` already.
+        message = problem.message
+        for prefix in (f"{problem.file}:{problem.line}: ", f"{problem.file}: "):
+            if message.startswith(prefix):
+                message = message[len(prefix) :]
+                break
+        b.draft(("input", n), _Draft(chk, message, problem.ref, line))
     for n, (key, reason) in enumerate(b.cluster.unreadable_secrets.items()):
         chk = BY_ID[catalogue.SECRET_UNREADABLE]
         ns, _, name = key.partition("/")
@@ -1904,7 +1913,7 @@ def run_checks(report: Report, *, ignores: Sequence[str] = (), now: dt.datetime 
     _duplicate_refs(b)
     _cert_findings(b, at)
     _attach_hosts(b)
-    findings = _suppress(b.findings(), report.cluster, parsed)
+    findings = _suppress([*b.findings(), *disagreements(report.cluster, report.nic.resources)], report.cluster, parsed)
     order = {id(f): n for n, f in enumerate(findings)}
     return sorted(findings, key=lambda f: (_SEVERITY_RANK.get(f.severity, 3), order[id(f)]))
 
@@ -1998,6 +2007,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS130": "Live mode without RBAC `get` on the secret a policy references.",
     "MTLS131": "Live mode against a cluster without NIC's CRDs (`virtualservers.k8s.nginx.org`).",
     "MTLS132": "Live mode without RBAC `list` on `policies.k8s.nginx.org`.",
+    "MTLS133": "A VirtualServer whose live `status.state` is `Invalid` while the manifests predict `Valid`.",
 }
 
 

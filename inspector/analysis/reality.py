@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from inspector import catalogue
 from inspector.analysis.findings import Check, Finding
 from inspector.model import Cluster, Event, ObjectRef
 from inspector.nic.types import ResourceResult
 
 DISAGREES = Check(
-    id="MTLS133",
+    id=catalogue.PREDICTION_DISAGREES,
     slug="prediction-disagrees-with-cluster",
     title="NIC's own status or event disagrees with the prediction",
     severity="warning",
