@@ -8,6 +8,7 @@ that needs it (a test proves it).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -249,7 +250,10 @@ def resolve_input(ns: argparse.Namespace, *, default_sample: bool) -> Input:
     if ns.sample or (not paths and default_sample):
         from inspector import samples
 
-        paths.append(str(samples.path()))
+        sample = samples.path()
+        # Inside a checkout the sample reads as ``sample-cluster/...`` (shorter file:line texts, relative SARIF uris).
+        relative = os.path.relpath(sample)
+        paths.append(relative if not relative.startswith("..") else str(sample))
     if not paths:
         raise UsageError("no input: give SOURCE files or folders, --sample, or --kubeconfig/--context")
     stdin_data: bytes | None = sys.stdin.buffer.read() if "-" in paths else None
@@ -348,8 +352,6 @@ def _render_format(fmt: str, report: Report, *, color: bool) -> str:
 
 
 def _use_color(stream: TextIO) -> bool:
-    import os
-
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
@@ -520,8 +522,6 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
     except BrokenPipeError:
         return ExitCode.OK
     except Exception as exc:  # a bug must still end in one line, not a traceback (MTLS_INSPECT_DEBUG=1 shows it)
-        import os
-
         if os.environ.get("MTLS_INSPECT_DEBUG"):
             raise
         print(
