@@ -14,9 +14,10 @@ result lands (server or location), which is the VS-specific part of NIC's behavi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from inspector.model import (
     Action,
@@ -1256,7 +1257,10 @@ def generate_virtual_server(
 
     vs_gen = warnings.get(vs_ref, [])
     vs_all = list(config_warnings) + list(vs_gen)
-    written = {**store.files(), **{p: b for ref in env.secret_refs.values() for p, b in secret_files(ref).items()}}
+    # A view, not a copy: the store grows with the cluster, and copying it per VS made the replica quadratic.
+    own = {p: b for ref in env.secret_refs.values() for p, b in secret_files(ref).items()}
+    # ChainMap only ever writes to its first map; the store's read-only view is safe behind it.
+    written = ChainMap(own, cast("MutableMapping[str, bytes]", store.files()))
     reload_errors = predicted_reload_errors(config, written)
     op_error = f"nginx reload failed: {'; '.join(reload_errors)}" if reload_errors else None
     resources = [
