@@ -240,6 +240,24 @@ def finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
+def _other_objects(report: Report) -> list[dict[str, Any]]:
+    """Every other object that was read (Secrets, Services, ConfigMaps): NIC gives them no state or events of their
+    own, but a reader of the report still finds each one with its ``file:line``."""
+    judged = {r.ref for r in report.nic.resources}
+    return [
+        {
+            **(_ref(obj.meta.ref) or {}),
+            "source": obj.meta.origin.at(),
+            "state": None,
+            "warnings": [],
+            "events": [],
+            "rejection": None,
+        }
+        for obj in report.cluster.all_objects()
+        if obj.meta.ref not in judged
+    ]
+
+
 def to_json(report: Report) -> dict[str, Any]:
     s = report.settings
     return {
@@ -264,7 +282,8 @@ def to_json(report: Report) -> dict[str, Any]:
                 "rejection": r.rejection,
             }
             for r in report.nic.resources
-        ],
+        ]
+        + _other_objects(report),
         "policies": [
             {
                 "key": p.key,

@@ -97,6 +97,12 @@ def test_check_sample_json_lists_every_object_with_file_line() -> None:
     for res in report["resources"]:
         file, _, line = res["source"].rpartition(":")
         assert file.endswith((".yaml", ".yml")) and int(line) > 0, res
+    listed = {(r["kind"], r["namespace"], r["name"]) for r in report["resources"]}
+    # Every object of the sample is listed, those NIC judges (with a state) and the others (Secrets, Services, ...).
+    assert ("Secret", "default", "tls-secret") in listed and ("Service", "default", "tea-svc") in listed
+    assert next(r for r in report["resources"] if r["kind"] == "Secret")["state"] is None
+    states = {r["state"] for r in report["resources"] if r["kind"] in ("Ingress", "Policy", "VirtualServer")}
+    assert states <= {"Valid", "Warning", "Invalid"} and "Valid" in states
     hosts = {h["host"] for h in report["hosts"]}
     assert {"cafe.example.com", "webapp.example.com"} <= hosts
 
