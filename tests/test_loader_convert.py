@@ -626,3 +626,24 @@ spec:
     assert 'spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address' in messages
     assert "pathType: Required value: pathType must be specified" in messages
     assert "data[tls.key]: Required value (the API server would refuse this object)" in messages
+
+
+def test_missing_path_type_is_reported_but_the_ingress_is_still_analysed() -> None:
+    text = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: old-style}
+spec:
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - path: /tea
+        backend: {service: {name: tea, port: {number: 80}}}
+"""
+    cluster = cluster_of(text)
+    (problem,) = cluster.problems
+    assert problem.check_id == "MTLS003" and "pathType: Required value" in problem.message
+    assert "the API server would refuse this object" in problem.message
+    ing = cluster.ingresses["default/old-style"]
+    assert ing.rules[0].paths[0].path == "/tea" and ing.rules[0].paths[0].path_type == ""

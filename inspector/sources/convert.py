@@ -702,6 +702,15 @@ _DNS1035_MSG = (
 _PATH_TYPES = ("Exact", "ImplementationSpecific", "Prefix")
 
 
+def _is_lenient(text: str) -> bool:
+    """A refusal that is still reported but does not drop the object: a missing Ingress ``pathType``.
+
+    The API server refuses it, yet Ingresses written without one are common (older manifests, NIC's own test
+    fixtures); NIC itself handles a nil pathType as a prefix path, so the rest of such an Ingress is worth predicting.
+    """
+    return text.endswith("pathType: Required value: pathType must be specified")
+
+
 def _validate(kind: str, group: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The API server's value checks (apimachinery/core validation) that decide whether an object exists.
 
@@ -1254,10 +1263,11 @@ class _Builder:
             return
         invalid = _validate(kind, group, cleaned)
         for path, text in invalid:
+            also = "; analysed as ImplementationSpecific, as NIC treats it" if _is_lenient(text) else ""
             self._problem(
-                API_SERVER_REJECTS, origin, ref, path, f"{ref}: {text} (the API server would refuse this object)"
+                API_SERVER_REJECTS, origin, ref, path, f"{ref}: {text} (the API server would refuse this object{also})"
             )
-        if invalid:
+        if any(not _is_lenient(text) for _, text in invalid):
             return
         if kind == "Event":
             self.events.append(_event(cleaned, group))
