@@ -1627,10 +1627,13 @@ def _egress_lints(b: _Builder) -> None:
                 )
                 d.add_host(h.host, lr.path)
             if loc_eg is not None and server_eg is not None and not lr.grpc:
+                # Which directives still come from the server is the report's effective view (NGINX inheritance,
+                # computed once in analysis.effective), not a second derivation here.
+                from_server = {k for k, eff in loc.effective.items() if eff.source == "server"}
                 inherited = []
-                if not loc_eg.certificate and server_eg.certificate:
+                if "proxy_ssl_certificate" in from_server:
                     inherited.append(f"client certificate {server_eg.certificate}")
-                if not loc_eg.trusted_cert and server_eg.trusted_cert:
+                if "proxy_ssl_trusted_certificate" in from_server:
                     inherited.append(f"trusted CA {server_eg.trusted_cert}")
                 if inherited:
                     d = _lint(
