@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeAlias
 
+from inspector import apimachinery
 from inspector._gc import gc_paused
 from inspector.catalogue import API_SERVER_REJECTS, DUPLICATE_OBJECT, NOT_AN_OBJECT, PRUNED_FIELD
 from inspector.model import (
@@ -681,23 +682,17 @@ def _hint(value: Any, expected: str, raw: str | None) -> str:
 
 # --- value validation the API server does for the kinds NIC reads ------------------------------------------
 
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
-_SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
-    "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+_DNS1123_LABEL = re.compile(apimachinery.DNS1123_LABEL_FMT)
+_DNS1123_SUBDOMAIN = re.compile(apimachinery.DNS1123_SUBDOMAIN_FMT)
+_DNS1035_LABEL = re.compile(apimachinery.DNS1035_LABEL_FMT)
+_SUBDOMAIN_MSG = apimachinery.regex_error(
+    apimachinery.DNS1123_SUBDOMAIN_MSG, apimachinery.DNS1123_SUBDOMAIN_FMT, "example.com"
 )
-_LABEL_MSG = (
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and "
-    "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+_LABEL_MSG = apimachinery.regex_error(
+    apimachinery.DNS1123_LABEL_MSG, apimachinery.DNS1123_LABEL_FMT, "my-name", "123-abc"
 )
-_DNS1035_MSG = (
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
-    "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for "
-    "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+_DNS1035_MSG = apimachinery.regex_error(
+    apimachinery.DNS1035_LABEL_MSG, apimachinery.DNS1035_LABEL_FMT, "my-name", "abc-123"
 )
 _PATH_TYPES = ("Exact", "ImplementationSpecific", "Prefix")
 
@@ -749,12 +744,7 @@ def _validate(kind: str, group: str, obj: Mapping[str, Any]) -> list[tuple[str, 
     return errors
 
 
-_NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_NAME_PART_MSG = (
-    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
-    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-)
+_NAME_PART = re.compile(apimachinery.LABEL_KEY_FMT)
 _LABEL_VALUE_MSG = (
     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
     "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
@@ -763,13 +753,9 @@ _LABEL_VALUE_MSG = (
 
 
 def _qualified_name_problem(key: str) -> str | None:
-    """apimachinery ``IsQualifiedName``: optional ``<DNS subdomain>/`` prefix, then a name part of <= 63."""
-    prefix, _, name = key.rpartition("/")
-    if "/" in key and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
-        return f"prefix part {_SUBDOMAIN_MSG}"
-    if not name or len(name) > 63 or not _NAME_PART.fullmatch(name):
-        return _NAME_PART_MSG
-    return None
+    """apimachinery ``IsQualifiedName``: the first of its errors, None when the key is valid."""
+    errors = apimachinery.qualified_name_errors(key)
+    return errors[0] if errors else None
 
 
 def _validate_labels_and_annotations(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
