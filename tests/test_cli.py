@@ -53,13 +53,12 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
     )
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS])
-def test_every_command_has_help(command: str) -> None:
-    out = io.StringIO()
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args([command, "--help"])
     assert exc.value.code == 0
-    del out
+    assert f"mtls-inspect {command}" in capsys.readouterr().out
 
 
 def test_version() -> None:
