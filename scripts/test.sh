@@ -12,12 +12,16 @@ PY=${PYTHON:-python3}
 
 have_nginx() { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }
 
-if ! have_nginx; then
+# Debian packages the tests run: nginx (rendered configs, rehearsals) and openssl (the CLI cross-checks chains).
+missing=()
+have_nginx || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "== installing Debian's nginx package (apt-get)"
+    echo "== installing Debian's ${missing[*]} (apt-get)"
     # RUNLEVEL=1 keeps the package's post-install from starting a system nginx on port 80.
-    (apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
-      || echo "!! apt-get could not install nginx"
+    (apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+      || echo "!! apt-get could not install ${missing[*]}"
   fi
 fi
 if ! have_nginx; then

@@ -21,10 +21,10 @@ from inspector.model import Origin
 from inspector.sources import RawObject
 from inspector.sources.convert import build_cluster, load_cluster
 from inspector.sources.files import MAX_FILE_BYTES, load_paths, load_text
+from tests.shared import NIC_EXAMPLES, need
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
-NIC_EXAMPLES = Path("/work/shared/nic-examples")
 
 GOOD = "apiVersion: v1\nkind: Service\nmetadata:\n  name: good-svc\nspec:\n  ports:\n  - port: 80\n"
 
@@ -196,8 +196,7 @@ def test_file_size_is_bounded(tmp_path: Path) -> None:
 
 
 def test_nic_examples_load_cleanly() -> None:
-    if not NIC_EXAMPLES.is_dir():
-        pytest.skip("NIC example manifests are not on this machine")
+    need(NIC_EXAMPLES)
     for folder in sorted(p for p in NIC_EXAMPLES.glob("*/*") if p.is_dir()):
         cluster = load_cluster([str(folder)])
         assert [p for p in cluster.problems] == [], folder

@@ -14,7 +14,7 @@ from inspector.model import field_path
 from inspector.sources import yaml_loader
 from inspector.sources.convert import load_cluster
 from inspector.sources.files import load_text
-from inspector.sources.yaml_loader import MAX_DEPTH, parse_yaml
+from inspector.sources.yaml_loader import MAX_DEPTH, MAX_RESYNC, parse_yaml
 
 DATA = Path(__file__).parent / "data"
 
@@ -139,6 +139,25 @@ def test_syntax_error_keeps_earlier_documents() -> None:
     assert problems[0].check_id == UNREADABLE_SOURCE
     assert problems[0].line == 15
     assert problems[0].message == "cafe.yaml:15: YAML syntax error: did not find expected key"
+
+
+def test_documents_after_a_syntax_error_still_load_with_their_lines() -> None:
+    # kubectl splits the stream at `---` lines before decoding: one broken document does not hide the next ones.
+    text = "a: 1\n---\nb: [\n---\nc: 3\n---\n  d: x\n e: y\n---\nf: 6\n"
+    docs, problems = parse_yaml(text, "s.yaml")
+    assert [d.value for d in docs] == [{"a": 1}, {"c": 3}, {"f": 6}]
+    assert [d.fields.lines["f"] for d in docs if "f" in d.value] == [10]
+    assert [p.line for p in problems] == [4, 8]
+
+
+def test_endless_unreadable_documents_stop_with_one_summary() -> None:
+    docs, problems = parse_yaml("a: [\n---\n" * 300 + "ok: 1\n", "m.yaml")
+    assert docs == []
+    assert len(problems) == MAX_RESYNC + 2
+    assert (
+        problems[-1].message
+        == f"m.yaml:{2 * MAX_RESYNC + 2}: {MAX_RESYNC} unreadable documents; the rest of the file was not read"
+    )
 
 
 def test_missing_colon_message_names_file_and_line() -> None:

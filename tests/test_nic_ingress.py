@@ -9,8 +9,8 @@ from __future__ import annotations
 from inspector.model import ControllerSettings, ServiceBackend
 from inspector.nic.config import default_params
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable
+from tests.shared import NIC_EXAMPLES
 from tests.test_nic_ingress_helpers import (
-    NIC_EXAMPLES,
     ca_secret,
     egress_policy,
     egress_tls_secret,

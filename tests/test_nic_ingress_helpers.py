@@ -29,8 +29,8 @@ from inspector.model import (
 )
 from inspector.nic.types import NicResult
 from tests import nic_fixtures
+from tests.shared import need
 
-NIC_EXAMPLES = Path("/work/shared/nic-examples")
 FILE = "manifests.yaml"
 
 
@@ -151,5 +151,5 @@ def read_examples(*files: Path) -> list[Any]:
     """The Ingress, Policy and ConfigMap objects of NIC's example files, read by the project's loader."""
     from inspector.sources.convert import load_cluster
 
-    c = load_cluster([str(f) for f in files])
+    c = load_cluster([str(need(f)) for f in files])
     return [*c.ingresses.values(), *c.policies.values(), *c.config_maps.values()]

@@ -1,4 +1,4 @@
-"""NIC's own VirtualServer examples, read from the manifests (``/work/shared/nic-examples/custom-resources``).
+"""NIC's own VirtualServer examples, read from the manifests (``../shared/nic-examples/custom-resources``).
 
 The manifests go through the project's loader unchanged; only the secrets are added (NIC's examples create
 them out of band), minted with ``inspector.pki``. Expected directives are NIC 5.6's template output (spec §8.5).
@@ -7,9 +7,7 @@ them out of band), minted with ``inspector.pki``. Expected directives are NIC 5.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 from test_nic_vs_helpers import (
     DEFAULT_PROXY_TAIL,
     EXAMPLE_EGRESS_LINES,
@@ -21,8 +19,9 @@ from inspector.model import ControllerSettings
 from inspector.nic.secrets import SecretStore
 from inspector.nic.virtualserver import generate_virtual_server
 from inspector.render import rendered_servers
+from tests.shared import NIC_EXAMPLES, need
 
-EXAMPLES = Path("/work/shared/nic-examples/custom-resources")
+EXAMPLES = NIC_EXAMPLES / "custom-resources"
 HEAD = (
     "listen 80",
     "listen [::]:80",
@@ -38,8 +37,7 @@ def load(example: str) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], lis
     from inspector.sources.convert import load_cluster
 
     folder = EXAMPLES / example
-    if not folder.is_dir():
-        pytest.skip(f"NIC examples not available at {folder}")
+    need(folder)
     cl = load_cluster([str(folder)])
     cl = replace(cl, secrets={s.meta.ref.key: s for s in default_secrets()})
     (vs,) = cl.virtual_servers.values()

@@ -35,10 +35,19 @@ def test_wheel_carries_templates_and_sample(wheel: Path) -> None:
 
 def test_installed_wheel_checks_the_sample(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    # System site-packages give the runtime dependencies without a network; the package itself comes only
-    # from the wheel (it is not importable from there: we run outside the checkout).
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
+    # The runtime dependencies come from this interpreter's own path (no network), appended after the new
+    # environment's site-packages by a .pth file; the checkout and its editable hook are left out, so the package
+    # itself comes only from the wheel (a path added by a .pth line has its own .pth files ignored).
+    purelib = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    outer = [p for p in sys.path if p and Path(p).is_dir() and not Path(p).resolve().is_relative_to(REPO)]
+    (Path(purelib) / "outer-deps.pth").write_text("\n".join(outer) + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", str(wheel)],
         check=True,

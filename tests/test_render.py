@@ -1,6 +1,6 @@
 """Rendering: the Ingress template against NIC's own template snapshots, the tokenizer/parser, provenance.
 
-``tests/golden/nic-snapshots/`` holds outputs of NIC's Go templates copied from
+``../shared/nic-snapshots/`` (beside the checkout, not in it) holds outputs of NIC's Go templates from
 ``internal/configs/version1/__snapshots__/template_test.snap`` (NIC 5.6); each test rebuilds the same
 ``IngressNginxConfig`` the Go test uses (``version1/template_test.go``) and compares server and location
 directives after parsing both texts. ``tests/golden/*.conf`` are this project's own rendered files.
@@ -22,10 +22,10 @@ from inspector.nic.parsing import go_quote
 from inspector.nic.secrets import make_secret_path
 from inspector.nic.types import ConfigFile, EgressMTLSCfg, IngressMTLSCfg, PolicySource
 from inspector.render import ParseError, parse, render, rendered_servers, tokenize
-from tests.test_nic_ingress_helpers import NIC_EXAMPLES, ca_secret, read_examples, run, tls_secret
+from tests.shared import NIC_EXAMPLES, NIC_SNAPSHOTS, need
+from tests.test_nic_ingress_helpers import ca_secret, read_examples, run, tls_secret
 
 GOLDEN = Path(__file__).parent / "golden"
-SNAPSHOTS = GOLDEN / "nic-snapshots"
 ING = ObjectRef("Ingress", "default", "cafe-ingress")
 SRC = PolicySource("default/p", ING, 'metadata.annotations["nginx.org/policies"]', "spec")
 
@@ -70,7 +70,7 @@ def _cfg(server: Server, plus: bool, name: str = "cafe-ingress") -> IngressNginx
 
 def _compare(cfg: IngressNginxConfig, snapshot: str) -> None:
     ours = rendered_servers(render("ingress.conf.j2", cfg=cfg).text)
-    theirs = rendered_servers((SNAPSHOTS / snapshot).read_text())
+    theirs = rendered_servers(need(NIC_SNAPSHOTS / snapshot).read_text())
     assert len(ours) == len(theirs) == 1
     assert ours[0].directives == theirs[0].directives
     assert [(loc.path, loc.directives) for loc in ours[0].locations] == [

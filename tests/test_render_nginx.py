@@ -11,8 +11,8 @@ import pytest
 
 from inspector.model import ControllerSettings
 from inspector.render.nginx_conf import adapt_file_text, nginx_test, write_test_config
+from tests.shared import NIC_EXAMPLES
 from tests.test_nic_ingress_helpers import (
-    NIC_EXAMPLES,
     ca_secret,
     egress_policy,
     egress_tls_secret,

@@ -21,6 +21,7 @@ What this module does not do: decide what a Kubernetes object is (``files.py``) 
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,41 +222,109 @@ def _key_text(key: Any, line: int) -> str:
 def parse_yaml(text: str, file: str) -> tuple[list[Document], list[LoadProblem]]:
     """Every document of ``text`` with field lines; problems for the documents that could not be read.
 
-    A syntax error ends the file (libyaml cannot resynchronise) but the documents before it are returned.
-    A document that breaks a bound is dropped with a problem and the following documents still load.
+    A document that breaks a bound or is not YAML is dropped with a problem and the following documents still
+    load, as with kubectl, which splits the stream at ``---`` lines before decoding each part. libyaml cannot
+    resynchronise after an error (and PyYAML >= 6.0.4's libyaml also stops at its own nesting limit while a
+    refused document is skipped), so parsing restarts at the next ``---`` line after the broken part; the text
+    before it is replaced by as many newlines, which keeps every later line number right.
     """
     docs: list[Document] = []
     problems: list[LoadProblem] = []
     text = _defuse_deep_flow(text, file, problems)
-    parser = _Parser(text)
     index = -1
-    try:
-        while True:
-            event = parser.get_event()
-            if event is None or isinstance(event, yaml.StreamEndEvent):
-                break
-            if isinstance(event, yaml.DocumentStartEvent):
-                index += 1
-                try:
-                    docs.append(_read_document(parser, index))
-                except _Refused as refused:
-                    problems.append(
-                        LoadProblem(UNREADABLE_SOURCE, f"{file}:{refused.line}: {refused.message}", file, refused.line)
-                    )
-                    _skip_document(parser)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        what = err.problem or err.context or "unreadable YAML"
-        problems.append(LoadProblem(UNREADABLE_SOURCE, f"{file}:{line}: YAML syntax error: {what}", file, line))
-    except yaml.YAMLError as err:  # reader errors: control characters, undecodable input
-        line = _reader_line(err, text)
-        problems.append(
-            LoadProblem(UNREADABLE_SOURCE, f"{file}:{line}: unreadable YAML: {_reader_reason(err)}", file, line)
-        )
-    finally:
-        parser.dispose()
-    return docs, problems
+    segment = text
+    resumed_at = -1  # 0-based line of the ``---`` this segment starts at (-1: the start of the file)
+    starts: list[int] | None = None
+    offsets: list[int] = []
+    restarts = 0
+    while True:
+        doc_line = resumed_at  # 0-based line where the document being read started
+        error_line = -1  # 0-based line of a YAML error libyaml cannot recover from, -1: none
+        refused_line = -1
+        parser = _Parser(segment)
+        try:
+            while True:
+                event = parser.get_event()
+                if event is None or isinstance(event, yaml.StreamEndEvent):
+                    return docs, problems
+                if isinstance(event, yaml.DocumentStartEvent):
+                    index += 1
+                    mark = event.start_mark
+                    doc_line = max(mark.line if mark is not None else 0, resumed_at)
+                    try:
+                        docs.append(_read_document(parser, index))
+                    except _Refused as refused:
+                        problems.append(
+                            LoadProblem(
+                                UNREADABLE_SOURCE, f"{file}:{refused.line}: {refused.message}", file, refused.line
+                            )
+                        )
+                        refused_line = doc_line
+                        _skip_document(parser)
+                        refused_line = -1
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            line = mark.line + 1 if mark is not None else 0
+            error_line = max(line - 1, doc_line)
+            what = err.problem or err.context or "unreadable YAML"
+            if refused_line < 0:
+                problems.append(LoadProblem(UNREADABLE_SOURCE, f"{file}:{line}: YAML syntax error: {what}", file, line))
+        except yaml.YAMLError as err:  # reader errors: control characters, undecodable input
+            line = _reader_line(err, segment)
+            error_line = max(line - 1, doc_line)
+            if refused_line < 0:
+                problems.append(
+                    LoadProblem(UNREADABLE_SOURCE, f"{file}:{line}: unreadable YAML: {_reader_reason(err)}", file, line)
+                )
+        finally:
+            parser.dispose()
+        if starts is None:
+            pairs = _document_starts(text)
+            starts, offsets = [p[0] for p in pairs], [p[1] for p in pairs]
+        # The broken part runs from the separator at or before the error to the next one. An error reported on a
+        # separator line below the document's start belongs to that document (it ended before it was complete).
+        at = error_line if refused_line < 0 else refused_line
+        on_separator = bisect.bisect_left(starts, error_line)
+        if refused_line < 0 and error_line > doc_line and starts[on_separator : on_separator + 1] == [error_line]:
+            at, resume = doc_line, on_separator
+        else:
+            resume = bisect.bisect_right(starts, max(at, error_line))
+        before = bisect.bisect_right(starts, at) - 1
+        broken_from = max(starts[before] if before >= 0 else -1, resumed_at)
+        while docs and docs[-1].line - 1 >= broken_from:
+            docs.pop()  # read before libyaml noticed that its part of the stream is broken
+        if resume == len(starts):
+            return docs, problems
+        if restarts == MAX_RESYNC:
+            line = starts[resume] + 1
+            problems.append(
+                LoadProblem(
+                    UNREADABLE_SOURCE,
+                    f"{file}:{line}: {MAX_RESYNC} unreadable documents; the rest of the file was not read",
+                    file,
+                    line,
+                )
+            )
+            return docs, problems
+        restarts += 1
+        resumed_at = starts[resume]
+        segment = "\n" * resumed_at + text[offsets[resume] :]
+
+
+MAX_RESYNC = 100
+"""Unreadable documents one file may have before the rest of it is given up (each restart copies the text)."""
+
+
+def _document_starts(text: str) -> list[tuple[int, int]]:
+    """(0-based line, offset) of every ``---`` separator line, in order."""
+    starts: list[tuple[int, int]] = []
+    line = 0
+    last = 0
+    for match in _DOC_START.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        starts.append((line, last))
+    return starts
 
 
 _FLOW_SAFE = 2000
