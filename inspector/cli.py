@@ -22,7 +22,7 @@ from inspector.model import Cluster, ControllerSettings
 if TYPE_CHECKING:
     from inspector.report import Report
 
-COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui")
+COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff")
 FORMATS = ("text", "json", "sarif", "junit")
 
 
@@ -184,6 +184,33 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--upstream-key", metavar="FILE")
     rehearse.add_argument("--format", choices=("text", "json"), default="text", dest="rehearse_format")
     rehearse.add_argument("--keep", action="store_true", help="keep the temporary nginx prefix and print its path")
+
+    diff = sub.add_parser(
+        "diff",
+        help="what a change does to mTLS posture: weakened, strengthened, changed",
+        usage="%(prog)s [options] BEFORE AFTER | BEFORE... -- AFTER... | --before S... --after S...",
+        description="Compare the effective mTLS posture of two states, host by host and location by location: "
+        "client verification, 500 / fail-open / refused handshakes, what is sent upstream, which policy wins. "
+        "Each side is SOURCE files or folders, git:REF or git:REF:PATH (read from git's object store, nothing is "
+        "checked out), or the word 'cluster' (the live cluster of --kubeconfig/--context).",
+        epilog="examples:\n  mtls-inspect diff git:HEAD~1 .\n  mtls-inspect diff old/ new/ -o markdown\n"
+        "  mtls-inspect diff --kubeconfig K cluster -- manifests/\n"
+        "exit codes: 0 no change at/above --fail-on, 1 met, 2 a side cannot be used",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_source_options(diff)
+    diff.add_argument("--before", action="append", default=[], metavar="SIDE", help="a source of the before side")
+    diff.add_argument("--after", action="append", default=[], metavar="SIDE", help="a source of the after side")
+    diff.add_argument(
+        "-o", "--output", dest="diff_format", choices=("text", "json", "markdown", "github"), default="text"
+    )
+    diff.add_argument(
+        "--fail-on",
+        dest="diff_fail_on",
+        choices=("weakened", "changed", "never"),
+        default="weakened",
+        help="exit 1 when a weakened change (default) or any change is found",
+    )
 
     checks = sub.add_parser("checks", help="list the check catalogue", description="List every check.")
     checks.add_argument("--format", choices=("text", "json", "markdown"), default="text", dest="checks_format")
@@ -434,6 +461,56 @@ def cmd_rehearse(ns: argparse.Namespace, stdout: TextIO) -> int:
         raise UsageError(str(exc)) from None
 
 
+def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
+    from inspector.diff.command import exit_code as diff_exit
+    from inspector.diff.command import run_diff, write_diff
+    from inspector.diff.sides import CLUSTER, Side, SideError
+
+    after_dash: list[str] = getattr(ns, "after_dash", [])
+    if ns.before or ns.after:
+        if ns.sources or after_dash:
+            raise UsageError("diff: give the sides either as --before/--after or as BEFORE AFTER, not both")
+        before, after = Side("before", tuple(ns.before)), Side("after", tuple(ns.after))
+    elif after_dash or "--" in getattr(ns, "raw_argv", ()):
+        before, after = Side("before", tuple(ns.sources)), Side("after", tuple(after_dash))
+    elif len(ns.sources) == 2:
+        before, after = Side("before", (ns.sources[0],)), Side("after", (ns.sources[1],))
+    else:
+        raise UsageError("diff needs two sides: BEFORE AFTER, BEFORE... -- AFTER..., or --before/--after")
+    if ns.sample:
+        raise UsageError("diff: --sample is not a side; name the folders to compare")
+    detected: dict[str, object] = {}
+    live_cache: list[Cluster] = []
+
+    def load_paths(paths: Sequence[str]) -> Cluster:
+        sub = argparse.Namespace(**{**vars(ns), "sources": list(paths), "sample": False})
+        return resolve_input(sub, default_sample=False).load()
+
+    def load_cluster() -> Cluster:
+        if not _is_live(ns):
+            raise UsageError("diff: the 'cluster' side needs --kubeconfig or --context")
+        if not live_cache:
+            inp = _live_input(argparse.Namespace(**{**vars(ns), "sources": [], "sample": False}))
+            detected.update(inp.detected or {})
+            live_cache.append(inp.load())
+        return live_cache[0]
+
+    def settings_for(side: Side) -> ControllerSettings:
+        return settings_from_args(ns, detected if CLUSTER in side.specs else None)
+
+    try:
+        changes, b, a = run_diff(
+            before, after, settings_for=settings_for, load_paths=load_paths, load_cluster=load_cluster
+        )
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    write_diff(changes, b, a, ns.diff_format, stdout)
+    for unusable in (b.unusable, a.unusable):
+        if unusable:
+            print(f"mtls-inspect: {unusable}", file=sys.stderr)
+    return diff_exit(changes, ns.diff_fail_on, b.unusable, a.unusable)
+
+
 def cmd_checks(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.analysis.checks import checks_table
 
@@ -503,7 +580,17 @@ def _fail(message: str) -> NoReturn:
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     parser = build_parser()
-    ns = parser.parse_args(_normalise_argv(sys.argv[1:] if argv is None else argv))
+    args = _normalise_argv(sys.argv[1:] if argv is None else argv)
+    after_dash: list[str] | None = None
+    if args and args[0] == "diff" and "--" in args:  # diff BEFORE... -- AFTER... [flags]
+        cut = args.index("--")
+        rest = args[cut + 1 :]
+        flags = next((i for i, token in enumerate(rest) if token.startswith("-") and token != "-"), len(rest))
+        args, after_dash = args[:cut] + rest[flags:], rest[:flags]
+    ns = parser.parse_args(args)
+    if after_dash is not None:
+        ns.after_dash = after_dash
+        ns.raw_argv = ("--",)
     handlers = {
         "check": cmd_check,
         "render": cmd_render,
@@ -511,6 +598,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         "rehearse": cmd_rehearse,
         "checks": cmd_checks,
         "tui": cmd_tui,
+        "diff": cmd_diff,
     }
     try:
         return int(handlers[ns.command](ns, out))
