@@ -114,8 +114,8 @@ def _server_facts(report: Report, host: HostReport) -> dict[str, Fact]:
     crl = eff.get("ssl_crl")
     if crl is not None and crl.value:
         content = report.nic.secret_files.get(cfg.client_crl)
-        digest = _digest(content) if content is not None else f"file {crl.value}"
-        facts["client_crl"] = Fact("client_crl", digest, f"CRL {digest}", secret_objects)
+        crl_digest = digest(content) if content is not None else f"file {crl.value}"
+        facts["client_crl"] = Fact("client_crl", crl_digest, f"CRL {crl_digest}", secret_objects)
     else:
         facts["client_crl"] = Fact("client_crl", "", "no CRL", policy_objects)
     return facts
@@ -244,13 +244,26 @@ def _egress_secret(cluster: Cluster, cfg: EgressMTLSCfg, which: str) -> str:
 # --- certificate material ------------------------------------------------------------------------------------
 
 
+def bundle_members(pem: bytes) -> frozenset[tuple[str, str]]:
+    """The CA certificates of a PEM bundle by subject and (shortened) SHA-256 fingerprint."""
+    certs, _ = load_bundle(pem)
+    return frozenset((c.subject.rfc4514_string(), _fingerprint(c.fingerprint(hashes.SHA256()))) for c in certs)
+
+
+def leaf_fingerprint(pem: bytes) -> str:
+    """The first certificate of a chain, as ``subject [fingerprint]``; a digest when none can be read."""
+    certs, _ = load_bundle(pem)
+    if not certs:
+        return digest(pem)
+    return f"{certs[0].subject.rfc4514_string()} [{_fingerprint(certs[0].fingerprint(hashes.SHA256()))}]"
+
+
 def _bundle_fact(aspect: str, report: Report, path: str, objects: tuple[Responsible, ...]) -> Fact:
     """The set of CA certificates a bundle trusts, by subject and SHA-256 fingerprint."""
     content = report.nic.secret_files.get(path)
     if content is None:
         return Fact(aspect, ("unknown", path), "content unknown", objects)
-    certs, _ = load_bundle(content)
-    members = frozenset((c.subject.rfc4514_string(), _fingerprint(c.fingerprint(hashes.SHA256()))) for c in certs)
+    members = bundle_members(content)
     text = "; ".join(f"{subject} [{fp}]" for subject, fp in sorted(members)) or "no certificate"
     return Fact(aspect, members, text, objects)
 
@@ -259,12 +272,8 @@ def _leaf_fact(content: bytes | None, objects: tuple[Responsible, ...]) -> Fact:
     aspect = "upstream_client_certificate"
     if content is None:
         return Fact(aspect, "unknown", "content unknown", objects)
-    certs, _ = load_bundle(content)
-    if not certs:
-        return Fact(aspect, _digest(content), "no readable certificate", objects)
-    leaf = certs[0]
-    fp = _fingerprint(leaf.fingerprint(hashes.SHA256()))
-    return Fact(aspect, fp, f"{leaf.subject.rfc4514_string()} [{fp}]", objects)
+    value = leaf_fingerprint(content)
+    return Fact(aspect, value, value, objects)
 
 
 def _fingerprint(raw: bytes) -> str:
@@ -272,7 +281,7 @@ def _fingerprint(raw: bytes) -> str:
     return ":".join(f"{b:02X}" for b in raw[:8])
 
 
-def _digest(content: bytes) -> str:
+def digest(content: bytes) -> str:
     return "sha256:" + hashlib.sha256(content).hexdigest()[:16]
 
 
