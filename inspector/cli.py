@@ -22,7 +22,7 @@ from inspector.model import Cluster, ControllerSettings
 if TYPE_CHECKING:
     from inspector.report import Report
 
-COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff")
+COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff", "migrate")
 FORMATS = ("text", "json", "sarif", "junit")
 
 
@@ -210,6 +210,26 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("weakened", "changed", "never"),
         default="weakened",
         help="exit 1 when a weakened change (default) or any change is found",
+    )
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="translate ingress-nginx mTLS annotations to NIC Policies and annotations",
+        description="For each Ingress with ingress-nginx auth-tls-*, proxy-ssl-* or backend-protocol annotations, "
+        "write the NIC equivalent: ingressMTLS/egressMTLS Policy objects, nginx.org/policies and "
+        "nginx.org/ssl-services annotations, and the nginx.org/ca Secrets NIC needs (certificates only, never a "
+        "key). What has no NIC equivalent is listed with what is lost. Your files are never changed.",
+        epilog="examples:\n  mtls-inspect migrate manifests/ > nic.yaml\n"
+        "  mtls-inspect migrate manifests/ -o nic/ --verify\n"
+        "exit codes: 0 translated, 1 --verify found a difference, 2 unusable input or output folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_source_options(migrate)
+    migrate.add_argument("-o", "--output", dest="migrate_dir", metavar="DIR", help="write into this new folder")
+    migrate.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare what ingress-nginx enforced with the original against what NIC will enforce with the result",
     )
 
     checks = sub.add_parser("checks", help="list the check catalogue", description="List every check.")
@@ -511,6 +531,30 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
     return diff_exit(changes, ns.diff_fail_on, b.unusable, a.unusable)
 
 
+def cmd_migrate(ns: argparse.Namespace, stdout: TextIO) -> int:
+    from inspector.migrate.command import MigrateError, run_migrate
+
+    if _is_live(ns) or ns.sample:
+        raise UsageError("migrate reads manifest files or folders (or '-'), not a live cluster or the sample")
+    if not ns.sources:
+        raise UsageError("migrate needs SOURCE files or folders, e.g. migrate manifests/")
+    for p in ns.sources:
+        if p != "-" and not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+    try:
+        return run_migrate(
+            ns.sources,
+            stdin=sys.stdin.buffer if "-" in ns.sources else None,
+            out_dir=ns.migrate_dir,
+            do_verify=ns.verify,
+            settings=settings_from_args(ns),
+            stdout=stdout,
+            stderr=sys.stderr,
+        )
+    except MigrateError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_checks(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.analysis.checks import checks_table
 
@@ -599,6 +643,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         "checks": cmd_checks,
         "tui": cmd_tui,
         "diff": cmd_diff,
+        "migrate": cmd_migrate,
     }
     try:
         return int(handlers[ns.command](ns, out))

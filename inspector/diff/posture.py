@@ -149,7 +149,7 @@ def _location_facts(report: Report, host: HostReport, loc: LocationReport) -> di
     else:
         facts["outcome"] = Fact("outcome", "serves" if not server_500 else "server", _location_outcome(host), owner)
     scheme = result.upstream_scheme or "none"
-    facts["upstream_tls"] = Fact("upstream_tls", scheme, _scheme_text(scheme), owner)
+    facts["upstream_tls"] = Fact("upstream_tls", scheme, scheme_text(scheme), owner)
     eff = loc.effective
     used = bool(eff) and scheme in ("https", "grpcs")
     prefix = "grpc_ssl_" if result.grpc else "proxy_ssl_"
@@ -206,7 +206,7 @@ def _location_outcome(host: HostReport) -> str:
     return "serves"
 
 
-def _scheme_text(scheme: str) -> str:
+def scheme_text(scheme: str) -> str:
     return {
         "https": "TLS (https)",
         "grpcs": "TLS (grpcs)",

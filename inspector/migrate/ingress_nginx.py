@@ -29,7 +29,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from inspector.diff.posture import NOT_USED, Fact, Place, Responsible, bundle_members, digest, leaf_fingerprint
+from inspector.diff.posture import (
+    NOT_USED,
+    Fact,
+    Place,
+    Responsible,
+    bundle_members,
+    digest,
+    leaf_fingerprint,
+    scheme_text,
+)
 from inspector.model import Cluster, Ingress, ObjectRef
 
 PREFIX = "nginx.ingress.kubernetes.io/"
@@ -245,7 +254,7 @@ def _location(cluster: Cluster, ingress: Ingress, ann: Annotations, owner: tuple
     scheme = {"HTTPS": "https", "GRPCS": "grpcs", "GRPC": "grpc"}.get(ann.backend_protocol, "http")
     facts = {
         "outcome": Fact("outcome", "serves", "serves", owner),
-        "upstream_tls": Fact("upstream_tls", scheme, scheme, owner),
+        "upstream_tls": Fact("upstream_tls", scheme, scheme_text(scheme), owner),
     }
     proxy = ann.proxy
     data, objects = _secret(cluster, proxy.secret) if proxy is not None else (None, ())
