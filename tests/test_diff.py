@@ -231,3 +231,50 @@ def test_git_revisions_are_read_without_touching_the_work_tree(
     assert "before: git:no-such-branch: unknown git revision" in capsys.readouterr().err
     assert _git(repo, "status", "--porcelain") == status
     assert sorted(p.relative_to(repo) for p in repo.rglob("*") if ".git" not in p.parts) == files
+
+
+async def test_the_live_cluster_as_a_side(tmp_path: Path) -> None:
+    """The running cluster (kmock serving the sample) against the files one would apply."""
+    import asyncio
+    import sys
+
+    from live_helpers import CONTEXT, running_cluster
+    from test_live_report import sample_objects
+
+    same = tmp_path / "same"
+    shutil.copytree(SAMPLE, same)
+    changed = tmp_path / "changed"
+    shutil.copytree(SAMPLE, changed)
+    _edit(changed / "cafe" / "ingress-mtls-policy.yaml", 'verifyClient: "on"', 'verifyClient: "optional"')
+
+    async def cli(*args: str) -> tuple[int, dict[str, object], str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "inspector",
+            "diff",
+            *args,
+            "-o",
+            "json",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+        return int(proc.returncode or 0), json.loads(out) if out.strip() else {}, err.decode()
+
+    async with running_cluster(tmp_path, sample_objects) as live:
+        flags = ("--kubeconfig", str(live.kubeconfig), "--context", CONTEXT, "-A")
+        code, unchanged, err = await cli(*flags, "cluster", "--", str(same))
+        assert (code, err) == (0, "")
+        assert unchanged["changes"] == []
+        code, doc, err = await cli(*flags, "cluster", "--", str(changed))
+    assert code == 1, err
+    (change,) = doc["changes"]  # type: ignore[misc]
+    assert (change["host"], change["aspect"], change["verdict"]) == (
+        "cafe.example.com",
+        "client_verification",
+        "weakened",
+    )
+    assert change["objects"]["before"][0]["source"].startswith("cluster")
+    assert change["objects"]["after"][0]["source"].endswith("cafe/ingress-mtls-policy.yaml:2")
