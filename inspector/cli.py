@@ -504,7 +504,7 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
 
     def load_paths(paths: Sequence[str]) -> Cluster:
         # A file side is files only: the cluster flags belong to the 'cluster' side.
-        files_only = {"kubeconfig": None, "context": None, "namespace": [], "all_namespaces": False}
+        files_only: dict[str, object] = {"kubeconfig": None, "context": None, "namespace": [], "all_namespaces": False}
         sub = argparse.Namespace(**{**vars(ns), "sources": list(paths), "sample": False, **files_only})
         return resolve_input(sub, default_sample=False).load()
 
