@@ -421,6 +421,20 @@ class Cluster:
     unreadable_secrets: Mapping[str, str] = field(default_factory=dict)
     """Live mode: ``ns/name`` -> reason (e.g. forbidden) for referenced secrets that could not be read."""
 
+    def lookup(self, ref: ObjectRef) -> AnyObject | None:
+        """The object ``ref`` names, of any kind this snapshot holds, or None."""
+        tables: dict[str, Mapping[str, AnyObject]] = {
+            "Secret": self.secrets,
+            "Service": self.services,
+            "Policy": self.policies,
+            "Ingress": self.ingresses,
+            "VirtualServer": self.virtual_servers,
+            "VirtualServerRoute": self.virtual_server_routes,
+            "ConfigMap": self.config_maps,
+        }
+        table = tables.get(ref.kind)
+        return table.get(ref.key) if table is not None else None
+
     def all_objects(self) -> Iterator[AnyObject]:
         yield from self.secrets.values()
         yield from self.services.values()

@@ -35,13 +35,7 @@ DISAGREES = Check(
 
 
 def _status(cluster: Cluster, ref: ObjectRef) -> Mapping[str, str]:
-    table: Mapping[str, object] = {
-        "Policy": cluster.policies,
-        "VirtualServer": cluster.virtual_servers,
-        "VirtualServerRoute": cluster.virtual_server_routes,
-    }.get(ref.kind, {})
-    obj = table.get(ref.key) if isinstance(table, Mapping) else None
-    status = getattr(obj, "status", None)
+    status = getattr(cluster.lookup(ref), "status", None)
     return status if isinstance(status, Mapping) else {}
 
 

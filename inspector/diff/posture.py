@@ -289,16 +289,8 @@ def digest(content: bytes) -> str:
 
 
 def _responsible(cluster: Cluster, ref: ObjectRef) -> Responsible:
-    table: Mapping[str, object] = {
-        "Ingress": cluster.ingresses,
-        "VirtualServer": cluster.virtual_servers,
-        "VirtualServerRoute": cluster.virtual_server_routes,
-        "Policy": cluster.policies,
-        "Secret": cluster.secrets,
-    }.get(ref.kind, {})
-    obj = table.get(ref.key) if isinstance(table, Mapping) else None
-    meta = getattr(obj, "meta", None)
-    return Responsible(ref, meta.origin.at() if meta is not None else "")
+    obj = cluster.lookup(ref)
+    return Responsible(ref, obj.meta.origin.at() if obj is not None else "")
 
 
 def _policy_objects(cluster: Cluster, key: str | None) -> tuple[Responsible, ...]:

@@ -127,15 +127,19 @@ def parse(ingress: Ingress) -> Annotations:
             return ""
         return value
 
+    def choice(key: str, pattern: re.Pattern[str], default: str, why: str) -> str:
+        """A value ingress-nginx checks against a pattern, falling back to its default (and saying so)."""
+        value = a.get(key, default)
+        if pattern.match(value):
+            return value
+        refused.append(f"{PREFIX}{key}: {value!r}: {why}")
+        return default
+
     auth = None
     if "auth-tls-secret" in a and (name := secret("auth-tls-secret")):
-        verify = a.get("auth-tls-verify-client", "on")
-        if not _VERIFY_CLIENT.match(verify):
-            refused.append(f"{PREFIX}auth-tls-verify-client: {verify!r}: not on|off|optional|optional_no_ca")
-            verify = "on"
         auth = AuthTLS(
             name,
-            verify,
+            choice("auth-tls-verify-client", _VERIFY_CLIENT, "on", "not on|off|optional|optional_no_ca"),
             _depth(a.get("auth-tls-verify-depth"), "auth-tls-verify-depth", refused),
             a.get("auth-tls-error-page", ""),
             a.get("auth-tls-pass-certificate-to-upstream", "false").lower() == "true",
@@ -143,30 +147,17 @@ def parse(ingress: Ingress) -> Annotations:
         )
     proxy = None
     if "proxy-ssl-secret" in a and (name := secret("proxy-ssl-secret")):
-        verify = a.get("proxy-ssl-verify", "off")
-        if not _ON_OFF.match(verify):
-            refused.append(f"{PREFIX}proxy-ssl-verify: {verify!r}: not on|off")
-            verify = "off"
-        server_name = a.get("proxy-ssl-server-name", "off")
-        if not _ON_OFF.match(server_name):
-            refused.append(f"{PREFIX}proxy-ssl-server-name: {server_name!r}: not on|off")
-            server_name = "off"
-        protocols = a.get("proxy-ssl-protocols", "TLSv1.2")
-        if not _PROTOCOL.match(protocols):
-            refused.append(f"{PREFIX}proxy-ssl-protocols: {protocols!r}: only TLSv1.2 and TLSv1.3")
-            protocols = "TLSv1.2"
-        tokens = sorted(p for p in protocols.split(" ") if p.strip())
-        ciphers = a.get("proxy-ssl-ciphers", "DEFAULT")
-        if not _CIPHERS.match(ciphers):
-            refused.append(f"{PREFIX}proxy-ssl-ciphers: {ciphers!r}: characters ingress-nginx refuses")
-            ciphers = "DEFAULT"
+        verify = choice("proxy-ssl-verify", _ON_OFF, "off", "not on|off")
+        server_name = choice("proxy-ssl-server-name", _ON_OFF, "off", "not on|off")
+        protocols = choice("proxy-ssl-protocols", _PROTOCOL, "TLSv1.2", "only TLSv1.2 and TLSv1.3")
+        ciphers = choice("proxy-ssl-ciphers", _CIPHERS, "DEFAULT", "characters ingress-nginx refuses")
         proxy = ProxySSL(
             name,
             verify,
             _depth(a.get("proxy-ssl-verify-depth"), "proxy-ssl-verify-depth", refused),
             a.get("proxy-ssl-name", ""),
             server_name,
-            " ".join(tokens) or "TLSv1.2",
+            " ".join(sorted(p for p in protocols.split(" ") if p.strip())) or "TLSv1.2",
             ciphers or "DEFAULT",
         )
     protocol = a.get(BACKEND_PROTOCOL, "HTTP")
