@@ -204,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument(
         "-o", "--output", dest="diff_format", choices=("text", "json", "markdown", "github"), default="text"
     )
+    diff.add_argument("--tui", dest="diff_tui", action="store_true", help="open the diff in the terminal UI")
     diff.add_argument(
         "--fail-on",
         dest="diff_fail_on",
@@ -526,11 +527,18 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         )
     except SideError as exc:
         raise UsageError(str(exc)) from None
-    write_diff(changes, b, a, ns.diff_format, stdout)
     for unusable in (b.unusable, a.unusable):
         if unusable:
             print(f"mtls-inspect: {unusable}", file=sys.stderr)
-    return diff_exit(changes, ns.diff_fail_on, b.unusable, a.unusable)
+    code = diff_exit(changes, ns.diff_fail_on, b.unusable, a.unusable)
+    if ns.diff_tui:
+        if not (sys.stdout.isatty() and sys.stdin.isatty()):
+            raise UsageError("diff --tui needs a terminal; without one use -o text|json|markdown|github")
+        from inspector.tui.diff_app import DiffApp
+
+        return int(DiffApp(changes, before.label, after.label, exit_code=code).run() or code)
+    write_diff(changes, b, a, ns.diff_format, stdout)
+    return code
 
 
 def cmd_migrate(ns: argparse.Namespace, stdout: TextIO) -> int:

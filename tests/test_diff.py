@@ -278,3 +278,37 @@ async def test_the_live_cluster_as_a_side(tmp_path: Path) -> None:
     )
     assert change["objects"]["before"][0]["source"].startswith("cluster")
     assert change["objects"]["after"][0]["source"].endswith("cafe/ingress-mtls-policy.yaml:2")
+
+
+async def test_diff_tui_marks_changes_and_shows_before_and_after(cafe: tuple[Path, Path]) -> None:
+    from textual.widgets import Static, Tree
+
+    from inspector.diff.compare import compare
+    from inspector.diff.posture import posture
+    from inspector.model import ControllerSettings
+    from inspector.report import build_report
+    from inspector.sources.convert import load_cluster
+    from inspector.tui.diff_app import DiffApp
+
+    before, after = cafe
+    _edit(after / "vs-egress-mtls" / "egress-mtls.yaml", "verifyServer: on", "verifyServer: off")
+    _edit(after / "cafe" / "ingress-mtls-policy.yaml", "verifyDepth: 1", "verifyDepth: 0")
+    reports = [build_report(load_cluster([str(p)]), ControllerSettings()) for p in (before, after)]
+    changes = compare(posture(reports[0]), posture(reports[1]))
+    app = DiffApp(changes, "before", "after", exit_code=1)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        tree: Tree[object] = app.query_one("#changes", Tree)
+        hosts = [str(node.label) for node in tree.root.children]
+        assert hosts[0].startswith("✗ WEAKENED") and "secure-webapp.example.com" in hosts[0]
+        assert hosts[1].startswith("✓ strengthened") and "cafe.example.com" in hosts[1]
+        details = str(app.query_one("#details", Static).render())
+        assert "upstream verification" in details and "before  on" in details and "after   off" in details
+        assert "\\x0a" not in details
+        await pilot.press("down", "down")
+        details = str(app.query_one("#details", Static).render())
+        assert "cafe.example.com" in details
+        await pilot.press("n")
+        assert "upstream verification" in str(app.query_one("#details", Static).render())
+        await pilot.press("q")
+    assert app.return_value == 1
