@@ -21,6 +21,7 @@ from inspector.model import Cluster, ControllerSettings
 
 if TYPE_CHECKING:
     from inspector.report import Report
+    from inspector.sources.overlay import Proposed
 
 COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff", "migrate")
 FORMATS = ("text", "json", "sarif", "junit")
@@ -39,7 +40,8 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         "sources",
         nargs="*",
         metavar="SOURCE",
-        help="manifest files or folders (recursive: *.yaml, *.yml, *.json); '-' reads stdin",
+        help="manifest files or folders (recursive: *.yaml, *.yml, *.json); '-' reads stdin; with --kubeconfig/"
+        "--context: a proposed change, laid over the cluster",
     )
     g.add_argument("--sample", action="store_true", help="use the bundled sample cluster")
     g.add_argument("--kubeconfig", metavar="FILE", help="read a live cluster through this kubeconfig (read-only)")
@@ -291,8 +293,8 @@ class Input:
 
 def resolve_input(ns: argparse.Namespace, *, default_sample: bool) -> Input:
     if _is_live(ns):
-        if ns.sources or ns.sample:
-            raise UsageError("give either SOURCE/--sample or a live cluster (--kubeconfig/--context/-n/-A), not both")
+        if ns.sample:
+            raise UsageError("give either --sample or a live cluster (--kubeconfig/--context/-n/-A), not both")
         return _live_input(ns)
     paths: list[str] = list(ns.sources)
     if ns.sample or (not paths and default_sample):
@@ -321,6 +323,26 @@ def resolve_input(ns: argparse.Namespace, *, default_sample: bool) -> Input:
     return Input(label=label, load=load, watch_paths=tuple(Path(p) for p in paths if p != "-"))
 
 
+def _proposed_reader(ns: argparse.Namespace) -> Callable[[], Proposed] | None:
+    """Overlay mode (SOURCE with a live cluster): a reader of the proposed change, re-run on every reload."""
+    if not ns.sources:
+        return None
+    paths: list[str] = list(ns.sources)
+    for p in paths:
+        if p != "-" and not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+    stdin_data: bytes | None = sys.stdin.buffer.read() if "-" in paths else None
+
+    def read() -> Proposed:
+        import io
+
+        from inspector.sources.overlay import read_proposed
+
+        return read_proposed(paths, stdin=io.BytesIO(stdin_data) if stdin_data is not None else None)
+
+    return read
+
+
 def _live_input(ns: argparse.Namespace) -> Input:
     import asyncio
 
@@ -333,9 +355,10 @@ def _live_input(ns: argparse.Namespace) -> Input:
         # Like kubectl: without -n or -A, the context's own namespace.
         all_namespaces=ns.all_namespaces,
     )
+    proposed = _proposed_reader(ns)
     # Authentication (an exec plugin may prompt) happens here, before any UI owns the terminal.
     try:
-        cluster, detected = asyncio.run(live.load_live(opts))
+        cluster, detected = asyncio.run(live.load_live(opts, proposed() if proposed else None))
     except live.LiveError as exc:
         raise UsageError(str(exc)) from None
     first = [cluster]
@@ -343,10 +366,11 @@ def _live_input(ns: argparse.Namespace) -> Input:
     def load() -> Cluster:
         if first:
             return first.pop()
-        return asyncio.run(live.load_live_cluster(opts))
+        return asyncio.run(live.load_live_cluster(opts, proposed() if proposed else None))
 
     label = " ".join(cluster.sources) or (ns.context or "current context")
-    return Input(label=label, load=load, detected=detected)
+    watch = tuple(Path(p) for p in ns.sources if p != "-")
+    return Input(label=label, load=load, watch_paths=watch, detected=detected)
 
 
 def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Input, ControllerSettings, Report]:
@@ -596,11 +620,12 @@ def _tui_live(ns: argparse.Namespace) -> int:
     from inspector.report import build_report
     from inspector.sources import live
 
-    if ns.sources or ns.sample:
-        raise UsageError("give either SOURCE/--sample or a live cluster (--kubeconfig/--context/-n/-A), not both")
+    if ns.sample:
+        raise UsageError("give either --sample or a live cluster (--kubeconfig/--context/-n/-A), not both")
     opts = live.LiveOptions(
         kubeconfig=ns.kubeconfig, context=ns.context, namespaces=tuple(ns.namespace), all_namespaces=ns.all_namespaces
     )
+    proposed = _proposed_reader(ns)
 
     async def connect() -> live.LiveCredentials:
         creds = await live.authenticate(opts)
@@ -614,7 +639,7 @@ def _tui_live(ns: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
     def load() -> Report:
-        cluster, detected = live.snapshot_with(creds)
+        cluster, detected = live.snapshot_with(creds, proposed() if proposed else None)
         return build_report(cluster, settings_from_args(ns, detected))
 
     from inspector.tui.app import InspectorApp
@@ -622,7 +647,10 @@ def _tui_live(ns: argparse.Namespace) -> int:
     label = f"{creds.context} · " + (
         ", ".join(ns.namespace) if ns.namespace else "all namespaces" if ns.all_namespaces else "context namespace"
     )
-    result = InspectorApp(load, source_label=label, live=live.LiveFollower(creds)).run()
+    if proposed:
+        label += " + " + ", ".join(ns.sources)
+    watch = tuple(Path(p) for p in ns.sources if p != "-")
+    result = InspectorApp(load, source_label=label, watch_paths=watch, live=live.LiveFollower(creds)).run()
     return int(result or 0)
 
 

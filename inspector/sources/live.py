@@ -64,6 +64,7 @@ from inspector.sources._live_refs import (
     referenced_secrets,
     text_of,
 )
+from inspector.sources.overlay import Proposed, not_replaced, object_key
 
 if TYPE_CHECKING:
     import aiohttp
@@ -290,24 +291,33 @@ class LiveSession:
 
     # -- snapshot -----------------------------------------------------------------------------------------------
 
-    async def snapshot(self) -> tuple[list[RawObject], list[LoadProblem]]:
+    async def snapshot(self, proposed: Proposed | None = None) -> tuple[list[RawObject], list[LoadProblem]]:
         """Read everything NIC would see in the selected namespaces, as RawObjects, plus what could not be read.
 
         Lists Services, NIC-looking ConfigMaps, Policies, Ingresses, VirtualServers, VirtualServerRoutes and
         their Events; GETs by name the Policies/VSRs referenced across namespaces outside the selection and every
         Secret referenced by a Policy or a TLS section; reads the NIC workload for :attr:`detected`.
+
+        With ``proposed`` (SOURCE files given with a kubeconfig) the files' objects replace the cluster's objects
+        of the same kind, namespace and name and new ones are added; the namespaces they touch are read too, the
+        Secrets they reference are fetched unless a file holds them, and the cluster's Events about replaced
+        objects are left out (they describe the cluster's copy, not the proposed one).
         """
         problems: list[LoadProblem] = []
         self._absent = set()
         self.notes = []
+        if proposed is not None and self.scopes != (None,):
+            self.scopes = tuple(dict.fromkeys((*self.scopes, *proposed.namespaces())))
+        replaced = proposed.keys if proposed is not None else frozenset()
+        files = proposed.objects() if proposed is not None else []
         listed: dict[str, list[dict[str, Any]]] = {}
         for kind in LISTED:
             results = await asyncio.gather(*(self._list(kind, scope, problems) for scope in self.scopes))
-            listed[kind.plural] = [item for result in results if result for item in result[0]]
+            listed[kind.plural] = not_replaced((item for result in results if result for item in result[0]), replaced)
 
         await self._detect_controller()
-        await self._fetch_outside_scope(listed, problems)
-        listed[CONFIG_MAPS.plural] = await self._nic_config_maps(listed[CONFIG_MAPS.plural])
+        await self._fetch_outside_scope(listed, problems, files)
+        listed[CONFIG_MAPS.plural] = await self._nic_config_maps(listed[CONFIG_MAPS.plural], files)
 
         keys = {(k.kind, *meta_of(o)) for k in (INGRESSES, POLICIES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
                 for o in listed[k.plural]}
@@ -325,8 +335,10 @@ class LiveSession:
                 ) in keys:
                     events.append(as_kubectl_json(item, EVENTS))
 
-        everything = [o for k in LISTED for o in listed[k.plural]]
-        secret_keys = referenced_secrets(everything, text_of(self.detected.get("wildcard_tls_secret")))
+        everything = [*(o for k in LISTED for o in listed[k.plural]), *files]
+        in_files = proposed.secrets() if proposed is not None else frozenset()
+        secret_keys = [key for key in referenced_secrets(everything, text_of(self.detected.get("wildcard_tls_secret")))
+                       if key not in in_files]
         secrets, missing = await self._fetch_secrets(secret_keys, problems)
         elsewhere = await self._probe_elsewhere(missing, await self._namespaces(everything), set(secret_keys))
 
@@ -338,8 +350,12 @@ class LiveSession:
         self._secret_keys = secret_keys
         self._secret_digests = {meta_of(s): digest(s) for s in secrets}
 
-        ordered = [*secrets, *elsewhere, *(o for k in LISTED for o in listed[k.plural]), *events]
-        return [RawObject(obj=o, origin=self.origin) for o in ordered], problems
+        ordered = [*secrets, *elsewhere, *(o for k in LISTED for o in listed[k.plural])]
+        raws = [RawObject(obj=o, origin=self.origin) for o in ordered]
+        if proposed is not None:
+            raws += proposed.raws
+            problems += proposed.problems
+        return [*raws, *(RawObject(obj=o, origin=self.origin) for o in events)], problems
 
     async def _detect_controller(self) -> None:
         """Read the NIC Deployment/DaemonSet (cluster-wide when allowed, else in the selection) for its flags."""
@@ -368,8 +384,11 @@ class LiveSession:
             self.notes.append(f"several NIC workloads found; settings taken from {self.controller} (also: {others})")
 
     async def _fetch_outside_scope(self, listed: dict[str, list[dict[str, Any]]],
-                                   problems: list[LoadProblem]) -> None:
-        """GET the Policies and VSRs referenced from outside the selected namespaces (NIC allows cross-namespace)."""
+                                   problems: list[LoadProblem], files: Sequence[dict[str, Any]] = ()) -> None:
+        """GET the Policies and VSRs referenced from outside the selected namespaces (NIC allows cross-namespace).
+
+        ``files`` are the proposed change's objects: their references count, and what they hold is not fetched.
+        """
         if self.scopes == (None,):
             return
         chosen = set(self.scopes)
@@ -379,8 +398,10 @@ class LiveSession:
         ):
             if kind.plural in self._absent:
                 continue
-            have = {meta_of(o) for o in listed[kind.plural]}
-            wanted = [key for key in finder(o for s in sources for o in listed[s.plural])
+            kinds = {s.kind for s in sources}
+            have = {meta_of(o) for o in listed[kind.plural]} | {meta_of(o) for o in files if o["kind"] == kind.kind}
+            wanted = [key for key in finder([*(o for s in sources for o in listed[s.plural]),
+                                             *(o for o in files if o["kind"] in kinds)])
                       if key[0] not in chosen and key not in have]
             for namespace, name in wanted:
                 status, data = await self.get(kind.path(namespace, name))
@@ -392,11 +413,15 @@ class LiveSession:
                         ObjectRef(kind.kind, namespace, name),
                     ))
 
-    async def _nic_config_maps(self, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The NIC ConfigMap named by ``-nginx-configmaps`` (fetched by name) or found by its name in the lists."""
+    async def _nic_config_maps(self, listed: list[dict[str, Any]],
+                               files: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+        """The NIC ConfigMap named by ``-nginx-configmaps`` (fetched by name) or found by its name in the lists;
+        none from the cluster when the proposed change holds it."""
         named = text_of(self.detected.get("nic_configmap"))
         if named.count("/") == 1:
             namespace, name = named.split("/")
+            if any(object_key(o) == ("", "ConfigMap", namespace, name) for o in files):
+                return []
             for obj in listed:
                 if meta_of(obj) == (namespace, name):
                     return [obj]
@@ -466,12 +491,18 @@ class LiveSession:
 
         return [found for found in await asyncio.gather(*(one(ns, name) for ns, name in probes)) if found]
 
-    async def cluster(self) -> Cluster:
-        """A fresh snapshot converted to the model, with Events and unreadable Secrets attached."""
+    async def cluster(self, proposed: Proposed | None = None) -> Cluster:
+        """A fresh snapshot converted to the model, with Events and unreadable Secrets attached.
+
+        With ``proposed`` the sources are ``cluster:<context>`` then the files, in that order: the replica takes
+        source order for creation order, so the cluster's objects are older than the proposed ones.
+        """
         from inspector.sources.convert import build_cluster
 
-        raws, problems = await self.snapshot()
+        raws, problems = await self.snapshot(proposed)
         sources = [f"{self.context}/{scope or 'all namespaces'}" for scope in self.scopes]
+        if proposed is not None:
+            sources = [self.origin.file, *proposed.paths]
         built = build_cluster(raws, problems, sources=sources)
         unreadable = {
             p.ref.key: p.message.rsplit(": ", 1)[-1]
@@ -891,32 +922,33 @@ def _install_refresh(loader: Any, configuration: Any, target: _Target) -> None:
     configuration.refresh_api_key_hook = refresh
 
 
-async def load_live(options: LiveOptions) -> tuple[Cluster, dict[str, object]]:
-    """Connect, take one snapshot, close: the Cluster and the auto-detected ControllerSettings fields."""
+async def load_live(options: LiveOptions, proposed: Proposed | None = None) -> tuple[Cluster, dict[str, object]]:
+    """Connect, take one snapshot (with ``proposed`` laid over it), close: the Cluster and the auto-detected
+    ControllerSettings fields."""
     session = await connect(options)
     try:
-        cluster = await session.cluster()
+        cluster = await session.cluster(proposed)
         return cluster, dict(session.detected)
     finally:
         await session.close()
 
 
-async def load_live_cluster(options: LiveOptions) -> Cluster:
+async def load_live_cluster(options: LiveOptions, proposed: Proposed | None = None) -> Cluster:
     """Connect, take one snapshot, close: the Cluster for headless commands."""
-    cluster, _ = await load_live(options)
+    cluster, _ = await load_live(options, proposed)
     return cluster
 
 
 # --- for a UI: authenticate first, then load and follow from the UI's own threads and loop -------------------------
 
 
-def snapshot_with(credentials: LiveCredentials) -> tuple[Cluster, dict[str, object]]:
+def snapshot_with(credentials: LiveCredentials, proposed: Proposed | None = None) -> tuple[Cluster, dict[str, object]]:
     """One snapshot from already-authenticated credentials, blocking (a UI's worker thread runs it)."""
 
     async def go() -> tuple[Cluster, dict[str, object]]:
         session = await open_session(credentials)
         try:
-            return await session.cluster(), dict(session.detected)
+            return await session.cluster(proposed), dict(session.detected)
         finally:
             await session.close()
 
