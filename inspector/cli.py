@@ -79,6 +79,13 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         help="a NIC ConfigMap key, e.g. http2=true (repeatable; wins over a ConfigMap found in the sources)",
     )
     c.add_argument("--nic-configmap", default=None, metavar="NS/NAME", help="which ConfigMap in the sources is NIC's")
+    c.add_argument(
+        "--nic-version",
+        default=None,
+        metavar="X.Y",
+        help="the NIC release to predict: 5.3, 5.4, 5.5 or 5.6 (default: 5.6, or the NIC image's tag in live mode); "
+        "docs/nic-versions.md",
+    )
 
 
 class _FormatAction(argparse.Action):
@@ -264,6 +271,18 @@ def settings_from_args(ns: argparse.Namespace, detected: dict[str, object] | Non
             raise UsageError(f"--configmap {item!r}: expected KEY=VALUE, e.g. http2=true")
         configmap[key.strip()] = value.strip()
     watch = tuple(n.strip() for item in ns.watch_namespace for n in item.split(",") if n.strip())
+    from inspector.nic.versions import DEFAULT, resolve
+
+    try:
+        # A NIC image tag seen in live mode names the release; one that is not modelled leaves the default.
+        nic_version = resolve(base.nic_version).name
+    except ValueError:
+        nic_version = DEFAULT
+    if getattr(ns, "nic_version", None) is not None:
+        try:
+            nic_version = resolve(ns.nic_version).name
+        except ValueError as exc:
+            raise UsageError(f"--nic-version: {exc}") from None
     return replace(
         base,
         plus=ns.plus or base.plus,
@@ -274,6 +293,7 @@ def settings_from_args(ns: argparse.Namespace, detected: dict[str, object] | Non
         enable_custom_resources=False if ns.no_custom_resources else base.enable_custom_resources,
         configmap=configmap,
         nic_configmap=ns.nic_configmap if ns.nic_configmap is not None else base.nic_configmap,
+        nic_version=nic_version,
     )
 
 

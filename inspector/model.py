@@ -391,6 +391,8 @@ class ControllerSettings:
     """NIC ConfigMap keys (``http2``, ...) given on the command line; a ConfigMap in the sources adds to them."""
     nic_configmap: str = ""
     """``ns/name`` of the NIC ConfigMap to read from the sources (``-nginx-configmaps``); empty: auto-detect."""
+    nic_version: str = "5.6"
+    """The NIC release line predicted (``nic/versions.py``: 5.3, 5.4, 5.5, 5.6); the CLI refuses unknown ones."""
 
     @property
     def edition(self) -> str:

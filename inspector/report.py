@@ -270,6 +270,11 @@ def to_json(report: Report) -> dict[str, Any]:
             "wildcard_tls_secret": s.wildcard_tls_secret or None,
             "watch_namespaces": list(s.watch_namespaces),
             "configmap": dict(s.configmap),
+            "nic_version": s.nic_version,
+            "nic_version_notes": [
+                {"message": n.message, "resource": _ref(n.resource), "hosts": list(n.hosts), "fail_open": n.fail_open}
+                for n in report.nic.version_notes
+            ],
         },
         "sources": list(report.cluster.sources),
         "resources": [

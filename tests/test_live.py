@@ -87,6 +87,7 @@ async def test_snapshot_gives_the_manifests_back_in_kubectl_shape(cluster: LiveC
     assert session.detected == {
         "nic_configmap": "nginx-ingress/nginx-ingress", "ingress_class": "nginx", "enable_custom_resources": True,
         "ssl_dynamic_reload": False, "wildcard_tls_secret": "default/tls-secret", "plus": False,
+        "nic_version": "5.6.0",
     }
     assert session.controller == "Deployment nginx-ingress/nginx-ingress"
     assert session.version == "v1.26.4+k3s1"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from inspector.model import ControllerSettings
+from inspector.sources._live_refs import nic_release
 from inspector.sources.live import (
     INGRESSES,
     as_kubectl_json,
@@ -64,7 +65,7 @@ def test_detected_settings_fit_controller_settings() -> None:
         namespace="edge-nic", env=env,
     )])
     assert found == {"nic_configmap": "edge-nic/nginx-config", "ingress_class": "edge", "plus": True,
-                     "watch_namespaces": ("shop", "cafe")}
+                     "watch_namespaces": ("shop", "cafe"), "nic_version": "5.6.0"}
     settings = ControllerSettings(**found)  # type: ignore[arg-type]
     assert settings.edition == "plus"
 
@@ -75,7 +76,8 @@ def test_detected_settings_skip_what_is_not_nic() -> None:
     oss = workload("nginx/nginx-ingress:5.6.0@sha256:abc", [], kind="DaemonSet",
                    command=["/nginx-ingress", "-ingress-class=second"])
     assert detected_settings([community, app]) == {}
-    assert detected_settings([community, oss, app]) == {"ingress_class": "second", "plus": False}
+    assert detected_settings([community, oss, app]) == {"ingress_class": "second", "plus": False,
+                                                        "nic_version": "5.6.0"}
 
 
 def test_nic_config_map_names() -> None:
@@ -128,3 +130,11 @@ def test_importing_the_live_source_does_not_import_a_kubernetes_client() -> None
     code = ("import sys, inspector.sources.live, inspector.sources.convert; "
             "sys.exit(1 if 'kubernetes_asyncio' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
+
+
+def test_the_nic_image_tag_names_the_release_predicted() -> None:
+    assert nic_release("nginx/nginx-ingress:5.4.3-ubi") == "5.4.3"
+    assert nic_release("private-registry.nginx.com/nginx-ic/nginx-plus-ingress:v5.5.1") == "5.5.1"
+    assert nic_release("nginx/nginx-ingress:edge") == ""
+    assert nic_release("nginx/nginx-ingress@sha256:abc") == ""
+    assert detected_settings([workload("nginx/nginx-ingress:5.3.4", [])])["nic_version"] == "5.3.4"

@@ -50,7 +50,8 @@ def test_text_lines_are_istioctl_style_and_grouped_by_host() -> None:
     assert out.index("no-tls.broken.example.com") < out.index("[MTLS016]")
     assert "    fix: Add `spec.tls`" in out
     summary = out.rstrip().splitlines()[-1]
-    pattern = r"\d+ errors?, \d+ warnings?, \d+ infos?(, \d+ suppressed)? \(\d+ hosts, \d+ policies checked\)"
+    pattern = (r"\d+ errors?, \d+ warnings?, \d+ infos?(, \d+ suppressed)? "
+               r"\(\d+ hosts, \d+ policies checked, predicted for NIC 5\.6\)")
     assert re.fullmatch(pattern, summary), summary
 
 

@@ -96,6 +96,10 @@ W13 = "Policy %s is not supported on Ingress resources"
 W14 = "IngressMTLS policy is ignored for host %q because TLS is not enabled for that host"
 W15 = "Policy error for Ingress %v/%v: %v"
 W16 = "Ingress %v/%v has a policies annotation but custom resources are not enabled; policies will be ignored"
+W16_54 = (
+    "Ingress %v/%v has the nginx.org/policies annotation but custom resources are not enabled; policies will be ignored"
+)
+"""W16 as NIC 5.4 words it (``nic/versions.py``)."""
 W17A = "TLS secret %s is invalid: %v"
 W17B = "TLS secret %s is of a wrong type '%s', must be '%s'"
 W18 = "TLS termination for host '%s' requires specifying a TLS secret or configuring a global wildcard TLS secret"
@@ -872,6 +876,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("W14", W14),
         ("W15", W15),
         ("W16", W16),
+        ("W16", W16_54),
         ("W17B", W17B),
         ("W17A", W17A),
         ("W18", W18),
@@ -1428,16 +1433,21 @@ def _safety_net(b: _Builder) -> None:
             d.check.id == "MTLS017" and h.host in [*d.hosts, d.host or ""] for d in b.drafts.values()
         ):
             c17 = BY_ID["MTLS017"]
-            b.draft(
+            # An older NIC release that ignores the policy annotation says why (nic/versions.py), in its words.
+            why = next((n.message for n in b.report.nic.version_notes
+                        if n.fail_open and n.resource == h.resource and h.host in n.hosts), None)
+            d = b.draft(
                 (c17.id, h.resource, h.host),
                 _Draft(
                     c17,
-                    f"{h.host} is served without client-certificate verification",
+                    why or f"{h.host} is served without client-certificate verification",
                     h.resource,
-                    _at(b.cluster, h.resource, "spec.tls"),
+                    _at(b.cluster, h.resource, "metadata.annotations" if why else "spec.tls"),
                     host=h.host,
                 ),
             )
+            if why:
+                d.details.append(("NIC version", b.report.settings.nic_version))
 
 
 # --- lints NIC does not enforce -------------------------------------------------------------------------------

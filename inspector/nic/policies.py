@@ -38,6 +38,7 @@ from inspector.model import (
     PolicyReference,
     field_path,
 )
+from inspector.nic import versions
 from inspector.nic.parsing import go_quote_meta
 from inspector.nic.secrets import (
     CA_CRL_KEY,
@@ -125,12 +126,13 @@ def ingress_policy_refs(ing: Ingress, settings: ControllerSettings) -> list[tupl
     """``ingress.go :: getIngressPolicyRefs``: ``nginx.org/policies`` then ``nginx.com/policies``, first key wins.
 
     NIC reads the annotations even when custom resources are disabled (then the policy map is empty and every
-    reference ends as "missing or invalid", see :func:`get_policies`).
+    reference ends as "missing or invalid", see :func:`get_policies`). Only the annotations the predicted release
+    reads (``versions.NicVersion.ingress_policy_annotations``: none before 5.4, ``nginx.org/policies`` in 5.4).
     """
     out: list[tuple[PolicyReference, str]] = []
     seen: set[str] = set()
     namespace = ing.meta.ref.namespace
-    for annotation in (POLICIES_ANNOTATION, POLICIES_ANNOTATION_PLUS):
+    for annotation in versions.get(settings.nic_version).ingress_policy_annotations:
         if annotation not in ing.annotations:
             continue
         path = field_path("metadata", "annotations", annotation)
@@ -143,11 +145,12 @@ def ingress_policy_refs(ing: Ingress, settings: ControllerSettings) -> list[tupl
     return out
 
 
-def ingress_lookup_refs(ing: Ingress) -> list[PolicyReference]:
-    """The refs ``controller.go :: createIngressEx`` looks up: both annotations, not de-duplicated, skipping empty."""
+def ingress_lookup_refs(ing: Ingress, settings: ControllerSettings | None = None) -> list[PolicyReference]:
+    """The refs ``controller.go :: createIngressEx`` looks up: both annotations, not de-duplicated, skipping empty
+    (only those the predicted release reads)."""
     refs: list[PolicyReference] = []
     namespace = ing.meta.ref.namespace
-    for annotation in (POLICIES_ANNOTATION, POLICIES_ANNOTATION_PLUS):
+    for annotation in versions.get((settings or ControllerSettings()).nic_version).ingress_policy_annotations:
         value = ing.annotations.get(annotation, "")
         if value:
             refs.extend(refs_from_annotation(value, namespace))
@@ -165,8 +168,13 @@ def has_correct_class(policy: Policy, settings: ControllerSettings) -> bool:
 
 
 def validate(policy: Policy, settings: ControllerSettings) -> tuple[str, ...]:
-    """``ValidatePolicy`` with the controller's configuration (OIDC and App Protect off, NIC's defaults)."""
-    return validate_policy(policy, plus=settings.plus)
+    """``ValidatePolicy`` with the controller's configuration (OIDC and App Protect off, NIC's defaults), as the
+    predicted release validates: its CRD's policy types (others are pruned) and its "exactly one of" text."""
+    version = versions.get(settings.nic_version)
+    if version is versions.LATEST:
+        return validate_policy(policy, plus=settings.plus)
+    return validate_policy(policy, plus=settings.plus, types=version.policy_types,
+                           exactly_one=version.exactly_one_message)
 
 
 def get_policies(
@@ -261,13 +269,12 @@ def ingress_policy_warning(ing: Ingress, error: str) -> str:
     return f"Policy error for Ingress {ref.namespace}/{ref.name}: {error}"
 
 
-def custom_resources_disabled_warning(ing: Ingress) -> str:
-    """W16, ``controller.go :: createIngressEx`` when ``-enable-custom-resources=false``."""
+def custom_resources_disabled_warning(ing: Ingress, settings: ControllerSettings | None = None) -> str:
+    """W16, ``controller.go :: createIngressEx`` when ``-enable-custom-resources=false`` (5.4 names the
+    annotation)."""
     ref = ing.meta.ref
-    return (
-        f"Ingress {ref.namespace}/{ref.name} has a policies annotation but custom resources are not enabled; "
-        "policies will be ignored"
-    )
+    text = versions.get((settings or ControllerSettings()).nic_version).custom_resources_disabled
+    return (text or versions.LATEST.custom_resources_disabled).replace("%v/%v", f"{ref.namespace}/{ref.name}", 1)
 
 
 def other_secret_refs(
@@ -507,7 +514,7 @@ def generate_policies(
                 f"policy {key} is missing or invalid (it does not exist, failed validation, has another ingress "
                 f"class or sits in an unwatched namespace), so NIC makes the {context} context return 500",
             )
-        elif is_ingress and not (set(policy.set_types) & INGRESS_SUPPORTED_TYPES):
+        elif is_ingress and not (set(policy.set_types) & _ingress_types(settings)):
             run.fatal(
                 source,
                 policy_type(policy),
@@ -525,6 +532,12 @@ def generate_policies(
             _mark_unseen(run, pairs[index + 1 :], policies, owner, context, owner_origin)
             break
     return run.result()
+
+
+def _ingress_types(settings: ControllerSettings) -> frozenset[str]:
+    """``IsPolicySupportedOnIngress`` of the predicted release (5.4: accessControl and cors only)."""
+    version = versions.get(settings.nic_version)
+    return INGRESS_SUPPORTED_TYPES if version is versions.LATEST else version.ingress_policy_types
 
 
 def _mark_unseen(

@@ -27,7 +27,7 @@ from inspector.model import (
     VirtualServer,
 )
 from inspector.nic import policies as pol
-from inspector.nic import validation
+from inspector.nic import validation, versions
 from inspector.nic import virtualserver as vsmod
 from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Server, parse_configmap
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable, reload_errors
@@ -48,6 +48,7 @@ from inspector.nic.types import (
     ResourceResult,
     SecretReference,
     UpstreamScheme,
+    VersionNote,
 )
 from inspector.render import render
 
@@ -292,8 +293,8 @@ class _PolicyRun:
     secret_refs: dict[str, SecretReference] = field(default_factory=dict)
 
 
-def _has_policy_annotation(ing: Ingress) -> bool:
-    return bool(ing.annotations.get("nginx.org/policies") or ing.annotations.get("nginx.com/policies"))
+def _has_policy_annotation(ing: Ingress, settings: ControllerSettings) -> bool:
+    return any(ing.annotations.get(a) for a in versions.get(settings.nic_version).ingress_policy_annotations)
 
 
 def ingress_policies(
@@ -309,21 +310,25 @@ def ingress_policies(
     ``parent`` is the master for a minion (``ownerDetails.parentName``: CORS map names are built from it)."""
     run = _PolicyRun()
     ref = ing.meta.ref
+    version = versions.get(settings.nic_version)
+    if not version.ingress_policy_annotations:
+        return run  # before 5.4 NIC does not read policy annotations on an Ingress at all
     refs = list(pol.ingress_policy_refs(ing, settings))
     policy_map: dict[str, Any] = {}
     if settings.enable_custom_resources:
         # createIngressEx looks up both annotations' refs without de-duplication (errors may repeat).
-        lookup = pol.ingress_lookup_refs(ing)
+        lookup = pol.ingress_lookup_refs(ing, settings)
         policy_map, errors = pol.get_policies(lookup, ref.namespace, cluster, settings)
         run.policy_warnings += [pol.ingress_policy_warning(ing, e) for e in errors]
-        secret_refs, secret_errors = pol.mtls_secret_refs(policy_map, store, ingress_mtls=True)
-        run.secret_refs.update(secret_refs)
-        run.policy_warnings += [pol.ingress_policy_warning(ing, e) for e in secret_errors]
-        # createIngressEx: the external-auth trusted CA is resolved too; its errors are only logged.
-        run.secret_refs.update(pol.other_secret_refs(policy_map, store, ingress=True))
-    elif _has_policy_annotation(ing):
-        run.policy_warnings.append(pol.custom_resources_disabled_warning(ing))
-    waf = pol.ingress_waf_annotation_error(ing, policy_map)
+        if version.ingress_mtls_secret_lookup:  # 5.4 looks up no policy secret for an Ingress
+            secret_refs, secret_errors = pol.mtls_secret_refs(policy_map, store, ingress_mtls=True)
+            run.secret_refs.update(secret_refs)
+            run.policy_warnings += [pol.ingress_policy_warning(ing, e) for e in secret_errors]
+            # createIngressEx: the external-auth trusted CA is resolved too; its errors are only logged.
+            run.secret_refs.update(pol.other_secret_refs(policy_map, store, ingress=True))
+    elif _has_policy_annotation(ing, settings):
+        run.policy_warnings.append(pol.custom_resources_disabled_warning(ing, settings))
+    waf = pol.ingress_waf_annotation_error(ing, policy_map) if version.waf_annotation_filter else None
     if refs and waf is not None:
         # ingress.go :: filterIngressPolicyRefs: WAF through nginx.org/policies, 500-out before generatePolicies.
         run.cfg = _waf_annotation_cfg(ing, refs, waf, policy_map, context)
@@ -845,6 +850,9 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
         for res in verdict:
             acc.resources[res.ref] = res
 
+    notes = _version_notes(seen, settings, valid_ings, policies)
+    open_hosts = {(ref, h) for n in notes if n.fail_open and n.resource for ref in (n.resource,) for h in n.hosts}
+    acc.hosts = [replace(h, fail_open=True) if (h.resource, h.host) in open_hosts else h for h in acc.hosts]
     served = {h.host for h in acc.hosts}
     hosts = [*acc.hosts, *_rejected_hosts(rejected, served)]
     order = {o.meta.ref: i for i, o in enumerate(cluster.all_objects())}
@@ -857,4 +865,54 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
         files=tuple(acc.files),
         secret_files=dict(files),
         logs=tuple(acc.logs),
+        version_notes=tuple(notes),
     )
+
+
+def _version_notes(
+    cluster: Cluster, settings: ControllerSettings, ingresses: Sequence[Ingress], policies: Sequence[PolicyResult]
+) -> list[VersionNote]:
+    """Where the predicted release (``settings.nic_version``) silently does something else than NIC 5.6.
+
+    An Ingress's policy annotation that release does not read (any before 5.4, ``nginx.com/policies`` in 5.4) drops
+    its policies without a word: an ingressMTLS policy there leaves the hosts fail-open. Before 5.6 a rotated CA
+    Secret is not reloaded under ``-ssl-dynamic-reload``.
+    """
+    version = versions.get(settings.nic_version)
+    notes: list[VersionNote] = []
+    if version is versions.LATEST:
+        return notes
+    for ing in ingresses:
+        if ing.mergeable_type == "minion" or not settings.enable_custom_resources:
+            continue
+        for annotation in (versions.POLICIES_ORG, versions.POLICIES_COM):
+            value = ing.annotations.get(annotation, "")
+            if not value or annotation in version.ingress_policy_annotations:
+                continue
+            keys = [f"{r.namespace or ing.meta.ref.namespace}/{r.name}"
+                    for r in pol.refs_from_annotation(value, ing.meta.ref.namespace)]
+            mtls = [k for k in keys if (p := cluster.policies.get(k)) is not None and p.ingress_mtls is not None]
+            tls_hosts = {h for t in ing.tls or () for h in t.hosts}
+            hosts = tuple(r.host for r in ing.rules if r.host in tls_hosts) if mtls else ()
+            what = f"ingressMTLS policy {', '.join(mtls)} is silently absent" if mtls else "its policies are ignored"
+            tail = f": {', '.join(hosts)} served without client-certificate verification (fail-open)" if hosts else ""
+            notes.append(VersionNote(
+                f"NIC {version.name} does not read {annotation} on Ingress {ing.meta.ref.key} ({', '.join(keys)}), "
+                f"without a warning; {what}{tail}",
+                resource=ing.meta.ref, hosts=hosts, fail_open=bool(hosts),
+            ))
+    if settings.ssl_dynamic_reload and not version.ca_rotation_reloads:
+        cas: list[str] = []
+        for result in policies:
+            policy = cluster.policies.get(result.key)
+            if policy is None or not result.valid or not result.referenced_by:
+                continue
+            namespace = policy.meta.ref.namespace
+            if policy.ingress_mtls is not None and policy.ingress_mtls.client_cert_secret:
+                cas.append(f"{namespace}/{policy.ingress_mtls.client_cert_secret}")
+            if policy.egress_mtls is not None and policy.egress_mtls.trusted_cert_secret:
+                cas.append(f"{namespace}/{policy.egress_mtls.trusted_cert_secret}")
+        note = versions.ca_rotation_note(version, list(dict.fromkeys(cas)))
+        if note:
+            notes.append(VersionNote(note))
+    return notes

@@ -368,6 +368,17 @@ class NicLog:
 
 
 @dataclass(frozen=True)
+class VersionNote:
+    """Where the predicted NIC release behaves differently from NIC 5.6 for this input (``nic/versions.py``)."""
+
+    message: str
+    resource: ObjectRef | None = None
+    hosts: tuple[str, ...] = ()
+    fail_open: bool = False
+    """The difference leaves these hosts without the client-certificate check their policies ask for."""
+
+
+@dataclass(frozen=True)
 class NicResult:
     settings: ControllerSettings
     resources: tuple[ResourceResult, ...]
@@ -378,3 +389,5 @@ class NicResult:
     """Absolute path NIC would write -> content (``/etc/nginx/secrets/default-tls-secret``: cert + "\\n" + key)."""
     logs: tuple[NicLog, ...] = ()
     """Lines NIC only logs (no event, no warning) that still explain an outcome, in generation order."""
+    version_notes: tuple[VersionNote, ...] = ()
+    """What the predicted release (``settings.nic_version``) does differently from NIC 5.6 with this input."""

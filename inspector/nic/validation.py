@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,17 +149,24 @@ VERIFY_CLIENT_VALUES = ("on", "off", "optional", "optional_no_ca")
 
 
 def validate_policy(
-    policy: Policy, *, plus: bool, enable_oidc: bool = False, enable_app_protect: bool = False
+    policy: Policy,
+    *,
+    plus: bool,
+    enable_oidc: bool = False,
+    enable_app_protect: bool = False,
+    types: Collection[str] = POLICY_FIELD_ORDER,
+    exactly_one: str = EXACTLY_ONE_MESSAGE,
 ) -> tuple[str, ...]:
     """NIC's ``ValidatePolicy``: the field errors in NIC's order (``policy.go :: validatePolicySpec``).
 
     Plus/feature gates: ``jwt`` on OSS stops validation at once; ``oidc`` without ``-enable-oidc`` is an error and
     on OSS also stops; ``waf`` needs Plus and ``-enable-app-protect`` but does not stop. The field rules of
     accessControl, rateLimit, basicAuth, apiKey and hsts are replayed too when the model carries their spec
-    (``Policy.other_specs``); those of jwt, oidc, waf, cache, cors and externalAuth are not.
+    (``Policy.other_specs``); those of jwt, oidc, waf, cache, cors and externalAuth are not. ``types`` and
+    ``exactly_one`` are an older release's CRD fields (a type it lacks is pruned) and text (``nic/versions.py``).
     """
     errs: list[str] = []
-    present = set(policy.set_types)
+    present = set(policy.set_types) & set(types)
     count = 0
     for name in POLICY_FIELD_ORDER:
         if name not in present:
@@ -192,7 +199,7 @@ def validate_policy(
             errs.extend(_validate_other(policy, name, plus))
         count += 1
     if count != 1:
-        msg = EXACTLY_ONE_MESSAGE + (", `jwt`, `oidc`, `waf`" if plus else "")
+        msg = exactly_one + (", `jwt`, `oidc`, `waf`" if plus else "")
         errs.append(invalid("spec", "", msg))
     return tuple(errs)
 

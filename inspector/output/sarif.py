@@ -134,6 +134,11 @@ def sarif_log(report: Report) -> dict[str, Any]:
                         "semanticVersion": __version__,
                         "informationUri": base,
                         "rules": [_rule(c, base) for c in CHECKS],
+                        # The NIC release the findings predict (a property bag keeps the log schema-valid).
+                        "properties": {
+                            "nicVersion": report.settings.nic_version,
+                            "nicVersionNotes": [n.message for n in report.nic.version_notes],
+                        },
                     }
                 },
                 "results": [_result(f, index) for f in report.findings],

@@ -44,7 +44,8 @@ def summary_line(report: Report) -> str:
         f"{s['infos']} info{'s' if s['infos'] != 1 else ''}",
     ]
     tail = f", {s['suppressed']} suppressed" if s.get("suppressed") else ""
-    return f"{', '.join(parts)}{tail} ({s['hosts']} hosts, {s['policies']} policies checked)"
+    return (f"{', '.join(parts)}{tail} ({s['hosts']} hosts, {s['policies']} policies checked, "
+            f"predicted for NIC {report.settings.nic_version})")
 
 
 def make_console(buf: io.StringIO, *, color: bool, width: int, soft_wrap: bool = False) -> Console:
@@ -90,6 +91,9 @@ def render_text(report: Report, *, color: bool = False, width: int = 120) -> str
         for f in suppressed:
             console.print(Text(f"{finding_line(f)} -- {f.suppression}", style="dim"))
         console.print()
+    for note in report.nic.version_notes:
+        if not note.fail_open:  # a fail-open one is a finding (MTLS017) already
+            console.print(Text("note: ", style="dim") + Text(note.message))
     console.print(Text(summary_line(report), style="bold"))
     return buf.getvalue()
 

@@ -254,6 +254,17 @@ def parse_nic_args(args: Sequence[str]) -> dict[str, object]:
     return out
 
 
+def nic_release(image: str) -> str:
+    """The release an image tag names (``nginx/nginx-ingress:5.4.3-ubi`` -> ``5.4.3``), else "" (``edge``, a
+    digest, no tag). Which releases are modelled is NIC knowledge: the CLI maps it to a line (``nic/versions.py``).
+    """
+    name = image.split("@")[0].rsplit("/", 1)[-1]
+    if ":" not in name:
+        return ""
+    tag = name.rsplit(":", 1)[1].split("-")[0].lstrip("vV")
+    return tag if re.fullmatch(r"\d+\.\d+(\.\d+)?", tag) else ""
+
+
 def detected_settings(workloads: Iterable[Mapping[str, Any]]) -> dict[str, object]:
     """ControllerSettings fields read off the first NIC Deployment/DaemonSet among ``workloads``.
 
@@ -271,6 +282,9 @@ def detected_settings(workloads: Iterable[Mapping[str, Any]]) -> dict[str, objec
             values = container.get(key)
             tokens += [_expand(v, env) for v in (values if isinstance(values, list) else ()) if isinstance(v, str)]
         out = parse_nic_args(tokens)
+        release = nic_release(text_of(container.get("image")))
+        if release:
+            out["nic_version"] = release
         if "nginx-plus-ingress" in text_of(container.get("image")):
             out["plus"] = True
         else:
