@@ -47,6 +47,7 @@ from inspector.model import (
     VirtualServerRoute,
     VSUpstream,
 )
+from inspector.nic import versions
 from inspector.nic.parsing import go_quote, parse_bool, parse_int, parse_lb_method, parse_time
 
 # --- apimachinery: field.Error formatting ------------------------------------------------------
@@ -808,8 +809,10 @@ def validate_ingress(
     """
     annotations = ing.annotations
     errs = ingress_host_errors(ing) if api_server else []
+    # A policies annotation the predicted release does not read is not validated either (nic/versions.py).
+    unread = versions.unread_policy_annotations(settings.nic_version)
     errs += validate_ingress_annotations(
-        annotations,
+        {k: v for k, v in annotations.items() if k not in unread} if unread else annotations,
         spec_services(ing),
         plus=settings.plus,
         snippets=snippets,

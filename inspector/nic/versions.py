@@ -138,6 +138,12 @@ def resolve(text: str) -> NicVersion:
     return version
 
 
+def unread_policy_annotations(name: str) -> frozenset[str]:
+    """The policy annotations a release neither reads nor validates (``internal/k8s/validation.go ::
+    annotationValidations`` has ``nginx.org/policies`` from 5.4 and ``nginx.com/policies`` from 5.5)."""
+    return frozenset({POLICIES_ORG, POLICIES_COM}) - set(get(name).ingress_policy_annotations)
+
+
 def get(name: str) -> NicVersion:
     """The modelled line named by ``ControllerSettings.nic_version`` (unknown names fall back to the latest:
     the CLI refuses them before, and a replica run never raises)."""
