@@ -895,7 +895,8 @@ def _version_notes(
             tls_hosts = {h for t in ing.tls or () for h in t.hosts}
             hosts = tuple(r.host for r in ing.rules if r.host in tls_hosts) if mtls else ()
             what = f"ingressMTLS policy {', '.join(mtls)} is silently absent" if mtls else "its policies are ignored"
-            tail = f": {', '.join(hosts)} served without client-certificate verification (fail-open)" if hosts else ""
+            tail = (f": {', '.join(hosts)} served without client-certificate verification (fail-open); NIC 5.5 and "
+                    "later apply it, or attach the policy to a VirtualServer") if hosts else ""
             notes.append(VersionNote(
                 f"NIC {version.name} does not read {annotation} on Ingress {ing.meta.ref.key} ({', '.join(keys)}), "
                 f"without a warning; {what}{tail}",
