@@ -22,6 +22,7 @@ from inspector.model import Cluster, ControllerSettings
 if TYPE_CHECKING:
     from inspector.report import Report
     from inspector.sources.overlay import Proposed
+    from inspector.tui.app import InspectorApp
 
 COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff", "migrate")
 FORMATS = ("text", "json", "sarif", "junit")
@@ -635,6 +636,12 @@ def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
 def _tui_live(ns: argparse.Namespace) -> int:
     """Authenticate (an exec plugin may prompt) and reach the API server before the TUI owns the terminal; then
     load in the TUI's worker and follow changes with a watch in the TUI's own event loop."""
+    result = _live_app(ns).run()
+    return int(result or 0)
+
+
+def _live_app(ns: argparse.Namespace) -> InspectorApp:
+    """The TUI on a live cluster (with SOURCE: the proposed change laid over it, reloaded when a file changes)."""
     import asyncio
 
     from inspector.report import build_report
@@ -670,8 +677,7 @@ def _tui_live(ns: argparse.Namespace) -> int:
     if proposed:
         label += " + " + ", ".join(ns.sources)
     watch = tuple(Path(p) for p in ns.sources if p != "-")
-    result = InspectorApp(load, source_label=label, watch_paths=watch, live=live.LiveFollower(creds)).run()
-    return int(result or 0)
+    return InspectorApp(load, source_label=label, watch_paths=watch, live=live.LiveFollower(creds))
 
 
 def _fail(message: str) -> NoReturn:

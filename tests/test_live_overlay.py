@@ -147,8 +147,6 @@ async def test_cli_check_with_kubeconfig_context_and_file(tmp_path: Path) -> Non
     async with running_cluster(tmp_path) as live:
         code, out, err = await _cli("check", "--kubeconfig", str(live.kubeconfig), "--context", CONTEXT,
                                     str(change), str(broken), "--format", "json", "--fail-on", "never", cwd=tmp_path)
-        text_code, text, _ = await _cli("check", "--kubeconfig", str(live.kubeconfig), "--context", CONTEXT,
-                                        "change.yaml", cwd=tmp_path)
     assert (code, err) == (0, "")
     report: dict[str, Any] = json.loads(out)
     assert report["sources"] == [ORIGIN, str(change), str(broken)]
@@ -161,8 +159,9 @@ async def test_cli_check_with_kubeconfig_context_and_file(tmp_path: Path) -> Non
     # The broken file is reported with its place, and the rest is still analysed.
     unreadable = [f for f in report["findings"] if f["id"] == UNREADABLE_SOURCE]
     assert unreadable and unreadable[0]["source"].startswith(f"{broken}:")
-    assert text_code in (0, 1)
-    assert "tea.example.com" in text  # MTLS105: the cluster's tls-secret does not cover the proposed host
+    # The cluster's tls-secret does not cover the proposed host: a finding about the change, from the cluster's data.
+    assert any(f["id"] == "MTLS105" and "tea.example.com" in f["message"] for f in report["findings"])
+    assert report["controller"]["nic_version"] == "5.6"  # from the cluster's NIC image tag (5.6.0)
 
 
 async def test_cli_overlay_on_an_unreachable_cluster_is_the_live_one_line_error(tmp_path: Path) -> None:
@@ -182,3 +181,37 @@ async def test_cli_overlay_refuses_sample_and_a_missing_file(tmp_path: Path) -> 
         assert code == 2 and "either --sample or a live cluster" in err
         code, _, err = await _cli("check", "--kubeconfig", str(live.kubeconfig), "nope.yaml", cwd=tmp_path)
         assert code == 2 and "nope.yaml: no such file or directory" in err
+
+
+async def test_the_tui_opens_the_same_overlay_and_reloads_it_when_the_file_changes(tmp_path: Path) -> None:
+    from inspector.cli import _live_app, build_parser
+
+    change = tmp_path / "change.yaml"
+    change.write_text(CHANGE)
+    async with running_cluster(tmp_path) as live:
+        ns = build_parser().parse_args(["tui", "--kubeconfig", str(live.kubeconfig), "--context", CONTEXT,
+                                        str(change)])
+        app = await asyncio.to_thread(_live_app, ns)  # authenticates with asyncio.run, as before a UI starts
+        assert app.source_label == f"{CONTEXT} · context namespace + {change}"
+
+        async def until(condition: Any, seconds: float = 15.0) -> bool:
+            deadline = asyncio.get_running_loop().time() + seconds
+            while asyncio.get_running_loop().time() < deadline:
+                if condition():
+                    return True
+                await asyncio.sleep(0.05)
+            return False
+
+        def depth() -> int | None:
+            mtls = app.report.cluster.policies["default/ingress-mtls-policy"].ingress_mtls if app.report else None
+            return mtls.verify_depth if mtls is not None else None
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert await until(lambda: app.report is not None)
+            assert app.report is not None
+            assert app.report.cluster.ingresses["default/tea-ingress"].meta.origin.file == str(change)
+            assert app.report.cluster.ingresses["default/cafe-ingress"].meta.origin.file == ORIGIN
+            assert depth() == 2
+            change.write_text(CHANGE.replace("verifyDepth: 2", "verifyDepth: 4"))
+            assert await until(lambda: depth() == 4), "an edit of the proposed change reloads the overlay"
+            await pilot.press("q")

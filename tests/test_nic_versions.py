@@ -281,3 +281,13 @@ def test_a_policies_annotation_a_release_does_not_read_is_not_validated_either()
 
 def state(rep: Report) -> str:
     return next(r.state for r in rep.nic.resources if r.ref.kind == "Ingress" and r.ref.name == "cafe")
+
+
+def test_a_detected_image_tag_picks_the_release_and_the_option_wins() -> None:
+    from inspector.cli import build_parser, settings_from_args
+
+    plain = build_parser().parse_args(["check", "x.yaml"])
+    assert settings_from_args(plain, {"nic_version": "5.3.4"}).nic_version == "5.3"
+    assert settings_from_args(plain, {"nic_version": "5.4.1"}).nic_version == "5.6"  # not modelled: the default
+    given = build_parser().parse_args(["check", "x.yaml", "--nic-version", "5.4"])
+    assert settings_from_args(given, {"nic_version": "5.3.4"}).nic_version == "5.4"
