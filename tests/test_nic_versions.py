@@ -291,3 +291,30 @@ def test_a_detected_image_tag_picks_the_release_and_the_option_wins() -> None:
     assert settings_from_args(plain, {"nic_version": "5.4.1"}).nic_version == "5.6"  # not modelled: the default
     given = build_parser().parse_args(["check", "x.yaml", "--nic-version", "5.4"])
     assert settings_from_args(given, {"nic_version": "5.3.4"}).nic_version == "5.4"
+
+
+# --- before 5.5: addIngressMTLSConfig checks TLS first, and says "in VirtualServer" -------------------------------
+
+VS_NO_TLS = """\
+---
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata: {name: webapp, namespace: default}
+spec:
+  host: webapp.example.com
+  upstreams: [{name: webapp, service: webapp-svc, port: 80}]
+  routes:
+  - {path: /, policies: [{name: mtls}], action: {pass: webapp}}
+"""
+
+
+@pytest.mark.parametrize(("version", "warning", "check"), [
+    ("5.6", "IngressMTLS policy default/mtls is not allowed in the route context", "MTLS015"),
+    ("5.5", "IngressMTLS policy default/mtls is not allowed in the route context", "MTLS015"),
+    ("5.4", "TLS must be enabled in VirtualServer for IngressMTLS policy default/mtls", "MTLS016"),
+    ("5.3", "TLS must be enabled in VirtualServer for IngressMTLS policy default/mtls", "MTLS016"),
+])
+def test_before_5_5_ingress_mtls_checks_tls_before_the_context(version: str, warning: str, check: str) -> None:
+    rep = report(SECRETS + VS_NO_TLS, version)
+    assert warning in warnings(rep)
+    assert check in ids(rep) and "MTLS030" not in ids(rep)

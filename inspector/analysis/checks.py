@@ -35,6 +35,7 @@ from inspector.model import (
     Severity,
     field_path,
 )
+from inspector.nic import versions
 from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
@@ -877,6 +878,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("W15", W15),
         ("W16", W16),
         ("W16", W16_54),
+        ("W2", versions.V5_4.ingress_mtls_no_tls),
+        ("W4", versions.V5_4.ingress_mtls_no_secret),
         ("W17B", W17B),
         ("W17A", W17A),
         ("W18", W18),

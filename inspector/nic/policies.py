@@ -501,6 +501,7 @@ def generate_policies(
     run = _ContextRun(owner, context, owner_origin, tls=tls, secret_refs=secret_refs)
     run.parent = parent or owner
     run.is_ingress = is_ingress
+    run.version = versions.get(settings.nic_version)
     for index, (ref, fpath) in enumerate(pairs):
         namespace = ref.namespace or owner.namespace
         key = f"{namespace}/{ref.name}"
@@ -588,6 +589,8 @@ class _ContextRun:
         self.parent = owner
         self.is_ingress = False
         self.other_state = _OtherState()
+        self.version = versions.LATEST
+        """The release predicted: before 5.5 ``addIngressMTLSConfig`` checks TLS first, in other words."""
 
     def result(self) -> PoliciesCfg:
         if self.error_return is not None:
@@ -648,6 +651,9 @@ class _ContextRun:
         spec = policy.ingress_mtls
         assert spec is not None
         key = source.key
+        if self.version.ingress_mtls_tls_first and not self.tls:
+            self._no_tls(source, key)
+            return
         if self.context != "spec":
             self.fatal(
                 source,
@@ -658,13 +664,7 @@ class _ContextRun:
             )
             return
         if not self.tls:
-            self.fatal(
-                source,
-                "ingressMTLS",
-                f"TLS must be enabled for IngressMTLS policy {key}",
-                "the resource does not terminate TLS (no spec.tls / no TLS secret), so ingressMTLS cannot apply; "
-                "every host of the resource returns 500",
-            )
+            self._no_tls(source, key)
             return
         if self.ingress is not None:
             self.warn_ignored(
@@ -681,7 +681,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "ingressMTLS",
-                f'IngressMTLS policy "{key}" references a non-existent secret {secret_key}',
+                versions.fill(self.version.ingress_mtls_no_secret, key, secret_key),
                 f"client CA secret {secret_key} was never looked up (NIC treats it as non-existent); 500",
             )
             return
@@ -730,6 +730,15 @@ class _ContextRun:
             reason += f"; crlFileName {spec.crl_file_name} wins over the secret's ca.crl"
         self.outcomes.append(
             PolicyOutcome(source=source, type="ingressMTLS", status="applied", reason=reason, warning=warning)
+        )
+
+    def _no_tls(self, source: PolicySource, key: str) -> None:
+        self.fatal(
+            source,
+            "ingressMTLS",
+            versions.fill(self.version.ingress_mtls_no_tls, key),
+            "the resource does not terminate TLS (no spec.tls / no TLS secret), so ingressMTLS cannot apply; "
+            "every host of the resource returns 500",
         )
 
     def _egress_secret(self, source: PolicySource, secret_key: str, want: str) -> SecretReference | None:

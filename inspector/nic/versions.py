@@ -39,6 +39,12 @@ class NicVersion:
     """``validatePolicySpec``'s "exactly one of" text (Plus appends ``, `jwt`, `oidc`, `waf```)."""
     custom_resources_disabled: str
     """W16's format (``createIngressEx`` with ``-enable-custom-resources=false``); ``%v/%v`` is the Ingress."""
+    ingress_mtls_tls_first: bool
+    """``addIngressMTLSConfig`` checks TLS before the context (before 5.5); 5.5 checks the context first."""
+    ingress_mtls_no_tls: str
+    """``addIngressMTLSConfig``'s warning without TLS; ``%s`` is the policy key."""
+    ingress_mtls_no_secret: str
+    """``addIngressMTLSConfig``'s warning for a CA secret that was never looked up (``%s``: key, then secret)."""
     ca_rotation_reloads: bool
     """``controller.go :: handleSecretUpdate`` reloads nginx when a non-TLS Secret (``nginx.org/ca``) changes
     under ``-ssl-dynamic-reload`` (``shouldForceReloadOnSecretUpdate``, #10390); before 5.6 it does not (#10039)."""
@@ -55,6 +61,10 @@ _TYPES_56 = (*_TYPES_55, "hsts")
 _ONE = "must specify exactly one of: `accessControl`, `rateLimit`, `ingressMTLS`, `egressMTLS`, `basicAuth`, `apiKey`, "
 _INGRESS_56 = frozenset({"accessControl", "cors", "externalAuth", "ingressMTLS", "egressMTLS", "waf"})
 _W16_56 = "Ingress %v/%v has a policies annotation but custom resources are not enabled; policies will be ignored"
+_NO_TLS_54 = "TLS must be enabled in VirtualServer for IngressMTLS policy %s"
+_NO_SECRET_54 = "IngressMTLS policy %s references a secret %s that is not available"
+_NO_TLS_56 = "TLS must be enabled for IngressMTLS policy %s"
+_NO_SECRET_56 = 'IngressMTLS policy "%s" references a non-existent secret %s'
 
 V5_3 = NicVersion(
     name="5.3",
@@ -66,6 +76,9 @@ V5_3 = NicVersion(
     policy_types=_TYPES_53,
     exactly_one_message=_ONE + "`cache`",
     custom_resources_disabled="",
+    ingress_mtls_tls_first=True,
+    ingress_mtls_no_tls=_NO_TLS_54,
+    ingress_mtls_no_secret=_NO_SECRET_54,
     ca_rotation_reloads=False,
 )
 V5_4 = NicVersion(
@@ -81,6 +94,9 @@ V5_4 = NicVersion(
         f"Ingress %v/%v has the {POLICIES_ORG} annotation but custom resources are not enabled; "
         "policies will be ignored"
     ),
+    ingress_mtls_tls_first=True,
+    ingress_mtls_no_tls=_NO_TLS_54,
+    ingress_mtls_no_secret=_NO_SECRET_54,
     ca_rotation_reloads=False,
 )
 V5_5 = NicVersion(
@@ -93,6 +109,9 @@ V5_5 = NicVersion(
     policy_types=_TYPES_55,
     exactly_one_message=_ONE + "`cache`, `cors`, `externalAuth`",
     custom_resources_disabled=_W16_56,
+    ingress_mtls_tls_first=False,
+    ingress_mtls_no_tls=_NO_TLS_56,
+    ingress_mtls_no_secret=_NO_SECRET_56,
     ca_rotation_reloads=False,
 )
 V5_6 = NicVersion(
@@ -105,6 +124,9 @@ V5_6 = NicVersion(
     policy_types=_TYPES_56,
     exactly_one_message=_ONE + "`cache`, `cors`, `externalAuth`, `hsts`",
     custom_resources_disabled=_W16_56,
+    ingress_mtls_tls_first=False,
+    ingress_mtls_no_tls=_NO_TLS_56,
+    ingress_mtls_no_secret=_NO_SECRET_56,
     ca_rotation_reloads=True,
 )
 
@@ -136,6 +158,12 @@ def resolve(text: str) -> NicVersion:
                                               and version is not LATEST):
         raise ValueError(f"unknown NIC version {given!r}; known versions: {known}")
     return version
+
+
+def fill(fmt: str, *args: str) -> str:
+    """A Go format string's ``%s`` verbs filled in order (the texts here use no other verb)."""
+    parts = fmt.split("%s")
+    return parts[0] + "".join(str(arg) + rest for arg, rest in zip(args, parts[1:], strict=True))
 
 
 def unread_policy_annotations(name: str) -> frozenset[str]:
