@@ -677,7 +677,8 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
     if proposed:
         label += " + " + ", ".join(ns.sources)
     watch = tuple(Path(p) for p in ns.sources if p != "-")
-    return InspectorApp(load, source_label=label, watch_paths=watch, live=live.LiveFollower(creds))
+    touched = proposed().in_namespace(creds.namespace).namespaces() if proposed else ()
+    return InspectorApp(load, source_label=label, watch_paths=watch, live=live.LiveFollower(creds, touched))
 
 
 def _fail(message: str) -> NoReturn:

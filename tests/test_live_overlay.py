@@ -215,3 +215,22 @@ async def test_the_tui_opens_the_same_overlay_and_reloads_it_when_the_file_chang
             change.write_text(CHANGE.replace("verifyDepth: 2", "verifyDepth: 4"))
             assert await until(lambda: depth() == 4), "an edit of the proposed change reloads the overlay"
             await pilot.press("q")
+
+
+async def test_an_object_without_a_namespace_lands_in_the_contexts_namespace(tmp_path: Path) -> None:
+    change = tmp_path / "plain.yaml"
+    change.write_text(
+        "apiVersion: k8s.nginx.org/v1\nkind: Policy\nmetadata: {name: ingress-mtls-policy}\n"
+        "spec: {ingressMTLS: {clientCertSecret: ingress-mtls-secret, verifyDepth: 5}}\n"
+    )
+    async with running_cluster(tmp_path) as live:
+        shop = live.write_kubeconfig(tmp_path / "shop-kubeconfig")
+        shop.write_text(shop.read_text().replace("namespace: default", "namespace: shop"))
+        in_default, _ = await load_live(_options(live.kubeconfig), read_proposed([str(change)]))
+        in_shop, _ = await load_live(_options(shop), read_proposed([str(change)]))
+    replaced = in_default.policies["default/ingress-mtls-policy"]
+    assert replaced.meta.origin.file == str(change) and replaced.ingress_mtls is not None
+    assert replaced.ingress_mtls.verify_depth == 5
+    # With a context whose namespace is shop, kubectl apply would create shop/ingress-mtls-policy instead.
+    assert in_shop.policies["shop/ingress-mtls-policy"].meta.origin.file == str(change)
+    assert "default/ingress-mtls-policy" not in in_shop.policies

@@ -182,6 +182,8 @@ class LiveSession:
         self.options = options
         self.context = target.context
         self.server = target.server
+        self.namespace = target.namespace
+        """The context's namespace: where kubectl puts an object without one."""
         self.origin = Origin(file=f"cluster:{target.context}", line=0)
         self.scopes: tuple[str | None, ...]
         """Namespaces listed one by one, or ``(None,)`` for a cluster-wide list (``-A``)."""
@@ -289,6 +291,11 @@ class LiveSession:
     def _problem(self, check_id: str, message: str, ref: ObjectRef | None = None) -> LoadProblem:
         return LoadProblem(check_id=check_id, message=message, file=self.origin.file, line=0, ref=ref)
 
+    def include(self, namespaces: Iterable[str]) -> None:
+        """Read (and watch) these namespaces too, unless every namespace is read already (``-A``)."""
+        if self.scopes != (None,):
+            self.scopes = tuple(dict.fromkeys((*self.scopes, *namespaces)))
+
     # -- snapshot -----------------------------------------------------------------------------------------------
 
     async def snapshot(self, proposed: Proposed | None = None) -> tuple[list[RawObject], list[LoadProblem]]:
@@ -306,8 +313,9 @@ class LiveSession:
         problems: list[LoadProblem] = []
         self._absent = set()
         self.notes = []
-        if proposed is not None and self.scopes != (None,):
-            self.scopes = tuple(dict.fromkeys((*self.scopes, *proposed.namespaces())))
+        if proposed is not None:
+            proposed = proposed.in_namespace(self.namespace)
+            self.include(proposed.namespaces())
         replaced = proposed.keys if proposed is not None else frozenset()
         files = proposed.objects() if proposed is not None else []
         listed: dict[str, list[dict[str, Any]]] = {}
@@ -837,6 +845,7 @@ class LiveCredentials:
         self.options = options
         self.context = target.context
         self.server = target.server
+        self.namespace = target.namespace
         self._target = target
         self._configuration = configuration
 
@@ -962,8 +971,10 @@ class LiveFollower:
     ``stop`` and a ``last_error``); the session is opened lazily in the loop that calls it.
     """
 
-    def __init__(self, credentials: LiveCredentials) -> None:
+    def __init__(self, credentials: LiveCredentials, namespaces: Sequence[str] = ()) -> None:
         self.credentials = credentials
+        self.namespaces = tuple(namespaces)
+        """Namespaces watched besides the selection (those a proposed change touches)."""
         self._task: asyncio.Task[None] | None = None
         self._session: LiveSession | None = None
         self._watch: LiveWatch | None = None
@@ -980,6 +991,7 @@ class LiveFollower:
     async def _run(self, on_change: OnChange) -> None:
         try:
             self._session = await open_session(self.credentials)
+            self._session.include(self.namespaces)
             self._watch = self._session.watch(on_change)
         except LiveError as exc:
             self._error = str(exc)

@@ -10,7 +10,7 @@ Secrets the files bring); ``sources.live`` does the reading and keeps every clus
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from inspector.model import LoadProblem
@@ -43,6 +43,16 @@ class Proposed:
     raws: tuple[RawObject, ...]
     problems: tuple[LoadProblem, ...]
     paths: tuple[str, ...]
+
+    def in_namespace(self, namespace: str) -> Proposed:
+        """Objects without ``metadata.namespace`` land in the context's namespace, as ``kubectl apply -f`` does."""
+        raws = []
+        for raw in self.raws:
+            meta = raw.obj.get("metadata")
+            if isinstance(meta, Mapping) and not meta.get("namespace") and raw.obj.get("kind") != "Namespace":
+                raw = replace(raw, obj={**raw.obj, "metadata": {**meta, "namespace": namespace}})
+            raws.append(raw)
+        return Proposed(tuple(raws), self.problems, self.paths)
 
     @property
     def keys(self) -> frozenset[Key]:
