@@ -21,6 +21,7 @@ from inspector.nic import versions
 from inspector.report import Report, build_report, to_json
 from inspector.sources.convert import build_cluster
 from inspector.sources.files import load_text
+from tests.test_output import validate_sarif
 
 CA = pki.make_ca("client CA")
 LEAF = pki.make_leaf("cafe.example.com", CA, sans=["cafe.example.com"])
@@ -255,7 +256,9 @@ def test_the_report_text_and_sarif_name_the_version(tmp_path: Path) -> None:
     assert text.rstrip().splitlines()[-1].endswith("predicted for NIC 5.5)")
     assert "note: NIC 5.5 with -ssl-dynamic-reload does not reload nginx" in text
     _, sarif = _cli(tmp_path, str(src), "--nic-version", "5.3", "--format", "sarif")
-    driver = json.loads(sarif)["runs"][0]["tool"]["driver"]
+    log = json.loads(sarif)
+    validate_sarif(log)  # a property bag on the tool component keeps the log valid (sarif-2.1.0: toolComponent)
+    driver = log["runs"][0]["tool"]["driver"]
     assert driver["properties"]["nicVersion"] == "5.3"
     assert driver["semanticVersion"]  # the tool's own version stays where SARIF wants it
 

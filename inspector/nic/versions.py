@@ -12,6 +12,7 @@ line's (5.4.0 and 5.4.1) is not modelled and is refused with the list of known v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 POLICIES_ORG = "nginx.org/policies"
 POLICIES_COM = "nginx.com/policies"
@@ -172,6 +173,7 @@ def unread_policy_annotations(name: str) -> frozenset[str]:
     return frozenset({POLICIES_ORG, POLICIES_COM}) - set(get(name).ingress_policy_annotations)
 
 
+@lru_cache(maxsize=32)
 def get(name: str) -> NicVersion:
     """The modelled line named by ``ControllerSettings.nic_version`` (unknown names fall back to the latest:
     the CLI refuses them before, and a replica run never raises)."""
