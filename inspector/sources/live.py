@@ -327,6 +327,7 @@ class LiveSession:
         await self._fetch_outside_scope(listed, problems, files)
         listed[CONFIG_MAPS.plural] = await self._nic_config_maps(listed[CONFIG_MAPS.plural], files)
 
+        # The cluster's own objects only: Events about an object a file replaces describe the cluster's copy.
         keys = {(k.kind, *meta_of(o)) for k in (INGRESSES, POLICIES, VIRTUAL_SERVERS, VIRTUAL_SERVER_ROUTES)
                 for o in listed[k.plural]}
         self._involved = keys

@@ -91,15 +91,3 @@ def not_replaced(objects: Iterable[dict[str, Any]], replaced: frozenset[Key]) ->
     """The cluster's objects that no file replaces, in the cluster's order."""
     return [obj for obj in objects if object_key(obj) not in replaced]
 
-
-def event_about(event: Mapping[str, Any], keys: frozenset[Key]) -> bool:
-    """Whether a cluster Event is about an object the files replace or add: it describes another version of it.
-
-    Such Events (NIC's ``AddedOrUpdated``/``Rejected`` of the cluster's copy) would otherwise be compared with the
-    prediction for the proposed copy.
-    """
-    involved = event.get("involvedObject")
-    if not isinstance(involved, Mapping):
-        return False
-    kind, namespace, name = involved.get("kind"), involved.get("namespace") or "default", involved.get("name")
-    return any(key[1:] == (kind, namespace, name) for key in keys)
