@@ -230,6 +230,8 @@ def test_5_5_does_not_reload_on_ca_rotation_under_ssl_dynamic_reload() -> None:
     assert not note.fail_open
     assert "does not reload nginx when a CA Secret changes" in note.message and "default/ca-secret" in note.message
     assert report(text, "5.5", ssl_dynamic_reload=False).nic.version_notes == ()
+    # A CA Secret NIC refuses (wrong type) is a finding of its own, not a rotation note.
+    assert report(text.replace("type: nginx.org/ca", "type: Opaque"), "5.5").nic.version_notes == ()
 
 
 # --- where the version is named -----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from inspector.nic import validation, versions
 from inspector.nic import virtualserver as vsmod
 from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Server, parse_configmap
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable, reload_errors
-from inspector.nic.secrets import SecretStore
+from inspector.nic.secrets import TYPE_CA, SecretStore
 from inspector.nic.types import (
     ConfigFile,
     Context,
@@ -913,7 +913,10 @@ def _version_notes(
                 cas.append(f"{namespace}/{policy.ingress_mtls.client_cert_secret}")
             if policy.egress_mtls is not None and policy.egress_mtls.trusted_cert_secret:
                 cas.append(f"{namespace}/{policy.egress_mtls.trusted_cert_secret}")
-        note = versions.ca_rotation_note(version, list(dict.fromkeys(cas)))
+        # Only CA Secrets NIC writes (they exist and are nginx.org/ca); the others are findings already.
+        usable = [key for key in dict.fromkeys(cas)
+                  if (secret := cluster.secrets.get(key)) is not None and secret.type == TYPE_CA]
+        note = versions.ca_rotation_note(version, usable)
         if note:
             notes.append(VersionNote(note))
     return notes
