@@ -546,7 +546,7 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
     if ns.sample:
         raise UsageError("diff: --sample is not a side; name the folders to compare")
     detected: dict[str, object] = {}
-    live_cache: list[Cluster] = []
+    live_cache: dict[tuple[str, ...], Cluster] = {}
 
     def load_paths(paths: Sequence[str]) -> Cluster:
         # A file side is files only: the cluster flags belong to the 'cluster' side.
@@ -554,14 +554,16 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         sub = argparse.Namespace(**{**vars(ns), "sources": list(paths), "sample": False, **files_only})
         return resolve_input(sub, default_sample=False).load()
 
-    def load_cluster() -> Cluster:
+    def load_cluster(overlay: Sequence[str]) -> Cluster:
+        """The live cluster, or with files the cluster with them laid over it (read once per set of files)."""
         if not _is_live(ns):
             raise UsageError("diff: the 'cluster' side needs --kubeconfig or --context")
-        if not live_cache:
-            inp = _live_input(argparse.Namespace(**{**vars(ns), "sources": [], "sample": False}))
+        key = tuple(overlay)
+        if key not in live_cache:
+            inp = _live_input(argparse.Namespace(**{**vars(ns), "sources": list(overlay), "sample": False}))
             detected.update(inp.detected or {})
-            live_cache.append(inp.load())
-        return live_cache[0]
+            live_cache[key] = inp.load()
+        return live_cache[key]
 
     def settings_for(side: Side) -> ControllerSettings:
         return settings_from_args(ns, detected if CLUSTER in side.specs else None)

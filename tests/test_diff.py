@@ -269,6 +269,14 @@ async def test_the_live_cluster_as_a_side(tmp_path: Path) -> None:
         assert (code, err) == (0, "")
         assert unchanged["changes"] == []
         code, doc, err = await cli(*flags, "cluster", "--", str(changed))
+        # The cluster against the cluster with one edited file applied (the overlay of `check --kubeconfig K FILE`).
+        code2, doc2, err2 = await cli(
+            *flags, "cluster", "--", "cluster", str(changed / "cafe" / "ingress-mtls-policy.yaml")
+        )
+    assert (code2, err2) == (1, "")
+    assert [(c["host"], c["aspect"], c["verdict"]) for c in doc2["changes"]] == [  # type: ignore[attr-defined]
+        ("cafe.example.com", "client_verification", "weakened")
+    ]
     assert code == 1, err
     (change,) = doc["changes"]  # type: ignore[misc]
     assert (change["host"], change["aspect"], change["verdict"]) == (

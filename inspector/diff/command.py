@@ -30,7 +30,7 @@ def run_diff(
     *,
     settings_for: Callable[[Side], ControllerSettings],
     load_paths: Callable[[Sequence[str]], Cluster],
-    load_cluster: Callable[[], Cluster],
+    load_cluster: Callable[[Sequence[str]], Cluster],
 ) -> tuple[tuple[Change, ...], SideResult, SideResult]:
     """Both reports and their differences; raises SideError when a side cannot be used at all."""
     from inspector.report import build_report

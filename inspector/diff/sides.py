@@ -39,18 +39,24 @@ class Side:
 
 
 def load_side(
-    side: Side, *, load_paths: Callable[[Sequence[str]], Cluster], load_cluster: Callable[[], Cluster]
+    side: Side,
+    *,
+    load_paths: Callable[[Sequence[str]], Cluster],
+    load_cluster: Callable[[Sequence[str]], Cluster],
 ) -> Cluster:
-    """The snapshot of one side; ``load_paths``/``load_cluster`` are the CLI's own loaders (stdin, live mode)."""
+    """The snapshot of one side; ``load_paths``/``load_cluster`` are the CLI's own loaders (stdin, live mode).
+
+    ``cluster`` with files on one side is the cluster with those files laid over it (what applying them gives).
+    """
     if not side.specs:
         raise SideError(f"{side.name}: nothing given (a SOURCE, git:REF[:PATH] or 'cluster')")
     gits = [s for s in side.specs if s.startswith(GIT_PREFIX)]
     wants_cluster = CLUSTER in side.specs
     paths = [s for s in side.specs if not s.startswith(GIT_PREFIX) and s != CLUSTER]
-    if wants_cluster and (gits or paths):
-        raise SideError(f"{side.name}: 'cluster' cannot be combined with files or git revisions on one side")
+    if wants_cluster and gits:
+        raise SideError(f"{side.name}: 'cluster' cannot be combined with git revisions on one side")
     if wants_cluster:
-        return load_cluster()
+        return load_cluster(paths)
     for path in paths:
         if path != "-" and not os.path.exists(path):
             raise SideError(f"{side.name}: {path}: no such file or folder")
