@@ -194,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--upstream-key", metavar="FILE")
     rehearse.add_argument("--format", choices=("text", "json"), default="text", dest="rehearse_format")
     rehearse.add_argument("--keep", action="store_true", help="keep the temporary nginx prefix and print its path")
+    rehearse.add_argument(
+        "--allow-injection",
+        action="store_true",
+        help="rehearse even with MTLS068 findings (values injected into nginx.conf), sandboxed: for a lab",
+    )
 
     diff = sub.add_parser(
         "diff",
@@ -716,9 +721,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return int(handlers[ns.command](ns, out))
     except UsageError as exc:
         _fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("mtls-inspect: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        signum = getattr(exc, "signum", None)  # rehearse turns SIGTERM/SIGHUP/SIGQUIT into an interrupt
+        return 128 + signum if isinstance(signum, int) else ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
     except Exception as exc:  # a bug must still end in one line, not a traceback (MTLS_INSPECT_DEBUG=1 shows it)

@@ -12,6 +12,8 @@ import dataclasses
 import io
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,13 +168,19 @@ def test_sample_text_table(sample_report: Report) -> None:
 
 def test_nginx_t_passes_on_every_rendered_sample_file(sample_report: Report, nginx_bin: str, tmp_path: Path) -> None:
     from inspector.rehearse.run import config_test, write_config
+    from inspector.rehearse.sandbox import detect
 
+    sandbox = detect(nginx_bin)
+    tmp_path = Path(tempfile.mkdtemp(prefix="mtls-inspect-test-"))
+    os.chmod(tmp_path, 0o711)  # pytest's own folders are 0700 root: the sandbox's user could not reach the prefix
     for index, f in enumerate(sample_report.nic.files):
         single = dataclasses.replace(sample_report.nic, files=(f,))
-        conf = write_config(single, tmp_path / str(index), listen={80: 8080, 443: 8443}, upstreams={}, version=None)
-        output = config_test(nginx_bin, conf, single)
+        conf, _ = write_config(single, tmp_path / str(index), upstreams={}, version=None)
+        sandbox.own(conf.parent)
+        output = config_test(nginx_bin, conf, single, sandbox)
         assert "test is successful" in output, f.name
         assert "[warn]" not in output
+    shutil.rmtree(tmp_path)
 
 
 # --- focused fixtures -----------------------------------------------------------------------------------------
@@ -504,24 +512,32 @@ def test_ctrl_c_stops_nginx_and_removes_the_prefix(
 
 
 def test_keep_leaves_a_private_prefix(sample_report: Report, started: list[Any]) -> None:
-    import shutil
     import stat
 
     code, data, text = run(sample_report, sample=True, keep=True, host=["webapp.example.com"])
     prefix = Path(data["nginx"]["prefix"])
     try:
         assert code == 0 and prefix.is_dir()
-        assert stat.S_IMODE(prefix.stat().st_mode) == 0o700
-        assert f"kept at {prefix}" in text
-        assert (prefix / "main" / "nginx.conf").is_file()
+        sandbox = data["nginx"]["sandbox"]
+        dropped = os.getuid() == 0
+        # as root, nginx runs as nobody: the top folder only lets it pass through to its own 0700 folder
+        assert stat.S_IMODE(prefix.stat().st_mode) == (0o711 if dropped else 0o700)
+        assert sandbox["uid"] != 0 and (sandbox["user"] == "nobody") == dropped
+        world = prefix / "main"
+        assert stat.S_IMODE(world.stat().st_mode) == 0o700 and world.stat().st_uid == sandbox["uid"]
+        keys = list((world / "secrets").iterdir())
+        assert keys and all(stat.S_IMODE(k.stat().st_mode) == 0o600 and k.stat().st_uid == sandbox["uid"] for k in keys)
+        assert stat.S_IMODE((prefix / "material").stat().st_mode) == 0o700  # our throwaway keys: not nginx's
+        assert (prefix / "material").stat().st_uid == os.getuid()
+        assert f"kept at {prefix}" in text and "private keys stay" in text
+        assert (world / "nginx.conf").is_file()
         listens = [
             line.strip()
-            for conf in (prefix / "main" / "conf.d").glob("*.conf")
+            for conf in (world / "conf.d").glob("*.conf")
             for line in conf.read_text().replace(";", ";\n").splitlines()
             if line.strip().startswith("listen")
         ]
-        inside = f"listen unix:{prefix.resolve()}/"
-        assert listens and all(line.startswith(("listen 127.0.0.1:", inside)) for line in listens), listens
+        assert listens and all(line.startswith(f"listen unix:{prefix}/main/") for line in listens), listens
         assert all(not _alive(pid) for pid in started[1::2])
     finally:
         shutil.rmtree(prefix, ignore_errors=True)
@@ -539,38 +555,7 @@ def test_cli_rehearse(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--host nobody.example.com" in capsys.readouterr().err
 
 
-def test_a_port_taken_before_nginx_binds_it_is_replaced(sample_report: Report, monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
-
-    from inspector.rehearse import run as run_module
-
-    squatter = socket.socket()
-    squatter.bind(("127.0.0.1", 0))
-    squatter.listen(8)
-    taken = squatter.getsockname()[1]
-    real = run_module.free_ports
-    calls: list[list[int]] = []
-
-    def racy(count: int) -> list[int]:
-        ports = real(count)
-        if not calls:
-            ports[-1] = taken  # another process got there first
-        calls.append(ports)
-        return ports
-
-    monkeypatch.setattr("inspector.rehearse.session.free_ports", racy)
-    try:
-        code, data, _ = run(sample_report, sample=True, host=["cafe.example.com"])
-    finally:
-        squatter.close()
-    assert code == 0 and all(p["ok"] for p in data["probes"])
-    assert len(calls) >= 2
-    assert taken not in data["nginx"]["instances"]["main"].values()
-
-
 def test_http2_on_becomes_the_listen_parameter_on_old_nginx(sample_dir: Path) -> None:
-    import shutil
-
     from inspector.render.nginx_conf import nginx_version
 
     settings = ControllerSettings(configmap={"http2": "true"})

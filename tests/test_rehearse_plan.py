@@ -23,7 +23,7 @@ from inspector.rehearse.material import (
 )
 from inspector.rehearse.plan import Expected, Materials, Probe, listen_ports, make_plan, probe_host, request_path
 from inspector.rehearse.probes import Observation, judge
-from inspector.rehearse.run import config_listen_ports, free_ports, point_upstreams, upstream_names
+from inspector.rehearse.run import point_upstreams, upstream_names
 from inspector.report import Report, build_report
 from inspector.sources.convert import load_cluster
 
@@ -146,16 +146,15 @@ def test_point_upstreams_keeps_lines_and_drops_extra_endpoints() -> None:
         "upstream vs_b {\n    server unix:/var/lib/nginx/nginx-502-server.sock max_fails=1;\n}\n"
         "server {\n\tlisten 80;\n\tserver_name a.example.com;\n}\n"
     )
-    out = point_upstreams(text, {"a": 4001, "vs_b": 4002})
+    out = point_upstreams(text, {"a": "/p/backends/0.sock", "vs_b": "/p/backends/1.sock"})
     lines = out.split("\n")
     assert len(lines) == len(text.split("\n"))
-    assert lines[2] == "\tserver 127.0.0.1:4001 max_fails=1;"
+    assert lines[2] == "\tserver unix:/p/backends/0.sock max_fails=1;"
     assert lines[3].lstrip().startswith("#")
-    assert lines[6] == "    server 127.0.0.1:4002 max_fails=1;"
+    assert lines[6] == "    server unix:/p/backends/1.sock max_fails=1;"
     assert "server_name a.example.com;" in out
     f = ConfigFile("conf.d/x.conf", ObjectRef("Ingress", "ns", "x"), text)
     assert upstream_names([f]) == ["a", "vs_b"]
-    assert config_listen_ports([f]) == [80]
 
 
 def test_listen_ports_request_paths_and_hosts(report: Report) -> None:
@@ -165,11 +164,6 @@ def test_listen_ports_request_paths_and_hosts(report: Report) -> None:
     assert [request_path(loc) for loc in cafe.locations] == ["/tea", "/coffee"]
     assert probe_host("*.example.com") == "rehearsal.example.com"
     assert probe_host("~^www") is None
-
-
-def test_free_ports_are_distinct() -> None:
-    ports = free_ports(6)
-    assert len(set(ports)) == 6 and all(1024 < p < 65536 for p in ports)
 
 
 def _probe(expected: Expected) -> Probe:
@@ -205,12 +199,3 @@ def test_cleanup_runs_every_step_through_a_second_ctrl_c() -> None:
     with pytest.raises(KeyboardInterrupt):
         _finish([flaky, lambda: done.append("backends closed"), lambda: done.append("prefix removed")])
     assert done == ["nginx stopped", "backends closed", "prefix removed"]
-
-
-def test_server_without_listen_gets_nginx_implicit_port() -> None:
-    from inspector.rehearse.run import IMPLICIT_LISTEN, explicit_listens
-
-    text = "upstream u {\n\tserver 127.0.0.1:8181;\n}\n\nserver {\n\tserver_name g;\n}\nserver {\n\tlisten 80;\n}\n"
-    out = explicit_listens(text)
-    assert out.split("\n")[4] == f"server {{ listen {IMPLICIT_LISTEN};"
-    assert out.count("listen") == 2 and len(out.split("\n")) == len(text.split("\n"))

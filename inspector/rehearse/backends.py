@@ -1,4 +1,4 @@
-"""Loopback upstreams for the rehearsal nginx: one per upstream block and world, all in one asyncio thread.
+"""Upstreams for the rehearsal nginx: one per upstream block and world, all in one asyncio thread.
 
 Why it exists: NIC's upstream blocks point at placeholders (``127.0.0.1:8181``, ``unix:...nginx-502-server.sock``)
 because files carry no endpoints. Each block gets its own backend, because ``proxy_ssl_session_reuse on`` (NIC's
@@ -17,16 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import ssl
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from inspector.rehearse.material import Material
+from inspector.rehearse.sandbox import Sandbox
 
 HEADER_UPSTREAM = "X-Rehearsal-Upstream"
 HEADER_TLS = "X-Rehearsal-TLS"
@@ -54,8 +57,11 @@ def server_context(material: Material, client_trust: Iterable[x509.Certificate])
 
 @dataclass
 class Backends:
-    """Every loopback upstream of one rehearsal; ``close`` stops them all (also after errors)."""
+    """Every upstream of one rehearsal, each a unix socket in ``directory``; ``close`` stops them all (also after
+    errors). The sockets belong to the sandbox's user: nginx must be able to connect to them, nobody else."""
 
+    directory: Path
+    sandbox: Sandbox = field(default_factory=Sandbox)
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     _servers: list[asyncio.Server] = field(default_factory=list)
     _thread: threading.Thread | None = None
@@ -65,22 +71,25 @@ class Backends:
         self._thread = threading.Thread(target=self.loop.run_forever, name="rehearsal-backends", daemon=True)
         self._thread.start()
 
-    def add(self, name: str, context: ssl.SSLContext | None) -> int:
-        """Start one backend on a free 127.0.0.1 port (kept bound while it lives) and return the port."""
-        future = asyncio.run_coroutine_threadsafe(self._serve(name, context), self.loop)
+    def add(self, name: str, context: ssl.SSLContext | None) -> str:
+        """Start one backend on a unix socket of its own and return the socket's path."""
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        self.sandbox.own(self.directory)
+        path = str(self.directory / f"{len(self._servers)}.sock")
+        future = asyncio.run_coroutine_threadsafe(self._serve(name, context, path), self.loop)
         return future.result(_TIMEOUT)
 
-    async def _serve(self, name: str, context: ssl.SSLContext | None) -> int:
-        server = await asyncio.start_server(
+    async def _serve(self, name: str, context: ssl.SSLContext | None, path: str) -> str:
+        server = await asyncio.start_unix_server(
             partial(self._handle, name),
-            "127.0.0.1",
-            0,
+            path,
             ssl=context,
             ssl_handshake_timeout=_TIMEOUT if context is not None else None,
         )
         self._servers.append(server)
-        port: int = server.sockets[0].getsockname()[1]
-        return port
+        os.chmod(path, 0o600)
+        self.sandbox.own(Path(path))
+        return path
 
     async def _handle(self, name: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -1,11 +1,11 @@
 """TLS and plain HTTP clients for the rehearsal: one request per probe, SNI and Host set to the probed host.
 
 Why it exists: the probe must behave like a real client at the ingress (``curl --resolve host:443:127.0.0.1
---cert ... -k``): SNI picks the server block whose ``ssl_verify_client`` applies, Host picks it again for the
-request. The client does not verify nginx's own certificate (what is under test is the client side and the
-upstream side), and every socket has a bounded timeout. Each request carries a marker query argument
-(``mtls-rehearsal=<id>``) that nginx writes into its error-log lines, so a failing probe can show its own line;
-query arguments never change which location nginx picks.
+--cert ... -k``, here over the unix socket the sandbox gives nginx instead of a port): SNI picks the server block
+whose ``ssl_verify_client`` applies, Host picks it again for the request. The client does not verify nginx's own
+certificate (what is under test is the client side and the upstream side), and every socket has a bounded timeout.
+Each request carries a marker query argument (``mtls-rehearsal=<id>``) that nginx writes into its error-log lines,
+so a failing probe can show its own line; query arguments never change which location nginx picks.
 """
 
 from __future__ import annotations
@@ -53,16 +53,19 @@ def client_context(material: Material | None) -> ssl.SSLContext:
     return ctx
 
 
-def send(probe: Probe, port: int, context: ssl.SSLContext | None, timeout: float = 5.0) -> Observation:
-    """Send the probe's request to 127.0.0.1:``port`` and read what comes back."""
+def send(probe: Probe, path: str, context: ssl.SSLContext | None, timeout: float = 5.0) -> Observation:
+    """Send the probe's request to nginx's unix socket ``path`` (the sandbox's listen) and read what comes back."""
     target = probe.request + ("&" if "?" in probe.request else "?") + f"{MARKER}={marker(probe)}"
     request = (
         f"GET {target} HTTP/1.1\r\nHost: {probe.host}\r\nUser-Agent: mtls-inspect-rehearsal\r\n"
         "Accept: */*\r\nConnection: close\r\n\r\n"
     ).encode()
+    raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        raw.settimeout(timeout)
+        raw.connect(path)
     except OSError as exc:
+        raw.close()
         return Observation(None, "no connection", error=str(exc))
     sock: socket.socket = raw
     try:

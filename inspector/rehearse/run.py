@@ -1,11 +1,12 @@
 """The rehearsal nginx: find the binary, write its private prefix, judge ``nginx -t``, start it, stop it.
 
-Why it exists: the process lifecycle is where a tool like this leaks (stray nginx on a port, key material left in
-/tmp). Everything here is owned by one ``Instance`` that ``stop`` always ends. The configuration comes from
-``render/nginx_conf.write_test_config`` (NIC's http-level frame, secrets, temp paths, http2 form, ports); this
-module adds what only a *running* rehearsal needs: upstream ``server`` lines pointed at our backends, the error
-log at ``info`` (nginx logs client-certificate verify errors at that level), and single-process mode so nginx
-never drops privileges away from the 0600 secret files.
+Why it exists: the process lifecycle is where a tool like this leaks (stray nginx, key material left in /tmp).
+Everything here is owned by one ``Instance`` that ``stop`` always ends. The configuration comes from
+``render/nginx_conf.write_test_config`` (NIC's http-level frame, secrets, temp paths, http2 form); this module adds
+what only a *running* rehearsal needs: upstream ``server`` lines pointed at our backends, the error log at ``info``
+(nginx logs client-certificate verify errors at that level), single-process mode (we own exactly one pid), and the
+sandbox (``sandbox.py``: every file confined to the prefix, unix sockets only, an unprivileged user, a network
+namespace, a check of what nginx actually listens on).
 """
 
 from __future__ import annotations
@@ -19,50 +20,26 @@ import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from inspector.nic.types import ConfigFile, NicResult
-from inspector.render.nginx_conf import write_test_config
+from inspector.rehearse.sandbox import ConfineError, Confiner, Sandbox, listening, redact_outside
+from inspector.render.nginx_conf import default_server_text, write_test_config
 
 INSTALL_HINT = (
     "nginx not found: the rehearsal runs real nginx. Install Debian's package: "
     "sudo apt-get install nginx (any nginx >= 1.22 on PATH works)"
 )
 GLOBALS = "daemon off; master_process off;"
-"""Single process in the foreground: we own exactly one pid, and it keeps our uid (no ``user`` switch)."""
+"""Single process in the foreground: we own exactly one pid (its user is the sandbox's, set before exec)."""
 _UPSTREAM_OPEN = re.compile(r"^\s*upstream\s+(\S+)\s*\{")
 _SERVER_LINE = re.compile(r"^(\s*)server\s+(\S+)(.*)$")
-_LISTEN_PORT = re.compile(r"listen\s+(?:(?:\[[^\]]*\]|[\d.]+):)?(\d+)\b")
 _WHERE = re.compile(r" in (\S+):(\d+)\s*$")
 
 
 class RehearsalError(Exception):
     """The rehearsal cannot run (no nginx, nginx -t fails, unusable certificate files): exit 2 with this text."""
-
-
-class PortTaken(RehearsalError):
-    """Another process bound one of the chosen ports before nginx did: retry with fresh ports."""
-
-
-def listening_ports_of(pid: int) -> set[int] | None:
-    """TCP ports on which process ``pid`` holds a listening IPv4 socket (Linux ``/proc``), None when unknown."""
-    try:
-        inodes = set()
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            with contextlib.suppress(OSError):
-                target = os.readlink(fd)
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-        table = Path("/proc/net/tcp").read_text(encoding="ascii").splitlines()[1:]
-    except OSError:
-        return None
-    ports = set()
-    for row in table:
-        cols = row.split()
-        if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:  # 0A: TCP_LISTEN
-            ports.add(int(cols[1].rsplit(":", 1)[1], 16))
-    return ports
 
 
 def find_nginx() -> str:
@@ -72,31 +49,11 @@ def find_nginx() -> str:
     return found
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports on 127.0.0.1: all bound at once, then released (binding one at a time can
-    hand out the same port twice)."""
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def config_listen_ports(files: Sequence[ConfigFile]) -> list[int]:
-    """Every port the rendered files listen on (80, 443, VS custom listeners)."""
-    return sorted({int(m.group(1)) for f in files for m in _LISTEN_PORT.finditer(f.text)})
-
-
 def upstream_names(files: Sequence[ConfigFile]) -> list[str]:
     return sorted({m.group(1) for f in files for line in f.text.split("\n") if (m := _UPSTREAM_OPEN.match(line))})
 
 
-def point_upstreams(text: str, ports: Mapping[str, int]) -> str:
+def point_upstreams(text: str, ports: Mapping[str, str]) -> str:
     """Each upstream block's ``server`` lines aimed at its backend; line numbers stay as rendered."""
     out: list[str] = []
     current: str | None = None
@@ -111,7 +68,7 @@ def point_upstreams(text: str, ports: Mapping[str, int]) -> str:
             if seen:
                 line = f"{s.group(1)}# {line.strip()} (second endpoint dropped by the rehearsal)"
             else:
-                line = f"{s.group(1)}server 127.0.0.1:{ports[current]}{s.group(3)}"
+                line = f"{s.group(1)}server unix:{ports[current]}{s.group(3)}"
                 seen = True
         out.append(line)
     return "\n".join(out)
@@ -120,45 +77,6 @@ def point_upstreams(text: str, ports: Mapping[str, int]) -> str:
 def _log_level_info(conf: Path) -> None:
     text = conf.read_text(encoding="utf-8")
     conf.write_text(re.sub(r"^(error_log \S+) notice;", r"\1 info;", text, count=1, flags=re.M), encoding="utf-8")
-
-
-IMPLICIT_LISTEN = 8000
-"""nginx's listen for a server block without one is ``*:80`` as root and ``*:8000`` otherwise
-(``ngx_http_core_merge_srv_conf``); NIC's nginx runs unprivileged, so 8000. NIC writes such blocks for gRPC-only
-hosts without TLS. The rehearsal makes it explicit so that it, too, moves to a loopback port."""
-
-
-def explicit_listens(text: str) -> str:
-    """Give every top-level server block without a ``listen`` the one nginx would use; line numbers kept."""
-    from inspector.render.nginx_parse import ParseError, parse
-
-    try:
-        nodes = parse(text)
-    except ParseError:
-        return text
-    lines = text.split("\n")
-    for node in nodes:
-        if node.name != "server" or not node.is_block:
-            continue
-        if any(child.name == "listen" for child in node.children or ()):
-            continue
-        index = node.line - 1
-        lines[index] = re.sub(r"\{", f"{{ listen {IMPLICIT_LISTEN};", lines[index], count=1)
-    return "\n".join(lines)
-
-
-def runnable_files(result: NicResult) -> list[ConfigFile]:
-    """The conf.d files as rendered, with implicit listens made explicit."""
-    return [replace(f, text=explicit_listens(f.text)) for f in result.files]
-
-
-def needed_ports(result: NicResult) -> list[int]:
-    """Every port the rehearsal nginx listens on: the files' and NIC's default server's (never left unmapped,
-    or nginx would bind it on every interface of the machine)."""
-    from inspector.render.nginx_conf import default_server_text
-
-    default = ConfigFile("conf.d/_default-server.conf", result.files[0].resource, default_server_text(result))
-    return config_listen_ports([*runnable_files(result), default])
 
 
 NIC_SOCKETS = "/var/lib/nginx/"
@@ -179,20 +97,31 @@ def write_config(
     result: NicResult,
     root: Path,
     *,
-    listen: Mapping[int, int],
-    upstreams: Mapping[str, int],
+    upstreams: Mapping[str, str],
     version: tuple[int, int, int] | None,
-) -> Path:
+    peers: Path | None = None,
+) -> tuple[Path, Confiner]:
+    """The prefix of one nginx under ``root``: NIC's files with upstreams on our backends, NIC's internal and
+    default servers, all confined (``sandbox.Confiner``); raises ``RehearsalError`` when a file cannot be."""
     root = root.resolve()
     files = [
         replace(f, text=point_upstreams(f.text, upstreams).replace(f"unix:{NIC_SOCKETS}", f"unix:{root}/"))
-        for f in runnable_files(result)
+        for f in result.files
     ]
     if files:
         files.append(ConfigFile("conf.d/_nic-internal.conf", files[0].resource, internal_servers(root)))
-    conf = write_test_config(result, root, listen_overrides=listen, files=files, version=version)
+        files.append(ConfigFile("conf.d/_default-server.conf", files[0].resource, default_server_text(result)))
+    conf = write_test_config(result, root, files=files, version=version, default_server=False)
+    confiner = Confiner(root, peers.resolve() if peers is not None else None)
+    for path in sorted((root / "conf.d").glob("*.conf")):
+        try:
+            path.write_text(confiner.confine(path.read_text(encoding="utf-8"), f"conf.d/{path.name}"), "utf-8")
+        except ConfineError as exc:
+            raise RehearsalError(f"the rehearsal sandbox refuses the configuration: {exc}") from None
+    for folder in (confiner.confined_dir, confiner.listen_dir):
+        folder.mkdir(mode=0o700, exist_ok=True)
     _log_level_info(conf)
-    return conf
+    return conf, confiner
 
 
 def _command(binary: str, conf: Path, *extra: str) -> list[str]:
@@ -201,6 +130,9 @@ def _command(binary: str, conf: Path, *extra: str) -> list[str]:
 
 
 def _rendered_line(path: Path, number: int, by_name: Mapping[str, ConfigFile], root: Path) -> str | None:
+    """The line nginx complains about, only when it is one of the prefix's own files (never another file's)."""
+    if not os.path.normpath(path).startswith(f"{root}/") or path.is_symlink():
+        return None
     try:
         text = path.read_text(encoding="utf-8").split("\n")[number - 1].strip()
     except (OSError, IndexError):
@@ -216,11 +148,13 @@ def explain_nginx_message(output: str, result: NicResult, root: Path) -> str:
     """nginx's own words, each followed by the rendered line it is about (and the resource behind it).
 
     nginx names ``FILE:LINE`` for most errors; some (``SSL_CTX_set_cipher_list("...") failed``, raised while
-    merging) name only the value, so the rendered lines holding that quoted value are shown instead.
+    merging) name only the value, so the rendered lines holding that quoted value are shown instead. A message
+    about a file outside the prefix is not shown (``sandbox.redact_outside``).
     """
+    root = root.resolve()
     lines = []
     by_name = {Path(f.name).name: f for f in result.files}
-    for raw in output.splitlines():
+    for raw in redact_outside(output, root).splitlines():
         if not any(level in raw for level in ("[warn]", "[emerg]", "[alert]", "[crit]")):
             continue
         lines.append(raw.strip())
@@ -238,15 +172,28 @@ def explain_nginx_message(output: str, result: NicResult, root: Path) -> str:
                     if found:
                         lines.append(found)
                         hits += 1
-    return "\n".join(lines) if lines else output.strip()
+    return "\n".join(lines) if lines else redact_outside(output.strip(), root)
 
 
-def config_test(binary: str, conf: Path, result: NicResult) -> str:
-    """``nginx -t``; a failure, or any ``[warn]``, is a RehearsalError naming the rendered line."""
+def _run(binary: str, conf: Path, sandbox: Sandbox, *extra: str) -> subprocess.CompletedProcess[str]:
     try:
-        out = subprocess.run(_command(binary, conf, "-t"), capture_output=True, text=True, timeout=30, check=False)
+        return subprocess.run(
+            _command(binary, conf, *extra),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            preexec_fn=sandbox.preexec(),  # only system calls: Sandbox.preexec
+            start_new_session=True,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
-        raise RehearsalError(f"cannot run {binary}: {exc}") from None
+        raise RehearsalError(f"cannot run {binary} in the sandbox: {exc}") from None
+
+
+def config_test(binary: str, conf: Path, result: NicResult, sandbox: Sandbox) -> str:
+    """``nginx -t`` (in the sandbox too: it opens the log files); a failure, or any ``[warn]``, is a
+    RehearsalError naming the rendered line."""
+    out = _run(binary, conf, sandbox, "-t")
     output = (out.stderr + out.stdout).strip()
     if out.returncode != 0 or any(level in output for level in ("[warn]", "[emerg]", "[alert]", "[crit]")):
         what = "fails" if out.returncode != 0 else "warns"
@@ -254,7 +201,7 @@ def config_test(binary: str, conf: Path, result: NicResult) -> str:
             f"nginx -t {what} on the configuration NIC would generate (a renderer bug or an injected value):\n"
             + explain_nginx_message(output, result, conf.parent)
         )
-    return output
+    return redact_outside(output, conf.parent)
 
 
 @dataclass
@@ -263,8 +210,11 @@ class Instance:
 
     name: str
     conf: Path
-    ports: Mapping[int, int]
-    """Rendered listen port -> the loopback port it was moved to."""
+    ports: Mapping[int, str]
+    """Rendered listen port -> the unix socket in the prefix that nginx listens on instead."""
+    told: set[str] = field(default_factory=set)
+    """Every socket nginx was told to listen on (``ports`` and the unix listens of the configuration)."""
+    sandbox: Sandbox = field(default_factory=Sandbox)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -276,16 +226,11 @@ class Instance:
         return self.root / "error.log"
 
     def start(self, binary: str, timeout: float = 5.0) -> None:
-        """Start nginx and wait until it listens on every port itself.
-
-        Ports were free when chosen, but another process may take one before nginx binds it; then nginx logs
-        ``bind() ... failed`` and retries for seconds while the other listener answers our connects. So
-        readiness is ownership (the listening socket is one of nginx's fds, ``/proc``), and a bind failure is a
-        ``PortTaken`` the session answers with fresh ports.
-        """
+        """Start nginx in the sandbox and wait until it listens on every socket it was told; then check that it
+        listens nowhere else (``/proc/<pid>/net``), or stop it and fail."""
         stderr_path = self.root / "nginx.stderr"
-        self.error_log.unlink(missing_ok=True)  # a previous attempt's bind() failure must not count again
-        for stale in self.root.glob("*.sock"):  # nginx leaves its unix sockets behind when killed
+        self.error_log.unlink(missing_ok=True)
+        for stale in self.root.rglob("*.sock"):  # nginx leaves its unix sockets behind when killed
             stale.unlink(missing_ok=True)
         with open(stderr_path, "wb") as err:
             self.process = subprocess.Popen(
@@ -293,56 +238,57 @@ class Instance:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=err,
-                start_new_session=True,  # Ctrl-C reaches us, and we stop nginx ourselves (see stop)
+                start_new_session=True,  # its own process group, which stop() kills; Ctrl-C reaches only us
+                preexec_fn=self.sandbox.preexec(),  # only system calls: Sandbox.preexec
             )
         deadline = time.monotonic() + timeout
-        wanted = set(self.ports.values())
         while True:
             if self.process.poll() is not None:
-                message = stderr_path.read_text(encoding="utf-8", errors="replace").strip()
-                if "bind() to" in message:
-                    raise PortTaken(message)
+                message = redact_outside(stderr_path.read_text(encoding="utf-8", errors="replace").strip(), self.root)
                 raise RehearsalError(f"nginx ({self.name}) exited at start: {message or 'no message'}")
-            if "bind() to" in self._log_text():
-                self.stop()
-                raise PortTaken(f"nginx ({self.name}): a chosen port was taken")
-            owned = listening_ports_of(self.process.pid)
-            if (owned is not None and wanted <= owned) or (owned is None and self._connectable(wanted)):
+            sockets = listening(self.process.pid)
+            if sockets is None and self._connectable(self.told):
+                return
+            if sockets is not None and self.told <= sockets.unix:
+                self._only_where_told(sockets.tcp, sockets.udp, sockets.unix)
                 return
             if time.monotonic() > deadline:
                 self.stop()
-                raise RehearsalError(f"nginx ({self.name}) did not listen on {sorted(wanted)} within {timeout:.0f}s")
+                raise RehearsalError(f"nginx ({self.name}) did not listen on {sorted(self.told)} within {timeout:.0f}s")
             time.sleep(0.01)
 
-    def _log_text(self) -> str:
-        try:
-            return self.error_log.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
+    def _only_where_told(self, tcp: frozenset[str], udp: frozenset[str], unix: frozenset[str]) -> None:
+        stray = [f"tcp {a}" for a in sorted(tcp)] + [f"udp {a}" for a in sorted(udp)]
+        stray += [f"unix {p}" for p in sorted(unix - self.told)]
+        if stray:
+            self.stop()
+            raise RehearsalError(
+                f"nginx ({self.name}) listens where the rehearsal did not tell it to ({', '.join(stray)}): stopped"
+            )
 
     @staticmethod
-    def _connectable(ports: set[int]) -> bool:
-        for port in ports:
+    def _connectable(paths: set[str]) -> bool:
+        for path in paths:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    s.settimeout(0.2)
+                    s.connect(path)
             except OSError:
                 return False
         return True
 
     def stop(self) -> None:
-        """Fast shutdown (SIGTERM), then SIGKILL after 3 s; safe to call twice, and again after an interrupt
-        (the process is forgotten only once it is reaped)."""
+        """Fast shutdown (SIGTERM to its process group), then SIGKILL after 3 s; safe to call twice, and again
+        after an interrupt (the process is forgotten only once it is reaped)."""
         proc = self.process
         if proc is None:
             return
         if proc.poll() is None:
-            with contextlib.suppress(OSError):
-                proc.send_signal(signal.SIGTERM)
+            _signal_group(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(3)
             except subprocess.TimeoutExpired:
-                with contextlib.suppress(OSError):
-                    proc.kill()
+                _signal_group(proc.pid, signal.SIGKILL)
                 proc.wait(3)
         self.process = None
 
@@ -357,3 +303,12 @@ class Instance:
             for value in re.findall(re.escape(name) + r"=([\w]+-\d+)", line)[:1]:
                 index.setdefault(value, []).append(line)
         return index
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal nginx's process group (its pid: it leads its own session), the process itself as a fallback."""
+    try:
+        os.killpg(pid, sig)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.kill(pid, sig)

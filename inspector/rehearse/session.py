@@ -1,23 +1,30 @@
 """One rehearsal from start to finish: material, plan, backends, nginx, probes, verdicts, cleanup.
 
-Why it exists: the order matters and so does the cleanup. Everything the rehearsal creates lives in one private
-temp dir (mode 0700, removed afterwards unless ``--keep``), and every process and thread it starts is stopped in
-one ``finally``: after success, after an exception, and after Ctrl-C (KeyboardInterrupt propagates to the CLI,
-which exits 130, only once nginx and the backends are gone).
+Why it exists: the order matters and so does the cleanup. A configuration with an MTLS068 finding is not run
+(unless ``--allow-injection``). Everything the rehearsal creates lives in one private temp dir (removed afterwards
+unless ``--keep``, whose path is then printed on every exit), nginx runs in the sandbox (``sandbox.py``), and every
+process and thread it starts is stopped in one ``finally``: after success, after an exception, after Ctrl-C and
+after SIGTERM/SIGHUP/SIGQUIT (raised as KeyboardInterrupt; the CLI exits 128+signal only once nginx and the
+backends are gone and the keys removed).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import shutil
+import signal
 import ssl
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from cryptography import x509
@@ -37,23 +44,72 @@ from inspector.rehearse.plan import Materials, Plan, Probe, World, make_plan
 from inspector.rehearse.probes import MARKER, Observation, client_context, judge, marker, send
 from inspector.rehearse.run import (
     Instance,
-    PortTaken,
     RehearsalError,
     config_test,
     find_nginx,
-    free_ports,
-    needed_ports,
     upstream_names,
     write_config,
 )
+from inspector.rehearse.sandbox import Sandbox, SandboxError, detect
 from inspector.render.nginx_conf import nginx_version
 from inspector.report import Report
 
 SAMPLE_CLIENTS = ("client", "client-one-intermediate", "client-chain", "client-of-expired-ca")
 """The sample's rehearsal clients (``sample-cluster/rehearsal/README.md``), tried against every CA bundle."""
 PROBE_THREADS = 8
-PORT_ATTEMPTS = 3
-"""Fresh ports this many times when another process takes one before nginx binds it."""
+INJECTION_CHECK = "MTLS068"
+"""The check that flags values NIC copies verbatim into nginx.conf: the rehearsal never runs them by default."""
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+"""Handled like Ctrl-C (a CI cancel, ``timeout``, a closed SSH session): nginx stopped, the prefix removed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, SIGHUP or SIGQUIT during a rehearsal, raised where Ctrl-C would be so the same cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """While a rehearsal runs, SIGTERM/SIGHUP/SIGQUIT raise ``Interrupted`` (main thread only: Python delivers
+    signals there); the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def refuse_injection(report: Report, allowed: bool, stderr: TextIO) -> None:
+    """No nginx (not even ``nginx -t``, which opens log files) on a configuration with an MTLS068 finding, unless
+    ``--allow-injection`` (a lab); the findings are named either way."""
+    found = [f for f in report.findings if f.id == INJECTION_CHECK]
+    if not found:
+        return
+    lines = [f"  {f.source or '-'}: {f.message}" for f in found[:20]]
+    if len(found) > 20:
+        lines.append(f"  ... and {len(found) - 20} more")
+    listing = "\n".join(lines)
+    if not allowed:
+        raise RehearsalError(
+            f"the configuration has {len(found)} {INJECTION_CHECK} finding(s): values NIC copies verbatim into "
+            f"nginx.conf would run in the rehearsal nginx; not started (--allow-injection runs it anyway, "
+            f"sandboxed, in a lab):\n{listing}"
+        )
+    stderr.write(
+        f"mtls-inspect: --allow-injection: rehearsing despite {len(found)} {INJECTION_CHECK} finding(s), in the "
+        f"sandbox:\n{listing}\n"
+    )
 
 
 def _load(label: str, cert: str | Path, key: str | Path) -> Material:
@@ -128,7 +184,7 @@ def _observe(
     def one(probe: Probe) -> Observation:
         inst = instances[probe.world]
         key = str(probe.client.cert_file) if probe.client is not None else ""
-        return send(probe, inst.ports[probe.listen_port], contexts[key] if probe.scheme == "https" else None)
+        return send(probe, inst.ports.get(probe.listen_port, ""), contexts[key] if probe.scheme == "https" else None)
 
     pool = ThreadPoolExecutor(max_workers=PROBE_THREADS, thread_name_prefix="rehearsal-probe")
     try:
@@ -139,17 +195,25 @@ def _observe(
 
 
 def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
-    """Run the rendered configuration in real nginx on 127.0.0.1 and compare every probe with its prediction.
+    """Run the rendered configuration in real nginx, sandboxed, and compare every probe with its prediction.
 
     Returns 0 when every probe came out as predicted, 1 when one differs. Raises ``RehearsalError`` (the CLI's
-    exit 2) when nginx is missing, ``nginx -t`` fails or warns, or a certificate file is unusable.
+    exit 2) when nginx is missing, the configuration has an MTLS068 finding (without ``--allow-injection``),
+    ``nginx -t`` fails or warns, a certificate file is unusable, or nginx leaves its sandbox. SIGTERM, SIGHUP and
+    SIGQUIT end it like Ctrl-C (``Interrupted``, a KeyboardInterrupt) after the same cleanup.
     """
+    with stop_signals_interrupt():
+        return _rehearse(report, ns, stdout=stdout, stderr=stderr)
+
+
+def _rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: TextIO) -> int:
     started = time.monotonic()
     if report.settings.plus:
         raise RehearsalError(
             "the rehearsal runs NGINX Open Source; a --plus configuration uses NGINX Plus-only directives "
             "(status_zone, upstreams filled through the API) that open-source nginx refuses: rehearse without --plus"
         )
+    refuse_injection(report, bool(getattr(ns, "allow_injection", False)), stderr)
     binary = find_nginx()
     version = nginx_version(binary)
     if version is None:
@@ -160,41 +224,43 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
             raise RehearsalError(f"--host {wanted}: no Ingress or VirtualServer in the input serves this host")
     if not report.nic.files:
         raise RehearsalError("nothing to rehearse: NIC would write no configuration for this input")
-    keep = bool(getattr(ns, "keep", False))
-    backends = Backends()
-    instances: dict[World, Instance] = {}
-    roots: list[Path] = []
     try:
-        root = Path(tempfile.mkdtemp(prefix="mtls-inspect-rehearsal-"))  # mode 0700
-        roots.append(root)
+        sandbox = detect(binary)
+    except SandboxError as exc:
+        raise RehearsalError(str(exc)) from None
+    for note in sandbox.notes:
+        stderr.write(f"mtls-inspect: rehearsal sandbox: {note}\n")
+    keep = bool(getattr(ns, "keep", False))
+    instances: dict[World, Instance] = {}
+    root = Path(tempfile.mkdtemp(prefix="mtls-inspect-rehearsal-")).resolve()  # mode 0700
+    backends = Backends(root / "backends", sandbox)
+    try:
+        if sandbox.uid is not None:  # nginx's user may pass through to its own folders, nothing else
+            os.chmod(root, 0o711)
         materials = gather_materials(ns, report, root / "material")
         plan = make_plan(report, materials, hosts)
         worlds: tuple[World, ...] = plan.worlds() or ("main",)
-        listen = needed_ports(report.nic)
         backends.start()
         trust = _client_trust(report)
         served = {"main": materials.upstream or materials.untrusted, "untrusted": materials.untrusted}
         names = upstream_names(report.nic.files)
         test_output = ""
+        changes: list[str] = []
         for world in worlds:
             context = server_context(served[world], trust)
             upstreams = {
                 name: backends.add(name, context if plan.upstream_schemes.get(name) == "https" else None)
                 for name in names
             }
-            for attempt in range(PORT_ATTEMPTS):
-                moved = dict(zip(listen, free_ports(len(listen)), strict=True))
-                conf = write_config(report.nic, root / world, listen=moved, upstreams=upstreams, version=version)
-                if not test_output:
-                    test_output = config_test(binary, conf, report.nic)
-                instances[world] = Instance(world, conf, moved)
-                try:
-                    instances[world].start(binary)
-                    break
-                except PortTaken:
-                    instances[world].stop()
-                    if attempt == PORT_ATTEMPTS - 1:
-                        raise
+            conf, confiner = write_config(
+                report.nic, root / world, upstreams=upstreams, version=version, peers=backends.directory
+            )
+            sandbox.own(conf.parent)
+            changes = changes or confiner.changes
+            if not test_output:
+                test_output = config_test(binary, conf, report.nic, sandbox)
+            instances[world] = Instance(world, conf, dict(confiner.listens), confiner.told(), sandbox)
+            instances[world].start(binary)
         contexts = {"": client_context(None)}
         for m in (*materials.clients, materials.unknown):
             contexts[str(m.cert_file)] = client_context(m)
@@ -214,21 +280,43 @@ def rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr: 
             "instances": {w: {str(k): v for k, v in inst.ports.items()} for w, inst in instances.items()},
             "upstream_material": materials.upstream.label if materials.upstream else None,
             "prefix": str(root) if keep else None,
+            "sandbox": _sandbox_json(sandbox),
+            "confined": changes,
         }
         seconds = time.monotonic() - started
         fmt = getattr(ns, "rehearse_format", "text")
         stdout.write((render_json if fmt == "json" else render_text)(outcomes, plan.skipped, nginx, seconds))
-        if keep:
-            stderr.write(f"mtls-inspect: rehearsal prefix kept at {root}\n")
         return ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.FINDINGS
     except OSError as exc:  # the machine, not the input: no space, no permission, sockets exhausted
         raise RehearsalError(f"the rehearsal could not run: {exc}") from None
     finally:
         steps: list[Callable[[], None]] = [inst.stop for inst in instances.values()]
         steps.append(backends.close)
-        if not keep:
-            steps += [partial(shutil.rmtree, r, ignore_errors=True) for r in roots]
+        if keep:
+            steps.append(partial(_say_kept, stderr, root))
+        else:
+            steps.append(partial(shutil.rmtree, root, ignore_errors=True))
         _finish(steps)
+
+
+def _say_kept(stderr: TextIO, root: Path) -> None:
+    """``--keep``: the prefix's path on every exit (success, failure, Ctrl-C), and what stays in it."""
+    stderr.write(
+        f"mtls-inspect: rehearsal prefix kept at {root} (its private keys stay in it until you remove it)\n"
+    )
+    with contextlib.suppress(OSError, ValueError):
+        stderr.flush()
+
+
+def _sandbox_json(sandbox: Sandbox) -> dict[str, Any]:
+    return {
+        "user": sandbox.user or None,
+        "uid": sandbox.uid if sandbox.uid is not None else os.getuid(),
+        "network_namespace": sandbox.netns,
+        "listens": "unix sockets in the prefix",
+        "notes": list(sandbox.notes),
+        "description": sandbox.describe(),
+    }
 
 
 def _finish(steps: Sequence[Callable[[], None]]) -> None:
