@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from inspector.model import ControllerSettings
-from inspector.rehearse.sandbox import Confiner, ConfineError, listening, redact_outside
+from inspector.rehearse.sandbox import ConfineError, Confiner, listening, redact_outside
 from inspector.report import Report, build_report
 from inspector.sources.convert import load_cluster
 
@@ -99,9 +99,7 @@ def outside() -> Path:
 
 
 @pytest.mark.parametrize("form", ["*:{p}", "[::]:{p}", '"0.0.0.0:{p}"', "{p}", "127.0.0.1:{p} reuseport"])
-def test_injected_listen_is_a_socket_in_the_prefix(
-    sample_dir: Path, while_running: list[Any], form: str
-) -> None:
+def test_injected_listen_is_a_socket_in_the_prefix(sample_dir: Path, while_running: list[Any], form: str) -> None:
     port = free_port()
     seen: dict[str, Any] = {}
 
