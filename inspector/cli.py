@@ -182,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rehearse = sub.add_parser(
         "rehearse",
-        help="run the rendered config in real nginx on loopback and probe it",
-        description="Start real nginx on 127.0.0.1 with the configuration NIC would generate, send TLS clients "
+        help="run the rendered config in real nginx, sandboxed, and probe it",
+        description="Start real nginx in a sandbox with the configuration NIC would generate, send TLS clients "
         "at it and compare what happens with the prediction.",
     )
     _add_source_options(rehearse)

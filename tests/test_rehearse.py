@@ -1,7 +1,7 @@
 """Rehearsals with real nginx: the bundled sample and focused fixtures, observed codes against predictions.
 
-Every test here starts Debian's nginx on 127.0.0.1 (skipped with a message when nginx is absent outside CI) and
-sends real TLS clients made with ``cryptography`` (``inspector.pki``) at it.
+Every test here starts Debian's nginx in the rehearsal sandbox (skipped with a message when nginx is absent outside
+CI) and sends real TLS clients made with ``cryptography`` (``inspector.pki``) at it.
 """
 
 from __future__ import annotations

@@ -100,7 +100,12 @@ def render_text(
         if o.ok and p.risk:
             mark = "ok (risk)"
         rows.append((p.host, p.path, p.scenario, o.predicted, o.observed, mark))
-    lines = [f"rehearsal with nginx {nginx.get('version', '?')} ({nginx.get('binary', '')}) on 127.0.0.1", ""]
+    lines = [f"rehearsal with nginx {nginx.get('version', '?')} ({nginx.get('binary', '')})"]
+    sandbox = nginx.get("sandbox") or {}
+    if sandbox:
+        lines.append(f"sandbox: {sandbox.get('description', '')}")
+        lines += [f"sandbox: {note}" for note in sandbox.get("notes", ())]
+    lines.append("")
     table = _table(rows)
     lines.append(table[0])
     for o, line in zip(outcomes, table[1:], strict=True):

@@ -38,6 +38,15 @@ from inspector import __version__
 from inspector.catalogue import KIND_NOT_INSTALLED, KIND_UNREADABLE, SECRET_UNREADABLE
 from inspector.model import Cluster, LoadProblem, ObjectRef, Origin
 from inspector.sources import RawObject
+from inspector.sources._live_guard import (
+    RedirectRefused,
+    keep_key_material_off_disk,
+    kill_plugins,
+    redact,
+    refuse_cross_host_redirects,
+    remember_credential,
+    track_plugins,
+)
 from inspector.sources._live_refs import (
     CONFIG_MAPS,
     DAEMON_SETS,
@@ -134,7 +143,8 @@ class LiveError(Exception):
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return redact(" ".join(str(text).split()))
+
 
 
 # --- the client adapter --------------------------------------------------------------------------------------------
@@ -283,9 +293,8 @@ class LiveSession:
                 f"no {kind.kind} objects were read",
             ))
         else:
-            problems.append(self._problem(
-                KIND_UNREADABLE, f"cannot list {kind.plural} {where}: {_status_reason(status, data)}"
-            ))
+            reason = "not a Kubernetes list (invalid JSON)" if status == 200 else _status_reason(status, data)
+            problems.append(self._problem(KIND_UNREADABLE, f"cannot list {kind.plural} {where}: {reason}"))
         return None
 
     def _problem(self, check_id: str, message: str, ref: ObjectRef | None = None) -> LoadProblem:
@@ -319,9 +328,14 @@ class LiveSession:
         replaced = proposed.keys if proposed is not None else frozenset()
         files = proposed.objects() if proposed is not None else []
         listed: dict[str, list[dict[str, Any]]] = {}
+        read = 0
         for kind in LISTED:
             results = await asyncio.gather(*(self._list(kind, scope, problems) for scope in self.scopes))
             listed[kind.plural] = not_replaced((item for result in results if result for item in result[0]), replaced)
+            read += sum(1 for result in results if result is not None)
+        if not read:  # a cluster that cannot be read is unusable input, not a clean report with warnings
+            reasons = "; ".join(dict.fromkeys(p.message for p in problems)) or "no answer"
+            raise self._error(f"no object list could be read: {reasons}")
 
         await self._detect_controller()
         await self._fetch_outside_scope(listed, problems, files)
@@ -783,6 +797,8 @@ def describe_failure(exc: BaseException, timeout: float) -> str:
 
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return f"no answer within {timeout:g}s (timeout)"
+    if isinstance(exc, RedirectRefused):
+        return str(exc)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return f"certificate: {exc.certificate_error}"
     if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError | ssl.SSLError):
@@ -869,6 +885,8 @@ async def authenticate(options: LiveOptions) -> LiveCredentials:
         return LiveCredentials(options, await _load_in_cluster(configuration), configuration)
     if not _existing(paths):
         raise LiveError(options.context or "(none)", "", f"no kubeconfig found at {paths}")
+    keep_key_material_off_disk()  # client-key-data never lands in a temp file (issue 14)
+    track_plugins()
     loader, target = _resolve_target(options, paths)
     try:
         async with asyncio.timeout(options.auth_timeout):
@@ -877,7 +895,10 @@ async def authenticate(options: LiveOptions) -> LiveCredentials:
         raise
     except Exception as exc:
         raise LiveError(target.context, target.server, describe_failure(exc, options.auth_timeout)) from None
-    _install_refresh(loader, configuration, target)
+    finally:
+        kill_plugins()  # a plugin still running after the timeout (or an error): killed with its group
+    remember_credential(configuration.api_key.get("BearerToken"))
+    _install_refresh(loader, configuration, target, options.auth_timeout)
     return LiveCredentials(options, target, configuration)
 
 
@@ -887,6 +908,7 @@ async def open_session(credentials: LiveCredentials) -> LiveSession:
 
     api = ApiClient(configuration=credentials._configuration)
     api.user_agent = USER_AGENT
+    refuse_cross_host_redirects(api)
     session = LiveSession(credentials.options, credentials._target, api, "")
     try:
         await session.server_version()
@@ -909,6 +931,7 @@ async def _load_in_cluster(configuration: Any) -> _Target:
         load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
     except Exception as exc:
         raise LiveError("in-cluster", host, describe_failure(exc, 0)) from None
+    remember_credential(configuration.api_key.get("BearerToken"))
     namespace_file = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
     try:
         namespace = namespace_file.read_text().strip() or "default"
@@ -917,16 +940,20 @@ async def _load_in_cluster(configuration: Any) -> _Target:
     return _Target("in-cluster", str(configuration.host), namespace)
 
 
-def _install_refresh(loader: Any, configuration: Any, target: _Target) -> None:
+def _install_refresh(loader: Any, configuration: Any, target: _Target, timeout: float = 60.0) -> None:
     """Re-run an exec plugin when its token expires (EKS tokens last 15 minutes; a watch lasts longer)."""
     if not hasattr(loader, "exec_plugin_expiry"):
         return
 
     async def refresh(config: Any) -> None:
         try:
-            await loader.load_from_exec_plugin()
+            async with asyncio.timeout(timeout):
+                await loader.load_from_exec_plugin()
         except Exception as exc:
-            raise LiveError(target.context, target.server, describe_failure(exc, 0)) from None
+            raise LiveError(target.context, target.server, describe_failure(exc, timeout)) from None
+        finally:
+            kill_plugins()
+        remember_credential(loader.token)
         config.api_key["BearerToken"] = loader.token
 
     configuration.refresh_api_key_hook = refresh
