@@ -74,8 +74,15 @@ async def test_check_exits_2_when_the_cluster_cannot_be_read(cluster: LiveCluste
     for path in LIST_PATHS:
         cluster.api[f"get {path}"] << 403 << {"kind": "Status", "code": 403, "message": "forbidden"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "inspector", "check", "--kubeconfig", str(cluster.kubeconfig), "-A",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "inspector",
+        "check",
+        "--kubeconfig",
+        str(cluster.kubeconfig),
+        "-A",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2, err
@@ -137,8 +144,14 @@ async def test_a_hanging_exec_plugin_is_killed_with_its_group(cluster: LiveClust
         f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
         "time.sleep(60)\n"
     )
-    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": sys.executable,
-                     "args": ["-c", script], "interactiveMode": "Never"}}
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": sys.executable,
+            "args": ["-c", script],
+            "interactiveMode": "Never",
+        }
+    }
     config = cluster.write_kubeconfig(tmp_path / "hang", user=user)
     started = time.monotonic()
     with pytest.raises(LiveError, match=r"no answer within 1s \(timeout\)"):
@@ -154,8 +167,14 @@ async def test_a_hanging_exec_plugin_is_killed_with_its_group(cluster: LiveClust
 async def test_exec_plugin_messages_do_not_echo_tokens(cluster: LiveCluster, tmp_path: Path) -> None:
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0ZXIifQ.c2lnbmF0dXJl"
     script = f"import sys; sys.stderr.write('refresh failed for Authorization: Bearer {jwt}\\n'); sys.exit(1)"
-    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": sys.executable,
-                     "args": ["-c", script], "interactiveMode": "Never"}}
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": sys.executable,
+            "args": ["-c", script],
+            "interactiveMode": "Never",
+        }
+    }
     config = cluster.write_kubeconfig(tmp_path / "echo", user=user)
     with pytest.raises(LiveError) as caught:
         await connect(options(cluster, config))
@@ -168,9 +187,15 @@ async def test_exec_plugin_messages_do_not_echo_tokens(cluster: LiveCluster, tmp
 
 
 async def test_server_messages_do_not_echo_the_token(cluster: LiveCluster) -> None:
-    cluster.api["get /api/v1/services"] << 403 << {
-        "kind": "Status", "code": 403, "message": f"token {TOKEN} may not list services",
-    }
+    (
+        cluster.api["get /api/v1/services"]
+        << 403
+        << {
+            "kind": "Status",
+            "code": 403,
+            "message": f"token {TOKEN} may not list services",
+        }
+    )
     session = await connect(options(cluster))
     try:
         _, problems = await session.snapshot()

@@ -265,6 +265,13 @@ def test_confiner_rewrites_every_listen_form_and_keeps_line_numbers(tmp_path: Pa
     assert all(p.startswith(f"{root}/") for p in confiner.told())
 
 
+def test_confiner_keeps_nic_quoting() -> None:
+    text = "server {\n\tif ($http_x_forwarded_proto = 'https') {\n\t\treturn 200 \"a; b\";\n\t}\n\tlisten 80;\n}\n"
+    out = Confiner(Path("/p")).confine(text, "conf.d/x.conf").split("\n")
+    assert out[1] == "if ($http_x_forwarded_proto = 'https') {"
+    assert out[2] == 'return 200 "a; b";'
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -289,6 +296,17 @@ def test_messages_about_files_outside_the_prefix_are_not_shown(tmp_path: Path) -
     assert "root:x:0:0" not in out[0] and "/etc/passwd:1" in out[0] and "not shown" in out[0]
     assert out[1] == text.splitlines()[1]
     assert "not shown" in out[2]
+
+
+def test_without_a_network_namespace_the_rehearsal_says_so_and_runs(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("inspector.rehearse.sandbox.CLONE_NEWNET", 0x8000)  # CLONE_PARENT: unshare(2) refuses it
+    code, data, err = rehearse(cafe(sample_dir))
+    assert code == 0 and data["summary"]["differ"] == 0
+    assert data["nginx"]["sandbox"]["network_namespace"] is False
+    assert "no network namespace" in err and "no network namespace" in data["nginx"]["sandbox"]["notes"][0]
+    assert data["nginx"]["sandbox"]["uid"] != 0
 
 
 def test_nginx_listening_where_it_was_not_told_is_stopped(sample_dir: Path, nginx_bin: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import re
 import signal
@@ -93,7 +94,9 @@ _TCP_ONLY_PARAMS = re.compile(r"^(ipv6only|so_keepalive|fastopen|deferred|setfib
 """``listen`` parameters of IP sockets, meaningless (or refused) on the unix socket the rehearsal listens on."""
 
 _UNQUOTED = re.compile(r"(?!#)(?:[^\s;{}\"'\\$]|\\\S|\$\{\w+\}|\$(?!\{))+")
-_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
+_QUOTED = re.compile(r"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')\)?", re.S)
+"""One quoted string, maybe closing an ``if`` condition: nginx ends the string at its quote and takes a ``)`` right
+after it as the next word (``if ($a = 'b') {``), which changes no directive boundary."""
 _UNIX = re.compile(r"unix:([^\s;:\"'{}]*)")
 SECRET_DIR_VARIABLE = "$secret_dir_path/"
 """The rehearsal's main config maps it to ``<prefix>/secrets`` (``render/nginx_conf.main_config``)."""
@@ -116,7 +119,7 @@ def _unquote(word: str) -> str:
 def _same_to_nginx(word: str) -> bool:
     """Whether nginx's tokenizer (``ngx_conf_read_token``) reads ``word`` as exactly this one word: a plain word
     (no quote inside: nginx takes a mid-word quote literally, our parser as the start of a string), or one whole
-    quoted string."""
+    quoted string (with the ``)`` of an ``if`` after it)."""
     return bool(_UNQUOTED.fullmatch(word) or _QUOTED.fullmatch(word))
 
 
@@ -372,6 +375,7 @@ class Sandbox:
         return child
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     try:
