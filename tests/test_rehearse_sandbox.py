@@ -12,6 +12,7 @@ import io
 import json
 import os
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -307,6 +308,20 @@ def test_without_a_network_namespace_the_rehearsal_says_so_and_runs(
     assert data["nginx"]["sandbox"]["network_namespace"] is False
     assert "no network namespace" in err and "no network namespace" in data["nginx"]["sandbox"]["notes"][0]
     assert data["nginx"]["sandbox"]["uid"] != 0
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root hands the prefix to another user")
+def test_a_prefix_nobody_can_reach_is_refused_with_the_fix(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.rehearse import RehearsalError
+
+    closed = tmp_path / "home"
+    closed.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(closed))
+    with pytest.raises(RehearsalError, match=f"inside {closed}, which the user nobody .* set TMPDIR"):
+        rehearse(cafe(sample_dir))
+    assert list(closed.iterdir()) == []
 
 
 def test_nginx_listening_where_it_was_not_told_is_stopped(sample_dir: Path, nginx_bin: str) -> None:

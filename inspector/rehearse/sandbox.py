@@ -339,6 +339,17 @@ class Sandbox:
                 for name in (*dirs, *files):
                     os.chown(os.path.join(base, name), self.uid, self.gid, follow_symlinks=False)
 
+    def reachable(self, path: Path) -> str | None:
+        """The first folder above ``path`` that the sandbox's user cannot pass through, None when it can reach it
+        (``TMPDIR`` under a 0700 home would leave nginx unable to read its own configuration)."""
+        if self.uid is None:
+            return None
+        for parent in path.parents:
+            st = parent.stat()
+            if not st.st_mode & 0o001 and st.st_uid != self.uid:
+                return str(parent)
+        return None
+
     def preexec(self) -> Callable[[], None]:
         """What the child does between fork and exec: enter the namespace, drop to the user, ask for SIGKILL when
         we die. Only plain system calls (the parent has threads); resolved before the fork."""

@@ -237,6 +237,12 @@ def _rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr:
     try:
         if sandbox.uid is not None:  # nginx's user may pass through to its own folders, nothing else
             os.chmod(root, 0o711)
+            closed = sandbox.reachable(root)
+            if closed is not None:
+                raise RehearsalError(
+                    f"the rehearsal prefix {root} is inside {closed}, which the user {sandbox.user} that nginx runs "
+                    "as cannot enter: set TMPDIR to a folder others may pass through (such as /tmp)"
+                )
         materials = gather_materials(ns, report, root / "material")
         plan = make_plan(report, materials, hosts)
         worlds: tuple[World, ...] = plan.worlds() or ("main",)
