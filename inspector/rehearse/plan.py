@@ -75,7 +75,7 @@ class Probe:
     world: World
     scheme: Literal["https", "http"]
     listen_port: int
-    """The port as rendered (443, 80); the runner maps it to the free loopback port."""
+    """The port as rendered (443, 80); the runner maps it to the unix socket nginx listens on instead."""
     client: Material | None
     expected: Expected
     material: str = ""
