@@ -153,7 +153,13 @@ def test_injected_server_without_listen_does_not_bind_port_80_or_8000(
 
 @pytest.mark.parametrize(
     "directive",
-    ["access_log {path}", "error_log {path} info", "access_log {path}/../x.log", "client_body_temp_path {path} 1 2"],
+    [
+        "access_log {path}",
+        "error_log {path} info",
+        "access_log {path}/../x.log",
+        "client_body_temp_path {path} 1 2",
+        "proxy_store {path}$uri",
+    ],
 )
 def test_injected_file_paths_stay_in_the_prefix(sample_dir: Path, directive: str) -> None:
     target = outside()
