@@ -352,3 +352,25 @@ def test_nginx_listening_where_it_was_not_told_is_stopped(sample_dir: Path, ngin
         assert inst.process is None
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_cli_allow_injection(sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from inspector.cli import main
+
+    shutil.copytree(sample_dir / "cafe", tmp_path / "cafe")
+    (tmp_path / "cafe" / "zz-policy.yaml").write_text(
+        "apiVersion: k8s.nginx.org/v1\nkind: Policy\nmetadata:\n  name: odd\n  namespace: default\nspec:\n"
+        '  egressMTLS:\n    ciphers: "HIGH; access_log /tmp/x"\n'
+    )
+    args = ["rehearse", str(tmp_path / "cafe"), "--host", "cafe.example.com"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args, stdout=io.StringIO())
+    assert exit_info.value.code == 2
+    assert "MTLS068" in capsys.readouterr().err
+    out = io.StringIO()
+    assert main([*args, "--allow-injection"], stdout=out) == 0
+    err = capsys.readouterr().err
+    assert "--allow-injection: rehearsing despite 1 MTLS068 finding(s)" in err
+    assert "sandbox: " in out.getvalue()
