@@ -272,6 +272,23 @@ def test_confiner_rewrites_every_listen_form_and_keeps_line_numbers(tmp_path: Pa
     assert all(p.startswith(f"{root}/") for p in confiner.told())
 
 
+def test_confiner_sees_through_nginx_spellings(tmp_path: Path) -> None:
+    """nginx unquotes directive names and takes ``unix:`` in any case: neither slips past the confinement."""
+    root = tmp_path.resolve()
+    text = (
+        "server {\n\"listen\" 0.0.0.0:81;\n'access_log' /tmp/x.log;\n"
+        "location / { proxy_pass http://UNIX:/run/docker.sock:/; }\n"
+        f'access_log "{root}/a\\/../../../tmp/y.log";\n'
+        "ssl_conf_command ChainCAFile /etc/ssl/private/k.pem;\n}\n"
+    )
+    out = Confiner(root).confine(text, "conf.d/x.conf").split("\n")
+    assert out[1] == f"listen unix:{root}/listen/81.sock;"
+    assert out[2].startswith(f"access_log {root}/confined/")
+    assert "docker.sock" not in out[3].split("unix:")[-1] and f"unix:{root}/confined/" in out[3]
+    assert out[4].startswith(f"access_log {root}/confined/")
+    assert out[5].startswith(f"ssl_conf_command ChainCAFile {root}/confined/")
+
+
 def test_confiner_keeps_nic_quoting() -> None:
     text = "server {\n\tif ($http_x_forwarded_proto = 'https') {\n\t\treturn 200 \"a; b\";\n\t}\n\tlisten 80;\n}\n"
     out = Confiner(Path("/p")).confine(text, "conf.d/x.conf").split("\n")

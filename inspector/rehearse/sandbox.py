@@ -90,6 +90,13 @@ not paths. Everything else a file name could reach goes through ``include`` (als
 _DATA_PREFIX = ("ssl_certificate", "ssl_certificate_key", "proxy_ssl_certificate", "proxy_ssl_certificate_key")
 """Accept ``data:`` (the PEM inline, nginx >= 1.15.10): nothing is opened."""
 
+_CONF_COMMANDS = ("ssl_conf_command", "proxy_ssl_conf_command", "grpc_ssl_conf_command")
+_CONF_COMMAND_FILES = re.compile(
+    r"(?i)^(Certificate|PrivateKey|ChainCAFile|ChainCAPath|VerifyCAFile|VerifyCAPath|RequestCAFile|ClientCAFile|"
+    r"DHParameters|ServerInfoFile)$"
+)
+"""OpenSSL ``SSL_CONF`` commands whose value is a file or folder OpenSSL opens."""
+
 _TCP_ONLY_PARAMS = re.compile(r"^(ipv6only|so_keepalive|fastopen|deferred|setfib|accept_filter|reuseport)\b")
 """``listen`` parameters of IP sockets, meaningless (or refused) on the unix socket the rehearsal listens on."""
 
@@ -97,7 +104,9 @@ _UNQUOTED = re.compile(r"(?!#)(?:[^\s;{}\"'\\$]|\\\S|\$\{\w+\}|\$(?!\{))+")
 _QUOTED = re.compile(r"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')\)?", re.S)
 """One quoted string, maybe closing an ``if`` condition: nginx ends the string at its quote and takes a ``)`` right
 after it as the next word (``if ($a = 'b') {``), which changes no directive boundary."""
-_UNIX = re.compile(r"unix:([^\s;:\"'{}]*)")
+_UNIX = re.compile(r"unix:([^\s;:\"'{}]*)", re.I)
+"""nginx's URL parser takes ``unix:`` in any case (``ngx_parse_url``)."""
+_NAME = re.compile(r"[A-Za-z0-9_]+")
 SECRET_DIR_VARIABLE = "$secret_dir_path/"
 """The rehearsal's main config maps it to ``<prefix>/secrets`` (``render/nginx_conf.main_config``)."""
 
@@ -157,7 +166,8 @@ class Confiner:
         return path
 
     def _inside(self, path: str) -> bool:
-        if "$" in path or "\x00" in path or ".." in path.split("/"):
+        # a backslash: nginx keeps most escapes that our unquoting drops, so the two would name different files
+        if "$" in path or "\x00" in path or "\\" in path or ".." in path.split("/"):
             return False
         return os.path.normpath(path).startswith(f"{self.root}/")
 
@@ -188,7 +198,7 @@ class Confiner:
                 return m.group(0)
             return "unix:" + self._moved(where, f"{name} unix:", path, ".sock")
 
-        return tuple(_UNIX.sub(sub, a) if "unix:" in a else a for a in args)
+        return tuple(_UNIX.sub(sub, a) if "unix:" in a.lower() else a for a in args)
 
     def _listen(self, node: Node, where: str) -> tuple[str, tuple[str, ...]]:
         """(socket path, parameters) for one ``listen``."""
@@ -196,7 +206,7 @@ class Confiner:
             raise ConfineError(f"{where}: listen without an address")
         addr = _unquote(node.args[0])
         params = tuple(p for p in node.args[1:] if not _TCP_ONLY_PARAMS.match(_unquote(p)))
-        if addr.startswith("unix:"):
+        if addr[:5].lower() == "unix:":
             path = addr[5:]
             target = self.unix_listens.get(path)
             if target is None:
@@ -242,15 +252,16 @@ class Confiner:
 
     def _node(self, node: Node, name: str, *, top: bool, listens_done: bool = False) -> Node:
         where = f"{name}:{node.line}"
-        for word in (node.name, *node.args):
-            if not _same_to_nginx(word):
-                raise ConfineError(f"{where}: {word[:80]!r} would read differently to nginx: refused")
         server = node.children is not None and node.name == "server" and top
         if server:
             node = self._server(node, name)
         args = node.args
         if node.name in _WRITES:
             args = self._path(node, where)
+        elif node.name in _CONF_COMMANDS and len(args) > 1 and _CONF_COMMAND_FILES.match(_unquote(args[0])):
+            value = _unquote(args[1])
+            if not self._inside(value):
+                args = (args[0], self._moved(where, f"{node.name} {_unquote(args[0])}", value), *args[2:])
         elif node.name == "listen" and not listens_done:  # a listen nested deeper: nginx refuses it, still confined
             path, params = self._listen(node, where)
             args = (f"unix:{path}", *params)
@@ -267,7 +278,25 @@ class Confiner:
             nodes = parse(text)
         except ParseError as exc:
             raise ConfineError(f"{name}: {exc}: the rehearsal cannot confine a file it cannot parse") from None
-        return emit([self._node(n, name, top=True) for n in nodes])
+        return emit([self._node(_as_nginx_reads(n, name), name, top=True) for n in nodes])
+
+
+def _as_nginx_reads(node: Node, name: str) -> Node:
+    """``node`` with every word checked to read the same to nginx, and directive names unquoted as nginx does
+    (``"listen" 81;`` is a listen); raises ``ConfineError``."""
+    where = f"{name}:{node.line}"
+    for word in (node.name, *node.args):
+        if not _same_to_nginx(word):
+            raise ConfineError(f"{where}: {word[:80]!r} would read differently to nginx: refused")
+    directive = node.name
+    if not _NAME.fullmatch(directive):
+        directive = _unquote(directive)
+        if not _NAME.fullmatch(directive):
+            raise ConfineError(f"{where}: directive name {node.name[:80]!r}: refused")
+    children = node.children
+    if children is not None:
+        children = tuple(_as_nginx_reads(c, name) for c in children)
+    return Node(directive, node.args, node.line, node.end_line, children)
 
 
 def emit(nodes: Iterable[Node]) -> str:
