@@ -290,10 +290,16 @@ def test_confiner_sees_through_nginx_spellings(tmp_path: Path) -> None:
 
 
 def test_confiner_keeps_nic_quoting() -> None:
-    text = "server {\n\tif ($http_x_forwarded_proto = 'https') {\n\t\treturn 200 \"a; b\";\n\t}\n\tlisten 80;\n}\n"
+    text = (
+        "server {\n\tif ($http_x_forwarded_proto = 'https') {\n\t\treturn 200 \"a; b\";\n\t}\n\tlisten 80;\n}\n"
+        'map $http_x $vs_match {\n\t"~^a b" 1;\n\t*.example.com 1;\n\tdefault 0;\n}\n'
+        "split_clients $request_id $vs_split {\n\t50% up_a;\n\t* up_b;\n}\n"
+    )
     out = Confiner(Path("/p")).confine(text, "conf.d/x.conf").split("\n")
     assert out[1] == "if ($http_x_forwarded_proto = 'https') {"
     assert out[2] == 'return 200 "a; b";'
+    assert out[7:10] == ['"~^a b" 1;', "*.example.com 1;", "default 0;"]
+    assert out[12:14] == ["50% up_a;", "* up_b;"]
 
 
 @pytest.mark.parametrize(
@@ -391,3 +397,72 @@ def test_cli_allow_injection(sample_dir: Path, tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "--allow-injection: rehearsing despite 1 MTLS068 finding(s)" in err
     assert "sandbox: " in out.getvalue()
+
+
+VIRTUAL_SERVER = """\
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata:
+  name: cafe
+  namespace: default
+spec:
+  host: cafe.example.com
+  upstreams:
+  - name: tea
+    service: tea-svc
+    port: 80
+  - name: tea-v2
+    service: tea-v2-svc
+    port: 80
+  - name: coffee
+    service: coffee-svc
+    port: 80
+  routes:
+  - path: /tea
+    matches:
+    - conditions:
+      - header: x-version
+        value: v2
+      - cookie: flavour
+        value: "~^mint"
+      action:
+        pass: tea-v2
+    action:
+      pass: tea
+  - path: /coffee
+    splits:
+    - weight: 80
+      action:
+        pass: coffee
+    - weight: 20
+      action:
+        pass: tea
+  - path: ~ ^/re/(.*)$
+    action:
+      redirect:
+        url: https://example.com/${request_uri}
+        code: 301
+  - path: /cors
+    action:
+      proxy:
+        upstream: tea
+        requestHeaders:
+          set:
+          - name: X-A
+            value: "a b ${host}"
+        responseHeaders:
+          add:
+          - name: X-B
+            value: "x"
+        rewritePath: /x
+"""
+
+
+def test_nic_maps_splits_and_regex_locations_are_not_refused(tmp_path: Path) -> None:
+    """NIC's own output (map and split_clients entries, quoted regexes, ``${var}``) passes the confinement."""
+    (tmp_path / "vs.yaml").write_text(VIRTUAL_SERVER)
+    report = build_report(load_cluster([str(tmp_path / "vs.yaml")]), ControllerSettings())
+    assert any("split_clients" in f.text for f in report.nic.files)
+    code, data, _ = rehearse(report, host=[], sample=False, allow_injection=False)
+    assert code == 0 and data["summary"]["probes"] == 3
+    assert data["nginx"]["confined"] == []

@@ -106,7 +106,6 @@ _QUOTED = re.compile(r"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')\)?", re.S)
 after it as the next word (``if ($a = 'b') {``), which changes no directive boundary."""
 _UNIX = re.compile(r"unix:([^\s;:\"'{}]*)", re.I)
 """nginx's URL parser takes ``unix:`` in any case (``ngx_parse_url``)."""
-_NAME = re.compile(r"[A-Za-z0-9_]+")
 SECRET_DIR_VARIABLE = "$secret_dir_path/"
 """The rehearsal's main config maps it to ``<prefix>/secrets`` (``render/nginx_conf.main_config``)."""
 
@@ -281,6 +280,9 @@ class Confiner:
         return emit([self._node(_as_nginx_reads(n, name), name, top=True) for n in nodes])
 
 
+_CONFINED_NAMES = frozenset({*_WRITES, *_CONF_COMMANDS, "listen", "server"})
+
+
 def _as_nginx_reads(node: Node, name: str) -> Node:
     """``node`` with every word checked to read the same to nginx, and directive names unquoted as nginx does
     (``"listen" 81;`` is a listen); raises ``ConfineError``."""
@@ -289,10 +291,8 @@ def _as_nginx_reads(node: Node, name: str) -> Node:
         if not _same_to_nginx(word):
             raise ConfineError(f"{where}: {word[:80]!r} would read differently to nginx: refused")
     directive = node.name
-    if not _NAME.fullmatch(directive):
-        directive = _unquote(directive)
-        if not _NAME.fullmatch(directive):
-            raise ConfineError(f"{where}: directive name {node.name[:80]!r}: refused")
+    if _unquote(directive) != directive and _unquote(directive) in _CONFINED_NAMES:
+        directive = _unquote(directive)  # map/geo/types entries keep their quotes: they are values there
     children = node.children
     if children is not None:
         children = tuple(_as_nginx_reads(c, name) for c in children)
