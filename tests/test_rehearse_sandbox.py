@@ -436,7 +436,7 @@ spec:
         pass: coffee
     - weight: 20
       action:
-        pass: tea
+        pass: coffee
   - path: ~ ^/re/(.*)$
     action:
       redirect:
