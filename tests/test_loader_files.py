@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from inspector.catalogue import (
     API_SERVER_REJECTS,
     DUPLICATE_OBJECT,
+    NO_OBJECTS,
     NOT_AN_OBJECT,
     PRUNED_FIELD,
     UNREADABLE_SOURCE,
@@ -100,7 +101,7 @@ def test_folder_recursion_is_sorted_and_skips_hidden_and_other_files() -> None:
 def test_missing_path_and_empty_folder_are_problems(tmp_path: Path) -> None:
     raws, problems = load_paths([str(tmp_path / "nope.yaml"), str(tmp_path), str(DATA / "list.yaml")])
     assert len(raws) == 2
-    assert [p.check_id for p in problems] == [UNREADABLE_SOURCE, UNREADABLE_SOURCE]
+    assert [p.check_id for p in problems] == [UNREADABLE_SOURCE, NO_OBJECTS]
     assert problems[0].message == f"{tmp_path / 'nope.yaml'}: no such file or folder"
     assert "no *.yaml" in problems[1].message
 
@@ -187,12 +188,13 @@ def test_utf16_and_utf8_bom_are_accepted() -> None:
 
 def test_file_size_is_bounded(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
-    big.write_bytes(GOOD.encode() + b"#" * MAX_FILE_BYTES)
+    big.write_bytes(GOOD.encode() + b"#" * 2 * 1024 * 1024)
     small = tmp_path / "small.yaml"
     small.write_text(GOOD.replace("good-svc", "small-svc"))
-    raws, problems = load_paths([str(big), str(small)])
+    raws, problems = load_paths([str(big), str(small)], max_bytes=2 * 1024 * 1024)
     assert [r.obj["metadata"]["name"] for r in raws] == ["small-svc"]
-    assert problems[0].message == f"{big}: more than 16 MiB: too large to be a manifest, not read"
+    assert problems[0].message == f"{big}: more than 2 MiB: too large to be a manifest, not read (--max-file-size)"
+    assert MAX_FILE_BYTES == 64 * 1024 * 1024  # the default fits a 25 MB dump of 50k objects
 
 
 def test_nic_examples_load_cleanly() -> None:

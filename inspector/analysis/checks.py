@@ -150,7 +150,9 @@ CHECKS: tuple[Check, ...] = (
         False,
         "none",
         "Fix the file so that it is valid YAML or JSON (the message names the line).",
-        description="The rest of the input is still analysed, but objects in this document are missing from it.",
+        description="The rest of the input is still analysed, but objects in this document are missing from it. "
+        "A mapping key given twice is refused too (two manifests without `---` between them would otherwise merge "
+        "into one object). The exit code is 2 whatever `--fail-on` or `--ignore` say.",
         category="input",
     ),
     _check(
@@ -197,6 +199,33 @@ CHECKS: tuple[Check, ...] = (
         "ignored",
         "Keep one copy of the object; `kubectl apply` would keep only the later one.",
         description="The later definition replaces the earlier one, as `kubectl apply` would.",
+        category="input",
+    ),
+    _check(
+        catalogue.NO_OBJECTS,
+        "no-kubernetes-objects",
+        "The input holds no Kubernetes object",
+        "error",
+        False,
+        "none",
+        "Check the command that produced the input (a failed `helm template` or `kubectl kustomize` before the "
+        "`|` leaves stdin empty) and the paths given: nothing was checked.",
+        description="Empty stdin, an empty folder or files with only comments would otherwise read as a clean "
+        "run. The exit code is 2 whatever `--fail-on` or `--ignore` say.",
+        category="input",
+    ),
+    _check(
+        catalogue.INPUT_SKIPPED,
+        "input-skipped",
+        "Part of the input was deliberately not read",
+        "error",
+        False,
+        "none",
+        "Point the link at a file inside the source folder (or give its target as a SOURCE), remove the FIFO, "
+        "socket or device from the folder, or fix the file that produces so many findings.",
+        description="Symbolic links that leave the source folder are not followed (a pull request could point "
+        "one at a secret on the CI machine), non-regular files inside folders are skipped (a FIFO would block), "
+        "and one file reports at most 100 findings. The exit code is 2 whatever `--fail-on` or `--ignore` say.",
         category="input",
     ),
     # --- 010-059: what NIC itself enforces -------------------------------------------------------------------------
@@ -1971,6 +2000,8 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS003": "`verifyClient: on` (unquoted: a YAML boolean where the CRD wants a string).",
     "MTLS004": "`spec.ingress_MTLS:` instead of `spec.ingressMTLS:`.",
     "MTLS005": "`cafe-ingress` defined in two files given on the command line.",
+    "MTLS006": "`helm template . | mtls-inspect check -` after `helm template` failed: stdin is empty.",
+    "MTLS009": "`manifests/token.yaml` is a symbolic link to `/home/runner/.config/gh/hosts.yml`.",
     "MTLS010": "`verifyDepth: -1`, or `verifyServer: true` without `trustedCertSecret`.",
     "MTLS011": "`nginx.org/policies: ingress-mtls-polcy` (a typo), or a Policy in another namespace referenced "
     "without `namespace/`.",

@@ -10,23 +10,42 @@ deliberately not applied here but in ``convert.py``, which the live-cluster sour
 
 from __future__ import annotations
 
+import bisect
 import codecs
+import errno
 import json
 import os
 import re
+import shlex
+import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
-from inspector.catalogue import NOT_AN_OBJECT, UNREADABLE_SOURCE
+from inspector.catalogue import INPUT_SKIPPED, NO_OBJECTS, NOT_AN_OBJECT, UNREADABLE_SOURCE
 from inspector.model import LoadProblem, Origin
 from inspector.sources import RawObject
-from inspector.sources.yaml_loader import MAX_DEPTH, Document, FieldLines, join_path, parse_yaml
+from inspector.sources.yaml_loader import (
+    MAX_DEPTH,
+    Document,
+    FieldLines,
+    duplicate_key_message,
+    join_path,
+    parse_yaml,
+)
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
-"""Largest file (or stdin) read; the API server's own request limit is 3 MiB per object."""
+MIB = 1024 * 1024
+MAX_FILE_BYTES = 64 * MIB
+"""Default largest file (or stdin, or FIFO) read, ``--max-file-size``: a 50k-object cluster dump is ~25 MB.
+
+The API server's own request limit is 3 MiB per object; the bound is on what one file may cost, not on objects."""
+MAX_PROBLEMS_PER_FILE = 100
+"""Problems one file may report; the rest are counted in one summary problem (a million bad documents)."""
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN_NAME = "<stdin>"
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+"""The names kustomize looks for in a folder (``konfig.RecognizedKustomizationFileNames``)."""
+HELM_CHART_FILE = "Chart.yaml"
 
 
 def _problem(check_id: str, file: str, line: int, text: str) -> LoadProblem:
@@ -34,22 +53,190 @@ def _problem(check_id: str, file: str, line: int, text: str) -> LoadProblem:
     return LoadProblem(check_id, f"{where}: {text}", file, line)
 
 
-def load_paths(paths: Sequence[str], *, stdin: IO[bytes] | None = None) -> tuple[list[RawObject], list[LoadProblem]]:
-    """Every object in the given files, folders (recursive, sorted) and ``-`` (stdin), in that order."""
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(path: str) -> str:
+    """A path as it may appear in origins and messages: valid UTF-8, no control characters (one line, always).
+
+    A file name that is not UTF-8 reaches Python as surrogate escapes, which no output can encode; its bytes
+    are shown as ``\\xNN`` instead (the file itself is still opened by its real name).
+    """
+    try:
+        path.encode("utf-8")
+        text = path
+    except UnicodeEncodeError:
+        text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text
+
+
+def format_size(size: int) -> str:
+    return f"{size // MIB} MiB" if size % MIB == 0 else f"{size:,} bytes"
+
+
+_SIZE = re.compile(r"\s*([0-9]+)\s*(|B|[kKMG]B?|[KMG]iB?)\s*")
+
+
+def parse_size(text: str) -> int:
+    """``--max-file-size``: ``64MiB``/``64Mi`` (2^20), ``100M``/``100MB`` (10^6), ``500k``, ``1048576``.
+
+    ValueError when it is not a size (the CLI turns it into a usage error).
+    """
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size (e.g. 64MiB, 100M, 1048576)")
+    number, unit = int(match.group(1)), match.group(2).removesuffix("B")
+    power = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3}[unit.removesuffix("i")]
+    size: int = number * (1024 if unit.endswith("i") else 1000) ** power
+    if size < 1:
+        raise ValueError(f"{text!r}: the size must be at least one byte")
+    return size
+
+
+StdinInput = IO[bytes] | bytes | str | None
+"""What ``load_paths`` gets for ``-``: a stream to read (bounded), bytes already read (bounded, see
+:func:`read_stdin`), a reason stdin could not be read, or None for the process's stdin."""
+
+
+def read_stdin(limit: int = MAX_FILE_BYTES, stream: IO[bytes] | None = None) -> bytes | str:
+    """At most ``limit + 1`` bytes of stdin (one more than allowed, so the loader can say it was too large), or
+    the reason it could not be read (closed, not readable). Never reads without a bound: ``/dev/zero`` ends."""
+    if stream is None:
+        if sys.stdin is None:
+            return "stdin is closed"
+        stream = sys.stdin.buffer
+    try:
+        return read_bounded(stream, limit)
+    except (OSError, ValueError) as err:
+        return f"cannot read: {_reason(err)}"
+
+
+def read_bounded(stream: IO[bytes], limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes, read in pieces (a pipe or FIFO returns what it has, not what was asked)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk: object = stream.read(min(1024 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        if not isinstance(chunk, bytes):  # a text stream handed in by a caller
+            chunk = str(chunk).encode()
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, OSError):
+        if err.errno == errno.ELOOP:
+            return "symbolic link loop (too many levels of symbolic links)"
+        if err.strerror:
+            return err.strerror
+    return str(err) or type(err).__name__
+
+
+def source_problem(path: str) -> str | None:
+    """Why a SOURCE given on the command line cannot be opened at all (one line), or None when it exists."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        if err.errno == errno.ENOENT:
+            return f"{shown(path)}: no such file or directory" + (
+                " (a symbolic link to a missing target)" if os.path.islink(path) else ""
+            )
+        return f"{shown(path)}: {_reason(err)}"
+    except ValueError as err:  # embedded NUL
+        return f"{shown(path)}: {err}"
+    return None
+
+
+def load_paths(
+    paths: Sequence[str],
+    *,
+    stdin: StdinInput = None,
+    stdin_name: str = STDIN_NAME,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> tuple[list[RawObject], list[LoadProblem]]:
+    """Every object in the given files, folders (recursive, sorted) and ``-`` (stdin), in that order.
+
+    A run that finds no Kubernetes object at all gets one NO_OBJECTS problem: an empty stdin is not a clean run
+    (unless a chart or kustomization message already says what to run instead).
+    """
     raws: list[RawObject] = []
-    problems: list[LoadProblem] = []
+    walk = _Walk()
+    problems = walk.problems
+    stdin_empty = False
     for given in paths:
         path = os.fspath(given)  # callers pass pathlib.Path too; origins and messages always carry str
         if path == "-":
-            data = _read_stdin(stdin, problems)
-            if data is not None:
-                _extend(raws, problems, load_text(data, STDIN_NAME))
+            data = stdin if isinstance(stdin, (bytes, str)) else read_stdin(max_bytes, stdin)
+            if isinstance(data, str):
+                problems.append(_problem(UNREADABLE_SOURCE, stdin_name, 0, data))
+                continue
+            stdin_empty = stdin_empty or not data.strip()
+            _extend(raws, problems, load_text(data, stdin_name, max_bytes=max_bytes))
             continue
-        for file in _expand(path, problems):
-            data = _read_file(file, problems)
-            if data is not None:
-                _extend(raws, problems, load_text(data, file))
+        for file in walk.expand(path):
+            content = _read_file(file, problems, max_bytes)
+            if content is not None:
+                _extend(raws, problems, load_text(content, shown(file), max_bytes=max_bytes))
+    if not raws and not walk.render_first and not any(p.check_id == NO_OBJECTS for p in problems):
+        names = [stdin_name if os.fspath(p) == "-" else shown(os.fspath(p)) for p in paths]
+        if stdin_empty and len(paths) == 1:
+            text = "stdin is empty: nothing was checked (did the command before the | fail?)"
+        else:
+            text = f"no Kubernetes object in {', '.join(names) or 'the input'}: nothing was checked"
+        problems.append(_problem(NO_OBJECTS, names[0] if names else stdin_name, 0, text))
     return raws, problems
+
+
+def cap_problems(problems: Iterable[LoadProblem], cap: int = MAX_PROBLEMS_PER_FILE) -> list[LoadProblem]:
+    """At most ``cap`` problems per file, in order, the rest counted in one INPUT_SKIPPED summary per file.
+
+    INPUT_SKIPPED problems themselves (skipped links, earlier summaries) are always kept and not counted.
+    """
+    out: list[LoadProblem] = []
+    counts: dict[str, int] = {}
+    for problem in problems:
+        if problem.check_id == INPUT_SKIPPED:
+            out.append(problem)
+            continue
+        seen = counts.get(problem.file, 0)
+        counts[problem.file] = seen + 1
+        if seen < cap:
+            out.append(problem)
+    out.extend(_capped(file, seen - cap, cap) for file, seen in counts.items() if seen > cap)
+    return out
+
+
+def _capped(file: str, dropped: int, cap: int) -> LoadProblem:
+    return _problem(INPUT_SKIPPED, file, 0, f"{dropped:,} more problems not listed: at most {cap} per file are listed")
+
+
+class _FileProblems(list[LoadProblem]):
+    """One file's problems, capped while they are made (a million bad documents must not make a million)."""
+
+    def __init__(self, file: str, cap: int = MAX_PROBLEMS_PER_FILE) -> None:
+        super().__init__()
+        self.file, self.cap, self.dropped = file, cap, 0
+
+    def append(self, problem: LoadProblem) -> None:
+        if len(self) < self.cap:
+            super().append(problem)
+        else:
+            self.dropped += 1
+
+    def extend(self, problems: Iterable[LoadProblem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def done(self) -> list[LoadProblem]:
+        out = list(self)
+        if self.dropped:
+            out.append(_capped(self.file, self.dropped, self.cap))
+        return out
 
 
 def _extend(raws: list[RawObject], problems: list[LoadProblem], got: tuple[list[RawObject], list[LoadProblem]]) -> None:
@@ -57,80 +244,307 @@ def _extend(raws: list[RawObject], problems: list[LoadProblem], got: tuple[list[
     problems.extend(got[1])
 
 
-def _expand(path: str, problems: list[LoadProblem]) -> Iterator[str]:
-    """A file as given, or a folder's manifest files recursively in sorted order (deterministic output).
+_RENDER = " | mtls-inspect check -"
 
-    Hidden files and folders (``.git``, editor swap files) are skipped; a file named explicitly is always read.
+
+class _Walk:
+    """Files to read for each SOURCE, and the problems of finding them.
+
+    A folder is read recursively in sorted order (deterministic output); hidden files and folders (``.git``,
+    editor swap files) are skipped, a file named explicitly is always read. What a folder holds is untrusted (a
+    pull request can add anything to it): symbolic links are only followed when their target stays inside the
+    SOURCE folder, and FIFOs, sockets and devices are skipped, each with a problem. A Helm chart or a
+    kustomization is not read as manifests: it gets one problem naming the command whose output to check.
     """
-    if os.path.isdir(path):
-        found: list[str] = []
 
-        def unreadable(err: OSError) -> None:
-            where = str(err.filename or path)
-            problems.append(_problem(UNREADABLE_SOURCE, where, 0, f"cannot read folder: {err.strerror or err}"))
+    def __init__(self) -> None:
+        self.problems: list[LoadProblem] = []
+        self.render_first = False
+        """A chart or kustomization was met: its problem already says what to do, no NO_OBJECTS on top."""
 
-        for folder, dirs, names in os.walk(path, onerror=unreadable):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            found.extend(
-                os.path.join(folder, name)
-                for name in names
-                if name.lower().endswith(MANIFEST_SUFFIXES) and not name.startswith(".")
+    def expand(self, path: str) -> list[str]:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError) as err:
+            self._unreadable(path, "no such file or folder" if _is_enoent(err) else f"cannot read: {_reason(err)}")
+            return []
+        if stat.S_ISDIR(st.st_mode):
+            if self._render_first(path, top=True):
+                return []
+            return self._folder(path)
+        chart = _chart_of_template(path)
+        if chart is not None:
+            self._chart(path, chart, template=True)
+            return []
+        if os.path.basename(path) in KUSTOMIZATION_FILES:
+            self._kustomization(os.path.dirname(path) or ".", os.path.basename(path))
+            return []
+        return [path]  # a regular file, or a FIFO / device named explicitly: read with the size bound
+
+    def _unreadable(self, path: str, text: str) -> None:
+        self.problems.append(_problem(UNREADABLE_SOURCE, shown(path), 0, text))
+
+    def _skipped(self, path: str, text: str) -> None:
+        self.problems.append(_problem(INPUT_SKIPPED, shown(path), 0, text))
+
+    def _render_first(self, folder: str, *, top: bool) -> bool:
+        """A chart or kustomization folder: one problem naming the command to run, and the folder is not read."""
+        if top:
+            chart = _chart_of_template(folder)
+            if chart is not None:
+                self._chart(folder, chart, template=True)
+                return True
+        try:
+            names = set(os.listdir(folder))
+        except OSError:
+            return False  # reported when the folder itself is read
+        if HELM_CHART_FILE in names:
+            self._chart(folder, folder, template=False)
+            return True
+        found = next((name for name in KUSTOMIZATION_FILES if name in names), None)
+        if found is not None:
+            self._kustomization(folder, found)
+            return True
+        return False
+
+    def _chart(self, path: str, chart: str, *, template: bool) -> None:
+        self.render_first = True
+        what = f"a template of the Helm chart {shown(chart)}" if template else "a Helm chart (Chart.yaml)"
+        command = f"helm template {shlex.quote(shown(chart))}{_RENDER}"
+        self._unreadable(path, f"{what}, not manifests: check what it renders: {command}")
+
+    def _kustomization(self, folder: str, name: str) -> None:
+        self.render_first = True
+        command = f"kubectl kustomize {shlex.quote(shown(folder))}{_RENDER}"
+        self._unreadable(folder, f"a kustomization ({name}), not plain manifests: check what it builds: {command}")
+
+    def _folder(self, root: str) -> list[str]:
+        real_root = os.path.realpath(root)
+        problems_before = len(self.problems)
+        visited: set[str] = set()
+        files: list[tuple[str, str, bool]] = []  # (path, real path, reached through a link)
+        linked_dirs: list[str] = []
+        pending = [root]
+        while pending:
+            folder = pending.pop()
+            visited.add(os.path.realpath(folder))
+            try:
+                with os.scandir(folder) as scan:
+                    entries = sorted(scan, key=lambda e: e.name)
+            except OSError as err:
+                self._unreadable(folder, f"cannot read folder: {_reason(err)}")
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                self._entry(entry, real_root, files, linked_dirs, pending)
+            if not pending:
+                # Linked folders inside the root whose content no plain walk reaches (e.g. a hidden target).
+                pending = [d for d in linked_dirs if os.path.realpath(d) not in visited]
+                linked_dirs = []
+        real_files = {real for _, real, linked in files if not linked}
+        out: list[str] = []
+        for path, real, linked in sorted(files):
+            if linked and real in real_files:
+                continue  # the same file is read under its own name
+            real_files.add(real)
+            out.append(path)
+        if not out and len(self.problems) == problems_before:
+            self.problems.append(
+                _problem(NO_OBJECTS, shown(root), 0, "folder holds no *.yaml, *.yml or *.json files")
             )
-        if not found:
-            problems.append(_problem(UNREADABLE_SOURCE, path, 0, "folder holds no *.yaml, *.yml or *.json files"))
-        yield from sorted(found)
-    elif os.path.exists(path):
-        yield path
-    else:
-        problems.append(_problem(UNREADABLE_SOURCE, path, 0, "no such file or folder"))
+        return out
+
+    def _entry(
+        self,
+        entry: os.DirEntry[str],
+        real_root: str,
+        files: list[tuple[str, str, bool]],
+        linked_dirs: list[str],
+        pending: list[str],
+    ) -> None:
+        path, name = entry.path, entry.name
+        manifest = name.lower().endswith(MANIFEST_SUFFIXES)
+        try:
+            linked = entry.is_symlink()
+            if linked:
+                real = os.path.realpath(path)
+                if os.path.commonpath([real, real_root]) != real_root:
+                    self._skipped(path, "symbolic link to a path outside the source folder: not followed")
+                    return
+                st = os.stat(path)
+            else:
+                st = entry.stat(follow_symlinks=False)
+                real = path
+        except (OSError, ValueError) as err:
+            if manifest or not _is_enoent(err):
+                what = "broken symbolic link" if _is_enoent(err) else f"cannot read: {_reason(err)}"
+                self._unreadable(path, what)
+            return
+        if stat.S_ISDIR(st.st_mode):
+            if linked:
+                linked_dirs.append(path)
+            elif not self._render_first(path, top=False):
+                pending.append(path)
+            return
+        if not manifest:
+            return
+        if not stat.S_ISREG(st.st_mode):
+            self._skipped(path, f"{_file_type(st.st_mode)}, not a regular file: skipped")
+            return
+        files.append((path, real, linked))
 
 
-def _read_file(file: str, problems: list[LoadProblem]) -> bytes | None:
+def _is_enoent(err: BaseException) -> bool:
+    return isinstance(err, OSError) and err.errno in (errno.ENOENT, errno.ENOTDIR)
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _chart_of_template(path: str) -> str | None:
+    """The chart folder when ``path`` lies inside a chart's ``templates/`` folder (Chart.yaml beside it).
+
+    Named relative to the current folder when it is below it (as a user types it), else absolute.
+    """
+    folder = os.path.abspath(path)
+    while True:
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        if os.path.basename(folder) == "templates" and os.path.isfile(os.path.join(parent, HELM_CHART_FILE)):
+            relative = os.path.relpath(parent)
+            return relative if not relative.startswith("..") else parent
+        folder = parent
+
+
+def _read_file(file: str, problems: list[LoadProblem], max_bytes: int) -> bytes | None:
     try:
         with open(file, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"cannot read: {err.strerror or err}"))
+            data = read_bounded(handle, max_bytes)
+    except (OSError, ValueError) as err:
+        problems.append(_problem(UNREADABLE_SOURCE, shown(file), 0, f"cannot read: {_reason(err)}"))
         return None
     return data
 
 
-def _read_stdin(stdin: IO[bytes] | None, problems: list[LoadProblem]) -> bytes | None:
-    stream = stdin if stdin is not None else sys.stdin.buffer
-    try:
-        data = stream.read(MAX_FILE_BYTES + 1)
-    except (OSError, ValueError) as err:
-        problems.append(_problem(UNREADABLE_SOURCE, STDIN_NAME, 0, f"cannot read: {err}"))
-        return None
-    return data if isinstance(data, bytes) else str(data).encode()
+def load_text(
+    data: bytes | str, file: str, *, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[RawObject], list[LoadProblem]]:
+    """Every object in one file's content; ``file`` is only used to name origins and problems.
 
-
-def load_text(data: bytes | str, file: str) -> tuple[list[RawObject], list[LoadProblem]]:
-    """Every object in one file's content; ``file`` is only used to name origins and problems."""
-    problems: list[LoadProblem] = []
+    Documents after a ``# Source: chart/templates/x.yaml`` comment (``helm template`` output) are placed in that
+    template, lines counted inside the rendered document. At most MAX_PROBLEMS_PER_FILE problems are listed.
+    """
+    problems = _FileProblems(file)
     raws: list[RawObject] = []
     try:
-        if len(data) > MAX_FILE_BYTES:
-            size = "more than 16 MiB"
-            problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"{size}: too large to be a manifest, not read"))
-            return raws, problems
+        if len(data) > max_bytes:
+            too_large = f"more than {format_size(max_bytes)}: too large to be a manifest, not read (--max-file-size)"
+            problems.append(_problem(UNREADABLE_SOURCE, file, 0, too_large))
+            return raws, problems.done()
         text = data if isinstance(data, str) else _decode(data, file, problems)
         if text is None:
-            return raws, problems
+            return raws, problems.done()
         if text.startswith("\ufeff"):
             text = text[1:]
         text = _printable(text, file, problems)
         stripped = text.lstrip()
+        places: _HelmPlaces | None = None
         if stripped.startswith(("{", "[")):
             docs = _parse_json(text, file, problems)
         else:
             docs, yaml_problems = parse_yaml(text, file)
+            template = _template_line(text) if yaml_problems else 0
+            if template:
+                # Go template actions do not parse as YAML: one message saying what to run, not a syntax error.
+                what = f"a Helm template ({{{{ }}}} at line {template}), not a manifest: check what the chart renders"
+                problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"{what}: helm template CHART{_RENDER}"))
+                return raws, problems.done()
+            places = _HelmPlaces.scan(text, file)
+            if places is not None:
+                yaml_problems = [places.problem(p) for p in yaml_problems]
             problems.extend(yaml_problems)
         for doc in docs:
-            _objects(doc, file, raws, problems)
+            _objects(doc, file, raws, problems, places)
     except (RecursionError, MemoryError) as err:  # last line of defence: a resource bound we did not foresee
         problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"too complex to read ({type(err).__name__})"))
-    return raws, problems
+    return raws, problems.done()
+
+
+_TEMPLATE_ACTION = re.compile(r"(?m)^[ \t-]*\{\{|:[ \t]+\{\{[^}\n]*\}\}[ \t]*$")
+
+
+def _template_line(text: str) -> int:
+    """1-based line of the first Go template action where YAML cannot have one (a line or value starting with
+    ``{{``), or 0. Only asked when the text did not parse: a quoted ``"{{ x }}"`` in a ConfigMap is data."""
+    if "{{" not in text or "}}" not in text:
+        return 0
+    match = _TEMPLATE_ACTION.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+_HELM_SOURCE = re.compile(r"(?m)^# Source: ([^\r\n]{1,4096}?)[ \t\r]*$")
+_SEPARATOR = re.compile(r"(?m)^---(?=[ \t\r]|$)")
+
+
+class _HelmPlaces:
+    """Where ``helm template`` put each rendered document: the ``# Source:`` comment before it names the template.
+
+    Line 1 of a template is the line after its comment, so ``chart/templates/x.yaml:7`` is the 7th line of what
+    that template rendered (the template file itself has ``{{ }}`` lines in between; helm keeps no map).
+    """
+
+    __slots__ = ("_docs", "_lines", "_names")
+
+    def __init__(self, lines: list[int], names: list[str | None]) -> None:
+        self._lines, self._names = lines, names
+        self._docs: dict[str, int] = {}
+
+    @classmethod
+    def scan(cls, text: str, file: str) -> _HelmPlaces | None:
+        if "# Source: " not in text:
+            return None
+        marks: list[tuple[int, str | None]] = []
+        for match in _HELM_SOURCE.finditer(text):
+            marks.append((text.count("\n", 0, match.start()) + 1, shown(match.group(1).strip())))
+        if not marks:
+            return None
+        line, last = 1, 0
+        for match in _SEPARATOR.finditer(text):
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            marks.append((line, None))
+        marks.sort(key=lambda mark: mark[0])
+        return cls([m[0] for m in marks], [m[1] for m in marks])
+
+    def place(self, line: int) -> tuple[str | None, int]:
+        """(template, line inside it) for a 1-based line of the stream, or (None, line) outside any template."""
+        at = bisect.bisect_left(self._lines, line) - 1
+        if at < 0 or line <= 0 or self._names[at] is None:
+            return None, line
+        return self._names[at], line - self._lines[at]
+
+    def next_doc(self, template: str) -> int:
+        """0-based index of the next document rendered from ``template`` (helm splits a template's documents)."""
+        index = self._docs.get(template, 0)
+        self._docs[template] = index + 1
+        return index
+
+    def problem(self, problem: LoadProblem) -> LoadProblem:
+        template, line = self.place(problem.line)
+        if template is None:
+            return problem
+        prefix = f"{problem.file}:{problem.line}: "
+        text = problem.message[len(prefix) :] if problem.message.startswith(prefix) else problem.message
+        return _problem(problem.check_id, template, line, text)
 
 
 def _decode(data: bytes, file: str, problems: list[LoadProblem]) -> str | None:
@@ -196,13 +610,61 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a key repeats (see :func:`duplicate_key_message` for why)."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _DuplicateKey("duplicate key")
+    return value
+
+
+def _json_duplicate(text: str, start: int, line: int) -> tuple[str, int, int]:
+    """(key, first line, second line) of the first repeated key in the JSON value at ``text[start]``.
+
+    Only run after the decoder found one, so the value is known to be valid JSON up to there.
+    """
+    keys: list[dict[str, int] | None] = []  # per open container: key -> line for objects, None for arrays
+    expect_key: list[bool] = []
+    for match in _JSON_TOKEN.finditer(text, start):
+        token = match.group()
+        first = token[0]
+        if first == "\n":
+            line += 1
+        elif first in "{[":
+            keys.append({} if first == "{" else None)
+            expect_key.append(first == "{")
+        elif first in "}]":
+            keys.pop()
+            expect_key.pop()
+            if not keys:
+                break
+        elif first == ",":
+            expect_key[-1] = keys[-1] is not None
+        elif first == ":":
+            expect_key[-1] = False
+        elif keys and expect_key[-1]:
+            seen = keys[-1]
+            assert seen is not None
+            key = json.loads(token) if "\\" in token else token[1:-1]
+            if key in seen:
+                return key, seen[key], line
+            seen[key] = line
+        elif not keys:
+            break
+    return "", 0, line
+
+
 def _parse_json(text: str, file: str, problems: list[LoadProblem]) -> list[Document]:
     """A JSON file or a stream of JSON values (kubectl accepts both); each value's start line is kept.
 
     Field lines are scanned lazily per object (see :class:`_JsonFieldLines`), so a big ``kubectl get -o json``
     costs what ``json`` costs.
     """
-    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+    decoder = json.JSONDecoder(parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     docs: list[Document] = []
     position = 0
     line = 1
@@ -218,6 +680,19 @@ def _parse_json(text: str, file: str, problems: list[LoadProblem]) -> list[Docum
         except json.JSONDecodeError as err:
             problems.append(_problem(UNREADABLE_SOURCE, file, err.lineno, f"JSON syntax error: {err.msg}"))
             break
+        except _DuplicateKey:
+            key, first_line, second_line = _json_duplicate(text, start, line)
+            problems.append(
+                _problem(UNREADABLE_SOURCE, file, second_line, duplicate_key_message(key, first_line, top_level=False))
+            )
+            try:  # the next value of a stream still loads, as after any refused document
+                _, end = json.JSONDecoder(parse_constant=_refuse_constant).raw_decode(text, start)
+            except (ValueError, RecursionError):
+                break
+            line += text.count("\n", start, end)
+            position = end
+            index += 1
+            continue
         except ValueError as err:
             err_line = line + text.count("\n", start, start + 1)
             problems.append(_problem(UNREADABLE_SOURCE, file, err_line, f"JSON error: {err}"))
@@ -384,15 +859,27 @@ class _JsonFieldLines(Mapping[str, int]):
         return repr(self._scanned())
 
 
-def _objects(doc: Document, file: str, raws: list[RawObject], problems: list[LoadProblem]) -> None:
-    """One document to RawObjects: skip empty ones, unpack Lists, refuse what is not a Kubernetes object."""
+def _objects(
+    doc: Document, file: str, raws: list[RawObject], problems: list[LoadProblem], places: _HelmPlaces | None = None
+) -> None:
+    """One document to RawObjects: skip empty ones, unpack Lists, refuse what is not a Kubernetes object.
+
+    What is not an object is named by its type only: its content may be anything a link or a typo pulled in.
+    """
     value = doc.value
+    doc_index, shift = doc.index, 0
+    if places is not None:
+        template, line_inside = places.place(doc.line)
+        if template is not None:
+            file, shift = template, doc.line - line_inside
+            doc_index = places.next_doc(template)
+    line = doc.line - shift
     if value is None:
         return
     if not isinstance(value, dict):
-        what = "a list" if isinstance(value, list) else f"a {_json_type(value)} ({str(value)[:40]!r})"
+        what = "a list" if isinstance(value, list) else f"a {_json_type(value)}"
         problems.append(
-            _problem(NOT_AN_OBJECT, file, doc.line, f"document {doc.index + 1} is {what}, not a Kubernetes object")
+            _problem(NOT_AN_OBJECT, file, line, f"document {doc_index + 1} is {what}, not a Kubernetes object")
         )
         return
     kind = value.get("kind")
@@ -401,24 +888,34 @@ def _objects(doc: Document, file: str, raws: list[RawObject], problems: list[Loa
         if items is None:
             return
         if not isinstance(items, list):
-            problems.append(_problem(NOT_AN_OBJECT, file, doc.line, f"{kind}: items is not a list"))
+            problems.append(_problem(NOT_AN_OBJECT, file, line, f"{_kind_shown(kind)}: items is not a list"))
             return
         for index, item in enumerate(items):
             sub = doc.item_fields.get(("items", index), FieldLines())
-            line = sub.lines.get("", 0) or doc.fields.lines.get(f"items[{index}]", 0) or doc.line
+            item_line = (sub.lines.get("", 0) or doc.fields.lines.get(f"items[{index}]", 0) or doc.line) - shift
             fields: Mapping[str, int]
             if doc.json_text is not None and sub.offset >= 0:
-                fields = _json_fields(doc.json_text, sub.offset, line)
+                fields = _json_fields(doc.json_text, sub.offset, item_line)
             else:
-                fields = {path: at for path, at in sub.lines.items() if path}
-            _one(item, Origin(file, index, line, fields), sub.raw, raws, problems, f"{kind} item {index}")
+                fields = {path: at - shift for path, at in sub.lines.items() if path}
+            where = f"{_kind_shown(kind)} item {index}"
+            _one(item, Origin(file, index, item_line, fields), sub.raw, raws, problems, where)
         return
     if doc.json_text is not None:
         json_fields = _json_fields(doc.json_text, doc.fields.offset, doc.line)
-        _one(value, Origin(file, doc.index, doc.line, json_fields), {}, raws, problems, None)
+        _one(value, Origin(file, doc_index, line, json_fields), {}, raws, problems, None)
         return
     merged = doc.merged_fields()
-    _one(value, Origin(file, doc.index, doc.line, merged.lines), merged.raw, raws, problems, None)
+    lines = merged.lines if not shift else {path: at - shift for path, at in merged.lines.items()}
+    _one(value, Origin(file, doc_index, line, lines), merged.raw, raws, problems, None)
+
+
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+
+
+def _kind_shown(kind: object) -> str:
+    """A ``kind`` as messages may quote it: a Kubernetes kind's shape, else only that it is not one."""
+    return kind if isinstance(kind, str) and _KIND.fullmatch(kind) else "(a kind that is not a Kubernetes kind)"
 
 
 def _one(
@@ -441,7 +938,7 @@ def _one(
         missing.append("metadata.name")
     if missing:
         kind = value.get("kind")
-        what = f"{kind} " if isinstance(kind, str) and kind else ""
+        what = f"{_kind_shown(kind)} " if isinstance(kind, str) and kind else ""
         problems.append(
             _problem(
                 NOT_AN_OBJECT,

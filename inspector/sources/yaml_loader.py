@@ -22,6 +22,7 @@ What this module does not do: decide what a Kubernetes object is (``files.py``) 
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -217,6 +218,17 @@ def _key_text(key: Any, line: int) -> str:
     if isinstance(key, (int, float)):
         return str(key)
     raise _Refused(line, "a mapping key is itself a mapping or sequence, which Kubernetes cannot represent")
+
+
+def duplicate_key_message(key: str, first_line: int, top_level: bool) -> str:
+    """go-yaml v3's words (what kustomize, so ``kubectl apply -k``, prints), plus the likely cause at the top."""
+    shown = json.dumps(key if len(key) <= 60 else key[:57] + "...", ensure_ascii=False)
+    text = f"mapping key {shown} already defined" + (f" at line {first_line}" if first_line else "")
+    if top_level and key in ("apiVersion", "kind", "metadata"):
+        text += "; two manifests without a --- line between them? The document is not read"
+    else:
+        text += "; the document is not read"
+    return text
 
 
 def parse_yaml(text: str, file: str) -> tuple[list[Document], list[LoadProblem]]:
@@ -477,9 +489,13 @@ def _read_document(parser: Any, index: int) -> Document:
                     else:
                         raise _Refused(line, "a mapping key is itself a mapping or sequence")
                     nodes += 1
+                    key_path = join_path(parent[3], key)
+                    if key in parent[0]:
+                        first = parent[4].lines.get(key_path, 0)
+                        raise _Refused(line, duplicate_key_message(key, first, not parent[3]))
                     parent[2] = key
-                    parent[10] = join_path(parent[3], key)
-                    parent[4].lines[parent[10]] = line
+                    parent[10] = key_path
+                    parent[4].lines[key_path] = line
                     continue
                 # The value of a key; a merged mapping's keys land in the parent, so it shares the prefix.
                 path = parent[10] if parent[2] is not _MERGE else parent[3]
