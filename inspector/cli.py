@@ -8,6 +8,7 @@ that needs it (a test proves it).
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from inspector import __version__
-from inspector.exit_codes import ExitCode
+from inspector.exit_codes import UNUSABLE_INPUT_CHECKS, ExitCode, check_exit, unusable_input_note
 from inspector.model import Cluster, ControllerSettings
 
 if TYPE_CHECKING:
@@ -45,6 +46,19 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         "--context: a proposed change, laid over the cluster",
     )
     g.add_argument("--sample", action="store_true", help="use the bundled sample cluster")
+    g.add_argument(
+        "--stdin-name",
+        default=None,
+        metavar="NAME",
+        help="name stdin's documents NAME in findings (default <stdin>; helm's '# Source:' comments win)",
+    )
+    g.add_argument(
+        "--max-file-size",
+        type=_file_size,
+        default=None,
+        metavar="SIZE",
+        help="largest file, FIFO or stdin read, e.g. 64MiB (the default), 200MiB, 1048576",
+    )
     g.add_argument("--kubeconfig", metavar="FILE", help="read a live cluster through this kubeconfig (read-only)")
     g.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current context)")
     g.add_argument(
@@ -87,6 +101,15 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         help="the NIC release to predict: 5.3, 5.4, 5.5 or 5.6 (default: 5.6, or the NIC image's tag in live mode); "
         "docs/nic-versions.md",
     )
+
+
+def _file_size(text: str) -> int:
+    from inspector.sources.files import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _FormatAction(argparse.Action):
@@ -332,18 +355,21 @@ def resolve_input(ns: argparse.Namespace, *, default_sample: bool) -> Input:
         paths.append(relative if not relative.startswith("..") else str(sample))
     if not paths:
         raise UsageError("no input: give SOURCE files or folders, --sample, or --kubeconfig/--context")
-    stdin_data: bytes | None = sys.stdin.buffer.read() if "-" in paths else None
+    from inspector.sources import files
+
     for p in paths:
-        if p != "-" and not Path(p).exists():
-            raise UsageError(f"{p}: no such file or directory")
+        problem = files.source_problem(p) if p != "-" else None
+        if problem is not None:
+            raise UsageError(problem)
+    max_bytes = getattr(ns, "max_file_size", None) or files.MAX_FILE_BYTES
+    stdin_name = getattr(ns, "stdin_name", None) or files.STDIN_NAME
+    # Read once, bounded (the TUI reloads from the same bytes): a closed stdin is a finding, /dev/zero ends.
+    stdin_data = files.read_stdin(max_bytes) if "-" in paths else None
 
     def load() -> Cluster:
-        import io
-
         from inspector.sources.convert import load_cluster
 
-        stdin = io.BytesIO(stdin_data) if stdin_data is not None else None
-        return load_cluster(paths, stdin=stdin)
+        return load_cluster(paths, stdin=stdin_data, stdin_name=stdin_name, max_bytes=max_bytes)
 
     label = "sample cluster" if ns.sample or (not ns.sources and default_sample) else ", ".join(paths)
     return Input(label=label, load=load, watch_paths=tuple(Path(p) for p in paths if p != "-"))
@@ -461,11 +487,25 @@ def cmd_check(ns: argparse.Namespace, stdout: TextIO) -> int:
     for fmt, target in outputs:
         color = target in (None, "-") and _use_color(stdout)
         _write(_render_format(fmt, report, color=color), target, stdout)
-    summary = report.summary()
-    if ns.fail_on == "never":
-        return ExitCode.OK
-    failing = summary["errors"] + (summary["warnings"] if ns.fail_on == "warning" else 0)
-    return ExitCode.FINDINGS if failing else ExitCode.OK
+    return _unusable_input_exit(report) or check_exit(report.findings, ns.fail_on)
+
+
+def _unusable_input_exit(report: Report, *, list_them: bool = False) -> ExitCode | None:
+    """Exit 2 (with one stderr line saying why) when part of the input could not be used, whatever was printed.
+
+    ``list_them``: also name those findings on stderr, for commands whose output does not list findings.
+    """
+    note = unusable_input_note(report.findings)
+    if note is None:
+        return None
+    if list_them:
+        unusable = [f for f in report.findings if f.id in UNUSABLE_INPUT_CHECKS]
+        for f in unusable[:10]:
+            print(f"mtls-inspect: {f.source + ': ' if f.source else ''}{f.message} [{f.id}]", file=sys.stderr)
+        if len(unusable) > 10:
+            print(f"mtls-inspect: ... and {len(unusable) - 10} more (see `mtls-inspect check`)", file=sys.stderr)
+    print(f"mtls-inspect: {note}", file=sys.stderr)
+    return ExitCode.UNUSABLE_INPUT
 
 
 def cmd_render(ns: argparse.Namespace, stdout: TextIO) -> int:
@@ -488,9 +528,11 @@ def cmd_render(ns: argparse.Namespace, stdout: TextIO) -> int:
         stdout.write(text if text.endswith("\n") else text + "\n")
         stdout.write("\n")
     if not printed:
+        if _unusable_input_exit(report, list_them=True):
+            return ExitCode.UNUSABLE_INPUT
         what = ", ".join([*ns.host, *ns.resource]) or "any resource"
         raise UsageError(f"nothing to render for {what}: no configuration file NIC would write matches")
-    return ExitCode.OK
+    return _unusable_input_exit(report, list_them=True) or ExitCode.OK
 
 
 def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
@@ -515,7 +557,7 @@ def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
         from inspector.output.explain import render_explanation
 
         stdout.write(render_explanation(exp, color=_use_color(stdout)))
-    return ExitCode.OK
+    return _unusable_input_exit(report, list_them=True) or ExitCode.OK
 
 
 def cmd_rehearse(ns: argparse.Namespace, stdout: TextIO) -> int:
@@ -688,6 +730,20 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
     return InspectorApp(load, source_label=label, watch_paths=watch, live=live.LiveFollower(creds, touched))
 
 
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.EPIPE})
+
+
+def _stdout_to_devnull(out: TextIO) -> None:
+    """After a failed write, point stdout's descriptor at /dev/null so the exit-time flush cannot fail again
+    (Python would print an ``Exception ignored`` traceback-like block)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # a StringIO in tests, or no descriptor at all
+        pass
+
+
 def _fail(message: str) -> NoReturn:
     print(f"mtls-inspect: {message}", file=sys.stderr)
     raise SystemExit(ExitCode.UNUSABLE_INPUT)
@@ -695,6 +751,9 @@ def _fail(message: str) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
+    if out is None:  # started with stdout closed (``>&-``): Python has no sys.stdout at all
+        print("mtls-inspect: stdout is closed: nothing could be printed (redirect it to a file)", file=sys.stderr)
+        return ExitCode.UNUSABLE_INPUT
     parser = build_parser()
     args = _normalise_argv(sys.argv[1:] if argv is None else argv)
     after_dash: list[str] | None = None
@@ -718,7 +777,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         "migrate": cmd_migrate,
     }
     try:
-        return int(handlers[ns.command](ns, out))
+        code = int(handlers[ns.command](ns, out))
+        out.flush()  # a full disk or /dev/full fails here, inside the handler below, not at interpreter exit
+        return code
     except UsageError as exc:
         _fail(str(exc))
     except KeyboardInterrupt as exc:
@@ -726,7 +787,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         signum = getattr(exc, "signum", None)  # rehearse turns SIGTERM/SIGHUP/SIGQUIT into an interrupt
         return 128 + signum if isinstance(signum, int) else ExitCode.INTERRUPTED
     except BrokenPipeError:
+        _stdout_to_devnull(out)
         return ExitCode.OK
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS or exc.filename:
+            text = f"{exc.filename}: {exc.strerror}" if exc.filename else f"{exc.strerror or exc}"
+            print(f"mtls-inspect: {text}", file=sys.stderr)
+            return ExitCode.UNUSABLE_INPUT
+        _stdout_to_devnull(out)
+        print(f"mtls-inspect: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return ExitCode.UNUSABLE_INPUT
     except Exception as exc:  # a bug must still end in one line, not a traceback (MTLS_INSPECT_DEBUG=1 shows it)
         if os.environ.get("MTLS_INSPECT_DEBUG"):
             raise

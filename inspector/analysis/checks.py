@@ -149,7 +149,8 @@ CHECKS: tuple[Check, ...] = (
         "error",
         False,
         "none",
-        "Fix the file so that it is valid YAML or JSON (the message names the line).",
+        "Fix the file so that it is valid YAML or JSON (the message names the line); for a Helm chart or a "
+        "kustomization, check what it renders with the command the message names.",
         description="The rest of the input is still analysed, but objects in this document are missing from it. "
         "A mapping key given twice is refused too (two manifests without `---` between them would otherwise merge "
         "into one object). The exit code is 2 whatever `--fail-on` or `--ignore` say.",

@@ -27,8 +27,8 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import IO, Any, TypeAlias
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeAlias
 
 from inspector import apimachinery
 from inspector._gc import gc_paused
@@ -71,7 +71,7 @@ from inspector.model import (
     field_path,
 )
 from inspector.sources import RawObject
-from inspector.sources.files import load_paths
+from inspector.sources.files import MAX_FILE_BYTES, STDIN_NAME, StdinInput, cap_problems, load_paths
 from inspector.sources.yaml_loader import join_path
 
 # --- schema notation ---------------------------------------------------------------------------------------
@@ -1325,10 +1325,17 @@ def build_cluster(
     )
 
 
-def load_cluster(paths: Sequence[str], *, stdin: IO[bytes] | None = None) -> Cluster:
-    """Files/folders/stdin straight to a Cluster: ``load_paths`` + ``build_cluster``."""
+def load_cluster(
+    paths: Sequence[str],
+    *,
+    stdin: StdinInput = None,
+    stdin_name: str = STDIN_NAME,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Cluster:
+    """Files/folders/stdin straight to a Cluster: ``load_paths`` + ``build_cluster``, problems capped per file."""
     with gc_paused():
-        raws, problems = load_paths(paths, stdin=stdin)
-        return build_cluster(raws, problems, sources=[os.fspath(path) for path in paths])
+        raws, problems = load_paths(paths, stdin=stdin, stdin_name=stdin_name, max_bytes=max_bytes)
+        cluster = build_cluster(raws, problems, sources=[os.fspath(path) for path in paths])
+        return replace(cluster, problems=tuple(cap_problems(cluster.problems)))
 
 

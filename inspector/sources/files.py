@@ -162,7 +162,7 @@ def load_paths(
     """Every object in the given files, folders (recursive, sorted) and ``-`` (stdin), in that order.
 
     A run that finds no Kubernetes object at all gets one NO_OBJECTS problem: an empty stdin is not a clean run
-    (unless a chart or kustomization message already says what to run instead).
+    (unless a problem already says why nothing was read, or a chart or kustomization message what to run instead).
     """
     raws: list[RawObject] = []
     walk = _Walk()
@@ -182,7 +182,7 @@ def load_paths(
             content = _read_file(file, problems, max_bytes)
             if content is not None:
                 _extend(raws, problems, load_text(content, shown(file), max_bytes=max_bytes))
-    if not raws and not walk.render_first and not any(p.check_id == NO_OBJECTS for p in problems):
+    if not raws and not walk.render_first and not any(p.check_id in _EXPLAINS_NOTHING_READ for p in problems):
         names = [stdin_name if os.fspath(p) == "-" else shown(os.fspath(p)) for p in paths]
         if stdin_empty and len(paths) == 1:
             text = "stdin is empty: nothing was checked (did the command before the | fail?)"
@@ -190,6 +190,9 @@ def load_paths(
             text = f"no Kubernetes object in {', '.join(names) or 'the input'}: nothing was checked"
         problems.append(_problem(NO_OBJECTS, names[0] if names else stdin_name, 0, text))
     return raws, problems
+
+
+_EXPLAINS_NOTHING_READ = frozenset({NO_OBJECTS, UNREADABLE_SOURCE, INPUT_SKIPPED})
 
 
 def cap_problems(problems: Iterable[LoadProblem], cap: int = MAX_PROBLEMS_PER_FILE) -> list[LoadProblem]:
@@ -321,6 +324,7 @@ class _Walk:
     def _folder(self, root: str) -> list[str]:
         real_root = os.path.realpath(root)
         problems_before = len(self.problems)
+        linked_seen = False
         visited: set[str] = set()
         files: list[tuple[str, str, bool]] = []  # (path, real path, reached through a link)
         linked_dirs: list[str] = []
@@ -339,15 +343,18 @@ class _Walk:
                     continue
                 self._entry(entry, real_root, files, linked_dirs, pending)
             if not pending:
+                linked_seen = linked_seen or any(linked for _, _, linked in files) or bool(linked_dirs)
                 # Linked folders inside the root whose content no plain walk reaches (e.g. a hidden target).
                 pending = [d for d in linked_dirs if os.path.realpath(d) not in visited]
                 linked_dirs = []
-        real_files = {real for _, real, linked in files if not linked}
+        # A link to a file that is read under its own name too is skipped (else MTLS005 for the same object).
+        real_files = {os.path.realpath(path) for path, _, linked in files if not linked} if linked_seen else set()
         out: list[str] = []
         for path, real, linked in sorted(files):
-            if linked and real in real_files:
-                continue  # the same file is read under its own name
-            real_files.add(real)
+            if linked:
+                if real in real_files:
+                    continue  # the same file is read under its own name (or an earlier link's)
+                real_files.add(real)
             out.append(path)
         if not out and len(self.problems) == problems_before:
             self.problems.append(
@@ -375,7 +382,7 @@ class _Walk:
                 st = os.stat(path)
             else:
                 st = entry.stat(follow_symlinks=False)
-                real = path
+                real = ""  # only needed when links exist (see _folder)
         except (OSError, ValueError) as err:
             if manifest or not _is_enoent(err):
                 what = "broken symbolic link" if _is_enoent(err) else f"cannot read: {_reason(err)}"
