@@ -183,7 +183,7 @@ def test_broken_file_is_a_finding_and_the_rest_is_still_analysed(tmp_path: Path)
     good = tmp_path / "cafe.yaml"
     good.write_text(CAFE_NO_TLS)
     proc = run("check", str(broken), str(good), "--format", "text")
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # input that could not be used (issue 12): exit 2, after the rest is printed
     assert "Traceback" not in proc.stderr
     line = next(ln for ln in proc.stdout.splitlines() if "[MTLS001]" in ln)
     assert line.count("broken.yaml") == 1, line  # the place is named once, in the (Kind file:line) part

@@ -469,7 +469,7 @@ def load_text(
             docs = _parse_json(text, file, problems)
         else:
             docs, yaml_problems = parse_yaml(text, file)
-            template = _template_line(text) if yaml_problems else 0
+            template = _template_line(text, yaml_problems) if yaml_problems else 0
             if template:
                 # Go template actions do not parse as YAML: one message saying what to run, not a syntax error.
                 what = f"a Helm template ({{{{ }}}} at line {template}), not a manifest: check what the chart renders"
@@ -486,16 +486,20 @@ def load_text(
     return raws, problems.done()
 
 
-_TEMPLATE_ACTION = re.compile(r"(?m)^[ \t-]*\{\{|:[ \t]+\{\{[^}\n]*\}\}[ \t]*$")
+def _template_line(text: str, problems: Sequence[LoadProblem]) -> int:
+    """1-based line of a Go template action (``{{``) where YAML broke, or 0: such a file is a Helm template.
 
-
-def _template_line(text: str) -> int:
-    """1-based line of the first Go template action where YAML cannot have one (a line or value starting with
-    ``{{``), or 0. Only asked when the text did not parse: a quoted ``"{{ x }}"`` in a ConfigMap is data."""
+    Only the lines of the YAML errors (and the line before, libyaml often reports the next one) are looked at: a
+    ``{{`` in a ConfigMap's data elsewhere in a file with an unrelated typo is data, not a template.
+    """
     if "{{" not in text or "}}" not in text:
         return 0
-    match = _TEMPLATE_ACTION.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
+    lines = text.split("\n")
+    for problem in problems:
+        for line in (problem.line - 1, problem.line):
+            if 0 < line <= len(lines) and "{{" in lines[line - 1]:
+                return line
+    return 0
 
 
 _HELM_SOURCE = re.compile(r"(?m)^# Source: ([^\r\n]{1,4096}?)[ \t\r]*$")
