@@ -334,3 +334,29 @@ def test_unusable_input_note_and_bad_fail_on() -> None:
     )
     with pytest.raises(ValueError):
         check_exit([], "sometimes")
+
+
+def test_tui_details_read_the_template_origin() -> None:
+    """The TUI reads the same Origin the loader set: the details pane names the chart file, not the stream."""
+    from rich.console import Console
+
+    from inspector.model import ControllerSettings
+    from inspector.report import build_report
+    from inspector.sources.convert import load_cluster
+    from inspector.tui.details import item_details
+    from inspector.tui.view import build_view
+
+    ingress = (
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: cafe\n  annotations:\n"
+        "    nginx.org/policies: mtls\nspec:\n  ingressClassName: nginx\n  rules:\n  - host: cafe.example.com\n"
+        "    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n"
+        "            name: tea-svc\n            port:\n              number: 80\n"
+    )
+    stream = f"---\n# Source: cafe/templates/policy.yaml\n{POLICY}---\n# Source: cafe/templates/ingress.yaml\n{ingress}"
+    report = build_report(load_cluster(["-"], stdin=stream.encode()), ControllerSettings())
+    host = next(i for root in build_view(report).roots for i in root.walk() if i.kind == "host")
+    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
+    console.print(item_details(report, host))
+    text = console.export_text()
+    assert "cafe/templates/ingress.yaml:1" in text
+    assert "<stdin>" not in text
