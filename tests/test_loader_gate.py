@@ -474,3 +474,15 @@ def test_cap_problems_counts_per_file_and_keeps_skips() -> None:
     capped = cap_problems([*many, skip, *few], cap=100)
     assert capped[:100] == many[:100] and capped[100:102] == [skip, *few]
     assert [p.message for p in capped[102:]] == ["a.yaml: 30 more problems not listed: at most 100 per file are listed"]
+
+
+def test_tags_and_tagged_values_are_not_quoted_beyond_their_shape() -> None:
+    _, problems = load_text(
+        "a: !TOKEN=ghp_abcdef value\n---\nb: !!int ghp_abcdef\n---\nc: !!python/name:os.system\n", "t.yaml"
+    )
+    assert [p.message for p in problems] == [
+        "t.yaml:1: unsupported YAML tag (a custom tag) (only plain data is loaded, never objects)",
+        "t.yaml:3: cannot decode this value as int",
+        "t.yaml:5: unsupported YAML tag tag:yaml.org,2002:python/name:os.system (only plain data is loaded, never "
+        "objects)",
+    ]

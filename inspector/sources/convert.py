@@ -71,7 +71,7 @@ from inspector.model import (
     field_path,
 )
 from inspector.sources import RawObject
-from inspector.sources.files import MAX_FILE_BYTES, STDIN_NAME, StdinInput, cap_problems, load_paths
+from inspector.sources.files import MAX_FILE_BYTES, STDIN_NAME, StdinInput, cap_problems, load_paths, shown
 from inspector.sources.yaml_loader import join_path
 
 # --- schema notation ---------------------------------------------------------------------------------------
@@ -1335,7 +1335,7 @@ def load_cluster(
     """Files/folders/stdin straight to a Cluster: ``load_paths`` + ``build_cluster``, problems capped per file."""
     with gc_paused():
         raws, problems = load_paths(paths, stdin=stdin, stdin_name=stdin_name, max_bytes=max_bytes)
-        cluster = build_cluster(raws, problems, sources=[os.fspath(path) for path in paths])
+        cluster = build_cluster(raws, problems, sources=[shown(os.fspath(path)) for path in paths])
         return replace(cluster, problems=tuple(cap_problems(cluster.problems)))
 
 

@@ -203,8 +203,17 @@ def _scalar(event: Any) -> Any:
     if tag == _NULL and resolved is None:
         return None
     if tag in (_INT, _FLOAT, _BOOL, _NULL):
-        raise _Refused(line, f"cannot decode {value!r} as {tag.rsplit(':', 1)[-1]}")
-    raise _Refused(line, f"unsupported YAML tag {tag} (only plain data is loaded, never objects)")
+        # The value itself is not quoted: the document may be anything (a secret a link pulled in).
+        raise _Refused(line, f"cannot decode this value as {tag.rsplit(':', 1)[-1]}")
+    raise _Refused(line, f"unsupported YAML tag {_tag_shown(tag)} (only plain data is loaded, never objects)")
+
+
+_TAG_SHAPE = re.compile(r"(?:tag:yaml\.org,2002:|!)[A-Za-z0-9_./:-]{1,60}")
+
+
+def _tag_shown(tag: str) -> str:
+    """A tag as messages may quote it: YAML's own or a short name, else only that it is one (it is content)."""
+    return tag if _TAG_SHAPE.fullmatch(tag) else "(a custom tag)"
 
 
 def _key_text(key: Any, line: int) -> str:
@@ -532,7 +541,8 @@ def _read_document(parser: Any, index: int) -> Document:
                 tag = event.tag
                 is_map = kind is mapping_start
                 if tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
-                    raise _Refused(line, f"unsupported YAML tag {tag} (only plain data is loaded, never objects)")
+                    shown = _tag_shown(tag)
+                    raise _Refused(line, f"unsupported YAML tag {shown} (only plain data is loaded, never objects)")
                 if raw_sink is not None:
                     path, sink = "", raw_sink
                 anchor = event.anchor
