@@ -569,7 +569,8 @@ def cmd_rehearse(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.rehearse import RehearsalError, rehearse
 
     try:
-        return int(rehearse(report, ns, stdout=stdout, stderr=sys.stderr))
+        code = int(rehearse(report, ns, stdout=stdout, stderr=sys.stderr))
+        return _unusable_input_exit(report, list_them=True) or code
     except RehearsalError as exc:
         raise UsageError(str(exc)) from None
 

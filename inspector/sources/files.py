@@ -235,6 +235,13 @@ class _FileProblems(list[LoadProblem]):
         for problem in problems:
             self.append(problem)
 
+    def skipped(self) -> bool:
+        """True (and counted) when the next problem would be past the cap, so the caller need not make it."""
+        if len(self) < self.cap:
+            return False
+        self.dropped += 1
+        return True
+
     def done(self) -> list[LoadProblem]:
         out = list(self)
         if self.dropped:
@@ -888,6 +895,8 @@ def _objects(
     if value is None:
         return
     if not isinstance(value, dict):
+        if isinstance(problems, _FileProblems) and problems.skipped():
+            return  # past the cap: counted, not built (a million tiny documents)
         what = "a list" if isinstance(value, list) else f"a {_json_type(value)}"
         problems.append(
             _problem(NOT_AN_OBJECT, file, line, f"document {doc_index + 1} is {what}, not a Kubernetes object")
