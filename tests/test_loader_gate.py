@@ -330,6 +330,7 @@ def test_links_inside_the_source_folder_are_followed_once(tmp_path: Path) -> Non
     (tmp_path / ".shared").mkdir()
     (tmp_path / ".shared" / "s.yaml").write_text(svc("shared"))
     (tmp_path / "shared").symlink_to(".shared", target_is_directory=True)
+    (tmp_path / "shared-too").symlink_to(".shared", target_is_directory=True)
     (tmp_path / "again").symlink_to(".", target_is_directory=True)  # a loop back to the root
     raws, problems = load_paths([str(tmp_path)])
     assert problems == []

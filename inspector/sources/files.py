@@ -338,7 +338,10 @@ class _Walk:
         pending = [root]
         while pending:
             folder = pending.pop()
-            visited.add(os.path.realpath(folder))
+            real_folder = os.path.realpath(folder)
+            if real_folder in visited:
+                continue  # two links to one folder, or a link back up: its files are read once
+            visited.add(real_folder)
             try:
                 with os.scandir(folder) as scan:
                     entries = sorted(scan, key=lambda e: e.name)
