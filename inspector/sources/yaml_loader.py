@@ -12,7 +12,11 @@ one pass gives, cheaply:
   ``no``/``y``/``n`` are booleans, ``010`` is octal, no sexagesimal numbers, timestamps stay strings;
 - bounds: nesting depth, constructed nodes counting every alias expansion (a "billion laughs" document is refused
   after a few microseconds per alias, not after exhausting memory), recursive aliases;
-- safe loading only: any tag other than the YAML core ones is a problem for that document, never code.
+- safe loading only: any tag other than the YAML core ones is a problem for that document, never code;
+- a mapping key given twice refuses its document. ``kubectl apply -f`` would keep the last one silently (its
+  decoder, sigs.k8s.io/yaml's non-strict ``Unmarshal`` over go-yaml v2, merges them; the API server's strict field
+  validation never sees them), kustomize (go-yaml v3) refuses them. Two manifests without ``---`` between them
+  merge that way into one object that neither author wrote, so the document is not used.
 
 Aliases share the anchored Python object instead of copying it; consumers must treat values as read-only.
 What this module does not do: decide what a Kubernetes object is (``files.py``) or apply API-server rules
