@@ -792,6 +792,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
         return ExitCode.OK
     except OSError as exc:
         if exc.errno not in _OUTPUT_ERRNOS or exc.filename:
+            if os.environ.get("MTLS_INSPECT_DEBUG"):
+                raise
             text = f"{exc.filename}: {exc.strerror}" if exc.filename else f"{exc.strerror or exc}"
             print(f"mtls-inspect: {text}", file=sys.stderr)
             return ExitCode.UNUSABLE_INPUT
