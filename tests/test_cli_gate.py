@@ -360,3 +360,20 @@ def test_tui_details_read_the_template_origin() -> None:
     text = console.export_text()
     assert "cafe/templates/ingress.yaml:1" in text
     assert "<stdin>" not in text
+
+
+def test_non_utf8_file_name_is_printable_in_sarif_and_text(tmp_path: Path) -> None:
+    with open(os.fsencode(tmp_path) + b"/caf\xe9.yaml", "wb") as out:
+        out.write(b"- not an object\n")
+    sarif = run("check", ".", "-f", "sarif", cwd=tmp_path)
+    one_line(sarif.stderr)
+    assert sarif.returncode == 2  # only a non-object: no Kubernetes object at all
+    uris = [
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for result in json.loads(sarif.stdout)["runs"][0]["results"]
+        for loc in result["locations"]
+        if "physicalLocation" in loc
+    ]
+    assert "caf\\xe9.yaml" in uris
+    text = run("check", ".", cwd=tmp_path)
+    assert "caf\\xe9.yaml:1" in text.stdout
