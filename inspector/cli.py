@@ -380,17 +380,20 @@ def _proposed_reader(ns: argparse.Namespace) -> Callable[[], Proposed] | None:
     if not ns.sources:
         return None
     paths: list[str] = list(ns.sources)
+    from inspector.sources import files
+
     for p in paths:
-        if p != "-" and not Path(p).exists():
-            raise UsageError(f"{p}: no such file or directory")
-    stdin_data: bytes | None = sys.stdin.buffer.read() if "-" in paths else None
+        problem = files.source_problem(p) if p != "-" else None
+        if problem is not None:
+            raise UsageError(problem)
+    max_bytes = getattr(ns, "max_file_size", None) or files.MAX_FILE_BYTES
+    stdin_name = getattr(ns, "stdin_name", None) or files.STDIN_NAME
+    stdin_data = files.read_stdin(max_bytes) if "-" in paths else None  # bounded, read once (reloads reuse it)
 
     def read() -> Proposed:
-        import io
-
         from inspector.sources.overlay import read_proposed
 
-        return read_proposed(paths, stdin=io.BytesIO(stdin_data) if stdin_data is not None else None)
+        return read_proposed(paths, stdin=stdin_data, stdin_name=stdin_name, max_bytes=max_bytes)
 
     return read
 

@@ -147,7 +147,8 @@ async def test_cli_check_with_kubeconfig_context_and_file(tmp_path: Path) -> Non
     async with running_cluster(tmp_path) as live:
         code, out, err = await _cli("check", "--kubeconfig", str(live.kubeconfig), "--context", CONTEXT,
                                     str(change), str(broken), "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    assert (code, err) == (0, "")
+    # The broken file is input that could not be used: exit 2 whatever --fail-on says (issue 12), after the report.
+    assert (code, err) == (2, "mtls-inspect: some input could not be used (MTLS001 in the findings): exit code 2\n")
     report: dict[str, Any] = json.loads(out)
     assert report["sources"] == [ORIGIN, str(change), str(broken)]
     hosts = {h["host"] for h in report["hosts"]}

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import IO, Any
+from typing import Any
 
 from inspector.model import LoadProblem
 from inspector.sources import RawObject
+from inspector.sources.files import MAX_FILE_BYTES, STDIN_NAME, StdinInput
 
 Key = tuple[str, str, str, str]
 """``(API group, kind, namespace, name)`` of an object, the identity ``kubectl apply`` matches on."""
@@ -79,11 +80,17 @@ class Proposed:
         return out
 
 
-def read_proposed(paths: Sequence[str], *, stdin: IO[bytes] | None = None) -> Proposed:
+def read_proposed(
+    paths: Sequence[str],
+    *,
+    stdin: StdinInput = None,
+    stdin_name: str = STDIN_NAME,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Proposed:
     """Read the SOURCE files; a file that fails to parse is a problem, and the rest is still used."""
     from inspector.sources.files import load_paths
 
-    raws, problems = load_paths(paths, stdin=stdin)
+    raws, problems = load_paths(paths, stdin=stdin, stdin_name=stdin_name, max_bytes=max_bytes)
     return Proposed(tuple(raws), tuple(problems), tuple(paths))
 
 
