@@ -168,6 +168,7 @@ def load_paths(
     walk = _Walk()
     problems = walk.problems
     stdin_empty = False
+    stdin_name = shown(stdin_name)
     for given in paths:
         path = os.fspath(given)  # callers pass pathlib.Path too; origins and messages always carry str
         if path == "-":
