@@ -10,14 +10,10 @@ deliberately not applied here but in ``convert.py``, which the live-cluster sour
 
 from __future__ import annotations
 
-import bisect
 import codecs
-import errno
 import json
 import os
 import re
-import shlex
-import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
@@ -25,6 +21,15 @@ from typing import IO, Any
 from inspector.catalogue import INPUT_SKIPPED, NO_OBJECTS, NOT_AN_OBJECT, UNREADABLE_SOURCE
 from inspector.model import LoadProblem, Origin
 from inspector.sources import RawObject
+from inspector.sources._helm import HelmPlaces, template_line
+from inspector.sources._walk import HELM_CHART_FILE as HELM_CHART_FILE
+from inspector.sources._walk import KUSTOMIZATION_FILES as KUSTOMIZATION_FILES
+from inspector.sources._walk import MANIFEST_SUFFIXES as MANIFEST_SUFFIXES
+from inspector.sources._walk import RENDER_HINT, Walk
+from inspector.sources._walk import problem as _problem
+from inspector.sources._walk import reason as _reason
+from inspector.sources._walk import shown as shown
+from inspector.sources._walk import source_problem as source_problem
 from inspector.sources.yaml_loader import (
     MAX_DEPTH,
     Document,
@@ -41,35 +46,7 @@ MAX_FILE_BYTES = 64 * MIB
 The API server's own request limit is 3 MiB per object; the bound is on what one file may cost, not on objects."""
 MAX_PROBLEMS_PER_FILE = 100
 """Problems one file may report; the rest are counted in one summary problem (a million bad documents)."""
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN_NAME = "<stdin>"
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-"""The names kustomize looks for in a folder (``konfig.RecognizedKustomizationFileNames``)."""
-HELM_CHART_FILE = "Chart.yaml"
-
-
-def _problem(check_id: str, file: str, line: int, text: str) -> LoadProblem:
-    where = f"{file}:{line}" if line else file
-    return LoadProblem(check_id, f"{where}: {text}", file, line)
-
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def shown(path: str) -> str:
-    """A path as it may appear in origins and messages: valid UTF-8, no control characters (one line, always).
-
-    A file name that is not UTF-8 reaches Python as surrogate escapes, which no output can encode; its bytes
-    are shown as ``\\xNN`` instead (the file itself is still opened by its real name).
-    """
-    try:
-        path.encode("utf-8")
-        text = path
-    except UnicodeEncodeError:
-        text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    return text
 
 
 def format_size(size: int) -> str:
@@ -128,30 +105,6 @@ def read_bounded(stream: IO[bytes], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _reason(err: BaseException) -> str:
-    if isinstance(err, OSError):
-        if err.errno == errno.ELOOP:
-            return "symbolic link loop (too many levels of symbolic links)"
-        if err.strerror:
-            return err.strerror
-    return str(err) or type(err).__name__
-
-
-def source_problem(path: str) -> str | None:
-    """Why a SOURCE given on the command line cannot be opened at all (one line), or None when it exists."""
-    try:
-        os.stat(path)
-    except OSError as err:
-        if err.errno == errno.ENOENT:
-            return f"{shown(path)}: no such file or directory" + (
-                " (a symbolic link to a missing target)" if os.path.islink(path) else ""
-            )
-        return f"{shown(path)}: {_reason(err)}"
-    except ValueError as err:  # embedded NUL
-        return f"{shown(path)}: {err}"
-    return None
-
-
 def load_paths(
     paths: Sequence[str],
     *,
@@ -165,7 +118,7 @@ def load_paths(
     (unless a problem already says why nothing was read, or a chart or kustomization message what to run instead).
     """
     raws: list[RawObject] = []
-    walk = _Walk()
+    walk = Walk()
     problems = walk.problems
     stdin_empty = False
     stdin_name = shown(stdin_name)
@@ -255,194 +208,6 @@ def _extend(raws: list[RawObject], problems: list[LoadProblem], got: tuple[list[
     problems.extend(got[1])
 
 
-_RENDER = " | mtls-inspect check -"
-
-
-class _Walk:
-    """Files to read for each SOURCE, and the problems of finding them.
-
-    A folder is read recursively in sorted order (deterministic output); hidden files and folders (``.git``,
-    editor swap files) are skipped, a file named explicitly is always read. What a folder holds is untrusted (a
-    pull request can add anything to it): symbolic links are only followed when their target stays inside the
-    SOURCE folder, and FIFOs, sockets and devices are skipped, each with a problem. A Helm chart or a
-    kustomization is not read as manifests: it gets one problem naming the command whose output to check.
-    """
-
-    def __init__(self) -> None:
-        self.problems: list[LoadProblem] = []
-        self.render_first = False
-        """A chart or kustomization was met: its problem already says what to do, no NO_OBJECTS on top."""
-
-    def expand(self, path: str) -> list[str]:
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError) as err:
-            self._unreadable(path, "no such file or folder" if _is_enoent(err) else f"cannot read: {_reason(err)}")
-            return []
-        if stat.S_ISDIR(st.st_mode):
-            if self._render_first(path, top=True):
-                return []
-            return self._folder(path)
-        chart = _chart_of_template(path)
-        if chart is not None:
-            self._chart(path, chart, template=True)
-            return []
-        if os.path.basename(path) in KUSTOMIZATION_FILES:
-            self._kustomization(os.path.dirname(path) or ".", os.path.basename(path))
-            return []
-        return [path]  # a regular file, or a FIFO / device named explicitly: read with the size bound
-
-    def _unreadable(self, path: str, text: str) -> None:
-        self.problems.append(_problem(UNREADABLE_SOURCE, shown(path), 0, text))
-
-    def _skipped(self, path: str, text: str) -> None:
-        self.problems.append(_problem(INPUT_SKIPPED, shown(path), 0, text))
-
-    def _render_first(self, folder: str, *, top: bool) -> bool:
-        """A chart or kustomization folder: one problem naming the command to run, and the folder is not read."""
-        if top:
-            chart = _chart_of_template(folder)
-            if chart is not None:
-                self._chart(folder, chart, template=True)
-                return True
-        try:
-            names = set(os.listdir(folder))
-        except OSError:
-            return False  # reported when the folder itself is read
-        if HELM_CHART_FILE in names:
-            self._chart(folder, folder, template=False)
-            return True
-        found = next((name for name in KUSTOMIZATION_FILES if name in names), None)
-        if found is not None:
-            self._kustomization(folder, found)
-            return True
-        return False
-
-    def _chart(self, path: str, chart: str, *, template: bool) -> None:
-        self.render_first = True
-        what = f"a template of the Helm chart {shown(chart)}" if template else "a Helm chart (Chart.yaml)"
-        command = f"helm template {shlex.quote(shown(chart))}{_RENDER}"
-        self._unreadable(path, f"{what}, not manifests: check what it renders: {command}")
-
-    def _kustomization(self, folder: str, name: str) -> None:
-        self.render_first = True
-        command = f"kubectl kustomize {shlex.quote(shown(folder))}{_RENDER}"
-        self._unreadable(folder, f"a kustomization ({name}), not plain manifests: check what it builds: {command}")
-
-    def _folder(self, root: str) -> list[str]:
-        real_root = os.path.realpath(root)
-        problems_before = len(self.problems)
-        linked_seen = False
-        visited: set[str] = set()
-        files: list[tuple[str, str, bool]] = []  # (path, real path, reached through a link)
-        linked_dirs: list[str] = []
-        pending = [root]
-        while pending:
-            folder = pending.pop()
-            real_folder = os.path.realpath(folder)
-            if real_folder in visited:
-                continue  # two links to one folder, or a link back up: its files are read once
-            visited.add(real_folder)
-            try:
-                with os.scandir(folder) as scan:
-                    entries = sorted(scan, key=lambda e: e.name)
-            except OSError as err:
-                self._unreadable(folder, f"cannot read folder: {_reason(err)}")
-                continue
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                self._entry(entry, real_root, files, linked_dirs, pending)
-            if not pending:
-                linked_seen = linked_seen or any(linked for _, _, linked in files) or bool(linked_dirs)
-                # Linked folders inside the root whose content no plain walk reaches (e.g. a hidden target).
-                pending = [d for d in linked_dirs if os.path.realpath(d) not in visited]
-                linked_dirs = []
-        # A link to a file that is read under its own name too is skipped (else MTLS005 for the same object).
-        real_files = {os.path.realpath(path) for path, _, linked in files if not linked} if linked_seen else set()
-        out: list[str] = []
-        for path, real, linked in sorted(files):
-            if linked:
-                if real in real_files:
-                    continue  # the same file is read under its own name (or an earlier link's)
-                real_files.add(real)
-            out.append(path)
-        if not out and len(self.problems) == problems_before:
-            self.problems.append(
-                _problem(NO_OBJECTS, shown(root), 0, "folder holds no *.yaml, *.yml or *.json files")
-            )
-        return out
-
-    def _entry(
-        self,
-        entry: os.DirEntry[str],
-        real_root: str,
-        files: list[tuple[str, str, bool]],
-        linked_dirs: list[str],
-        pending: list[str],
-    ) -> None:
-        path, name = entry.path, entry.name
-        manifest = name.lower().endswith(MANIFEST_SUFFIXES)
-        try:
-            linked = entry.is_symlink()
-            if linked:
-                real = os.path.realpath(path)
-                if os.path.commonpath([real, real_root]) != real_root:
-                    self._skipped(path, "symbolic link to a path outside the source folder: not followed")
-                    return
-                st = os.stat(path)
-            else:
-                st = entry.stat(follow_symlinks=False)
-                real = ""  # only needed when links exist (see _folder)
-        except (OSError, ValueError) as err:
-            if manifest or not _is_enoent(err):
-                what = "broken symbolic link" if _is_enoent(err) else f"cannot read: {_reason(err)}"
-                self._unreadable(path, what)
-            return
-        if stat.S_ISDIR(st.st_mode):
-            if linked:
-                linked_dirs.append(path)
-            elif not self._render_first(path, top=False):
-                pending.append(path)
-            return
-        if not manifest:
-            return
-        if not stat.S_ISREG(st.st_mode):
-            self._skipped(path, f"{_file_type(st.st_mode)}, not a regular file: skipped")
-            return
-        files.append((path, real, linked))
-
-
-def _is_enoent(err: BaseException) -> bool:
-    return isinstance(err, OSError) and err.errno in (errno.ENOENT, errno.ENOTDIR)
-
-
-def _file_type(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"
-
-
-def _chart_of_template(path: str) -> str | None:
-    """The chart folder when ``path`` lies inside a chart's ``templates/`` folder (Chart.yaml beside it).
-
-    Named relative to the current folder when it is below it (as a user types it), else absolute.
-    """
-    folder = os.path.abspath(path)
-    while True:
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        if os.path.basename(folder) == "templates" and os.path.isfile(os.path.join(parent, HELM_CHART_FILE)):
-            relative = os.path.relpath(parent)
-            return relative if not relative.startswith("..") else parent
-        folder = parent
-
-
 def _read_file(file: str, problems: list[LoadProblem], max_bytes: int) -> bytes | None:
     try:
         with open(file, "rb") as handle:
@@ -475,98 +240,26 @@ def load_text(
             text = text[1:]
         text = _printable(text, file, problems)
         stripped = text.lstrip()
-        places: _HelmPlaces | None = None
+        places: HelmPlaces | None = None
         if stripped.startswith(("{", "[")):
             docs = _parse_json(text, file, problems)
         else:
             docs, yaml_problems = parse_yaml(text, file)
-            template = _template_line(text, yaml_problems) if yaml_problems else 0
+            template = template_line(text, yaml_problems) if yaml_problems else 0
             if template:
                 # Go template actions do not parse as YAML: one message saying what to run, not a syntax error.
                 what = f"a Helm template ({{{{ }}}} at line {template}), not a manifest: check what the chart renders"
-                problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"{what}: helm template CHART{_RENDER}"))
+                problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"{what}: helm template CHART{RENDER_HINT}"))
                 return raws, problems.done()
-            places = _HelmPlaces.scan(text, file)
+            places = HelmPlaces.scan(text, file)
             if places is not None:
-                yaml_problems = [places.problem(p) for p in yaml_problems]
+                yaml_problems = [places.placed(p) for p in yaml_problems]
             problems.extend(yaml_problems)
         for doc in docs:
             _objects(doc, file, raws, problems, places)
     except (RecursionError, MemoryError) as err:  # last line of defence: a resource bound we did not foresee
         problems.append(_problem(UNREADABLE_SOURCE, file, 0, f"too complex to read ({type(err).__name__})"))
     return raws, problems.done()
-
-
-def _template_line(text: str, problems: Sequence[LoadProblem]) -> int:
-    """1-based line of a Go template action (``{{``) where YAML broke, or 0: such a file is a Helm template.
-
-    Only the lines of the YAML errors (and the line before, libyaml often reports the next one) are looked at: a
-    ``{{`` in a ConfigMap's data elsewhere in a file with an unrelated typo is data, not a template.
-    """
-    if "{{" not in text or "}}" not in text:
-        return 0
-    lines = text.split("\n")
-    for problem in problems:
-        for line in (problem.line - 1, problem.line):
-            if 0 < line <= len(lines) and "{{" in lines[line - 1]:
-                return line
-    return 0
-
-
-_HELM_SOURCE = re.compile(r"(?m)^# Source: ([^\r\n]{1,4096}?)[ \t\r]*$")
-_SEPARATOR = re.compile(r"(?m)^---(?=[ \t\r]|$)")
-
-
-class _HelmPlaces:
-    """Where ``helm template`` put each rendered document: the ``# Source:`` comment before it names the template.
-
-    Line 1 of a template is the line after its comment, so ``chart/templates/x.yaml:7`` is the 7th line of what
-    that template rendered (the template file itself has ``{{ }}`` lines in between; helm keeps no map).
-    """
-
-    __slots__ = ("_docs", "_lines", "_names")
-
-    def __init__(self, lines: list[int], names: list[str | None]) -> None:
-        self._lines, self._names = lines, names
-        self._docs: dict[str, int] = {}
-
-    @classmethod
-    def scan(cls, text: str, file: str) -> _HelmPlaces | None:
-        if "# Source: " not in text:
-            return None
-        marks: list[tuple[int, str | None]] = []
-        for match in _HELM_SOURCE.finditer(text):
-            marks.append((text.count("\n", 0, match.start()) + 1, shown(match.group(1).strip())))
-        if not marks:
-            return None
-        line, last = 1, 0
-        for match in _SEPARATOR.finditer(text):
-            line += text.count("\n", last, match.start())
-            last = match.start()
-            marks.append((line, None))
-        marks.sort(key=lambda mark: mark[0])
-        return cls([m[0] for m in marks], [m[1] for m in marks])
-
-    def place(self, line: int) -> tuple[str | None, int]:
-        """(template, line inside it) for a 1-based line of the stream, or (None, line) outside any template."""
-        at = bisect.bisect_left(self._lines, line) - 1
-        if at < 0 or line <= 0 or self._names[at] is None:
-            return None, line
-        return self._names[at], line - self._lines[at]
-
-    def next_doc(self, template: str) -> int:
-        """0-based index of the next document rendered from ``template`` (helm splits a template's documents)."""
-        index = self._docs.get(template, 0)
-        self._docs[template] = index + 1
-        return index
-
-    def problem(self, problem: LoadProblem) -> LoadProblem:
-        template, line = self.place(problem.line)
-        if template is None:
-            return problem
-        prefix = f"{problem.file}:{problem.line}: "
-        text = problem.message[len(prefix) :] if problem.message.startswith(prefix) else problem.message
-        return _problem(problem.check_id, template, line, text)
 
 
 def _decode(data: bytes, file: str, problems: list[LoadProblem]) -> str | None:
@@ -882,7 +575,7 @@ class _JsonFieldLines(Mapping[str, int]):
 
 
 def _objects(
-    doc: Document, file: str, raws: list[RawObject], problems: list[LoadProblem], places: _HelmPlaces | None = None
+    doc: Document, file: str, raws: list[RawObject], problems: list[LoadProblem], places: HelmPlaces | None = None
 ) -> None:
     """One document to RawObjects: skip empty ones, unpack Lists, refuse what is not a Kubernetes object.
 
