@@ -212,8 +212,10 @@ def test_stdin_name_names_documents_without_a_source_comment() -> None:
 
 
 def test_source_comment_text_is_made_printable() -> None:
-    raws, _ = load_text("---\n# Source: evil\x1b]52;c;x\x07.yaml\n" + svc("x"), "s.yaml")
-    # The control characters stop the file at the loader already; a printable but odd path stays as written.
+    # An escape sequence in the comment stops that document at the loader already (YAML refuses the character).
+    raws, problems = load_text("---\n# Source: evil\x1b]52;c;x\x07.yaml\n" + svc("x"), "s.yaml")
+    assert raws == [] and "\x1b" not in problems[0].message
+    # A printable but odd path stays as written, trailing blanks trimmed.
     raws, _ = load_text("---\n# Source: a b/templates/c.yaml   \n" + svc("x"), "s.yaml")
     assert raws[0].origin.file == "a b/templates/c.yaml"
     assert shown("x\x1by\x85.yaml") == "x\\x1by\\x85.yaml"
