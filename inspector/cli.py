@@ -573,6 +573,8 @@ def cmd_rehearse(ns: argparse.Namespace, stdout: TextIO) -> int:
 
     try:
         code = int(rehearse(report, ns, stdout=stdout, stderr=sys.stderr))
+        if code not in (ExitCode.OK, ExitCode.FINDINGS):
+            return code  # refused (2) or interrupted (130, 128 + signal) says more than the input note
         return _unusable_input_exit(report, list_them=True) or code
     except RehearsalError as exc:
         raise UsageError(str(exc)) from None
