@@ -127,6 +127,8 @@ class PromisedSecret:
     via: str = ""
     """How the maker leads to the Secret when it is not the Secret's own object: ``cert-manager ingress-shim``,
     ``NIC's cert-manager controller (-enable-cert-manager)``."""
+    field: str = ""
+    """The maker's field that names the Secret (``spec.secretName``, ``spec.tls[0].secretName``), for file:line."""
     needs_cert_manager_flag: bool = False
     """Made only when NIC runs with ``-enable-cert-manager`` (a VirtualServer's ``spec.tls.cert-manager``)."""
 

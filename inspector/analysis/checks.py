@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 
 from inspector import catalogue
 from inspector.analysis import certs
+from inspector.analysis import ingress_nginx
 from inspector.analysis.findings import Category, Check, Finding, Outcome
+from inspector.analysis.promised import provenance, wrong_type_note
 from inspector.analysis.reality import DISAGREES, disagreements
 from inspector.model import (
     AnyObject,
@@ -36,7 +38,7 @@ from inspector.model import (
     field_path,
 )
 from inspector.nic import versions
-from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS
+from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, validate_secret
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
 if TYPE_CHECKING:
@@ -327,7 +329,9 @@ CHECKS: tuple[Check, ...] = (
         True,
         "500",
         "Create the secret named by `clientCertSecret` in the Policy's namespace with `type: nginx.org/ca` and a "
-        "PEM certificate under `ca.crt`.",
+        "PEM certificate under `ca.crt`. A cert-manager Certificate always makes `kubernetes.io/tls`: get the CA "
+        "into an `nginx.org/ca` Secret with an ExternalSecret (`spec.target.template.type: nginx.org/ca`), "
+        "trust-manager, or `kubectl create secret generic NAME --type=nginx.org/ca --from-file=ca.crt`.",
         nic=W6,
         description="NIC looks the secret up in the Policy's namespace only; Opaque and other unsupported "
         "types look non-existent. Any failure 500-outs the context.",
@@ -641,6 +645,22 @@ CHECKS: tuple[Check, ...] = (
         "Remove the repeated entry from `nginx.org/policies`/`nginx.com/policies`.",
         description="NIC silently drops the repetition (`ingress.go :: getIngressPolicyRefs`).",
     ),
+    _check(
+        "MTLS072",
+        "ingress-nginx-mtls-annotation-ignored",
+        "ingress-nginx mTLS annotations that NIC ignores",
+        "error",
+        False,
+        "fail-open",
+        "Replace `nginx.ingress.kubernetes.io/auth-tls-*` with an `ingressMTLS` Policy (`clientCertSecret` of "
+        "type `nginx.org/ca`, `verifyClient`, `verifyDepth`) listed in `nginx.org/policies`; replace "
+        "`proxy-ssl-*` and `backend-protocol: HTTPS|GRPCS` with `nginx.org/ssl-services: <service>` and an "
+        "`egressMTLS` Policy (`tlsSecret`, `trustedCertSecret`, `verifyServer`, `sslName`) in `nginx.org/policies`.",
+        description="NIC reads none of the community ingress-nginx controller's annotations: a host meant to "
+        "check client certificates serves every client (fail-open), an upstream meant to be reached over TLS is "
+        "proxied plain HTTP. The finding's details show the Policy to use instead.",
+        category="general",
+    ),
     # --- 100-129: certificate facts ----------------------------------------------------------------------------------
     _check(
         certs.CERT_EXPIRED,
@@ -775,6 +795,20 @@ CHECKS: tuple[Check, ...] = (
         "none",
         "Put the CRL issued by the CA in `ca.crt` into `ca.crl`.",
         description="OpenSSL finds no valid CRL for the client chain and refuses it.",
+        category="certificate",
+    ),
+    _check(
+        "MTLS112",
+        "secret-content-unknown",
+        "Secret made elsewhere: its content is unknown until it exists",
+        "info",
+        False,
+        "none",
+        "Run the check again once the Secret exists (against the cluster), or add it to the input, to check its "
+        "certificates.",
+        description="A Secret that a cert-manager Certificate, an ExternalSecret, a SealedSecret, cert-manager's "
+        "ingress-shim or `--secret-made-elsewhere` makes is predicted as NIC would see it once it exists (with "
+        "its type, and valid); expiry, chain depth, key match, SANs and CRL cannot be checked before then.",
         category="certificate",
     ),
     # --- 130-139: live cluster (produced by sources/live.py) --------------------------------------------------------
@@ -1100,6 +1134,8 @@ def _outcome_findings(b: _Builder) -> None:
                 )
             elif exists is not None and exists.type not in SUPPORTED_SECRET_TYPES:
                 msg += f" (the Secret exists with type {exists.type}, which NIC ignores as if it did not exist)"
+            else:
+                msg += _provenance_note(b, d, secret, _policy_field_for_secret(policy_obj, secret))
             if policy_obj is not None:
                 pf = _policy_field_for_secret(policy_obj, secret)
                 if pf:
@@ -1305,6 +1341,8 @@ def _resource_warning(b: _Builder, ref: ObjectRef, origin: Origin, text: str, ho
                     f" (a Secret named {secret.split('/')[-1]} exists in namespace(s) {', '.join(elsewhere)}; the TLS "
                     f"secret must be in the resource's namespace {ref.namespace})"
                 )
+        if key and not d.details:
+            d.message += _provenance_note(b, d, key, "spec.tls")
         return
     if name == "W16":
         chk = BY_ID["MTLS026"]
@@ -1695,6 +1733,185 @@ def _duplicate_refs(b: _Builder) -> None:
                     seen[key] = ann
 
 
+# --- Secrets made elsewhere (sources/promises.py) ----------------------------------------------------------------
+
+
+def _provenance_note(b: _Builder, d: _Draft, key: str, pfield: str | None) -> str:
+    """Where a flagged Secret comes from: `` (note)`` for the message (or ""); details get who makes it and, for
+    a promise of a type NIC refuses here, how to get the right one. ``pfield`` tells which type NIC wants."""
+    prov = provenance(b.cluster, b.report.nic.settings, key)
+    if prov.promise is not None:
+        d.details.append(("made by", prov.made_by))
+        want = TYPE_TLS if pfield in ("spec.tls", "spec.egressMTLS.tlsSecret") else TYPE_CA
+        how = wrong_type_note(prov, want)
+        if how:
+            d.details.append(("fix", how))
+    return f" ({prov.note})" if prov.note else ""
+
+
+_POLICY_SECRET_CHECKS = (
+    ("spec.ingressMTLS.clientCertSecret", TYPE_CA, "MTLS019"),
+    ("spec.egressMTLS.tlsSecret", TYPE_TLS, "MTLS022"),
+    ("spec.egressMTLS.trustedCertSecret", TYPE_CA, "MTLS023"),
+)
+
+
+def _policy_secret_names(pol: Policy) -> list[tuple[str, str, str, str]]:
+    """(field, secret name, type NIC wants, check id) of an mTLS policy's secret references, in NIC's order."""
+    values = {
+        "spec.ingressMTLS.clientCertSecret": pol.ingress_mtls.client_cert_secret if pol.ingress_mtls else "",
+        "spec.egressMTLS.tlsSecret": pol.egress_mtls.tls_secret if pol.egress_mtls else "",
+        "spec.egressMTLS.trustedCertSecret": pol.egress_mtls.trusted_cert_secret if pol.egress_mtls else "",
+    }
+    return [(fld, values[fld], want, cid) for fld, want, cid in _POLICY_SECRET_CHECKS if values[fld]]
+
+
+def _unusable_reason(b: _Builder, key: str, want: str) -> str | None:
+    """Why NIC could not use Secret ``key`` as a ``want`` Secret, None when it could (real or promised)."""
+    real = b.cluster.secrets.get(key)
+    if real is not None and real.type in SUPPORTED_SECRET_TYPES:
+        if real.type != want:
+            return f"Secret {key} is of type {real.type}, NIC needs {want} here"
+        error = validate_secret(real)
+        return f"Secret {key} is invalid: {error}" if error else None
+    prov = provenance(b.cluster, b.report.nic.settings, key)
+    if prov.promise is not None and prov.promise.type == want:
+        return None
+    if prov.promise is not None and prov.promise.type in SUPPORTED_SECRET_TYPES:
+        return f"Secret {key} is of type {prov.promise.type} ({prov.note}), NIC needs {want} here"
+    return f"Secret {key} does not exist for NIC ({prov.note})"
+
+
+def _every_unusable_secret(b: _Builder) -> None:
+    """NIC stops at the first unusable secret of a policy; the others are reported too, so one run shows them all.
+
+    Only for policies NIC uses (referenced and valid) where NIC already flagged one secret: the others then
+    surface only after that one is fixed.
+    """
+    report, cluster = b.report, b.cluster
+    invalid = {p.key for p in report.nic.policies if not p.valid}
+    hosts: dict[str, list[str]] = {}
+    for outcome, host, _path in _iter_outcomes(report):
+        lst = hosts.setdefault(outcome.source.key, [])
+        if host not in lst:
+            lst.append(host)
+    for key, served in hosts.items():
+        pol = cluster.policies.get(key)
+        if pol is None or key in invalid:
+            continue
+        ns = pol.meta.ref.namespace
+        refs = _policy_secret_names(pol)
+        if not any(f"{ns}/{name}" in b.flagged_secrets for _, name, _, _ in refs):
+            continue
+        for fld, name, want, cid in refs:
+            skey = f"{ns}/{name}"
+            reason = None if skey in b.flagged_secrets else _unusable_reason(b, skey, want)
+            if reason is None:
+                continue
+            chk = BY_ID[cid]
+            msg = (
+                f"Policy {key}: {fld.rsplit('.', 1)[1]} {name}: {reason}; NIC reports only the first unusable "
+                f"secret of a policy, so it names this one once the other is fixed: {_consequence(chk, served, None)}"
+            )
+            d = b.draft((chk.id, pol.meta.ref, skey), _Draft(chk, msg, pol.meta.ref, pol.meta.origin.at(fld), policy=key))
+            for h in served:
+                d.add_host(h)
+            b.flagged_secrets.add(skey)
+
+
+def _promised_findings(b: _Builder) -> None:
+    """MTLS112: one info per promised Secret NIC looks up; its certificate checks wait until it exists."""
+    chk = BY_ID["MTLS112"]
+    users = _secret_hosts(b)
+    for key, promise in b.report.nic.promised_secrets.items():
+        if key in b.flagged_secrets:
+            continue  # NIC refuses it whatever its content (type); that finding says so
+        msg = (
+            f"Secret {key} is made by {promise.maker} (type {promise.type}): its content is unknown until it "
+            "exists, so expiry, chain depth, key match, SANs and CRL are not checked; NIC is predicted as if it "
+            "were valid"
+        )
+        where = promise.origin.at(promise.field or None)
+        d = b.draft((chk.id, key), _Draft(chk, msg, promise.made_by or promise.ref, where))
+        d.details.append(("made by", promise.maker))
+        d.details.append(("secret type", promise.type))
+        for h in users.get(key, []):
+            d.add_host(h)
+
+
+def _secret_hosts(b: _Builder) -> dict[str, list[str]]:
+    """``ns/name`` of a Secret -> the hosts whose TLS or mTLS policies use it."""
+    users: dict[str, list[str]] = {}
+
+    def add(key: str, hosts: Iterable[str]) -> None:
+        lst = users.setdefault(key, [])
+        lst.extend(h for h in hosts if h not in lst)
+
+    hosts_of = _hosts_of(b.report)
+    for ing in b.cluster.ingresses.values():
+        for tls in ing.tls or ():
+            if tls.secret_name:
+                add(f"{ing.meta.ref.namespace}/{tls.secret_name}", hosts_of.get(ing.meta.ref, []))
+    for vs in b.cluster.virtual_servers.values():
+        if vs.tls is not None and vs.tls.secret:
+            add(f"{vs.meta.ref.namespace}/{vs.tls.secret}", hosts_of.get(vs.meta.ref, []))
+    for outcome, host, _path in _iter_outcomes(b.report):
+        pol = b.cluster.policies.get(outcome.source.key)
+        if pol is not None:
+            for _fld, name, _want, _cid in _policy_secret_names(pol):
+                add(f"{pol.meta.ref.namespace}/{name}", [host])
+    return users
+
+
+def _ingress_nginx_annotations(b: _Builder) -> None:
+    """MTLS072: ingress-nginx's mTLS annotations on an Ingress NIC handles, one finding per effect."""
+    hosts_of = _hosts_of(b.report)
+    handled = {r.ref for r in b.report.nic.resources if r.ref.kind == "Ingress"}
+    for key, ing in b.cluster.ingresses.items():
+        if ing.meta.ref not in handled:
+            continue
+        found = ingress_nginx.ignored(ing.annotations)
+        verify = ing.annotations.get(ingress_nginx.PREFIX + "auth-tls-verify-client", "").strip().lower()
+        served = hosts_of.get(ing.meta.ref, [])
+        host_words = ", ".join(served) or "its hosts"
+        for effect in ("fail-open", "plain-http"):
+            items = [(a, v) for a, v in found if a.effect == effect]
+            if not items or (effect == "fail-open" and verify == "off"):
+                continue
+            names = ", ".join(ingress_nginx.PREFIX + a.name for a, _ in items)
+            if effect == "fail-open":
+                tail = f"{host_words} is served without a client-certificate check (fail-open)"
+                secret = ing.annotations.get(ingress_nginx.PREFIX + "auth-tls-secret", "").rpartition("/")[2]
+                depth = ing.annotations.get(ingress_nginx.PREFIX + "auth-tls-verify-depth", "1")
+                fix = ingress_nginx.INGRESS_MTLS_FIX.format(
+                    name=ing.meta.ref.name, namespace=ing.meta.ref.namespace, secret=secret or "client-ca", depth=depth
+                )
+            else:
+                tail = "NGINX proxies to the upstream over plain HTTP (no TLS, no certificate sent or verified)"
+                secret = ing.annotations.get(ingress_nginx.PREFIX + "proxy-ssl-secret", "").rpartition("/")[2]
+                services = sorted(
+                    {p.backend.name for r in ing.rules for p in r.paths if p.backend is not None}
+                    | ({ing.default_backend.name} if ing.default_backend else set())
+                )
+                fix = ingress_nginx.EGRESS_MTLS_FIX.format(
+                    name=ing.meta.ref.name,
+                    namespace=ing.meta.ref.namespace,
+                    secret=secret or "upstream-client",
+                    ssl_name=ing.annotations.get(ingress_nginx.PREFIX + "proxy-ssl-name", "") or "<upstream name>",
+                    services=",".join(services) or "<service>",
+                )
+            chk = BY_ID["MTLS072"]
+            fld = field_path("metadata", "annotations", ingress_nginx.PREFIX + items[0][0].name)
+            msg = f"{ing.meta.ref}: NIC ignores the ingress-nginx annotation(s) {names}: {tail}"
+            d = b.draft((chk.id, ing.meta.ref, effect), _Draft(chk, msg, ing.meta.ref, ing.meta.origin.at(fld)))
+            d.details.append(("use instead", fix))
+            for a, _ in items:
+                if a.nic_field:
+                    d.details.append((ingress_nginx.PREFIX + a.name, f"NIC: {a.nic_field}"))
+            for h in served:
+                d.add_host(h)
+
+
 # --- certificates ---------------------------------------------------------------------------------------------
 
 
@@ -1927,7 +2144,10 @@ def run_checks(report: Report, *, ignores: Sequence[str] = (), now: dt.datetime 
     _policy_lints(b)
     _egress_lints(b)
     _duplicate_refs(b)
+    _every_unusable_secret(b)
+    _ingress_nginx_annotations(b)
     _cert_findings(b, at)
+    _promised_findings(b)
     _attach_hosts(b)
     findings = _suppress([*b.findings(), *disagreements(report.cluster, report.nic.resources)], report.cluster, parsed)
     order = {id(f): n for n, f in enumerate(findings)}

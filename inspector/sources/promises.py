@@ -29,7 +29,7 @@ from typing import Any
 
 from inspector import apimachinery
 from inspector.catalogue import API_SERVER_REJECTS
-from inspector.model import Ingress, ObjectRef, Origin, PromisedSecret, VirtualServer
+from inspector.model import Ingress, ObjectRef, Origin, PromisedSecret, VirtualServer, field_path
 
 CERT_MANAGER_GROUP = "cert-manager.io"
 ESO_GROUP = "external-secrets.io"
@@ -137,7 +137,7 @@ def from_object(
     bad = _name_problem(name, field, where, kind)
     if bad:
         return None, bad
-    return PromisedSecret(ObjectRef("Secret", ref.namespace, name), secret_type, ref, origin), None
+    return PromisedSecret(ObjectRef("Secret", ref.namespace, name), secret_type, ref, origin, field=field), None
 
 
 def from_ingress(ing: Ingress) -> list[PromisedSecret]:
@@ -146,13 +146,11 @@ def from_ingress(ing: Ingress) -> list[PromisedSecret]:
         return []
     ns = ing.meta.ref.namespace
     out: list[PromisedSecret] = []
-    for tls in ing.tls or ():
+    for index, tls in enumerate(ing.tls or ()):
         if tls.secret_name and tls.hosts and _SUBDOMAIN.fullmatch(tls.secret_name):
-            out.append(
-                PromisedSecret(
-                    ObjectRef("Secret", ns, tls.secret_name), TYPE_TLS, ing.meta.ref, ing.meta.origin, INGRESS_SHIM
-                )
-            )
+            ref = ObjectRef("Secret", ns, tls.secret_name)
+            field = field_path("spec", "tls", index, "secretName")
+            out.append(PromisedSecret(ref, TYPE_TLS, ing.meta.ref, ing.meta.origin, INGRESS_SHIM, field=field))
     return out
 
 
@@ -161,7 +159,11 @@ def from_virtual_server(vs: VirtualServer) -> list[PromisedSecret]:
     if vs.tls is None or not vs.tls.cert_manager or not vs.tls.secret:
         return []
     ref = ObjectRef("Secret", vs.meta.ref.namespace, vs.tls.secret)
-    return [PromisedSecret(ref, TYPE_TLS, vs.meta.ref, vs.meta.origin, NIC_CERT_MANAGER, needs_cert_manager_flag=True)]
+    return [
+        PromisedSecret(
+            ref, TYPE_TLS, vs.meta.ref, vs.meta.origin, NIC_CERT_MANAGER, "spec.tls.secret", needs_cert_manager_flag=True
+        )
+    ]
 
 
 def declared(item: str) -> PromisedSecret:
