@@ -87,6 +87,20 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         help="the NIC release to predict: 5.3, 5.4, 5.5 or 5.6 (default: 5.6, or the NIC image's tag in live mode); "
         "docs/nic-versions.md",
     )
+    c.add_argument(
+        "--enable-cert-manager",
+        action="store_true",
+        help="-enable-cert-manager: a VirtualServer's spec.tls.cert-manager has cert-manager make spec.tls.secret",
+    )
+    g.add_argument(
+        "--secret-made-elsewhere",
+        action="append",
+        default=[],
+        dest="secret_made_elsewhere",
+        metavar="NS/NAME=TYPE",
+        help="a Secret not in the input that something else makes (Vault, CSI, ...), with its type "
+        "(default Opaque); repeatable",
+    )
 
 
 class _FormatAction(argparse.Action):
@@ -300,6 +314,7 @@ def settings_from_args(ns: argparse.Namespace, detected: dict[str, object] | Non
         configmap=configmap,
         nic_configmap=ns.nic_configmap if ns.nic_configmap is not None else base.nic_configmap,
         nic_version=nic_version,
+        enable_cert_manager=bool(getattr(ns, "enable_cert_manager", False)) or base.enable_cert_manager,
     )
 
 
@@ -399,6 +414,20 @@ def _live_input(ns: argparse.Namespace) -> Input:
     return Input(label=label, load=load, watch_paths=watch, detected=detected)
 
 
+def with_declared_secrets(inp: Input, ns: argparse.Namespace) -> Input:
+    """``--secret-made-elsewhere``: each load gets these Secrets as promised (the input's own makers come first)."""
+    from inspector.sources import promises
+
+    try:
+        declared = [promises.declared(item) for item in getattr(ns, "secret_made_elsewhere", None) or ()]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not declared:
+        return inp
+    load = inp.load
+    return replace(inp, load=lambda: promises.with_declared(load(), declared))
+
+
 def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Input, ControllerSettings, Report]:
     from inspector.report import build_report
 
@@ -410,7 +439,7 @@ def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Inpu
             parse_ignores(ignores)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    inp = resolve_input(ns, default_sample=default_sample)
+    inp = with_declared_secrets(resolve_input(ns, default_sample=default_sample), ns)
     settings = settings_from_args(ns, inp.detected)
     cluster = inp.load()
     return inp, settings, build_report(cluster, settings, ignores=getattr(ns, "ignore", ()))
@@ -629,7 +658,7 @@ def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
 
     if _is_live(ns):
         return _tui_live(ns)
-    inp = resolve_input(ns, default_sample=True)
+    inp = with_declared_secrets(resolve_input(ns, default_sample=True), ns)
     settings = settings_from_args(ns, inp.detected)
 
     def load() -> Report:

@@ -136,7 +136,7 @@ class PromisedSecret:
     def maker(self) -> str:
         """Who makes it, as findings and panes say it: ``Certificate ns/name`` or ``--secret-made-elsewhere``."""
         if self.made_by is None:
-            return "--secret-made-elsewhere"
+            return "something outside the input (--secret-made-elsewhere)"
         return f"{self.made_by} (via {self.via})" if self.via else str(self.made_by)
 
 

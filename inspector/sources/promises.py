@@ -24,12 +24,13 @@ a note that the operator could not make the Secret), never exceptions.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from inspector import apimachinery
 from inspector.catalogue import API_SERVER_REJECTS
-from inspector.model import Ingress, ObjectRef, Origin, PromisedSecret, VirtualServer, field_path
+from inspector.model import Cluster, Ingress, ObjectRef, Origin, PromisedSecret, VirtualServer, field_path
 
 CERT_MANAGER_GROUP = "cert-manager.io"
 ESO_GROUP = "external-secrets.io"
@@ -177,3 +178,11 @@ def declared(item: str) -> PromisedSecret:
     return PromisedSecret(
         ObjectRef("Secret", ns, name), secret_type.strip() or "Opaque", None, Origin("--secret-made-elsewhere")
     )
+
+
+def with_declared(cluster: Cluster, declared: Sequence[PromisedSecret]) -> Cluster:
+    """The snapshot with the user's declared Secrets added as promises; a maker in the input keeps its promise."""
+    promised = dict(cluster.promised_secrets)
+    for promise in declared:
+        promised.setdefault(promise.ref.key, promise)
+    return replace(cluster, promised_secrets=promised)
