@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from inspector import catalogue
-from inspector.analysis import certs
-from inspector.analysis import ingress_nginx
+from inspector.analysis import certs, ingress_nginx
 from inspector.analysis.findings import Category, Check, Finding, Outcome
 from inspector.analysis.promised import provenance, wrong_type_note
 from inspector.analysis.reality import DISAGREES, disagreements
@@ -1813,7 +1812,8 @@ def _every_unusable_secret(b: _Builder) -> None:
                 f"Policy {key}: {fld.rsplit('.', 1)[1]} {name}: {reason}; NIC reports only the first unusable "
                 f"secret of a policy, so it names this one once the other is fixed: {_consequence(chk, served, None)}"
             )
-            d = b.draft((chk.id, pol.meta.ref, skey), _Draft(chk, msg, pol.meta.ref, pol.meta.origin.at(fld), policy=key))
+            draft = _Draft(chk, msg, pol.meta.ref, pol.meta.origin.at(fld), policy=key)
+            d = b.draft((chk.id, pol.meta.ref, skey), draft)
             for h in served:
                 d.add_host(h)
             b.flagged_secrets.add(skey)
@@ -1867,7 +1867,7 @@ def _ingress_nginx_annotations(b: _Builder) -> None:
     """MTLS072: ingress-nginx's mTLS annotations on an Ingress NIC handles, one finding per effect."""
     hosts_of = _hosts_of(b.report)
     handled = {r.ref for r in b.report.nic.resources if r.ref.kind == "Ingress"}
-    for key, ing in b.cluster.ingresses.items():
+    for ing in b.cluster.ingresses.values():
         if ing.meta.ref not in handled:
             continue
         found = ingress_nginx.ignored(ing.annotations)

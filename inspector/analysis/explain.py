@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from inspector.analysis import certs
 from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Finding
-from inspector.model import ObjectRef
-from inspector.nic.secrets import written_path
+from inspector.model import ObjectRef, PromisedSecret
+from inspector.nic.secrets import promised_reference, written_path
 from inspector.report import HostReport, LocationReport, PolicyUse, Report
 
 NO_CERT_TITLE = "400 No required SSL certificate was sent"
@@ -341,7 +341,13 @@ def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | Non
         return None
     pem = report.nic.secret_files.get(path)
     if not pem:
-        return None
+        promise = _promised_at(report, path)
+        if promise is None:
+            return None
+        return ClientCA(
+            "",
+            f"the CA bundle is made by {promise.maker}: which clients it admits is unknown until it exists",
+        )
     facts = [certs.fact(c) for c in certs.load_bundle(pem)[0]]
     stale = [(f, f.status(now)) for f in facts if f.status(now) in ("expired", "not yet valid")]
     if not stale:
@@ -360,6 +366,15 @@ def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | Non
         f"the CA in ssl_client_certificate is out of date ({listing}); OpenSSL checks the trust anchor's dates "
         "too, so every client chain ending in it fails, whatever the client certificate",
     )
+
+
+def _promised_at(report: Report, path: str) -> PromisedSecret | None:
+    """The promised Secret whose file NIC would write at ``path`` (its content unknown), if any."""
+    for promise in report.nic.promised_secrets.values():
+        ref = promised_reference(promise)
+        if ref is not None and path in ref.path.split():
+            return promise
+    return None
 
 
 def _client_predictions(

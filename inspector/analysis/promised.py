@@ -41,7 +41,8 @@ def provenance(cluster: Cluster, settings: ControllerSettings, key: str) -> Prov
     real = cluster.secrets.get(key)
     if real is not None:
         if real.type not in SUPPORTED_SECRET_TYPES:
-            return Provenance(None, f"the Secret exists with type {real.type}, which NIC ignores as if it did not exist")
+            note = f"the Secret exists with type {real.type}, which NIC ignores as if it did not exist"
+            return Provenance(None, note)
         return Provenance(None, "")
     promise = promised_secrets(cluster, settings).get(key)
     if promise is not None:

@@ -783,9 +783,8 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     settings = effective_settings(cluster, settings)
     params = parse_configmap(settings.configmap, settings.plus)
     seen = watched_cluster(cluster, settings)
-    store = SecretStore(
-        seen.secrets, {k: p for k, p in promised_secrets(seen, settings).items() if watched(k.split("/", 1)[0], settings)}
-    )
+    promised = promised_secrets(seen, settings)
+    store = SecretStore(seen.secrets, {k: p for k, p in promised.items() if watched(k.split("/", 1)[0], settings)})
     acc = _Acc()
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).

@@ -160,11 +160,8 @@ def from_virtual_server(vs: VirtualServer) -> list[PromisedSecret]:
     if vs.tls is None or not vs.tls.cert_manager or not vs.tls.secret:
         return []
     ref = ObjectRef("Secret", vs.meta.ref.namespace, vs.tls.secret)
-    return [
-        PromisedSecret(
-            ref, TYPE_TLS, vs.meta.ref, vs.meta.origin, NIC_CERT_MANAGER, "spec.tls.secret", needs_cert_manager_flag=True
-        )
-    ]
+    made_by, origin = vs.meta.ref, vs.meta.origin
+    return [PromisedSecret(ref, TYPE_TLS, made_by, origin, NIC_CERT_MANAGER, "spec.tls.secret", True)]
 
 
 def declared(item: str) -> PromisedSecret:
