@@ -645,7 +645,7 @@ CHECKS: tuple[Check, ...] = (
         description="NIC silently drops the repetition (`ingress.go :: getIngressPolicyRefs`).",
     ),
     _check(
-        "MTLS072",
+        catalogue.INGRESS_NGINX_ANNOTATION,
         "ingress-nginx-mtls-annotation-ignored",
         "ingress-nginx mTLS annotations that NIC ignores",
         "error",
@@ -797,7 +797,7 @@ CHECKS: tuple[Check, ...] = (
         category="certificate",
     ),
     _check(
-        "MTLS112",
+        catalogue.SECRET_CONTENT_UNKNOWN,
         "secret-content-unknown",
         "Secret made elsewhere: its content is unknown until it exists",
         "info",
@@ -1821,7 +1821,7 @@ def _every_unusable_secret(b: _Builder) -> None:
 
 def _promised_findings(b: _Builder) -> None:
     """MTLS112: one info per promised Secret NIC looks up; its certificate checks wait until it exists."""
-    chk = BY_ID["MTLS112"]
+    chk = BY_ID[catalogue.SECRET_CONTENT_UNKNOWN]
     users = _secret_hosts(b)
     for key, promise in b.report.nic.promised_secrets.items():
         if key in b.flagged_secrets:
@@ -1900,7 +1900,7 @@ def _ingress_nginx_annotations(b: _Builder) -> None:
                     ssl_name=ing.annotations.get(ingress_nginx.PREFIX + "proxy-ssl-name", "") or "<upstream name>",
                     services=",".join(services) or "<service>",
                 )
-            chk = BY_ID["MTLS072"]
+            chk = BY_ID[catalogue.INGRESS_NGINX_ANNOTATION]
             fld = field_path("metadata", "annotations", ingress_nginx.PREFIX + items[0][0].name)
             msg = f"{ing.meta.ref}: NIC ignores the ingress-nginx annotation(s) {names}: {tail}"
             d = b.draft((chk.id, ing.meta.ref, effect), _Draft(chk, msg, ing.meta.ref, ing.meta.origin.at(fld)))
@@ -2228,6 +2228,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS069": '`protocols: "TLSv1.2,TLSv1.3"` (commas) or `"TLSv1.4"`.',
     "MTLS070": "`crlFileName: clients.crl`.",
     "MTLS071": '`nginx.org/policies: "mtls, default/mtls"`.',
+    "MTLS072": "An Ingress moved from ingress-nginx with `nginx.ingress.kubernetes.io/auth-tls-secret: default/ca`.",
     "MTLS100": "A client CA whose `notAfter` has passed: every client gets `400 The SSL certificate error`.",
     "MTLS101": "A TLS certificate issued with a `notBefore` tomorrow.",
     "MTLS102": "A TLS certificate ending in 12 days.",
@@ -2240,6 +2241,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS109": "`trustedCertSecret` holds the public root, the upstream's certificate comes from a private CA.",
     "MTLS110": "`ca.crt` with a second PEM block cut off in the middle.",
     "MTLS111": "`ca.crl` published by a different CA than the one in `ca.crt`.",
+    "MTLS112": "`clientCertSecret: client-ca` that an ExternalSecret makes; the repository holds no Secret.",
     "MTLS130": "Live mode without RBAC `get` on the secret a policy references.",
     "MTLS131": "Live mode against a cluster without NIC's CRDs (`virtualservers.k8s.nginx.org`).",
     "MTLS132": "Live mode without RBAC `list` on `policies.k8s.nginx.org`.",
