@@ -172,8 +172,7 @@ CHECKS: tuple[Check, ...] = (
         "error",
         False,
         "rejected",
-        'Fix the field\'s type or value as the message says (e.g. quote `verifyClient: "on"`: unquoted `on` is a '
-        "YAML boolean).",
+        "Fix the field's type or value as the message says.",
         description="The object never reaches NIC, so whatever references it sees it as missing.",
         category="input",
     ),
@@ -712,7 +711,10 @@ CHECKS: tuple[Check, ...] = (
         False,
         "none",
         "Reissue the CA certificate with `basicConstraints: critical, CA:TRUE`.",
-        description="OpenSSL does not accept such a certificate as an issuer, so chains through it fail.",
+        description="OpenSSL 3 (`check_ca`, `x509_vfy.c`) does not accept such a certificate as the issuer of a "
+        "chain, so chains through it fail. A self-signed root in X.509 v1 (NIC's older examples) or with keyUsage "
+        "keyCertSign but no basicConstraints is accepted as the trust anchor (unless `-x509_strict`) and is not "
+        "flagged; an intermediate needs CA:TRUE.",
         category="certificate",
     ),
     _check(
@@ -1079,6 +1081,8 @@ def _consequence(check: Check, hosts: Sequence[str], path: str | None) -> str:
         return f"location {path} on {where} returns 500" if path else f"every request to {where} gets 500"
     if check.outcome == "fail-open":
         return f"{where} is served without client-certificate verification"
+    if check.id == "MTLS020":
+        return "the Secret's ca.crl is ignored; ssl_crl names the crlFileName file"
     if check.outcome == "ignored":
         return "the later policy is ignored; the first one wins"
     return ""
@@ -1499,6 +1503,7 @@ _PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.
 
 
 def _policy_lints(b: _Builder) -> None:
+    invalid = {p.key for p in b.report.nic.policies if not p.valid}
     for key, pol in b.cluster.policies.items():
         ref, origin = pol.meta.ref, pol.meta.origin
         im, em = pol.ingress_mtls, pol.egress_mtls
@@ -1535,7 +1540,8 @@ def _policy_lints(b: _Builder) -> None:
                         f"ssl_crl /etc/nginx/secrets/{im.crl_file_name} must be provided on every NIC pod",
                     )
         if em is not None:
-            if not em.verify_server:
+            usable = key not in invalid  # NIC rejects an invalid policy whole (MTLS010): its settings never apply
+            if usable and not em.verify_server:
                 _lint(
                     b,
                     "MTLS063",
@@ -1544,7 +1550,7 @@ def _policy_lints(b: _Builder) -> None:
                     key,
                     "verifyServer is off: proxy_ssl_verify off accepts any upstream certificate",
                 )
-            elif not em.ssl_name:
+            elif usable and not em.ssl_name:
                 _lint(
                     b,
                     "MTLS064",
@@ -1554,7 +1560,7 @@ def _policy_lints(b: _Builder) -> None:
                     "verifyServer is on but sslName is not set: proxy_ssl_name $proxy_host is the upstream "
                     "block name, which no upstream certificate carries",
                 )
-            if not em.protocols:
+            if usable and not em.protocols:
                 _lint(
                     b,
                     "MTLS067",
