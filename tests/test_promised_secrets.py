@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from test_checks_helpers import (
     active,
     ca_secret,
+    client_ca,
     egress_policy,
     ingress,
     ingress_policy,
@@ -30,13 +31,15 @@ from test_checks_helpers import (
     tls_secret,
 )
 
+from inspector import pki
 from inspector.analysis import explain as explain_mod
 from inspector.analysis import ingress_nginx
 from inspector.cli import main
 from inspector.model import ControllerSettings, Origin
-from inspector.nic.secrets import MISSING_SECRET_ERROR
+from inspector.nic.secrets import MISSING_SECRET_ERROR, SecretStore, promised_secrets
 from inspector.report import Report, build_report
 from inspector.sources import RawObject
+from inspector.sources._live_refs import parse_nic_args
 from inspector.sources.convert import build_cluster, load_cluster
 
 REPO = Path(__file__).resolve().parent / "data" / "made-elsewhere"
@@ -420,3 +423,67 @@ def test_rehearsal_uses_stand_in_material(capsys: pytest.CaptureFixture[str]) ->
     )
     assert "stand-in" in capsys.readouterr().err
     assert {p["scenario"]: p["ok"] for p in result["probes"]}["valid-client-cert"]
+
+
+# --- also found on real manifests ----------------------------------------------------------------------------------
+
+
+def test_nic_store_holds_a_promise_with_type_and_no_content() -> None:
+    cluster = load_cluster([str(REPO)])
+    store = SecretStore(cluster.secrets, promised_secrets(cluster, ControllerSettings()))
+    ref = store.get("default/shop-ca-secret")
+    assert ref.error is None and ref.secret is not None and ref.secret.type == "nginx.org/ca"
+    assert (
+        ref.path == "/etc/nginx/secrets/default-shop-ca-secret-ca.crt /etc/nginx/secrets/default-shop-ca-secret-ca.crl"
+    )
+    assert not ref.secret.data and not store.files()
+    assert list(store.promised()) == ["default/shop-ca-secret"]
+    assert store.get("default/nobody").error == MISSING_SECRET_ERROR
+
+
+def test_enable_cert_manager_is_read_from_nics_args() -> None:
+    assert parse_nic_args(["-enable-cert-manager"]) == {"enable_cert_manager": True}
+    assert parse_nic_args(["-enable-cert-manager=false"]) == {"enable_cert_manager": False}
+
+
+def test_crl_conflict_says_crl_file_name_wins(tmp_path: Path) -> None:
+    crl = pki.make_crl(client_ca())
+    report = report_from(
+        tmp_path,
+        ca_secret("ca", NS, **{"ca.crl": crl}),
+        ingress_policy("mtls", NS, "ca", crlFileName="my.crl"),
+        ingress("app", NS, "a.example.com", policies="mtls", tls_hosts=["a.example.com"], tls_secret_name="tls"),
+        tls_secret("tls", NS, "a.example.com"),
+        service("app", NS),
+    )
+    (f,) = active(report, "MTLS020")
+    assert f.message.endswith("the Secret's ca.crl is ignored; ssl_crl names the crlFileName file")
+    assert "first one wins" not in f.message
+
+
+def test_api_server_refusal_fix_is_not_verify_client_advice(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        secret("bad", NS, "Opaque", {}).replace("data:\n", "data:\n  x: '%%%'\n"),
+        ingress_policy("m", NS, "c"),
+    )
+    (f,) = active(report, "MTLS003")
+    assert "base64" in f.message and "verifyClient" not in f.check.remediation
+    unquoted = report_from(
+        tmp_path,
+        ingress_policy("m", NS, "c").replace("clientCertSecret: c", "clientCertSecret: c\n    verifyClient: on"),
+    )
+    (g,) = active(unquoted, "MTLS003")
+    assert 'quote the value: "on"' in g.message  # the advice stays where it applies
+
+
+def test_no_egress_lints_on_a_policy_nic_rejects(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        egress_policy("bad", NS, verifyServer=True, verifyDepth=-1, trustedCertSecret="ca"),
+        egress_policy("good", NS, verifyServer=True, trustedCertSecret="ca"),
+        ca_secret("ca", NS),
+    )
+    assert [f.policy for f in active(report, "MTLS010")] == ["default/bad"]
+    for cid in ("MTLS064", "MTLS067"):
+        assert [f.policy for f in active(report, cid)] == ["default/good"], cid
