@@ -487,3 +487,30 @@ def test_no_egress_lints_on_a_policy_nic_rejects(tmp_path: Path) -> None:
     assert [f.policy for f in active(report, "MTLS010")] == ["default/bad"]
     for cid in ("MTLS064", "MTLS067"):
         assert [f.policy for f in active(report, cid)] == ["default/good"], cid
+
+
+def test_ingress_nginx_annotations_that_change_nothing(tmp_path: Path) -> None:
+    """No finding when ingress-nginx itself did nothing (no auth-tls-secret) or NIC already does the job."""
+    p = ingress_nginx.PREFIX
+    report = report_from(
+        tmp_path,
+        ingress("depth-only", NS, "d.example.com", annotations={p + "auth-tls-verify-depth": "2"}),
+        ingress(
+            "moved",
+            NS,
+            "m.example.com",
+            policies="mtls",
+            tls_hosts=["m.example.com"],
+            tls_secret_name="tls",
+            annotations={
+                p + "auth-tls-secret": "default/ca",
+                p + "backend-protocol": "HTTPS",
+                "nginx.org/ssl-services": "app",
+            },
+        ),
+        ingress_policy("mtls", NS, "ca"),
+        ca_secret("ca", NS),
+        tls_secret("tls", NS, "m.example.com"),
+        service("app", NS),
+    )
+    assert not active(report, "MTLS072")

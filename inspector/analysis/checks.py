@@ -1869,6 +1869,21 @@ def _secret_hosts(b: _Builder) -> dict[str, list[str]]:
     return users
 
 
+def _nic_does_it(b: _Builder, ing: Ingress, effect: str) -> bool:
+    """NIC already does what the annotations meant: ingressMTLS on every host of the Ingress (fail-open), or
+    ``nginx.org/ssl-services`` naming every backend and no ingress-nginx client certificate (plain HTTP)."""
+    hosts = [h for h in b.report.hosts if h.result.resource == ing.meta.ref]
+    if effect == "fail-open":
+        return bool(hosts) and all(
+            h.result.policies is not None and h.result.policies.ingress_mtls is not None for h in hosts
+        )
+    if ingress_nginx.PREFIX + "proxy-ssl-secret" in ing.annotations:
+        return False
+    ssl = {s.strip() for s in ing.annotations.get("nginx.org/ssl-services", "").split(",") if s.strip()}
+    backends = {p.backend.name for r in ing.rules for p in r.paths if p.backend is not None}
+    return bool(backends) and backends <= ssl
+
+
 def _ingress_nginx_annotations(b: _Builder) -> None:
     """MTLS072: ingress-nginx's mTLS annotations on an Ingress NIC handles, one finding per effect."""
     hosts_of = _hosts_of(b.report)
@@ -1877,12 +1892,11 @@ def _ingress_nginx_annotations(b: _Builder) -> None:
         if ing.meta.ref not in handled:
             continue
         found = ingress_nginx.ignored(ing.annotations)
-        verify = ing.annotations.get(ingress_nginx.PREFIX + "auth-tls-verify-client", "").strip().lower()
         served = hosts_of.get(ing.meta.ref, [])
         host_words = ", ".join(served) or "its hosts"
         for effect in ("fail-open", "plain-http"):
             items = [(a, v) for a, v in found if a.effect == effect]
-            if not items or (effect == "fail-open" and verify == "off"):
+            if not items or not ingress_nginx.meant(ing.annotations, effect) or _nic_does_it(b, ing, effect):
                 continue
             names = ", ".join(ingress_nginx.PREFIX + a.name for a, _ in items)
             if effect == "fail-open":

@@ -88,3 +88,13 @@ def ignored(annotations: Mapping[str, str]) -> list[tuple[IgnoredAnnotation, str
             continue
         found.append((item, value))
     return found
+
+
+def meant(annotations: Mapping[str, str], effect: Effect) -> bool:
+    """Did ingress-nginx act on them? Client certificates only with ``auth-tls-secret`` and a verify mode other
+    than ``off``; upstream TLS with ``proxy-ssl-secret`` or ``backend-protocol: HTTPS|GRPCS``."""
+    if effect == "fail-open":
+        verify = annotations.get(PREFIX + "auth-tls-verify-client", "on").strip().lower()
+        return PREFIX + "auth-tls-secret" in annotations and verify != "off"
+    protocol = annotations.get(PREFIX + "backend-protocol", "").strip().upper()
+    return PREFIX + "proxy-ssl-secret" in annotations or protocol in BY_NAME["backend-protocol"].values
