@@ -3,7 +3,7 @@
 ingress-nginx was retired in March 2026 and its users move to NIC with their Ingresses unchanged. NIC reads
 none of the ``nginx.ingress.kubernetes.io/*`` annotations: a host meant to check client certificates serves
 everyone (fail-open) and an upstream meant to be reached over TLS gets plain HTTP. This table is data so that
-the MTLS072 check and a later migration feature read the same facts.
+the MTLS072 check and ``mtls-inspect migrate`` (``inspector/migrate/ingress_nginx.py``) read the same names.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ ANNOTATIONS: tuple[IgnoredAnnotation, ...] = (
     IgnoredAnnotation("auth-tls-secret", "fail-open", "ingressMTLS.clientCertSecret (an nginx.org/ca Secret)"),
     IgnoredAnnotation("auth-tls-verify-client", "fail-open", "ingressMTLS.verifyClient"),
     IgnoredAnnotation("auth-tls-verify-depth", "fail-open", "ingressMTLS.verifyDepth"),
+    IgnoredAnnotation("auth-tls-error-page", "fail-open", ""),
     IgnoredAnnotation(
         "auth-tls-pass-certificate-to-upstream", "fail-open", "nginx.org/location-snippets (proxy_set_header)"
     ),
-    IgnoredAnnotation("auth-tls-error-page", "fail-open", ""),
     IgnoredAnnotation("auth-tls-match-cn", "fail-open", "nginx.org/server-snippets (a $ssl_client_s_dn check)"),
     IgnoredAnnotation("proxy-ssl-secret", "plain-http", "egressMTLS.tlsSecret and egressMTLS.trustedCertSecret"),
     IgnoredAnnotation("proxy-ssl-verify", "plain-http", "egressMTLS.verifyServer"),
