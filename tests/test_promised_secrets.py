@@ -410,6 +410,14 @@ def test_explain_names_the_maker_of_the_ca() -> None:
     exp = explain_mod.explain(report, "shop.example.com", "/")
     valid = next(p for p in exp.predictions if p.scenario == "valid-client-cert")
     assert "made by ExternalSecret default/shop-client-ca" in valid.detail
+    app = explain_mod.explain(report, "app.example.com", "/")
+    assert (
+        "ssl_certificate, ssl_certificate_key: the file of Secret default/app-tls, made by SealedSecret "
+        "default/app-tls (type kubernetes.io/tls; its content is unknown until it exists)"
+    ) in app.notes
+    assert any(
+        n.startswith("proxy_ssl_trusted_certificate: the file of Secret default/egress-trusted-ca") for n in app.notes
+    )
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(), reason="no nginx")

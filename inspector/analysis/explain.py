@@ -377,6 +377,29 @@ def _promised_at(report: Report, path: str) -> PromisedSecret | None:
     return None
 
 
+def _made_elsewhere_notes(report: Report, values: Sequence[Effective], directives: Sequence[str]) -> list[str]:
+    """One note per directive whose file belongs to a Secret made elsewhere: who makes it, content unknown."""
+    if not report.nic.promised_secrets:
+        return []
+    pairs = [(e.directive, written_path(e.value)) for e in values]
+    for line in directives:
+        fields = line.rstrip(";").split()
+        if len(fields) >= 2 and fields[0] in ("ssl_certificate", "ssl_certificate_key"):
+            pairs.append((fields[0], written_path(fields[1])))
+    by_secret: dict[str, tuple[PromisedSecret, list[str]]] = {}
+    for directive, path in pairs:
+        promise = _promised_at(report, path) if path else None
+        if promise is not None:
+            used = by_secret.setdefault(promise.ref.key, (promise, []))[1]
+            if directive not in used:
+                used.append(directive)
+    return [
+        f"{', '.join(used)}: the file of Secret {key}, made by {promise.maker} (type {promise.type}; its content "
+        "is unknown until it exists)"
+        for key, (promise, used) in by_secret.items()
+    ]
+
+
 def _client_predictions(
     h: HostReport,
     verify_client: str,
@@ -557,6 +580,7 @@ def explain(report: Report, host: str, path: str = "/", *, now: dt.datetime | No
             notes.append("gRPC location: only location-level egress (grpc_ssl_*) applies here")
     if h.result.fail_open:
         notes.append("ingressMTLS is ignored for this host (W14): requests are not checked for a client certificate")
+    notes += _made_elsewhere_notes(report, [*ingress, *egress], h.server_directives)
     ca = client_ca(report, h, at) if vc not in ("", "off") else None
     preds = _client_predictions(h, vc, depth.value if depth is not None else "1", loc_500, after, after_detail, ca)
     if loc is not None:
