@@ -348,6 +348,11 @@ def test_secret_made_elsewhere_flag(tmp_path: Path) -> None:
     found = json.loads(out.getvalue())["findings"]
     assert {f["id"] for f in found} == {"MTLS112"}
     assert all("something outside the input (--secret-made-elsewhere)" in f["message"] for f in found)
+    made = json.loads(out.getvalue())["secrets_made_elsewhere"]
+    assert {(m["name"], m["type"], m["made_by"]) for m in made} == {
+        ("vault-client", "kubernetes.io/tls", None),
+        ("vault-ca", "nginx.org/ca", None),
+    }
     with pytest.raises(SystemExit) as exc:
         main(["check", src, "--secret-made-elsewhere", "vault-ca"], stdout=io.StringIO())
     assert exc.value.code == 2
