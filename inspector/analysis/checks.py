@@ -41,7 +41,7 @@ from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, 
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
 if TYPE_CHECKING:
-    from inspector.report import Report
+    from inspector.report import HostReport, Report
 
 IGNORE_ANNOTATION = "mtls-inspect/ignore"
 
@@ -1869,10 +1869,9 @@ def _secret_hosts(b: _Builder) -> dict[str, list[str]]:
     return users
 
 
-def _nic_does_it(b: _Builder, ing: Ingress, effect: str) -> bool:
+def _nic_does_it(hosts: Sequence[HostReport], ing: Ingress, effect: str) -> bool:
     """NIC already does what the annotations meant: ingressMTLS on every host of the Ingress (fail-open), or
     ``nginx.org/ssl-services`` naming every backend and no ingress-nginx client certificate (plain HTTP)."""
-    hosts = [h for h in b.report.hosts if h.result.resource == ing.meta.ref]
     if effect == "fail-open":
         return bool(hosts) and all(
             h.result.policies is not None and h.result.policies.ingress_mtls is not None for h in hosts
@@ -1888,6 +1887,9 @@ def _ingress_nginx_annotations(b: _Builder) -> None:
     """MTLS072: ingress-nginx's mTLS annotations on an Ingress NIC handles, one finding per effect."""
     hosts_of = _hosts_of(b.report)
     handled = {r.ref for r in b.report.nic.resources if r.ref.kind == "Ingress"}
+    servers: dict[ObjectRef, list[HostReport]] = {}
+    for server in b.report.hosts:
+        servers.setdefault(server.result.resource, []).append(server)
     for ing in b.cluster.ingresses.values():
         if ing.meta.ref not in handled:
             continue
@@ -1896,7 +1898,9 @@ def _ingress_nginx_annotations(b: _Builder) -> None:
         host_words = ", ".join(served) or "its hosts"
         for effect in ("fail-open", "plain-http"):
             items = [(a, v) for a, v in found if a.effect == effect]
-            if not items or not ingress_nginx.meant(ing.annotations, effect) or _nic_does_it(b, ing, effect):
+            if not items or not ingress_nginx.meant(ing.annotations, effect):
+                continue
+            if _nic_does_it(servers.get(ing.meta.ref, []), ing, effect):
                 continue
             names = ", ".join(ingress_nginx.PREFIX + a.name for a, _ in items)
             if effect == "fail-open":

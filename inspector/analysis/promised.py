@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inspector.model import Cluster, ControllerSettings, PromisedSecret
-from inspector.nic.secrets import SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, promised_secrets
+from inspector.nic.secrets import SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS
 
 MAKERS = "no Secret, Certificate, ExternalSecret, SealedSecret or cert-manager-annotated Ingress of that name"
 
@@ -44,7 +44,9 @@ def provenance(cluster: Cluster, settings: ControllerSettings, key: str) -> Prov
             note = f"the Secret exists with type {real.type}, which NIC ignores as if it did not exist"
             return Provenance(None, note)
         return Provenance(None, "")
-    promise = promised_secrets(cluster, settings).get(key)
+    promise = cluster.promised_secrets.get(key)
+    if promise is not None and promise.needs_cert_manager_flag and not settings.enable_cert_manager:
+        promise = None  # as nic.secrets.promised_secrets filters it (one key looked up, not the whole map)
     if promise is not None:
         if promise.type not in SUPPORTED_SECRET_TYPES:
             return Provenance(
