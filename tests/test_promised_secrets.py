@@ -527,3 +527,15 @@ def test_ingress_nginx_annotations_that_change_nothing(tmp_path: Path) -> None:
         service("app", NS),
     )
     assert not active(report, "MTLS072")
+
+
+def test_a_redefined_maker_replaces_its_promise(tmp_path: Path) -> None:
+    cluster = load_cluster([str(_write(tmp_path, certificate("c", "first"), certificate("c", "second")))])
+    assert list(cluster.promised_secrets) == ["default/second"]
+    assert [p.check_id for p in cluster.problems] == ["MTLS005"]
+
+
+def _write(tmp_path: Path, *docs: str) -> Path:
+    path = tmp_path / "m.yaml"
+    path.write_text("---\n".join(docs), encoding="utf-8")
+    return path

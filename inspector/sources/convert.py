@@ -1208,6 +1208,8 @@ class _Builder:
     events: list[Event] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     promised: dict[str, PromisedSecret] = field(default_factory=dict)
+    makers: dict[ObjectRef, PromisedSecret] = field(default_factory=dict)
+    """Each Certificate/ExternalSecret/SealedSecret's promise, so that a redefinition replaces it."""
 
     def add(self, raw: RawObject) -> None:
         obj, origin = raw.obj, raw.origin
@@ -1310,8 +1312,21 @@ class _Builder:
         if problem is not None:
             check_id, path, text = problem
             self._problem(check_id, meta.origin, meta.ref, path, text)
+        earlier = self.makers.pop(meta.ref, None)
+        if earlier is not None:
+            self._problem(
+                DUPLICATE_OBJECT,
+                meta.origin,
+                meta.ref,
+                None,
+                f"{meta.ref} is defined again (first at {earlier.origin.at()}); "
+                "the later definition replaces the earlier, as a second kubectl apply would",
+            )
+            if self.promised.get(earlier.ref.key) is earlier:
+                del self.promised[earlier.ref.key]
         if promise is not None:
             self.promised.setdefault(promise.ref.key, promise)
+            self.makers[meta.ref] = promise
 
     def _problem(self, check_id: str, origin: Origin, ref: ObjectRef | None, path: str | None, text: str) -> None:
         line = origin.line_of(path) if path else origin.line
