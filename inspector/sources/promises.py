@@ -173,7 +173,7 @@ def declared(item: str) -> PromisedSecret:
     if not _SUBDOMAIN.fullmatch(name) or not re.fullmatch(apimachinery.DNS1123_LABEL_FMT, ns):
         raise ValueError(f"--secret-made-elsewhere {item!r}: {ns}/{name} is not a valid Secret namespace/name")
     return PromisedSecret(
-        ObjectRef("Secret", ns, name), secret_type.strip() or "Opaque", None, Origin("--secret-made-elsewhere")
+        ObjectRef("Secret", ns, name), secret_type.strip() or "Opaque", None, Origin("<command line>")
     )
 
 
