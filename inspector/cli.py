@@ -414,18 +414,21 @@ def _live_input(ns: argparse.Namespace) -> Input:
     return Input(label=label, load=load, watch_paths=watch, detected=detected)
 
 
-def with_declared_secrets(inp: Input, ns: argparse.Namespace) -> Input:
-    """``--secret-made-elsewhere``: each load gets these Secrets as promised (the input's own makers come first)."""
+def declared_secrets(ns: argparse.Namespace) -> Callable[[Cluster], Cluster]:
+    """``--secret-made-elsewhere``: the snapshot with these Secrets as promised (the input's own makers first)."""
     from inspector.sources import promises
 
     try:
         declared = [promises.declared(item) for item in getattr(ns, "secret_made_elsewhere", None) or ()]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if not declared:
-        return inp
-    load = inp.load
-    return replace(inp, load=lambda: promises.with_declared(load(), declared))
+    return lambda cluster: promises.with_declared(cluster, declared) if declared else cluster
+
+
+def with_declared_secrets(inp: Input, ns: argparse.Namespace) -> Input:
+    """The input whose every load gets ``--secret-made-elsewhere``."""
+    add, load = declared_secrets(ns), inp.load
+    return replace(inp, load=lambda: add(load()))
 
 
 def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Input, ControllerSettings, Report]:
@@ -586,7 +589,7 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         # A file side is files only: the cluster flags belong to the 'cluster' side.
         files_only: dict[str, object] = {"kubeconfig": None, "context": None, "namespace": [], "all_namespaces": False}
         sub = argparse.Namespace(**{**vars(ns), "sources": list(paths), "sample": False, **files_only})
-        return resolve_input(sub, default_sample=False).load()
+        return with_declared_secrets(resolve_input(sub, default_sample=False), ns).load()
 
     def load_cluster(overlay: Sequence[str]) -> Cluster:
         """The live cluster, or with files the cluster with them laid over it (read once per set of files)."""
@@ -596,7 +599,7 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         if key not in live_cache:
             inp = _live_input(argparse.Namespace(**{**vars(ns), "sources": list(overlay), "sample": False}))
             detected.update(inp.detected or {})
-            live_cache[key] = inp.load()
+            live_cache[key] = declared_secrets(ns)(inp.load())
         return live_cache[key]
 
     def settings_for(side: Side) -> ControllerSettings:
@@ -689,6 +692,7 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
         kubeconfig=ns.kubeconfig, context=ns.context, namespaces=tuple(ns.namespace), all_namespaces=ns.all_namespaces
     )
     proposed = _proposed_reader(ns)
+    add_declared = declared_secrets(ns)
 
     async def connect() -> live.LiveCredentials:
         creds = await live.authenticate(opts)
@@ -703,7 +707,7 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
 
     def load() -> Report:
         cluster, detected = live.snapshot_with(creds, proposed() if proposed else None)
-        return build_report(cluster, settings_from_args(ns, detected))
+        return build_report(add_declared(cluster), settings_from_args(ns, detected))
 
     from inspector.tui.app import InspectorApp
 
