@@ -328,8 +328,8 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "Create the secret named by `clientCertSecret` in the Policy's namespace with `type: nginx.org/ca` and a "
         "PEM certificate under `ca.crt`. A cert-manager Certificate always makes `kubernetes.io/tls`: get the CA "
-        "into an `nginx.org/ca` Secret with an ExternalSecret (`spec.target.template.type: nginx.org/ca`), "
-        "trust-manager, or `kubectl create secret generic NAME --type=nginx.org/ca --from-file=ca.crt`.",
+        "into an `nginx.org/ca` Secret with an ExternalSecret (`spec.target.template.type: nginx.org/ca`) or "
+        "`kubectl create secret generic NAME --type=nginx.org/ca --from-file=ca.crt`.",
         nic=W6,
         description="NIC looks the secret up in the Policy's namespace only; Opaque and other unsupported "
         "types look non-existent. Any failure 500-outs the context.",
