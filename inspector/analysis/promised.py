@@ -15,11 +15,11 @@ from inspector.nic.secrets import SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS
 MAKERS = "no Secret, Certificate, ExternalSecret, SealedSecret or cert-manager-annotated Ingress of that name"
 
 CA_SECRET_HOWTO = (
-    "NIC takes a CA (ingressMTLS clientCertSecret, egressMTLS trustedCertSecret) only from a Secret of type nginx.org/ca with the CA under ca.crt: have one made "
-    "with that type (an ExternalSecret with spec.target.template.type: nginx.org/ca, which can read the "
-    "cert-manager Secret through the kubernetes provider, or "
-    "`kubectl create secret generic NAME --type=nginx.org/ca --from-file=ca.crt`); a cert-manager Certificate "
-    "always makes kubernetes.io/tls"
+    "NIC takes a CA (ingressMTLS clientCertSecret, egressMTLS trustedCertSecret) only from a Secret of type "
+    "nginx.org/ca with the CA under ca.crt: have one made with that type (an ExternalSecret with "
+    "spec.target.template.type: nginx.org/ca, which can read the cert-manager Secret through the kubernetes "
+    "provider, or `kubectl create secret generic NAME --type=nginx.org/ca --from-file=ca.crt`); a cert-manager "
+    "Certificate always makes kubernetes.io/tls"
 )
 
 
