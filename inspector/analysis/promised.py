@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from inspector.model import Cluster, ControllerSettings, PromisedSecret
 from inspector.nic.secrets import SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS
 
-MAKERS = "no Secret, Certificate, ExternalSecret, SealedSecret or cert-manager-annotated Ingress of that name"
+MAKERS = "no Certificate, ExternalSecret, SealedSecret or cert-manager-annotated Ingress makes it"
 
 CA_SECRET_HOWTO = (
     "NIC takes a CA (ingressMTLS clientCertSecret, egressMTLS trustedCertSecret) only from a Secret of type "
@@ -62,7 +62,7 @@ def provenance(cluster: Cluster, settings: ControllerSettings, key: str) -> Prov
             f"{dormant.made_by} asks for it through spec.tls.cert-manager, but NIC runs without "
             "-enable-cert-manager (--enable-cert-manager here), so nothing makes it",
         )
-    return Provenance(None, f"no object in the input creates it: {MAKERS}")
+    return Provenance(None, f"no object in the input creates it: it is not in the input and {MAKERS}")
 
 
 def wrong_type_note(prov: Provenance, want: str) -> str:
