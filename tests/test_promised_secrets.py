@@ -245,10 +245,19 @@ spec:
 
 
 def test_virtual_server_cert_manager_needs_the_flag(tmp_path: Path) -> None:
+    """NIC's validateTLSCmFields (pkg/apis/configuration/validation/virtualserver.go): without
+    -enable-cert-manager the VirtualServer is rejected; with it cert-manager makes spec.tls.secret."""
     off = report_from(tmp_path, VS, service("tea", NS))
-    assert _host(off, "cafe.example.com").result.ssl_reject_handshake
-    (f,) = active(off, "MTLS027")
-    assert "without -enable-cert-manager" in f.message
+    (f,) = active(off, "MTLS014")
+    assert "spec.tls.cert-manager: Forbidden: field requires cert-manager enablement" in f.message
+    assert not off.nic.promised_secrets
+    shared = ingress("tea", NS, "tea.example.com", tls_hosts=["tea.example.com"], tls_secret_name="cafe-tls")
+    (h,) = active(report_from(tmp_path, VS, shared, service("app", NS), service("tea", NS)), "MTLS027")
+    assert "spec.tls.cert-manager, but NIC runs without -enable-cert-manager" in h.message
+    no_secret = VS.replace("    secret: cafe-tls\n", "")
+    settings = ControllerSettings(enable_cert_manager=True)
+    (g,) = active(report_from(tmp_path, no_secret, service("tea", NS), settings=settings), "MTLS014")
+    assert "field requires TLS.Secret to be specified" in g.message
     on = report_from(tmp_path, VS, service("tea", NS), settings=ControllerSettings(enable_cert_manager=True))
     assert not _host(on, "cafe.example.com").result.ssl_reject_handshake
     assert not active(on, "MTLS027")
