@@ -101,6 +101,20 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         help="the NIC release to predict: 5.3, 5.4, 5.5 or 5.6 (default: 5.6, or the NIC image's tag in live mode); "
         "docs/nic-versions.md",
     )
+    c.add_argument(
+        "--enable-cert-manager",
+        action="store_true",
+        help="-enable-cert-manager: a VirtualServer's spec.tls.cert-manager has cert-manager make spec.tls.secret",
+    )
+    g.add_argument(
+        "--secret-made-elsewhere",
+        action="append",
+        default=[],
+        dest="secret_made_elsewhere",
+        metavar="NS/NAME=TYPE",
+        help="a Secret not in the input that something else makes (Vault, CSI, ...), with its type "
+        "(default Opaque); repeatable",
+    )
 
 
 def _file_size(text: str) -> int:
@@ -323,6 +337,7 @@ def settings_from_args(ns: argparse.Namespace, detected: dict[str, object] | Non
         configmap=configmap,
         nic_configmap=ns.nic_configmap if ns.nic_configmap is not None else base.nic_configmap,
         nic_version=nic_version,
+        enable_cert_manager=bool(getattr(ns, "enable_cert_manager", False)) or base.enable_cert_manager,
     )
 
 
@@ -428,6 +443,23 @@ def _live_input(ns: argparse.Namespace) -> Input:
     return Input(label=label, load=load, watch_paths=watch, detected=detected)
 
 
+def declared_secrets(ns: argparse.Namespace) -> Callable[[Cluster], Cluster]:
+    """``--secret-made-elsewhere``: the snapshot with these Secrets as promised (the input's own makers first)."""
+    from inspector.sources import promises
+
+    try:
+        declared = [promises.declared(item) for item in getattr(ns, "secret_made_elsewhere", None) or ()]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return lambda cluster: promises.with_declared(cluster, declared) if declared else cluster
+
+
+def with_declared_secrets(inp: Input, ns: argparse.Namespace) -> Input:
+    """The input whose every load gets ``--secret-made-elsewhere``."""
+    add, load = declared_secrets(ns), inp.load
+    return replace(inp, load=lambda: add(load()))
+
+
 def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Input, ControllerSettings, Report]:
     from inspector.report import build_report
 
@@ -439,7 +471,7 @@ def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Inpu
             parse_ignores(ignores)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    inp = resolve_input(ns, default_sample=default_sample)
+    inp = with_declared_secrets(resolve_input(ns, default_sample=default_sample), ns)
     settings = settings_from_args(ns, inp.detected)
     cluster = inp.load()
     return inp, settings, build_report(cluster, settings, ignores=getattr(ns, "ignore", ()))
@@ -605,7 +637,7 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         # A file side is files only: the cluster flags belong to the 'cluster' side.
         files_only: dict[str, object] = {"kubeconfig": None, "context": None, "namespace": [], "all_namespaces": False}
         sub = argparse.Namespace(**{**vars(ns), "sources": list(paths), "sample": False, **files_only})
-        return resolve_input(sub, default_sample=False).load()
+        return with_declared_secrets(resolve_input(sub, default_sample=False), ns).load()
 
     def load_cluster(overlay: Sequence[str]) -> Cluster:
         """The live cluster, or with files the cluster with them laid over it (read once per set of files)."""
@@ -615,7 +647,7 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         if key not in live_cache:
             inp = _live_input(argparse.Namespace(**{**vars(ns), "sources": list(overlay), "sample": False}))
             detected.update(inp.detected or {})
-            live_cache[key] = inp.load()
+            live_cache[key] = declared_secrets(ns)(inp.load())
         return live_cache[key]
 
     def settings_for(side: Side) -> ControllerSettings:
@@ -677,7 +709,7 @@ def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
 
     if _is_live(ns):
         return _tui_live(ns)
-    inp = resolve_input(ns, default_sample=True)
+    inp = with_declared_secrets(resolve_input(ns, default_sample=True), ns)
     settings = settings_from_args(ns, inp.detected)
 
     def load() -> Report:
@@ -708,6 +740,7 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
         kubeconfig=ns.kubeconfig, context=ns.context, namespaces=tuple(ns.namespace), all_namespaces=ns.all_namespaces
     )
     proposed = _proposed_reader(ns)
+    add_declared = declared_secrets(ns)
 
     async def connect() -> live.LiveCredentials:
         creds = await live.authenticate(opts)
@@ -722,7 +755,7 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
 
     def load() -> Report:
         cluster, detected = live.snapshot_with(creds, proposed() if proposed else None)
-        return build_report(cluster, settings_from_args(ns, detected))
+        return build_report(add_declared(cluster), settings_from_args(ns, detected))
 
     from inspector.tui.app import InspectorApp
 

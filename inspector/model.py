@@ -109,6 +109,38 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class PromisedSecret:
+    """A Secret another object will make (cert-manager, External Secrets, Sealed Secrets, or the user's word).
+
+    Only what the maker decides is known: its kind/namespace/name and type, never its content. NIC sees such a
+    Secret once it exists, so the replica treats it as existing with that type (a real Secret in the input wins).
+    """
+
+    ref: ObjectRef
+    """``Secret ns/name`` of the Secret that will exist."""
+    type: str
+    made_by: ObjectRef | None
+    """The object that makes it (``Certificate ns/name``, ``ExternalSecret ns/name``, the Ingress or VirtualServer
+    cert-manager watches); None when the user declared it (``--secret-made-elsewhere``)."""
+    origin: Origin
+    """Where the maker (or the declaration) is, for findings."""
+    via: str = ""
+    """How the maker leads to the Secret when it is not the Secret's own object: ``cert-manager ingress-shim``,
+    ``NIC's cert-manager controller (-enable-cert-manager)``."""
+    field: str = ""
+    """The maker's field that names the Secret (``spec.secretName``, ``spec.tls[0].secretName``), for file:line."""
+    needs_cert_manager_flag: bool = False
+    """Made only when NIC runs with ``-enable-cert-manager`` (a VirtualServer's ``spec.tls.cert-manager``)."""
+
+    @property
+    def maker(self) -> str:
+        """Who makes it, as findings and panes say it: ``Certificate ns/name`` or ``--secret-made-elsewhere``."""
+        if self.made_by is None:
+            return "something outside the input (--secret-made-elsewhere)"
+        return f"{self.made_by} (via {self.via})" if self.via else str(self.made_by)
+
+
+@dataclass(frozen=True)
 class ServicePort:
     port: int
     name: str = ""
@@ -329,6 +361,8 @@ class TLSRedirect:
 class VSTLS:
     secret: str = ""
     redirect: TLSRedirect | None = None
+    cert_manager: bool = False
+    """``spec.tls.cert-manager`` is set: with ``-enable-cert-manager`` NIC has cert-manager make ``secret``."""
 
 
 @dataclass(frozen=True)
@@ -393,6 +427,9 @@ class ControllerSettings:
     """``ns/name`` of the NIC ConfigMap to read from the sources (``-nginx-configmaps``); empty: auto-detect."""
     nic_version: str = "5.6"
     """The NIC release line predicted (``nic/versions.py``: 5.3, 5.4, 5.5, 5.6); the CLI refuses unknown ones."""
+    enable_cert_manager: bool = False
+    """``-enable-cert-manager`` (default false, ``cmd/nginx-ingress/flags.go``): a VirtualServer's
+    ``spec.tls.cert-manager`` has NIC create a Certificate, so cert-manager makes its ``spec.tls.secret``."""
 
     @property
     def edition(self) -> str:
@@ -422,6 +459,9 @@ class Cluster:
     """What was loaded, for headers: file paths or ``context/namespace``."""
     unreadable_secrets: Mapping[str, str] = field(default_factory=dict)
     """Live mode: ``ns/name`` -> reason (e.g. forbidden) for referenced secrets that could not be read."""
+    promised_secrets: Mapping[str, PromisedSecret] = field(default_factory=dict)
+    """``ns/name`` -> a Secret some object in the input (or the user) will make; a real Secret of the same key
+    wins (``nic.secrets.SecretStore``). The first promise of a key is kept."""
 
     def lookup(self, ref: ObjectRef) -> AnyObject | None:
         """The object ``ref`` names, of any kind this snapshot holds, or None."""

@@ -275,6 +275,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 {"message": n.message, "resource": _ref(n.resource), "hosts": list(n.hosts), "fail_open": n.fail_open}
                 for n in report.nic.version_notes
             ],
+            "enable_cert_manager": s.enable_cert_manager,
         },
         "sources": list(report.cluster.sources),
         "resources": [
@@ -336,4 +337,19 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "findings": [finding_json(f) for f in report.findings],
         "summary": report.summary(),
+        "secrets_made_elsewhere": _promised_json(report),
     }
+
+
+def _promised_json(report: Report) -> list[dict[str, Any]]:
+    """The Secrets NIC looked up that exist only as promises: type and maker, never content."""
+    return [
+        {
+            **(_ref(p.ref) or {}),
+            "type": p.type,
+            "made_by": _ref(p.made_by),
+            "maker": p.maker,
+            "source": p.origin.at(p.field or None),
+        }
+        for p in report.nic.promised_secrets.values()
+    ]

@@ -9,7 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_checks_helpers import (
@@ -103,8 +107,14 @@ def test_tls_secret_key_mismatch_and_sans(root: pki.Issued) -> None:
 
 
 def test_ca_without_ca_true_and_broken_later_block(root: pki.Issued) -> None:
+    # No basicConstraints but keyUsage keyCertSign: OpenSSL accepts it as a self-signed trust anchor, not as an
+    # intermediate (test_check_ca_follows_openssl proves both).
     bare = pki.make_ca("bare", basic_constraints=False)
-    assert _ids(certs.ca_bundle_issues(bare.cert_pem, NOW)) == [certs.CA_WITHOUT_CA_TRUE]
+    assert certs.ca_bundle_issues(bare.cert_pem, NOW) == []
+    below = _cert("below-bare", bare.cert.subject, bare.key, [_ku(True)])
+    assert _ids(certs.ca_bundle_issues(_pem(below), NOW)) == [certs.CA_WITHOUT_CA_TRUE]
+    plain = _cert("plain", None, None, [])
+    assert _ids(certs.ca_bundle_issues(_pem(plain), NOW)) == [certs.CA_WITHOUT_CA_TRUE]
     broken = root.cert_pem + b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
     assert _ids(certs.ca_bundle_issues(broken, NOW)) == [certs.CA_BUNDLE_BROKEN]
     assert certs.ca_bundle_issues(root.cert_pem, NOW, verify_depth=1) == []
@@ -119,6 +129,92 @@ def test_required_depth_counts_intermediates(root: pki.Issued) -> None:
     bundle = root.cert_pem + i1.cert_pem + i2.cert_pem
     assert _ids(certs.ca_bundle_issues(bundle, NOW, verify_depth=1)) == [certs.VERIFY_DEPTH_TOO_SMALL]
     assert certs.ca_bundle_issues(bundle, NOW, verify_depth=2) == []
+
+
+def _ku(cert_sign: bool) -> tuple[x509.ExtensionType, bool]:
+    return (
+        x509.KeyUsage(
+            digital_signature=True,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=cert_sign,
+            crl_sign=cert_sign,
+            encipher_only=False,
+            decipher_only=False,
+        ),
+        True,
+    )
+
+
+def _cert(
+    cn: str,
+    issuer: x509.Name | None,
+    issuer_key: ec.EllipticCurvePrivateKey | None,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+    key: ec.EllipticCurvePrivateKey | None = None,
+) -> x509.Certificate:
+    """A v3 certificate with exactly these extensions (self-signed when ``issuer`` is None)."""
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer or name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=90))
+    )
+    for ext, critical in extensions:
+        builder = builder.add_extension(ext, critical)
+    return builder.sign(issuer_key or key, hashes.SHA256())
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(Encoding.PEM)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl binary not installed")
+def test_check_ca_follows_openssl(tmp_path: Path) -> None:
+    """MTLS104 follows OpenSSL 3: a v1 self-signed root (NIC's older examples) and a root with keyUsage but no
+    basicConstraints verify a client unless -x509_strict; a bare v3 root or CA:FALSE never does."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(["openssl", *args], capture_output=True, cwd=tmp_path, check=False)
+
+    # openssl x509 -req without extensions writes an X.509 v1 certificate (cryptography always writes v3).
+    run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "v1.key",
+        "-subj", "/CN=v1 root", "-out", "v1.csr")
+    run("x509", "-req", "-in", "v1.csr", "-signkey", "v1.key", "-days", "90", "-out", "v1.pem")
+    v1_pem = (tmp_path / "v1.pem").read_bytes()
+    v1_key = serialization.load_pem_private_key((tmp_path / "v1.key").read_bytes(), None)
+    assert isinstance(v1_key, ec.EllipticCurvePrivateKey)
+    v1 = x509.load_pem_x509_certificate(v1_pem)
+    assert v1.version == x509.Version.v1
+    roots: dict[str, tuple[x509.Certificate, ec.EllipticCurvePrivateKey | None]] = {"v1": (v1, v1_key)}
+    for label, exts in (
+        ("keyusage-only", [_ku(True)]),
+        ("bare", []),
+        ("ca-false", [(x509.BasicConstraints(ca=False, path_length=None), True)]),
+        ("ca-true", [(x509.BasicConstraints(ca=True, path_length=None), True)]),
+        ("ca-true-no-certsign", [(x509.BasicConstraints(ca=True, path_length=None), True), _ku(False)]),
+    ):
+        key = ec.generate_private_key(ec.SECP256R1())
+        roots[label] = (_cert(label, None, None, exts, key), key)
+    for label, (root, key) in roots.items():
+        leaf = _cert("client", root.subject, key, [])
+        (tmp_path / "root.pem").write_bytes(_pem(root))
+        (tmp_path / "leaf.pem").write_bytes(_pem(leaf))
+        lenient = run("verify", "-CAfile", "root.pem", "leaf.pem").returncode == 0
+        flagged = certs.CA_WITHOUT_CA_TRUE in _ids(certs.ca_bundle_issues(_pem(root), NOW))
+        assert flagged is not lenient, label
+        if certs.openssl_check_ca(root) > 1:
+            assert lenient
+            # -x509_strict also wants an authority key identifier on the leaf; either way the weak root fails.
+            assert run("verify", "-x509_strict", "-CAfile", "root.pem", "leaf.pem").returncode != 0, label
+    assert [certs.openssl_check_ca(r) for r, _ in roots.values()] == [3, 4, 0, 0, 1, 0]
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl binary not installed")

@@ -376,6 +376,39 @@ def _intermediates_above(cert: x509.Certificate, pool: Sequence[x509.Certificate
     return best
 
 
+def _key_usage_rejects(cert: x509.Certificate) -> bool:
+    """OpenSSL ``ku_reject(x, KU_KEY_CERT_SIGN)``: a keyUsage extension is present and lacks keyCertSign."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except _EXTENSION_ERRORS:
+        return False
+    return not usage.key_cert_sign
+
+
+def openssl_check_ca(cert: x509.Certificate) -> int:
+    """OpenSSL 3's ``check_ca`` (``crypto/x509/v3_purp.c``), which ``X509_check_ca`` returns and chain checks use.
+
+    0: not a CA (keyUsage without keyCertSign, or basicConstraints CA:FALSE, or none of the forms below);
+    1: basicConstraints CA:TRUE; 3: an X.509 v1 self-signed certificate (a "v1 root"); 4: no basicConstraints
+    but a keyUsage (with keyCertSign). ``check_chain_extensions`` (``x509_vfy.c``) takes 3 and 4 for the trust
+    anchor unless ``X509_V_FLAG_X509_STRICT`` (``-x509_strict``) and requires 1 for an intermediate. The Netscape
+    cert-type form (5) is not modelled: it reads as 0. ``tests/test_certs.py`` checks this against
+    ``openssl verify``.
+    """
+    if _key_usage_rejects(cert):
+        return 0
+    f = fact(cert)
+    if f.has_basic_constraints:
+        return 1 if f.is_ca else 0
+    if cert.version == x509.Version.v1 and f.self_signed:
+        return 3
+    try:
+        cert.extensions.get_extension_for_class(x509.KeyUsage)
+    except _EXTENSION_ERRORS:
+        return 0
+    return 4
+
+
 def ca_bundle_issues(
     pem: bytes, now: dt.datetime, *, verify_depth: int | None = None, what: str = "CA certificate"
 ) -> list[CertIssue]:
@@ -387,8 +420,17 @@ def ca_bundle_issues(
     for cert in certs:
         issues += validity_issues(cert, what, now)
         f = fact(cert)
-        if not f.is_ca:
-            state = "CA:FALSE" if f.has_basic_constraints else "no basicConstraints extension"
+        verdict = openssl_check_ca(cert)
+        # A self-signed certificate is a trust anchor: OpenSSL accepts its weaker CA forms (a v1 root, keyUsage
+        # keyCertSign without basicConstraints) unless -x509_strict; an intermediate needs CA:TRUE (strict implied).
+        if verdict != 1 and not (verdict > 1 and f.self_signed):
+            state = (
+                "a keyUsage without keyCertSign"
+                if verdict == 0 and _key_usage_rejects(cert)
+                else "CA:FALSE"
+                if f.has_basic_constraints
+                else "no basicConstraints extension"
+            )
             issues.append(
                 CertIssue(
                     CA_WITHOUT_CA_TRUE,

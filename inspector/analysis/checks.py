@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from inspector import catalogue
-from inspector.analysis import certs
+from inspector.analysis import certs, ingress_nginx
 from inspector.analysis.findings import Category, Check, Finding, Outcome
+from inspector.analysis.promised import provenance, wrong_type_note
 from inspector.analysis.reality import DISAGREES, disagreements
 from inspector.model import (
     AnyObject,
@@ -36,11 +37,11 @@ from inspector.model import (
     field_path,
 )
 from inspector.nic import versions
-from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS
+from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, validate_secret
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
 if TYPE_CHECKING:
-    from inspector.report import Report
+    from inspector.report import HostReport, Report
 
 IGNORE_ANNOTATION = "mtls-inspect/ignore"
 
@@ -174,8 +175,7 @@ CHECKS: tuple[Check, ...] = (
         "error",
         False,
         "rejected",
-        'Fix the field\'s type or value as the message says (e.g. quote `verifyClient: "on"`: unquoted `on` is a '
-        "YAML boolean).",
+        "Fix the field's type or value as the message says.",
         description="The object never reaches NIC, so whatever references it sees it as missing.",
         category="input",
     ),
@@ -357,7 +357,9 @@ CHECKS: tuple[Check, ...] = (
         True,
         "500",
         "Create the secret named by `clientCertSecret` in the Policy's namespace with `type: nginx.org/ca` and a "
-        "PEM certificate under `ca.crt`.",
+        "PEM certificate under `ca.crt`. A cert-manager Certificate always makes `kubernetes.io/tls`: get the CA "
+        "into an `nginx.org/ca` Secret with an ExternalSecret (`spec.target.template.type: nginx.org/ca`) or "
+        "`kubectl create secret generic NAME --type=nginx.org/ca --from-file=ca.crt`.",
         nic=W6,
         description="NIC looks the secret up in the Policy's namespace only; Opaque and other unsupported "
         "types look non-existent. Any failure 500-outs the context.",
@@ -671,6 +673,22 @@ CHECKS: tuple[Check, ...] = (
         "Remove the repeated entry from `nginx.org/policies`/`nginx.com/policies`.",
         description="NIC silently drops the repetition (`ingress.go :: getIngressPolicyRefs`).",
     ),
+    _check(
+        catalogue.INGRESS_NGINX_ANNOTATION,
+        "ingress-nginx-mtls-annotation-ignored",
+        "ingress-nginx mTLS annotations that NIC ignores",
+        "error",
+        False,
+        "fail-open",
+        "Replace `nginx.ingress.kubernetes.io/auth-tls-*` with an `ingressMTLS` Policy (`clientCertSecret` of "
+        "type `nginx.org/ca`, `verifyClient`, `verifyDepth`) listed in `nginx.org/policies`; replace "
+        "`proxy-ssl-*` and `backend-protocol: HTTPS|GRPCS` with `nginx.org/ssl-services: <service>` and an "
+        "`egressMTLS` Policy (`tlsSecret`, `trustedCertSecret`, `verifyServer`, `sslName`) in `nginx.org/policies`.",
+        description="NIC reads none of the community ingress-nginx controller's annotations: a host meant to "
+        "check client certificates serves every client (fail-open), an upstream meant to be reached over TLS is "
+        "proxied plain HTTP. The finding's details show the Policy to use instead.",
+        category="general",
+    ),
     # --- 100-129: certificate facts ----------------------------------------------------------------------------------
     _check(
         certs.CERT_EXPIRED,
@@ -723,7 +741,10 @@ CHECKS: tuple[Check, ...] = (
         False,
         "none",
         "Reissue the CA certificate with `basicConstraints: critical, CA:TRUE`.",
-        description="OpenSSL does not accept such a certificate as an issuer, so chains through it fail.",
+        description="OpenSSL 3 (`check_ca`, `x509_vfy.c`) does not accept such a certificate as the issuer of a "
+        "chain, so chains through it fail. A self-signed root in X.509 v1 (NIC's older examples) or with keyUsage "
+        "keyCertSign but no basicConstraints is accepted as the trust anchor (unless `-x509_strict`) and is not "
+        "flagged; an intermediate needs CA:TRUE.",
         category="certificate",
     ),
     _check(
@@ -805,6 +826,20 @@ CHECKS: tuple[Check, ...] = (
         "none",
         "Put the CRL issued by the CA in `ca.crt` into `ca.crl`.",
         description="OpenSSL finds no valid CRL for the client chain and refuses it.",
+        category="certificate",
+    ),
+    _check(
+        catalogue.SECRET_CONTENT_UNKNOWN,
+        "secret-content-unknown",
+        "Secret made elsewhere: its content is unknown until it exists",
+        "info",
+        False,
+        "none",
+        "Run the check again once the Secret exists (against the cluster), or add it to the input, to check its "
+        "certificates.",
+        description="A Secret that a cert-manager Certificate, an ExternalSecret, a SealedSecret, cert-manager's "
+        "ingress-shim or `--secret-made-elsewhere` makes is predicted as NIC would see it once it exists (with "
+        "its type, and valid); expiry, chain depth, key match, SANs and CRL cannot be checked before then.",
         category="certificate",
     ),
     # --- 130-139: live cluster (produced by sources/live.py) --------------------------------------------------------
@@ -1076,6 +1111,8 @@ def _consequence(check: Check, hosts: Sequence[str], path: str | None) -> str:
         return f"location {path} on {where} returns 500" if path else f"every request to {where} gets 500"
     if check.outcome == "fail-open":
         return f"{where} is served without client-certificate verification"
+    if check.id == "MTLS020":
+        return "the Secret's ca.crl is ignored; ssl_crl names the crlFileName file"
     if check.outcome == "ignored":
         return "the later policy is ignored; the first one wins"
     return ""
@@ -1130,6 +1167,8 @@ def _outcome_findings(b: _Builder) -> None:
                 )
             elif exists is not None and exists.type not in SUPPORTED_SECRET_TYPES:
                 msg += f" (the Secret exists with type {exists.type}, which NIC ignores as if it did not exist)"
+            else:
+                msg += _provenance_note(b, d, secret, _policy_field_for_secret(policy_obj, secret))
             if policy_obj is not None:
                 pf = _policy_field_for_secret(policy_obj, secret)
                 if pf:
@@ -1335,6 +1374,8 @@ def _resource_warning(b: _Builder, ref: ObjectRef, origin: Origin, text: str, ho
                     f" (a Secret named {secret.split('/')[-1]} exists in namespace(s) {', '.join(elsewhere)}; the TLS "
                     f"secret must be in the resource's namespace {ref.namespace})"
                 )
+        if key and not d.details:
+            d.message += _provenance_note(b, d, key, "spec.tls")
         return
     if name == "W16":
         chk = BY_ID["MTLS026"]
@@ -1492,6 +1533,7 @@ _PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.
 
 
 def _policy_lints(b: _Builder) -> None:
+    invalid = {p.key for p in b.report.nic.policies if not p.valid}
     for key, pol in b.cluster.policies.items():
         ref, origin = pol.meta.ref, pol.meta.origin
         im, em = pol.ingress_mtls, pol.egress_mtls
@@ -1528,7 +1570,8 @@ def _policy_lints(b: _Builder) -> None:
                         f"ssl_crl /etc/nginx/secrets/{im.crl_file_name} must be provided on every NIC pod",
                     )
         if em is not None:
-            if not em.verify_server:
+            usable = key not in invalid  # NIC rejects an invalid policy whole (MTLS010): its settings never apply
+            if usable and not em.verify_server:
                 _lint(
                     b,
                     "MTLS063",
@@ -1537,7 +1580,7 @@ def _policy_lints(b: _Builder) -> None:
                     key,
                     "verifyServer is off: proxy_ssl_verify off accepts any upstream certificate",
                 )
-            elif not em.ssl_name:
+            elif usable and not em.ssl_name:
                 _lint(
                     b,
                     "MTLS064",
@@ -1547,7 +1590,7 @@ def _policy_lints(b: _Builder) -> None:
                     "verifyServer is on but sslName is not set: proxy_ssl_name $proxy_host is the upstream "
                     "block name, which no upstream certificate carries",
                 )
-            if not em.protocols:
+            if usable and not em.protocols:
                 _lint(
                     b,
                     "MTLS067",
@@ -1723,6 +1766,204 @@ def _duplicate_refs(b: _Builder) -> None:
                     )
                 else:
                     seen[key] = ann
+
+
+# --- Secrets made elsewhere (sources/promises.py) ----------------------------------------------------------------
+
+
+def _provenance_note(b: _Builder, d: _Draft, key: str, pfield: str | None) -> str:
+    """Where a flagged Secret comes from: `` (note)`` for the message (or ""); details get who makes it and, for
+    a promise of a type NIC refuses here, how to get the right one. ``pfield`` tells which type NIC wants."""
+    prov = provenance(b.cluster, b.report.nic.settings, key)
+    if prov.promise is not None:
+        d.details.append(("made by", prov.made_by))
+        want = TYPE_TLS if pfield in ("spec.tls", "spec.egressMTLS.tlsSecret") else TYPE_CA
+        how = wrong_type_note(prov, want)
+        if how:
+            d.details.append(("fix", how))
+    return f" ({prov.note})" if prov.note else ""
+
+
+_POLICY_SECRET_CHECKS = (
+    ("spec.ingressMTLS.clientCertSecret", TYPE_CA, "MTLS019"),
+    ("spec.egressMTLS.tlsSecret", TYPE_TLS, "MTLS022"),
+    ("spec.egressMTLS.trustedCertSecret", TYPE_CA, "MTLS023"),
+)
+
+
+def _policy_secret_names(pol: Policy) -> list[tuple[str, str, str, str]]:
+    """(field, secret name, type NIC wants, check id) of an mTLS policy's secret references, in NIC's order."""
+    values = {
+        "spec.ingressMTLS.clientCertSecret": pol.ingress_mtls.client_cert_secret if pol.ingress_mtls else "",
+        "spec.egressMTLS.tlsSecret": pol.egress_mtls.tls_secret if pol.egress_mtls else "",
+        "spec.egressMTLS.trustedCertSecret": pol.egress_mtls.trusted_cert_secret if pol.egress_mtls else "",
+    }
+    return [(fld, values[fld], want, cid) for fld, want, cid in _POLICY_SECRET_CHECKS if values[fld]]
+
+
+def _unusable_reason(b: _Builder, key: str, want: str) -> str | None:
+    """Why NIC could not use Secret ``key`` as a ``want`` Secret, None when it could (real or promised)."""
+    real = b.cluster.secrets.get(key)
+    if real is not None and real.type in SUPPORTED_SECRET_TYPES:
+        if real.type != want:
+            return f"Secret {key} is of type {real.type}, NIC needs {want} here"
+        error = validate_secret(real)
+        return f"Secret {key} is invalid: {error}" if error else None
+    prov = provenance(b.cluster, b.report.nic.settings, key)
+    if prov.promise is not None and prov.promise.type == want:
+        return None
+    if prov.promise is not None and prov.promise.type in SUPPORTED_SECRET_TYPES:
+        return f"Secret {key} is of type {prov.promise.type} ({prov.note}), NIC needs {want} here"
+    return f"Secret {key} does not exist for NIC ({prov.note})"
+
+
+def _every_unusable_secret(b: _Builder) -> None:
+    """NIC stops at the first unusable secret of a policy; the others are reported too, so one run shows them all.
+
+    Only for policies NIC uses (referenced and valid) where NIC already flagged one secret: the others then
+    surface only after that one is fixed.
+    """
+    report, cluster = b.report, b.cluster
+    invalid = {p.key for p in report.nic.policies if not p.valid}
+    hosts: dict[str, list[str]] = {}
+    for outcome, host, _path in _iter_outcomes(report):
+        lst = hosts.setdefault(outcome.source.key, [])
+        if host not in lst:
+            lst.append(host)
+    for key, served in hosts.items():
+        pol = cluster.policies.get(key)
+        if pol is None or key in invalid:
+            continue
+        ns = pol.meta.ref.namespace
+        refs = _policy_secret_names(pol)
+        if not any(f"{ns}/{name}" in b.flagged_secrets for _, name, _, _ in refs):
+            continue
+        for fld, name, want, cid in refs:
+            skey = f"{ns}/{name}"
+            reason = None if skey in b.flagged_secrets else _unusable_reason(b, skey, want)
+            if reason is None:
+                continue
+            chk = BY_ID[cid]
+            msg = (
+                f"Policy {key}: {fld.rsplit('.', 1)[1]} {name}: {reason}; NIC reports only the first unusable "
+                f"secret of a policy, so it names this one once the other is fixed: {_consequence(chk, served, None)}"
+            )
+            draft = _Draft(chk, msg, pol.meta.ref, pol.meta.origin.at(fld), policy=key)
+            d = b.draft((chk.id, pol.meta.ref, skey), draft)
+            for h in served:
+                d.add_host(h)
+            b.flagged_secrets.add(skey)
+
+
+def _promised_findings(b: _Builder) -> None:
+    """MTLS112: one info per promised Secret NIC looks up; its certificate checks wait until it exists."""
+    chk = BY_ID[catalogue.SECRET_CONTENT_UNKNOWN]
+    users = _secret_hosts(b)
+    for key, promise in b.report.nic.promised_secrets.items():
+        if key in b.flagged_secrets:
+            continue  # NIC refuses it whatever its content (type); that finding says so
+        msg = (
+            f"Secret {key} is made by {promise.maker} (type {promise.type}): its content is unknown until it "
+            "exists, so expiry, chain depth, key match, SANs and CRL are not checked; NIC is predicted as if it "
+            "were valid"
+        )
+        where = promise.origin.at(promise.field or None)
+        d = b.draft((chk.id, key), _Draft(chk, msg, promise.made_by or promise.ref, where))
+        d.details.append(("made by", promise.maker))
+        d.details.append(("secret type", promise.type))
+        for h in users.get(key, []):
+            d.add_host(h)
+
+
+def _secret_hosts(b: _Builder) -> dict[str, list[str]]:
+    """``ns/name`` of a Secret -> the hosts whose TLS or mTLS policies use it."""
+    users: dict[str, list[str]] = {}
+
+    def add(key: str, hosts: Iterable[str]) -> None:
+        lst = users.setdefault(key, [])
+        lst.extend(h for h in hosts if h not in lst)
+
+    hosts_of = _hosts_of(b.report)
+    for ing in b.cluster.ingresses.values():
+        for tls in ing.tls or ():
+            if tls.secret_name:
+                add(f"{ing.meta.ref.namespace}/{tls.secret_name}", hosts_of.get(ing.meta.ref, []))
+    for vs in b.cluster.virtual_servers.values():
+        if vs.tls is not None and vs.tls.secret:
+            add(f"{vs.meta.ref.namespace}/{vs.tls.secret}", hosts_of.get(vs.meta.ref, []))
+    for outcome, host, _path in _iter_outcomes(b.report):
+        pol = b.cluster.policies.get(outcome.source.key)
+        if pol is not None:
+            for _fld, name, _want, _cid in _policy_secret_names(pol):
+                add(f"{pol.meta.ref.namespace}/{name}", [host])
+    return users
+
+
+def _nic_does_it(hosts: Sequence[HostReport], ing: Ingress, effect: str) -> bool:
+    """NIC already does what the annotations meant: ingressMTLS on every host of the Ingress (fail-open), or
+    ``nginx.org/ssl-services`` naming every backend and no ingress-nginx client certificate (plain HTTP)."""
+    if effect == "fail-open":
+        return bool(hosts) and all(
+            h.result.policies is not None and h.result.policies.ingress_mtls is not None for h in hosts
+        )
+    if ingress_nginx.PREFIX + "proxy-ssl-secret" in ing.annotations:
+        return False
+    ssl = {s.strip() for s in ing.annotations.get("nginx.org/ssl-services", "").split(",") if s.strip()}
+    backends = {p.backend.name for r in ing.rules for p in r.paths if p.backend is not None}
+    return bool(backends) and backends <= ssl
+
+
+def _ingress_nginx_annotations(b: _Builder) -> None:
+    """MTLS072: ingress-nginx's mTLS annotations on an Ingress NIC handles, one finding per effect."""
+    hosts_of = _hosts_of(b.report)
+    handled = {r.ref for r in b.report.nic.resources if r.ref.kind == "Ingress"}
+    servers: dict[ObjectRef, list[HostReport]] = {}
+    for server in b.report.hosts:
+        servers.setdefault(server.result.resource, []).append(server)
+    for ing in b.cluster.ingresses.values():
+        if ing.meta.ref not in handled:
+            continue
+        found = ingress_nginx.ignored(ing.annotations)
+        served = hosts_of.get(ing.meta.ref, [])
+        host_words = ", ".join(served) or "its hosts"
+        for effect in ("fail-open", "plain-http"):
+            items = [(a, v) for a, v in found if a.effect == effect]
+            if not items or not ingress_nginx.meant(ing.annotations, effect):
+                continue
+            if _nic_does_it(servers.get(ing.meta.ref, []), ing, effect):
+                continue
+            names = ", ".join(ingress_nginx.PREFIX + a.name for a, _ in items)
+            if effect == "fail-open":
+                tail = f"{host_words} is served without a client-certificate check (fail-open)"
+                secret = ing.annotations.get(ingress_nginx.PREFIX + "auth-tls-secret", "").rpartition("/")[2]
+                depth = ing.annotations.get(ingress_nginx.PREFIX + "auth-tls-verify-depth", "1")
+                fix = ingress_nginx.INGRESS_MTLS_FIX.format(
+                    name=ing.meta.ref.name, namespace=ing.meta.ref.namespace, secret=secret or "client-ca", depth=depth
+                )
+            else:
+                tail = "NGINX proxies to the upstream over plain HTTP (no TLS, no certificate sent or verified)"
+                secret = ing.annotations.get(ingress_nginx.PREFIX + "proxy-ssl-secret", "").rpartition("/")[2]
+                services = sorted(
+                    {p.backend.name for r in ing.rules for p in r.paths if p.backend is not None}
+                    | ({ing.default_backend.name} if ing.default_backend else set())
+                )
+                fix = ingress_nginx.EGRESS_MTLS_FIX.format(
+                    name=ing.meta.ref.name,
+                    namespace=ing.meta.ref.namespace,
+                    secret=secret or "upstream-client",
+                    ssl_name=ing.annotations.get(ingress_nginx.PREFIX + "proxy-ssl-name", "") or "<upstream name>",
+                    services=",".join(services) or "<service>",
+                )
+            chk = BY_ID[catalogue.INGRESS_NGINX_ANNOTATION]
+            fld = field_path("metadata", "annotations", ingress_nginx.PREFIX + items[0][0].name)
+            msg = f"{ing.meta.ref}: NIC ignores the ingress-nginx annotation(s) {names}: {tail}"
+            d = b.draft((chk.id, ing.meta.ref, effect), _Draft(chk, msg, ing.meta.ref, ing.meta.origin.at(fld)))
+            d.details.append(("use instead", fix))
+            for a, _ in items:
+                if a.nic_field:
+                    d.details.append((ingress_nginx.PREFIX + a.name, f"NIC: {a.nic_field}"))
+            for h in served:
+                d.add_host(h)
 
 
 # --- certificates ---------------------------------------------------------------------------------------------
@@ -1957,7 +2198,10 @@ def run_checks(report: Report, *, ignores: Sequence[str] = (), now: dt.datetime 
     _policy_lints(b)
     _egress_lints(b)
     _duplicate_refs(b)
+    _every_unusable_secret(b)
+    _ingress_nginx_annotations(b)
     _cert_findings(b, at)
+    _promised_findings(b)
     _attach_hosts(b)
     findings = _suppress([*b.findings(), *disagreements(report.cluster, report.nic.resources)], report.cluster, parsed)
     order = {id(f): n for n, f in enumerate(findings)}
@@ -2040,6 +2284,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS069": '`protocols: "TLSv1.2,TLSv1.3"` (commas) or `"TLSv1.4"`.',
     "MTLS070": "`crlFileName: clients.crl`.",
     "MTLS071": '`nginx.org/policies: "mtls, default/mtls"`.',
+    "MTLS072": "An Ingress moved from ingress-nginx with `nginx.ingress.kubernetes.io/auth-tls-secret: default/ca`.",
     "MTLS100": "A client CA whose `notAfter` has passed: every client gets `400 The SSL certificate error`.",
     "MTLS101": "A TLS certificate issued with a `notBefore` tomorrow.",
     "MTLS102": "A TLS certificate ending in 12 days.",
@@ -2052,6 +2297,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS109": "`trustedCertSecret` holds the public root, the upstream's certificate comes from a private CA.",
     "MTLS110": "`ca.crt` with a second PEM block cut off in the middle.",
     "MTLS111": "`ca.crl` published by a different CA than the one in `ca.crt`.",
+    "MTLS112": "`clientCertSecret: client-ca` that an ExternalSecret makes; the repository holds no Secret.",
     "MTLS130": "Live mode without RBAC `get` on the secret a policy references.",
     "MTLS131": "Live mode against a cluster without NIC's CRDs (`virtualservers.k8s.nginx.org`).",
     "MTLS132": "Live mode without RBAC `list` on `policies.k8s.nginx.org`.",

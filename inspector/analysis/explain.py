@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from inspector.analysis import certs
 from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Finding
-from inspector.model import ObjectRef
-from inspector.nic.secrets import written_path
+from inspector.model import ObjectRef, PromisedSecret
+from inspector.nic.secrets import promised_reference, written_path
 from inspector.report import HostReport, LocationReport, PolicyUse, Report
 
 NO_CERT_TITLE = "400 No required SSL certificate was sent"
@@ -341,7 +341,13 @@ def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | Non
         return None
     pem = report.nic.secret_files.get(path)
     if not pem:
-        return None
+        promise = _promised_at(report, path)
+        if promise is None:
+            return None
+        return ClientCA(
+            "",
+            f"the CA bundle is made by {promise.maker}: which clients it admits is unknown until it exists",
+        )
     facts = [certs.fact(c) for c in certs.load_bundle(pem)[0]]
     stale = [(f, f.status(now)) for f in facts if f.status(now) in ("expired", "not yet valid")]
     if not stale:
@@ -360,6 +366,38 @@ def client_ca(report: Report, h: HostReport, now: dt.datetime) -> ClientCA | Non
         f"the CA in ssl_client_certificate is out of date ({listing}); OpenSSL checks the trust anchor's dates "
         "too, so every client chain ending in it fails, whatever the client certificate",
     )
+
+
+def _promised_at(report: Report, path: str) -> PromisedSecret | None:
+    """The promised Secret whose file NIC would write at ``path`` (its content unknown), if any."""
+    for promise in report.nic.promised_secrets.values():
+        ref = promised_reference(promise)
+        if ref is not None and path in ref.path.split():
+            return promise
+    return None
+
+
+def _made_elsewhere_notes(report: Report, values: Sequence[Effective], directives: Sequence[str]) -> list[str]:
+    """One note per directive whose file belongs to a Secret made elsewhere: who makes it, content unknown."""
+    if not report.nic.promised_secrets:
+        return []
+    pairs = [(e.directive, written_path(e.value)) for e in values]
+    for line in directives:
+        fields = line.rstrip(";").split()
+        if len(fields) >= 2 and fields[0] in ("ssl_certificate", "ssl_certificate_key"):
+            pairs.append((fields[0], written_path(fields[1])))
+    by_secret: dict[str, tuple[PromisedSecret, list[str]]] = {}
+    for directive, path in pairs:
+        promise = _promised_at(report, path) if path else None
+        if promise is not None:
+            used = by_secret.setdefault(promise.ref.key, (promise, []))[1]
+            if directive not in used:
+                used.append(directive)
+    return [
+        f"{', '.join(used)}: the file of Secret {key}, made by {promise.maker} (type {promise.type}; its content "
+        "is unknown until it exists)"
+        for key, (promise, used) in by_secret.items()
+    ]
 
 
 def _client_predictions(
@@ -542,6 +580,7 @@ def explain(report: Report, host: str, path: str = "/", *, now: dt.datetime | No
             notes.append("gRPC location: only location-level egress (grpc_ssl_*) applies here")
     if h.result.fail_open:
         notes.append("ingressMTLS is ignored for this host (W14): requests are not checked for a client certificate")
+    notes += _made_elsewhere_notes(report, [*ingress, *egress], h.server_directives)
     ca = client_ca(report, h, at) if vc not in ("", "off") else None
     preds = _client_predictions(h, vc, depth.value if depth is not None else "1", loc_500, after, after_detail, ca)
     if loc is not None:

@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from inspector.analysis import ingress_nginx as ignored_table
 from inspector.diff.posture import (
     NOT_USED,
     Fact,
@@ -41,24 +42,10 @@ from inspector.diff.posture import (
 )
 from inspector.model import Cluster, Ingress, ObjectRef
 
-PREFIX = "nginx.ingress.kubernetes.io/"
-AUTH_TLS = (
-    "auth-tls-secret",
-    "auth-tls-verify-client",
-    "auth-tls-verify-depth",
-    "auth-tls-error-page",
-    "auth-tls-pass-certificate-to-upstream",
-    "auth-tls-match-cn",
-)
-PROXY_SSL = (
-    "proxy-ssl-secret",
-    "proxy-ssl-verify",
-    "proxy-ssl-verify-depth",
-    "proxy-ssl-name",
-    "proxy-ssl-server-name",
-    "proxy-ssl-protocols",
-    "proxy-ssl-ciphers",
-)
+PREFIX = ignored_table.PREFIX
+AUTH_TLS = tuple(a.name for a in ignored_table.ANNOTATIONS if a.name.startswith("auth-tls-"))
+PROXY_SSL = tuple(a.name for a in ignored_table.ANNOTATIONS if a.name.startswith("proxy-ssl-"))
+"""The annotation names come from the one table MTLS072 reads too (``inspector.analysis.ingress_nginx``)."""
 BACKEND_PROTOCOL = "backend-protocol"
 MTLS_ANNOTATIONS = tuple(PREFIX + a for a in (*AUTH_TLS, *PROXY_SSL, BACKEND_PROTOCOL))
 

@@ -31,7 +31,7 @@ from inspector.nic import validation, versions
 from inspector.nic import virtualserver as vsmod
 from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Server, parse_configmap
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable, reload_errors
-from inspector.nic.secrets import TYPE_CA, SecretStore
+from inspector.nic.secrets import TYPE_CA, SecretStore, promised_secrets
 from inspector.nic.types import (
     ConfigFile,
     Context,
@@ -783,7 +783,8 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     settings = effective_settings(cluster, settings)
     params = parse_configmap(settings.configmap, settings.plus)
     seen = watched_cluster(cluster, settings)
-    store = SecretStore(seen.secrets)
+    promised = promised_secrets(seen, settings)
+    store = SecretStore(seen.secrets, {k: p for k, p in promised.items() if watched(k.split("/", 1)[0], settings)})
     acc = _Acc()
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
@@ -866,6 +867,7 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
         secret_files=dict(files),
         logs=tuple(acc.logs),
         version_notes=tuple(notes),
+        promised_secrets=dict(store.promised()),
     )
 
 

@@ -26,7 +26,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from inspector.model import Secret
+from inspector.model import Cluster, ControllerSettings, Meta, PromisedSecret, Secret
 from inspector.nic.types import SecretReference
 
 SECRETS_DIR = "/etc/nginx/secrets"
@@ -338,6 +338,30 @@ def secret_files(ref: SecretReference) -> dict[str, bytes]:
     return {paths[0]: secret.data.get("tls.crt", b"") + b"\n" + secret.data.get("tls.key", b"")}
 
 
+def promised_secrets(cluster: Cluster, settings: ControllerSettings) -> dict[str, PromisedSecret]:
+    """The promised Secrets NIC will see: not shadowed by a real Secret of the input (a real one wins), and a
+    VirtualServer's ``spec.tls.cert-manager`` only when NIC runs with ``-enable-cert-manager`` (with it off NIC
+    creates no Certificate, so nothing makes that Secret)."""
+    return {
+        key: promise
+        for key, promise in cluster.promised_secrets.items()
+        if key not in cluster.secrets and (settings.enable_cert_manager or not promise.needs_cert_manager_flag)
+    }
+
+
+def promised_reference(promise: PromisedSecret) -> SecretReference | None:
+    """What NIC's store holds once the promised Secret exists: its type, the path it writes, no error.
+
+    Content is unknown, so NIC's per-type content validation is assumed to pass (the maker writes the keys its type
+    needs: cert-manager ``tls.crt``/``tls.key``/``ca.crt``); NIC's type rules still apply to the consumers, and an
+    unsupported type (``Opaque``) stays invisible as for a real Secret (None).
+    """
+    if promise.type not in SUPPORTED_SECRET_TYPES:
+        return None
+    secret = Secret(meta=Meta(ref=promise.ref, origin=promise.origin), type=promise.type)
+    return SecretReference(secret=secret, path=secret_path(secret), error=None, promised=promise)
+
+
 class SecretStore:
     """NIC's ``LocalSecretStore`` over a snapshot: supported types only, validated once, looked up by ``ns/name``.
 
@@ -347,8 +371,11 @@ class SecretStore:
     resource stays linear.
     """
 
-    def __init__(self, secrets: Mapping[str, Secret]) -> None:
+    def __init__(self, secrets: Mapping[str, Secret], promised: Mapping[str, PromisedSecret] | None = None) -> None:
         self._refs: dict[str, SecretReference] = {}
+        for key, promise in (promised or {}).items():
+            if key not in secrets and (ref := promised_reference(promise)) is not None:
+                self._refs[key] = ref
         for key, secret in secrets.items():
             if secret.type not in SUPPORTED_SECRET_TYPES:
                 continue  # handlers.go :: createSecretHandlers filters on IsSupportedSecretType
@@ -357,6 +384,7 @@ class SecretStore:
             self._refs[key] = SecretReference(secret=secret, path=path, error=error)
         self._asked: set[str] = set()
         self._files: dict[str, bytes] = {}
+        self._promised: dict[str, PromisedSecret] = {}
 
     def get(self, key: str) -> SecretReference:
         """``store.go :: GetSecret``: the stored reference, or NIC's "doesn't exist" reference."""
@@ -365,8 +393,15 @@ class SecretStore:
             return SecretReference(secret=None, path="", error=MISSING_SECRET_ERROR)
         if key not in self._asked:
             self._asked.add(key)
-            self._files.update(secret_files(ref))
+            if ref.promised is not None:
+                self._promised[key] = ref.promised
+            else:
+                self._files.update(secret_files(ref))
         return ref
+
+    def promised(self) -> Mapping[str, PromisedSecret]:
+        """The promised Secrets looked up so far (their files exist once the maker has made them)."""
+        return MappingProxyType(self._promised)
 
     def files(self) -> Mapping[str, bytes]:
         """Every file NIC would have written for the secrets looked up so far, in the order first asked for."""

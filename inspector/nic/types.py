@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from inspector.model import ControllerSettings, ObjectRef, Origin, Secret
+from inspector.model import ControllerSettings, ObjectRef, Origin, PromisedSecret, Secret
 
 Context = Literal["spec", "route", "subroute", "minion"]
 """NIC's ``pathContext`` values (``policy.go``, ``ingress.go :: minionContext``, ``virtualserver.go`` constants)."""
@@ -33,6 +33,9 @@ class SecretReference:
     path: str = ""
     """``/etc/nginx/secrets/<ns>-<name>`` (TLS) or ``"<...>-ca.crt <...>-ca.crl"`` (CA, two fields)."""
     error: str | None = None
+    promised: PromisedSecret | None = None
+    """Set when the Secret is not in the input but an object there makes it: NIC is predicted as if it existed
+    with that type and valid content (``secret`` then has no data)."""
 
 
 # --- policy generation (internal/configs/policy.go) ----------------------------------------------------------
@@ -391,3 +394,6 @@ class NicResult:
     """Lines NIC only logs (no event, no warning) that still explain an outcome, in generation order."""
     version_notes: tuple[VersionNote, ...] = ()
     """What the predicted release (``settings.nic_version``) does differently from NIC 5.6 with this input."""
+    promised_secrets: Mapping[str, PromisedSecret] = field(default_factory=dict)
+    """``ns/name`` -> the promise, for every Secret NIC looked up that exists only as a promise (content unknown:
+    no entry in ``secret_files``; the config references its file all the same)."""

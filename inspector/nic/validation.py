@@ -1560,6 +1560,11 @@ def validate_virtual_server(vs: VirtualServer, settings: ControllerSettings) -> 
             if redirect.based_on not in ("", "scheme", "x-forwarded-proto"):
                 msg = "accepted values are 'scheme', 'x-forwarded-proto'"
                 errs.append(invalid("spec.tls.redirect.basedOn", redirect.based_on, msg))
+        if vs.tls.cert_manager:  # validateTLSCmFields
+            if not settings.enable_cert_manager:
+                errs.append(forbidden("spec.tls.cert-manager", "field requires cert-manager enablement"))
+            if not vs.tls.secret:
+                errs.append(forbidden("spec.tls.cert-manager", "field requires TLS.Secret to be specified"))
     errs.extend(validate_policy_refs(vs.policies, "spec.policies", ns))
     ups_errs, upstreams = _validate_upstreams(vs.upstreams, "spec.upstreams", settings.plus)
     errs.extend(ups_errs)

@@ -38,6 +38,7 @@ _INGRESS = (
     "MTLS065",
     "MTLS066",
     "MTLS071",
+    "MTLS072",
 )
 _VS = (
     "MTLS011",

@@ -10,7 +10,7 @@ carry that name. The predictions themselves come from ``analysis/explain``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -20,6 +20,8 @@ from cryptography.x509.oid import NameOID
 
 from inspector import pki
 from inspector.analysis.certs import signed_by
+from inspector.model import PromisedSecret
+from inspector.nic.secrets import TYPE_CA, TYPE_TLS, promised_reference
 
 Fit = Literal["valid", "expired", "foreign"]
 """How a client certificate relates to a CA bundle: chains and in date, chains but something is out of date,
@@ -174,3 +176,45 @@ def throwaway_upstream(directory: Path, names: Sequence[str]) -> Material:
     sans = sorted({n for n in names if n and not n.startswith("$")}) or ["upstream.invalid"]
     leaf = pki.make_leaf("rehearsal upstream", ca, sans=sans, days=1, organization="mtls-inspect rehearsal")
     return write_material("throwaway untrusted upstream", leaf, directory, "untrusted-upstream")
+
+
+@dataclass(frozen=True)
+class StandIns:
+    """Throwaway material for Secrets that exist only as promises (made by cert-manager, External Secrets, ...):
+    the files NIC would write once they exist, and a client certificate of each stand-in CA."""
+
+    files: dict[str, bytes]
+    """Path NIC writes -> stand-in content, in NIC's formats (TLS: cert + "\\n" + key; CA: ``-ca.crt``, empty
+    ``-ca.crl``)."""
+    clients: tuple[Material, ...]
+    notes: tuple[str, ...]
+    """One line per Secret, saying that the rehearsal used stand-in material for it and who makes the real one."""
+
+
+def stand_ins(promised: Mapping[str, PromisedSecret], directory: Path, names: Sequence[str] = ()) -> StandIns:
+    """Stand-in material of each promised Secret's type (``kubernetes.io/tls``, ``nginx.org/ca``); other types
+    have none. ``names`` go into the stand-in server certificates' SANs."""
+    files: dict[str, bytes] = {}
+    clients: list[Material] = []
+    notes: list[str] = []
+    sans = sorted({n for n in names if n and not n.startswith("$") and "*" not in n}) or ["stand-in.invalid"]
+    for n, (key, promise) in enumerate(sorted(promised.items())):
+        ref = promised_reference(promise)
+        if ref is None or promise.type not in (TYPE_TLS, TYPE_CA):
+            continue
+        paths = ref.path.split()
+        ca = pki.make_ca(f"mtls-inspect stand-in CA for {key}", days=1, organization="mtls-inspect rehearsal")
+        if promise.type == TYPE_CA:
+            files[paths[0]] = ca.cert_pem
+            files[paths[1]] = b""
+            org = "mtls-inspect rehearsal"
+            leaf = pki.make_leaf(f"stand-in client of {key}", ca, client=True, server=False, days=1, organization=org)
+            clients.append(write_material(f"stand-in client of {key}", leaf, directory, f"stand-in-client-{n}"))
+        else:
+            leaf = pki.make_leaf(f"stand-in {key}", ca, sans=sans, days=1, organization="mtls-inspect rehearsal")
+            files[paths[0]] = leaf.chain_pem + b"\n" + leaf.key_pem
+        notes.append(
+            f"Secret {key} is made by {promise.maker}: the rehearsal uses stand-in {promise.type} material "
+            "minted for it (its real content is unknown until it exists)"
+        )
+    return StandIns(files, tuple(clients), tuple(notes))

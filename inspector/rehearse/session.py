@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -36,6 +37,7 @@ from inspector.rehearse.material import (
     MaterialError,
     bundle_certificates,
     load_material,
+    stand_ins,
     throwaway_client,
     throwaway_upstream,
 )
@@ -243,7 +245,14 @@ def _rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr:
                     f"the rehearsal prefix {root} is inside {closed}, which the user {sandbox.user} that nginx runs "
                     "as cannot enter: set TMPDIR to a folder others may pass through (such as /tmp)"
                 )
+        extra = stand_ins(report.nic.promised_secrets, root / "material", [h.host for h in report.hosts])
+        if extra.files:  # Secrets made elsewhere: NIC references their files; stand-ins make nginx load
+            nic = replace(report.nic, secret_files={**extra.files, **report.nic.secret_files})
+            report = replace(report, nic=nic)
+        for note in extra.notes:
+            stderr.write(f"mtls-inspect: {note}\n")
         materials = gather_materials(ns, report, root / "material")
+        materials = replace(materials, clients=materials.clients + extra.clients)
         plan = make_plan(report, materials, hosts)
         worlds: tuple[World, ...] = plan.worlds() or ("main",)
         backends.start()
@@ -288,6 +297,7 @@ def _rehearse(report: Report, ns: argparse.Namespace, *, stdout: TextIO, stderr:
             "prefix": str(root) if keep else None,
             "sandbox": _sandbox_json(sandbox),
             "confined": changes,
+            "stand_in_material": list(extra.notes),
         }
         seconds = time.monotonic() - started
         fmt = getattr(ns, "rehearse_format", "text")

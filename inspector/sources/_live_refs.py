@@ -178,7 +178,11 @@ def referenced_routes(objects: Iterable[Mapping[str, Any]]) -> list[tuple[str, s
 
 # --- controller auto-detection ----------------------------------------------------------------------------------
 
-_BOOL_FLAGS = {"enable-custom-resources": "enable_custom_resources", "ssl-dynamic-reload": "ssl_dynamic_reload"}
+_BOOL_FLAGS = {
+    "enable-custom-resources": "enable_custom_resources",
+    "ssl-dynamic-reload": "ssl_dynamic_reload",
+    "enable-cert-manager": "enable_cert_manager",
+}
 _STRING_FLAGS = {
     "ingress-class": "ingress_class",
     "watch-namespace": "watch_namespaces",

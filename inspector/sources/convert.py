@@ -57,6 +57,7 @@ from inspector.model import (
     Origin,
     Policy,
     PolicyReference,
+    PromisedSecret,
     Route,
     Secret,
     Service,
@@ -70,7 +71,7 @@ from inspector.model import (
     VSUpstream,
     field_path,
 )
-from inspector.sources import RawObject
+from inspector.sources import RawObject, promises
 from inspector.sources.files import MAX_FILE_BYTES, STDIN_NAME, StdinInput, cap_problems, load_paths, shown
 from inspector.sources.yaml_loader import join_path
 
@@ -493,6 +494,8 @@ SCHEMAS: dict[str, _Obj] = {
             "note": STR,
         }
     ),
+    # The Secret makers (sources/promises.py reads and type-checks the few spec fields that matter).
+    **{kind: _open({"metadata": META}) for kind in promises.KINDS},
 }
 
 NIC_GROUP = "k8s.nginx.org"
@@ -509,6 +512,7 @@ _SERVED: dict[tuple[str, str], tuple[str, ...]] = {
     ("", "ConfigMap"): ("v1",),
     ("", "Event"): ("v1",),
     ("events.k8s.io", "Event"): ("v1",),
+    **promises.SERVED,
 }
 
 _HOME_GROUP: dict[str, str] = {
@@ -715,7 +719,7 @@ def _validate(kind: str, group: str, obj: Mapping[str, Any]) -> list[tuple[str, 
     errors: list[tuple[str, str]] = []
     metadata = _d(obj, "metadata")
     name, namespace = _s(metadata, "name"), _s(metadata, "namespace")
-    if group == NIC_GROUP:
+    if group == NIC_GROUP or kind in promises.KINDS:
         if name in (".", "..") or "/" in name or "%" in name:
             errors.append(("metadata.name", f"metadata.name: Invalid value: \"{name}\": may not contain '/' or '%'"))
     elif kind != "Event":
@@ -1135,6 +1139,7 @@ def _virtual_server(obj: Mapping[str, Any], meta: Meta) -> VirtualServer:
             )
             if isinstance(redirect, dict)
             else None,
+            cert_manager=isinstance(tls_raw.get("cert-manager"), dict),
         )
     return VirtualServer(
         meta=meta,
@@ -1202,6 +1207,9 @@ class _Builder:
     config_maps: dict[str, ConfigMap] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+    promised: dict[str, PromisedSecret] = field(default_factory=dict)
+    makers: dict[ObjectRef, PromisedSecret] = field(default_factory=dict)
+    """Each Certificate/ExternalSecret/SealedSecret's promise, so that a redefinition replaces it."""
 
     def add(self, raw: RawObject) -> None:
         obj, origin = raw.obj, raw.origin
@@ -1239,7 +1247,7 @@ class _Builder:
                 "the API server would refuse this object",
             )
             return
-        walk = _Walk(crd=group == NIC_GROUP, raw=raw.raw_scalars)
+        walk = _Walk(crd=group == NIC_GROUP or kind in promises.KINDS, raw=raw.raw_scalars)
         cleaned = _walk(obj, SCHEMAS[kind], "", walk)
         for path, text in walk.pruned:
             self._problem(PRUNED_FIELD, origin, ref, path, f"{ref}: {text}")
@@ -1259,6 +1267,9 @@ class _Builder:
             self.events.append(_event(cleaned, group))
             return
         meta = _meta(cleaned, kind, origin)
+        if kind in promises.KINDS:
+            self._promise(kind, cleaned, meta)
+            return
         try:
             self._store(kind, cleaned, meta)
         except _Refusal as refusal:
@@ -1295,6 +1306,28 @@ class _Builder:
             )
         target[key] = built
 
+    def _promise(self, kind: str, obj: dict[str, Any], meta: Meta) -> None:
+        """A Certificate/ExternalSecret/SealedSecret: the Secret it makes (the first maker of a key is kept)."""
+        promise, problem = promises.from_object(kind, obj, meta.ref, meta.origin)
+        if problem is not None:
+            check_id, path, text = problem
+            self._problem(check_id, meta.origin, meta.ref, path, text)
+        earlier = self.makers.pop(meta.ref, None)
+        if earlier is not None:
+            self._problem(
+                DUPLICATE_OBJECT,
+                meta.origin,
+                meta.ref,
+                None,
+                f"{meta.ref} is defined again (first at {earlier.origin.at()}); "
+                "the later definition replaces the earlier, as a second kubectl apply would",
+            )
+            if self.promised.get(earlier.ref.key) is earlier:
+                del self.promised[earlier.ref.key]
+        if promise is not None:
+            self.promised.setdefault(promise.ref.key, promise)
+            self.makers[meta.ref] = promise
+
     def _problem(self, check_id: str, origin: Origin, ref: ObjectRef | None, path: str | None, text: str) -> None:
         line = origin.line_of(path) if path else origin.line
         where = f"{origin.file}:{line}" if line else origin.file
@@ -1311,6 +1344,12 @@ def build_cluster(
             builder.add(raw)
         except (RecursionError, MemoryError) as err:  # pragma: no cover - bounded by the loaders already
             builder._problem(NOT_AN_OBJECT, raw.origin, None, None, f"object too complex ({type(err).__name__})")
+    for ing in builder.ingresses.values():
+        for promise in promises.from_ingress(ing):
+            builder.promised.setdefault(promise.ref.key, promise)
+    for vs in builder.virtual_servers.values():
+        for promise in promises.from_virtual_server(vs):
+            builder.promised.setdefault(promise.ref.key, promise)
     return Cluster(
         secrets=builder.secrets,
         services=builder.services,
@@ -1322,6 +1361,7 @@ def build_cluster(
         problems=tuple(problems) + tuple(builder.problems),
         events=tuple(builder.events),
         sources=tuple(sources),
+        promised_secrets=builder.promised,
     )
 
 
