@@ -6,11 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from inspector.catalogue import UNREADABLE_SOURCE
 from inspector.diff.compare import Change, compare
 from inspector.diff.posture import posture
 from inspector.diff.sides import Side, SideError, load_side
-from inspector.exit_codes import ExitCode
+from inspector.exit_codes import UNUSABLE_INPUT_CHECKS, ExitCode
 from inspector.model import Cluster, ControllerSettings
 
 FAIL_ON = ("weakened", "changed", "never")
@@ -47,10 +46,10 @@ def run_diff(
 def _unusable(side: Side, cluster: Cluster) -> str:
     """A side with unreadable documents, or with no Kubernetes object at all, cannot be trusted for a diff."""
     if not any(True for _ in cluster.all_objects()):
-        broken = [p for p in cluster.problems if p.check_id == UNREADABLE_SOURCE]
+        broken = [p for p in cluster.problems if p.check_id in UNUSABLE_INPUT_CHECKS]
         detail = f" ({broken[0].message})" if broken else ""
         raise SideError(f"{side.name}: {side.label}: no Kubernetes object found{detail}")
-    broken = [p for p in cluster.problems if p.check_id == UNREADABLE_SOURCE]
+    broken = [p for p in cluster.problems if p.check_id in UNUSABLE_INPUT_CHECKS]
     if broken:
         more = f" and {len(broken) - 1} more" if len(broken) > 1 else ""
         return f"{side.name}: {broken[0].message}{more}: the diff may miss objects"

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TextIO
 
-from inspector.catalogue import UNREADABLE_SOURCE
-from inspector.exit_codes import ExitCode
+from inspector.exit_codes import UNUSABLE_INPUT_CHECKS, ExitCode
 from inspector.migrate.translate import Migration, migrate
 from inspector.model import ControllerSettings
 
@@ -35,7 +34,7 @@ def run_migrate(
 
     raws, problems = load_paths(paths, stdin=stdin)
     cluster = build_cluster(raws, problems, sources=list(paths))
-    unreadable = [p for p in cluster.problems if p.check_id == UNREADABLE_SOURCE]
+    unreadable = [p for p in cluster.problems if p.check_id in UNUSABLE_INPUT_CHECKS]
     for p in unreadable:
         print(f"mtls-inspect: {printable(p.message)}", file=stderr)
     migrations = migrate(raws, cluster)
