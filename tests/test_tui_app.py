@@ -359,3 +359,35 @@ async def test_a_big_cluster_opens_collapsed_and_fills_nodes_on_expand(tmp_path:
         item = tree.current_item
         assert item is not None and any(not f.suppressed for f in item.findings)
         assert tree.cursor_node is not None and tree.cursor_node.data is item
+
+
+async def test_details_describe_the_cursor_after_a_paste_and_fast_typing_in_the_filter(sample_report: Report) -> None:
+    from textual import events
+
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("down", "down")
+        await pilot.press("slash")
+        box = app.query_one("#filter", Input)
+        # A paste, then keys typed faster than the tree is rebuilt: every step queues highlights of nodes that the
+        # next rebuild clears.
+        before = app.report_tree.current_item
+        assert before is not None and before.host is not None and before.host.host != "cafe.example.com"
+        # Pastes queued at once: each rebuild's highlight arrives after later rebuilds cleared its tree.
+        for chunk in ("c", "a", "f", "e.", "example", ".com"):
+            box.post_message(events.Paste(chunk))
+        await pilot.pause()
+        await pilot.pause()
+        assert box.value == "cafe.example.com"
+        item = app.report_tree.current_item
+        assert item is not None and item.host is not None and item.host.host == "cafe.example.com"
+        details = app.query_one("#details-pane", StripView).plain
+        assert details.startswith("Host cafe.example.com"), details[:80]
+        box.post_message(events.Paste("x"))
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
+        await pilot.pause()
+        await pilot.pause()
+        item = app.report_tree.current_item
+        assert item is not None and item.host is not None
+        assert f"Host {item.host.host}" in app.query_one("#details-pane", StripView).plain

@@ -259,6 +259,10 @@ class InspectorApp(App[int]):
 
     @on(Tree.NodeHighlighted, "#tree")
     def _highlighted(self, event: Tree.NodeHighlighted[Item]) -> None:
+        # Highlights are queued messages: one may name a node of a tree that ``show()`` has since cleared (fast
+        # typing or a paste in the filter). Only the cursor's own node may fill the panes.
+        if event.node is not self.report_tree.cursor_node:
+            return
         self._show_item(event.node.data)
 
     def _show_item(self, item: Item | None) -> None:
@@ -270,7 +274,9 @@ class InspectorApp(App[int]):
 
     def _flush_panes(self) -> None:
         self._flush_scheduled = False
-        item = self._pending
+        # The cursor may have moved to a rebuilt tree since the update was scheduled: the panes describe the
+        # cursor, whatever was pending.
+        item = self.report_tree.current_item if self.report is not None else self._pending
         details = self.query_one("#details-pane", StripView)
         rendered = self.query_one("#rendered-pane", StripView)
         if self.report is None or item is None:
