@@ -186,9 +186,44 @@ async def test_checklist_walk_note_and_export(
         assert "# mTLS rollout sign-off: cafe.example.com" in text
         assert "Note: TLS checked with the app team" in text
         assert "[PASS] The Ingress has TLS termination" in text
-        assert "[N/A]" in text and "[MANUAL]" in text
+        assert "Not applicable (no egressMTLS policy on cafe.example.com): steps 7, 8, 9, 10, 11, 12." in text
+        assert "[MANUAL]" in text and "## Other findings" in text and "## Rendered server block" in text
+        assert "sha256:" in text and "mtls-inspect 0.1.0" in text and "NGINX Ingress Controller 5.6" in text
+        await pilot.press("ctrl+s")
+        assert screen.exported == tmp_path / "mtls-signoff-cafe.example.com-2.md"
+        assert (tmp_path / "mtls-signoff-cafe.example.com.md").read_text() == text
         await pilot.press("escape")
         assert not isinstance(app.screen, ChecklistScreen)
+
+
+async def test_checklist_is_modal_and_asks_before_losing_notes(sample_report: Report) -> None:
+    from inspector.tui.checklist import DiscardNotes
+
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.goto(_host_key(app, "cafe.example.com"))
+        tree_key = app.report_tree.current_key
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        # The main screen's keys do not reach the hidden tree: no next finding, no second checklist, no filter.
+        await pilot.press("n", "c", "slash", "g")
+        assert app.screen is screen and len(app.screen_stack) == 2
+        assert app.report_tree.current_key == tree_key and app.group_by == "none"
+        assert not app.query_one("#filter", Input).display
+        await pilot.press("q")
+        assert not isinstance(app.screen, ChecklistScreen) and app.is_running
+        await pilot.press("c", "tab", *"quick note with q")
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        assert screen.notes[screen.results[0].step.id] == "quick note with q"
+        await pilot.press("escape")
+        assert isinstance(app.screen, DiscardNotes)
+        await pilot.press("n")
+        assert app.screen is screen
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, (ChecklistScreen, DiscardNotes))
 
 
 async def test_checklist_export_to_a_chosen_path(sample_report: Report, tmp_path: Path) -> None:

@@ -218,6 +218,12 @@ class InspectorApp(App[int]):
         # cycles, so pausing the collector for the rebuild is safe.
         with gc_paused():
             self._rebuild()
+        from inspector.tui.checklist import ChecklistScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ChecklistScreen):
+                # An open checklist must not export the old results: it recomputes them, keeping the notes.
+                screen.update_report(report)
         if self.focused is None and self.screen is self.screen_stack[0]:
             self.report_tree.focus()
         # No timing here: the screen must be the same picture every time (snapshots); scripts/bench.py times it.
