@@ -22,6 +22,7 @@ from inspector.tui.checklist import ChecklistScreen
 from inspector.tui.explain_screen import ExplainScreen
 from inspector.tui.help_screen import HelpScreen
 from inspector.tui.keys import MAIN_BINDINGS
+from inspector.tui.labels import host_badges
 from inspector.tui.strip_view import StripView
 from inspector.tui.view import ItemKey
 
@@ -54,17 +55,33 @@ def _host_key(app: InspectorApp, host: str) -> ItemKey:
     return next(i.key for i in app.view_model.walk() if i.kind == "host" and i.host and i.host.host == host)
 
 
-async def test_opens_expanded_with_every_host_and_counts(sample_report: Report) -> None:
+async def test_first_screen_shows_every_host_and_the_seed_policies(sample_report: Report) -> None:
     app = _app(sample_report)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         tree = app.report_tree
         hosts = [n.data.host.host for n in tree.root.children if n.data and n.data.host]
-        assert hosts == [h.host for h in sample_report.hosts]
-        assert all(n.is_expanded for n in tree.root.children if n.allow_expand)
+        assert sorted(hosts) == sorted(h.host for h in sample_report.hosts)
+        # The tree does not fit 40 lines expanded: one line per host, the first ones opened as far as they fit.
+        assert tree.last_line < tree.scrollable_content_region.height
+        opened = [n.is_expanded for n in tree.root.children]
+        assert opened[0] and not opened[-1] and opened == sorted(opened, reverse=True)
         assert "16 hosts" in app.sub_title and "5 with 500" in app.sub_title and "1 fail-open" in app.sub_title
         assert app.focused is tree
-        assert tree.current_item is not None and tree.current_item.kind == "host"
+        item = tree.current_item
+        assert item is not None and item.kind == "host" and item.host is not None and "500" in host_badges(item.host)
+        lines = [tree.get_node_at_line(n) for n in range(tree.last_line + 1)]
+        labels = " ".join(str(node.label) for node in lines if node is not None)
+        assert "cafe.example.com  ingress-mtls-policy applied" in labels
+        assert "webapp.example.com  egress-mtls-policy applied" in labels
+
+
+async def test_a_small_tree_opens_fully_expanded(tmp_path: Path) -> None:
+    report = build_report(load_cluster([samples.path() / "cafe", samples.path() / "webapp"]), ControllerSettings())
+    app = _app(report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert all(n.is_expanded for n in app.report_tree.root.children if n.allow_expand)
 
 
 async def test_cursor_moves_and_details_follow(sample_report: Report) -> None:
@@ -74,7 +91,8 @@ async def test_cursor_moves_and_details_follow(sample_report: Report) -> None:
         first = app.report_tree.current_item
         assert first is not None and first.host is not None
         assert f"Host {first.host.host}" in app.query_one("#details-pane", StripView).plain
-        await pilot.press("down")
+        app.goto(_host_key(app, "webapp.example.com"))
+        await pilot.press("enter", "down")
         item = app.report_tree.current_item
         assert item is not None and item.kind == "policy" and item.use is not None
         details = app.query_one("#details-pane", StripView).plain
@@ -268,7 +286,7 @@ async def test_copy_block_and_yaml_write_files(
         block = tmp_path / "cafe.example.com.conf"
         assert block.read_text().startswith("server {")
         assert app.clipboard == block.read_text()
-        await pilot.press("down")
+        await pilot.press("enter", "down")
         await pilot.press("Y")
         policy = (tmp_path / "Policy-default-ingress-mtls-policy.yaml").read_text()
         assert "clientCertSecret: ingress-mtls-secret" in policy

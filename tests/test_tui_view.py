@@ -53,14 +53,65 @@ def _host_item(roots: tuple[Item, ...], name: str) -> Item:
 def test_every_host_is_a_root_with_its_locations_and_policies(report: Report) -> None:
     view = build_view(report)
     hosts = [r for r in view.roots if r.kind == "host"]
-    assert [h.host for h in hosts] == list(report.hosts)
+    assert sorted(h.key.host for h in hosts) == sorted(h.host for h in report.hosts) and len(hosts) == 16
+    # Inherited server policies are shown once, at the host; a location lists only what differs there.
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert [c.use.key for c in cafe.children if c.use] == ["default/ingress-mtls-policy"]
+    assert all(not c.children for c in cafe.children if c.kind == "location")
     shop = _host_item(view.roots, "shop.example.com")
     paths = [c.location.path for c in shop.children if c.kind == "location" and c.location]
     assert paths == ["/api", "/static"]
     api = next(c for c in shop.children if c.location and c.location.path == "/api")
     statuses = {c.use.key: c.use.status for c in api.children if c.use}
-    assert statuses["shop/shop-api-egress"] == "applied"
-    assert statuses["shop/shop-egress-mtls"] == "overridden"
+    assert statuses == {"shop/shop-api-egress": "applied", "shop/shop-egress-mtls": "overridden"}
+
+
+def test_hosts_are_ordered_by_what_matters_and_stories_are_marked(report: Report) -> None:
+    from inspector.tui.view import ATTENTION_ORDER, attention
+
+    view = build_view(report)
+    hosts = [r for r in view.roots if r.kind == "host"]
+    ranks = [attention(h) for h in hosts]
+    assert ranks == sorted(ranks)
+    names = [ATTENTION_ORDER[r] if r < len(ATTENTION_ORDER) else "clean" for r in ranks]
+    assert names[:5] == ["500"] * 5 and names[5] == "fail-open" and names[-1] == "clean"
+    first = hosts[0]
+    assert first.host is not None and "500" in host_badges(first.host)
+    stories = {h.key.host: h.story for h in hosts if h.story}
+    assert stories["no-tls.broken.example.com"] == "broken/no-tls.yaml"
+    assert all(name.endswith(".broken.example.com") for name in stories) and len(stories) == 11
+    assert not _host_item(view.roots, "cafe.example.com").story
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert cafe.verdict == "ingress-mtls-policy applied (ingressMTLS)"
+    webapp = _host_item(view.roots, "webapp.example.com")
+    assert webapp.verdict.startswith("egress-mtls-policy applied (egressMTLS) · MTLS067 ")
+    label = item_label(first).plain
+    assert label.index("500") < label.index(first.key.host) and "story" in label
+
+
+def test_a_host_level_outcome_marks_its_children(report: Report) -> None:
+    view = build_view(report)
+    no_tls = _host_item(view.roots, "no-tls.broken.example.com")
+    assert no_tls.outcome == "500"
+    location = next(c for c in no_tls.children if c.kind == "location")
+    assert location.severity is None and location.outcome == "500"
+    assert item_label(location).plain.startswith("⊘ ")
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert all(item_label(c).plain.startswith("✓ ") for c in cafe.children)
+
+
+def test_filter_finds_what_the_header_counts(report: Report) -> None:
+    view = build_view(report)
+
+    def hosts(query: str) -> set[str]:
+        return {i.key.host for r in filter_roots(view, query) for i in r.walk() if i.kind == "host"}
+
+    five = {h.host for h in report.hosts if h.result.returns_500 or any(loc.result.returns_500 for loc in h.locations)}
+    assert hosts("500") == five and len(five) == 5
+    assert hosts("fail-open") == {h.host for h in report.hosts if h.result.fail_open}
+    assert hosts("mtls067") >= {"webapp.example.com"} and "cafe.example.com" not in hosts("MTLS067")
+    assert hosts("error") == hosts("sev:error")
+    assert "cafe.example.com" not in hosts("story")
 
 
 def test_severity_rolls_up_to_parents(report: Report) -> None:

@@ -212,7 +212,7 @@ class InspectorApp(App[int]):
 
     def _apply(self, report: Report) -> None:
         self.report = report
-        self.sub_title = f"{self.source_label} · {counts(report)}"
+        self._set_header()
         # The report is a large graph of frozen objects: the cyclic GC walking it while the view allocates
         # tens of thousands of items costs more than building them (3-4x at 10k objects). Nothing here makes
         # cycles, so pausing the collector for the rebuild is safe.
@@ -232,6 +232,18 @@ class InspectorApp(App[int]):
             + (f" · reloaded ({self.loads - 1})" if self.loads > 1 else "")
             + self._live_note()
         )
+
+    def _set_header(self) -> None:
+        """Counts first, and compact below 100 columns: a narrow header cuts the source label, never the counts."""
+        if self.report is None:
+            return
+        if self.size.width < 100:
+            self.sub_title = counts(self.report, compact=True)
+        else:
+            self.sub_title = f"{counts(self.report)} · {self.source_label}"
+
+    def on_resize(self) -> None:
+        self._set_header()
 
     def _rebuild(self, *, regroup: bool = True) -> None:
         """Rebuild the tree for the current grouping and filter, keeping the selection where it can.

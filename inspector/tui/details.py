@@ -153,7 +153,7 @@ def _chain(uses: Sequence[PolicyUse]) -> list[RenderableType]:
     return lines
 
 
-def host_details(report: Report, host: HostReport, findings: Sequence[Finding]) -> RenderableType:
+def host_details(report: Report, host: HostReport, findings: Sequence[Finding], story: str = "") -> RenderableType:
     result = host.result
     title = Text.assemble(("Host ", "bold"), (host.host or "(no host)", "bold cyan"))
     for name in host_badges(host):
@@ -166,7 +166,9 @@ def host_details(report: Report, host: HostReport, findings: Sequence[Finding]) 
         ("locations", str(sum(1 for loc in host.locations if not loc.result.internal))),
     ]
     if result.ssl_reject_handshake:
-        rows.append(("handshake", "ssl_reject_handshake on"))
+        rows.append(("handshake", Text("ssl_reject_handshake on: every TLS handshake is refused", style="bold red")))
+    if story:
+        rows.append(("sample story", Text(f"{story}: a deliberately broken example of the sample", style="magenta")))
     parts: list[RenderableType] = [title, *_findings_first(findings), _facts(rows), Text("")]
     parts += [_heading("Server-level mTLS (which policy wins and why)"), *_chain(host.policies), Text("")]
     parts += [_effective_table(host.ingress_effective), Text("")]
@@ -304,7 +306,7 @@ def subtree_findings(item: Item) -> tuple[Finding, ...]:
 def item_details(report: Report, item: Item) -> RenderableType:
     """The details of any tree item."""
     if item.kind == "host" and item.host is not None:
-        return host_details(report, item.host, subtree_findings(item))
+        return host_details(report, item.host, subtree_findings(item), item.story)
     if item.kind == "location" and item.host is not None and item.location is not None:
         return location_details(report, item.host, item.location, subtree_findings(item))
     if item.kind == "policy" and item.host is not None and item.use is not None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 from textual.binding import Binding
 
 MAIN_BINDINGS: list[Binding] = [
-    Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
-    Binding("slash", "filter", "Filter", id="tree.filter", key_display="/"),
     Binding("n", "next_finding", "Next finding", id="tree.next-finding"),
     Binding("N", "previous_finding", "Prev finding", id="tree.previous-finding", show=False),
-    Binding("c", "checklist", "Checklist", id="checklist.open"),
     Binding("e", "explain", "Explain", id="explain.open"),
+    Binding("c", "checklist", "Checklist", id="checklist.open"),
+    Binding("slash", "filter", "Filter", id="tree.filter", key_display="/"),
+    Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
     Binding("y", "copy_block", "Copy block", id="copy.rendered-block"),
     Binding("Y", "copy_yaml", "Copy YAML", id="copy.object-yaml", show=False),
     Binding("g", "cycle_grouping", "Group", id="tree.group"),
@@ -23,7 +23,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False),
     Binding("q", "quit", "Quit", id="app.quit"),
 ]
-"""Main screen bindings, in the order the help screen lists them."""
+"""Main screen bindings, in the order the footer and the help screen list them: what matters most first."""
 
 TREE_KEYS: tuple[tuple[str, str], ...] = (
     ("↑/↓, mouse", "move in the tree (details and rendered config follow the cursor)"),
