@@ -439,3 +439,16 @@ def test_signoff_for_nic_examples_without_secrets_never_passes_a_rejected_policy
     assert "Not applicable (no ingressMTLS policy on webapp.example.com): steps 1, 2, 3, 4, 5, 6." in text
     assert "```nginx\nserver {" in text and "return 500;" in text
     assert not [line for line in text.splitlines() if line.rstrip().endswith(":") and line.startswith("- ")]
+
+
+def test_the_winner_names_the_policy_it_beat_and_policy_findings_come_first(report: Report) -> None:
+    view = build_view(report)
+    shop = _host_item(view.roots, "shop.example.com")
+    api = next(c for c in shop.children if c.location and c.location.path == "/api")
+    winner = next(c for c in api.children if c.use and c.use.key == "shop/shop-api-egress")
+    text = _render(item_details(report, winner))
+    assert "overrides shop/shop-egress-mtls for proxy_ssl_trusted_certificate" in text
+    assert text.index("Findings") < text.index("Fields")
+    two = _host_item(view.roots, "two-policies-one-type.broken.example.com")
+    first = next(c for c in two.children if c.use and c.use.key.endswith("egress-a"))
+    assert "overrides broken/two-policies-one-type-egress-b" in _render(item_details(report, first))
