@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -444,3 +445,68 @@ async def test_details_describe_the_cursor_after_a_paste_and_fast_typing_in_the_
         item = app.report_tree.current_item
         assert item is not None and item.host is not None
         assert f"Host {item.host.host}" in app.query_one("#details-pane", StripView).plain
+
+
+async def test_explain_tables_fit_the_box(sample_report: Report) -> None:
+    app = _app(sample_report)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _ready(pilot)
+        app.goto(_host_key(app, "shop.example.com"))
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        body = screen.query_one("#explain-body")
+        assert 0 < screen.rendered_width <= body.scrollable_content_region.width
+        text = screen.query_one("#explain-text", Static).content
+        assert isinstance(text, Text)
+        assert max(len(line) for line in text.plain.splitlines()) <= screen.rendered_width
+
+
+async def test_screenshot_without_downloads_goes_to_the_current_folder(
+    sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        app.action_screenshot(filename="shot.svg")
+        await pilot.pause()
+        assert (work / "shot.svg").read_text().startswith("<svg")
+        messages = [n.message for n in app._notifications]
+        assert any(str(work / "shot.svg") in m for m in messages), messages
+        app.action_screenshot(filename="shot.svg", path=str(tmp_path / "missing"))
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("could not save a screenshot" in m and "No such file" in m for m in messages)
+
+
+async def test_the_watcher_polls_in_a_thread_with_the_loaders_file_list(tmp_path: Path) -> None:
+    folder = tmp_path / "cluster"
+    shutil.copytree(samples.path() / "cafe", folder)
+    loads: list[int] = []
+
+    def load() -> Report:
+        loads.append(1)
+        return build_report(load_cluster([folder]), ControllerSettings())
+
+    app = InspectorApp(load, source_label=str(folder), watch_paths=[folder])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        # Files the loader skips (a hidden folder) do not trigger a reload; an upper-case suffix it reads does.
+        (folder / ".git").mkdir()
+        (folder / ".git" / "x.yaml").write_text("kind: List\n")
+        worker = app._poll_in_thread()
+        await worker.wait()
+        await _ready(pilot)
+        assert len(loads) == 1
+        (folder / "EXTRA.YAML").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: extra\n")
+        worker = app._poll_in_thread()
+        await worker.wait()
+        await pilot.pause()
+        await _ready(pilot)
+        assert len(loads) == 2

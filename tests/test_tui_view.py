@@ -307,6 +307,8 @@ def test_watch_notices_added_changed_and_removed_files(tmp_path: Path) -> None:
     first = tmp_path / "a.yaml"
     first.write_text("kind: List\n")
     (tmp_path / "notes.txt").write_text("ignored")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "skipped.yaml").write_text("kind: List\n")
     before = watch.snapshot([tmp_path])
     assert list(before) == [str(first)]
     assert watch.changed(before, watch.snapshot([tmp_path])) == ()

@@ -27,7 +27,7 @@ from inspector._gc import gc_paused
 from inspector.model import AnyObject, ObjectRef
 from inspector.report import Report
 from inspector.tui import watch
-from inspector.tui.clipboard import object_yaml, osc52, write_clip
+from inspector.tui.clipboard import clip_dir, object_yaml, osc52, write_clip
 from inspector.tui.commands import InspectorCommands
 from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
@@ -72,6 +72,18 @@ def item_object(report: Report, item: Item) -> AnyObject | None:
         if finding.resource is not None:
             return lookup_object(report, finding.resource)
     return None
+
+
+def screenshot_folder() -> Path:
+    """Where a screenshot goes: ~/Downloads (Textual's habit) when it exists, else a writable current folder, else
+    the clip folder (servers and containers often have neither Downloads nor a writable working directory)."""
+    downloads = Path.home() / "Downloads"
+    if downloads.is_dir() and os.access(downloads, os.W_OK):
+        return downloads
+    here = Path.cwd()
+    if os.access(here, os.W_OK):
+        return here
+    return clip_dir()
 
 
 class InspectorApp(App[int]):
@@ -136,7 +148,7 @@ class InspectorApp(App[int]):
         self.refresh_report()
         self._start_live_watch()
         if self.watch_paths:
-            self.set_interval(WATCH_INTERVAL, self.poll_sources, name="watch-sources")
+            self.set_interval(WATCH_INTERVAL, self._poll_in_thread, name="watch-sources")
 
     def _start_live_watch(self) -> None:
         """Follow a live session's watch (``LiveSession.watch(on_change)``): every change reloads the report.
@@ -263,9 +275,16 @@ class InspectorApp(App[int]):
         self._keep = None
         self._show_item(tree.current_item)
 
-    def poll_sources(self) -> None:
-        """Reload when a watched source file was added, changed or removed (runs every WATCH_INTERVAL)."""
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _poll_in_thread(self) -> None:
+        """Every WATCH_INTERVAL: list and stat the sources off the event loop, then compare on it."""
         stamps = watch.snapshot(self.watch_paths)
+        self.call_from_thread(self.poll_sources, stamps)
+
+    def poll_sources(self, stamps: Mapping[str, float] | None = None) -> None:
+        """Reload when a watched source file was added, changed or removed (``stamps``: a fresh snapshot)."""
+        if stamps is None:
+            stamps = watch.snapshot(self.watch_paths)
         moved = watch.changed(self._stamps, stamps)
         if moved:
             self._stamps = stamps
@@ -409,6 +428,17 @@ class InspectorApp(App[int]):
             return
         path = item.location.path if item.location is not None else None
         self.push_screen(ExplainScreen(self.report, item.host.host, path))
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG of the screen: ~/Downloads when it exists, else the current folder, else the clip folder."""
+        folder = Path(path).expanduser() if path else screenshot_folder()
+        try:
+            saved = self.save_screenshot(filename, str(folder))
+        except OSError as exc:
+            message = f"could not save a screenshot in {folder}: {exc.strerror or exc}"
+            self.notify(message, title="Screenshot", severity="error", timeout=10)
+            return
+        self.notify(f"screenshot saved to {Path(saved).resolve()}", title="Screenshot", timeout=10)
 
     def copy_to_clipboard(self, text: str) -> None:
         """OSC 52, DCS-wrapped for tmux when running inside it."""
