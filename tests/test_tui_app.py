@@ -278,7 +278,8 @@ async def test_explain_opens_for_the_selected_host(sample_report: Report) -> Non
 async def test_copy_block_and_yaml_write_files(
     sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(tmp_path))
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(tmp_path / "clips"))
+    tmp_path = tmp_path / "clips"
     app = _app(sample_report)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
@@ -510,3 +511,29 @@ async def test_the_watcher_polls_in_a_thread_with_the_loaders_file_list(tmp_path
         await pilot.pause()
         await _ready(pilot)
         assert len(loads) == 2
+
+
+async def test_copy_yaml_on_every_node_never_copies_a_private_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.tui_helpers import key_markers, one_line_json_list
+
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(tmp_path / "clips"))
+    report = build_report(load_cluster([one_line_json_list(tmp_path)]), ControllerSettings())
+    markers = key_markers(report)
+    app = _app(report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert app.view_model is not None
+        copied = 0
+        for item in app.view_model.walk():
+            app.goto(item.key)
+            app._clipboard = ""
+            await pilot.press("Y")
+            if app.clipboard:
+                copied += 1
+                assert not [m for m in markers if m in app.clipboard], item.key
+        assert copied >= 3
+        files = list((tmp_path / "clips").iterdir())
+        assert files and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
+        assert not [f for f in files for m in markers if m in f.read_text()]

@@ -35,6 +35,8 @@ from inspector.tui.view import (
     policy_key,
     worst,
 )
+from tests.shared import NIC_EXAMPLES, need
+from tests.tui_helpers import key_markers, one_line_json_list
 
 
 @pytest.fixture(scope="module")
@@ -281,16 +283,67 @@ def test_write_clip_uses_the_configured_folder(tmp_path: Path, monkeypatch: pyte
     assert path.parent == tmp_path / "clips"
     assert path.name == "cafe.example.com_tea.conf"
     assert path.read_text() == "server {}\n"
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
 
 
-def test_object_yaml_is_cut_from_the_source_file(report: Report) -> None:
+def test_clip_folder_made_by_someone_else_or_a_link_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(shared))
+    with pytest.raises(clipboard.UnsafeClipFolder, match="mode 755"):
+        clipboard.write_clip("x", "a.conf")
+    target = tmp_path / "target"
+    target.mkdir(mode=0o700)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(link))
+    with pytest.raises(clipboard.UnsafeClipFolder, match="symbolic link"):
+        clipboard.write_clip("x", "a.conf")
+    assert not list(target.iterdir())
+    # A link planted at a clip file's name is not followed.
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(target))
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (target / "a.conf").symlink_to(victim)
+    with pytest.raises(OSError):
+        clipboard.write_clip("x", "a.conf")
+    assert victim.read_text() == "keep"
+
+
+def test_the_default_clip_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MTLS_INSPECT_CLIP_DIR", raising=False)
+    monkeypatch.setattr(clipboard.tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = clipboard.clip_dir()
+    assert folder == tmp_path / f"mtls-inspect-{os.getuid()}" and folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o777)
+    with pytest.raises(clipboard.UnsafeClipFolder):
+        clipboard.clip_dir()
+
+
+def test_object_yaml_comes_from_the_model(report: Report) -> None:
     policy = report.cluster.policies["default/ingress-mtls-policy"]
     text = clipboard.object_yaml(policy)
-    assert text.splitlines()[0].endswith("ingress-mtls-policy.yaml:2")
+    assert text.splitlines()[0].endswith("ingress-mtls-policy.yaml:2); secret data and last-applied redacted")
     doc = yaml.safe_load(text)
     assert doc["kind"] == "Policy"
     expected = {"clientCertSecret": "ingress-mtls-secret", "verifyClient": "on", "verifyDepth": 1}
     assert doc["spec"]["ingressMTLS"] == expected
+
+
+def test_copying_any_object_of_a_one_line_json_list_carries_no_key(tmp_path: Path) -> None:
+    source = one_line_json_list(tmp_path)
+    listed = build_report(load_cluster([source]), ControllerSettings())
+    markers = key_markers(listed)
+    assert len(markers) > 2 and listed.cluster.secrets
+    for obj in listed.cluster.all_objects():
+        text = clipboard.object_yaml(obj)
+        assert not [m for m in markers if m in text], obj.meta.ref
+        assert text.count("\nkind: ") == 1
+    secret = next(iter(listed.cluster.secrets.values()))
+    doc = yaml.safe_load(clipboard.object_yaml(secret))
+    assert doc["metadata"]["annotations"][clipboard.LAST_APPLIED] == "<redacted>"
+    assert set(doc["data"].values()) == {"<redacted>"}
 
 
 def test_object_yaml_never_carries_secret_data(report: Report) -> None:
@@ -409,14 +462,8 @@ def test_policy_lines_from_the_renderer_provenance(report: Report) -> None:
     )
 
 
-NIC_EXAMPLES = Path("/work/shared/nic-examples/ingress-resources")
-if not NIC_EXAMPLES.is_dir():
-    NIC_EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "nic-examples" / "ingress-resources"
-
-
-@pytest.mark.skipif(not NIC_EXAMPLES.is_dir(), reason="NIC's examples are not on this machine")
 def test_signoff_for_nic_examples_without_secrets_never_passes_a_rejected_policy() -> None:
-    examples = build_report(load_cluster([NIC_EXAMPLES]), ControllerSettings())
+    examples = build_report(load_cluster([need(NIC_EXAMPLES / "ingress-resources")]), ControllerSettings())
     when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
     for host in examples.hosts:
         uses = [*host.policies, *(u for loc in host.locations for u in loc.policies)]
