@@ -537,3 +537,32 @@ async def test_copy_yaml_on_every_node_never_copies_a_private_key(
         files = list((tmp_path / "clips").iterdir())
         assert files and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
         assert not [f for f in files for m in markers if m in f.read_text()]
+
+
+async def test_an_open_checklist_follows_a_reload_and_keeps_its_notes(tmp_path: Path) -> None:
+    folder = tmp_path / "cluster"
+    shutil.copytree(samples.path() / "cafe", folder)
+
+    def load() -> Report:
+        return build_report(load_cluster([folder]), ControllerSettings())
+
+    app = InspectorApp(load, source_label=str(folder), watch_paths=[folder])
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("c", "tab", *"seen")
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        before = screen.results
+        secrets = folder / "secrets.yaml"
+        secrets.write_text(secrets.read_text().replace("name: ingress-mtls-secret", "name: renamed-secret"))
+        app.refresh_report()
+        await _ready(pilot)
+        assert app.screen is screen and screen.report is app.report
+        assert screen.results != before and any(r.verdict == "fail" for r in screen.results)
+        assert screen.notes[screen.results[0].step.id] == "seen"
+        (folder / "cafe-ingress.yaml").unlink()
+        app.refresh_report()
+        await _ready(pilot)
+        assert screen.stale
+        await pilot.press("ctrl+s")
+        assert screen.exported is None
