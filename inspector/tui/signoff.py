@@ -160,15 +160,18 @@ def _not_applied(policy_type: str, host: HostReport) -> list[str]:
         lines.append(f"{host.host} returns 500 for every request: NIC discards the server's policies")
     places = [(host.host, host.policies, host.result.returns_500)]
     places += [(f"{host.host}{loc.path}", loc.policies, loc.result.returns_500) for loc in host.locations]
-    for place, uses, returns_500 in places:
+    server = {(u.key, u.outcome.source.field, u.status) for u in host.policies}
+    for number, (place, uses, returns_500) in enumerate(places):
         mine = [u for u in uses if u.outcome.type == policy_type]
         if not mine:
             continue
         if not any(u.status == "applied" for u in mine):
             for use in mine:
+                if number and (use.key, use.outcome.source.field, use.status) in server:
+                    continue  # the host's own reference with the same fate: said once, at the host
                 why = f": {use.outcome.reason}" if use.outcome.reason else ""
                 lines.append(f"{place}: {policy_type} {use.key} is {use.status}{why}")
-        elif returns_500 and place != host.host:
+        elif returns_500 and number:
             lines.append(f"{place} returns 500: NIC discards the location's policies")
     return list(dict.fromkeys(lines))
 

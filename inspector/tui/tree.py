@@ -50,6 +50,11 @@ class ReportTree(Tree[Item]):
             if opening or (budget >= size - 1 and root.kind == "host"):
                 budget -= size - 1
                 self._expand_deep(node)
+            elif root.kind == "group" and budget >= len(root.children):
+                # A group opens to its hosts' one-line verdicts.
+                budget -= len(root.children)
+                self.fill(node)
+                node.expand()
             else:
                 # Open hosts stay a prefix of the list: the order (what needs attention first) reads top-down.
                 budget = -1
