@@ -233,8 +233,6 @@ def check_titles(report: Report, registry: Iterable[Check] = checks.CHECKS) -> d
 
 
 VERDICT_MARKS: Mapping[Verdict, str] = {"pass": "✓ pass", "fail": "✖ fail", "n/a": "– n/a", "manual": "? manual"}
-NIC_RULES = "NGINX Ingress Controller 5.6"
-"""Whose rules the replica replays (the sign-off names it)."""
 
 
 def _finding_line(finding: Finding) -> list[str]:
@@ -272,7 +270,8 @@ def markdown(
         f"# mTLS rollout sign-off: {host.host}",
         "",
         f"- Resource: {host.resource.kind} {host.resource.key}",
-        f"- Tool: mtls-inspect {__version__}, replaying {NIC_RULES}'s rules",
+        f"- Tool: mtls-inspect {__version__}, replaying NGINX Ingress Controller "
+        f"{report.settings.nic_version}'s rules",
         f"- Controller: NGINX Ingress Controller ({report.settings.edition}), ingress class "
         f"`{report.settings.ingress_class}`",
         f"- Source: {source_label}",
