@@ -35,6 +35,13 @@ def sample_report() -> Report:
     return build_report(load_cluster([samples.path()]), ControllerSettings())
 
 
+@pytest.fixture(autouse=True)
+def _no_user_keymap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The user's own keymap must not change what these tests press."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("MTLS_INSPECT_KEYMAP", raising=False)
+
+
 def _app(report: Report) -> InspectorApp:
     return InspectorApp(lambda: report, source_label="sample-cluster")
 
@@ -566,3 +573,48 @@ async def test_an_open_checklist_follows_a_reload_and_keeps_its_notes(tmp_path: 
         assert screen.stale
         await pilot.press("ctrl+s")
         assert screen.exported is None
+
+
+async def test_a_keymap_file_remaps_keys_by_binding_id(
+    sample_report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keymap = tmp_path / "keymap.toml"
+    keymap.write_text('[keymap]\n"tree.next-finding" = "j"\n"checklist.close" = "x"\n"no.such-id" = "k"\n')
+    monkeypatch.setenv("MTLS_INSPECT_KEYMAP", str(keymap))
+    app = _app(sample_report)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        assert app.keymap == {"tree.next-finding": "j", "checklist.close": "x"}
+        messages = [n.message for n in app._notifications]
+        assert any("unknown binding id 'no.such-id'" in m for m in messages)
+        start = app.report_tree.current_key
+        await pilot.press("j")
+        item = app.report_tree.current_item
+        assert item is not None and item.key != start and any(not f.suppressed for f in item.findings)
+        await pilot.press("n")
+        assert app.report_tree.current_key == item.key
+        await pilot.press("question_mark")
+        text = _plain(app.screen.query_one("#help-text", Static))
+        assert any(line.split()[:1] == ["j"] and "tree.next-finding" in line for line in text.splitlines())
+        await pilot.press("escape", "c")
+        assert isinstance(app.screen, ChecklistScreen)
+        await pilot.press("x")
+        assert not isinstance(app.screen, ChecklistScreen)
+
+
+def test_no_keymap_file_is_no_keymap() -> None:
+    from inspector.tui.keys import load_keymap
+
+    assert load_keymap(Path("/nonexistent/keymap.toml"), ["app.quit"]) == ({}, [])
+
+
+def test_keymap_problems_name_the_file(tmp_path: Path) -> None:
+    from inspector.tui.keys import load_keymap
+
+    bad = tmp_path / "keymap.toml"
+    bad.write_text("[keymap\n")
+    keymap, problems = load_keymap(bad, ["app.quit"])
+    assert keymap == {} and len(problems) == 1 and problems[0].startswith(str(bad))
+    bad.write_text('[keymap]\n"app.quit" = 3\n')
+    problems = load_keymap(bad, ["app.quit"])[1]
+    assert len(problems) == 1 and problems[0].startswith(f"{bad}: app.quit must be a string of keys")

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, Tree
@@ -31,7 +31,7 @@ from inspector.tui.clipboard import clip_dir, object_yaml, osc52, write_clip
 from inspector.tui.commands import InspectorCommands
 from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
-from inspector.tui.keys import MAIN_BINDINGS
+from inspector.tui.keys import MAIN_BINDINGS, keymap_path, load_keymap, remapped
 from inspector.tui.rendered import block_for, injected_values, render_block
 from inspector.tui.strip_view import StripView
 from inspector.tui.tree import ReportTree
@@ -123,6 +123,8 @@ class InspectorApp(App[int]):
         self._live_watch: object | None = None
         self._worker: Worker[Report] | None = None
         self._started = 0.0
+        self.keymap: dict[str, str] = {}
+        """Binding id -> keys read from the user's keymap file."""
 
     # --- layout ------------------------------------------------------------------------------------------
 
@@ -145,10 +147,28 @@ class InspectorApp(App[int]):
         )
         self.query_one("#details-pane").border_title = "Details"
         self.query_one("#rendered-pane").border_title = "Rendered NGINX config"
+        self._load_keymap()
         self.refresh_report()
         self._start_live_watch()
         if self.watch_paths:
             self.set_interval(WATCH_INTERVAL, self._poll_in_thread, name="watch-sources")
+
+    def _load_keymap(self) -> None:
+        """Apply the user's keymap (binding id -> keys, see ``keys.keymap_path``); problems are shown, not fatal."""
+        from inspector.tui.checklist import ChecklistScreen, DiscardNotes
+        from inspector.tui.explain_screen import ExplainScreen
+
+        known = [
+            str(b.id)
+            for screen in (InspectorApp, ChecklistScreen, DiscardNotes, ExplainScreen)
+            for b in screen.BINDINGS
+            if isinstance(b, Binding) and b.id
+        ]
+        self.keymap, problems = load_keymap(keymap_path(), known)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        for problem in problems:
+            self.notify(problem, title="Keymap", severity="warning", timeout=10)
 
     def _start_live_watch(self) -> None:
         """Follow a live session's watch (``LiveSession.watch(on_change)``): every change reloads the report.
@@ -338,7 +358,7 @@ class InspectorApp(App[int]):
     # --- actions -----------------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(MAIN_BINDINGS))
+        self.push_screen(HelpScreen(remapped(MAIN_BINDINGS, self.keymap)))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -35,8 +35,12 @@ class SnapCompare(Protocol):
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> InspectorApp:
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> InspectorApp:
     monkeypatch.chdir(REPO)
+    # No user keymap, and the help screen's keymap path the same on every machine.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("MTLS_INSPECT_KEYMAP", raising=False)
 
     def load() -> Report:
         return build_report(load_cluster([Path("sample-cluster")]), ControllerSettings())
