@@ -482,7 +482,8 @@ async def test_screenshot_without_downloads_goes_to_the_current_folder(
     app = _app(sample_report)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
-        app.action_screenshot(filename="shot.svg")
+        # What the command palette's "Screenshot" calls.
+        app.deliver_screenshot(filename="shot.svg")
         await pilot.pause()
         assert (work / "shot.svg").read_text().startswith("<svg")
         messages = [n.message for n in app._notifications]

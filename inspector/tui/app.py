@@ -460,6 +460,15 @@ class InspectorApp(App[int]):
             return
         self.notify(f"screenshot saved to {Path(saved).resolve()}", title="Screenshot", timeout=10)
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The command palette's "Screenshot": saved where ``action_screenshot`` saves (in a browser, served)."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        self.action_screenshot(filename, path)
+        return None
+
     def copy_to_clipboard(self, text: str) -> None:
         """OSC 52, DCS-wrapped for tmux when running inside it."""
         super().copy_to_clipboard(text)
