@@ -246,6 +246,9 @@ def test_checklist_for_cafe(report: Report) -> None:
     assert all(v == "n/a" for k, v in verdicts.items() if k.startswith("egressMTLS"))
     tls = next(r for r in results if r.step.id == checks.SEED_I_TLS)
     assert tls.covered_by and "cafe.example.com: terminates TLS" in tls.evidence
+    secret = next(r for r in results if r.step.id == checks.SEED_I_SECRET)
+    assert "cafe.example.com: ssl_crl not set (default)" in secret.evidence
+    assert not [line for r in results for line in r.evidence if "()" in line or line.rstrip().endswith(":")]
     when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
     text = signoff.markdown(
         report, cafe, results, {checks.SEED_I_TLS: "checked with the app team"}, source_label="sample", when=when

@@ -117,22 +117,27 @@ def _value(value: object) -> str:
 def _evidence(step: Step, host: HostReport) -> list[str]:
     lines: list[str] = []
     names = EVIDENCE_DIRECTIVES.get(step.id, ())
-    uses = [u for u in host.policies if u.outcome.type == step.policy_type]
-    uses += [u for loc in host.locations for u in loc.policies if u.outcome.type == step.policy_type]
-    seen: set[tuple[str, str, str]] = set()
-    for use in uses:
-        entry = (use.key, use.outcome.source.scope, use.status)
-        if entry not in seen:
-            seen.add(entry)
-            lines.append(f"{use.outcome.type} {use.key} at {use.outcome.source.scope} scope: {use.status}")
+    places = [(host.host, host.policies), *((f"{host.host}{loc.path}", loc.policies) for loc in host.locations)]
+    server = {(u.key, u.outcome.source.field, u.status) for u in host.policies}
+    for number, (place, uses) in enumerate(places):
+        for use in uses:
+            if use.outcome.type != step.policy_type:
+                continue
+            if number and (use.key, use.outcome.source.field, use.status) in server:
+                continue  # inherited with the host's own fate: said once, at the host
+            scope = use.outcome.source.scope
+            lines.append(f"{use.outcome.type} {use.key} at {place} ({scope} scope): {use.status}")
 
     def show(place: str, effective: Mapping[str, Effective]) -> None:
         for name in names:
             eff = effective.get(name)
-            if eff is not None:
-                lines.append(
-                    f"{place}: {name} {_value(eff.value)} (from {_value(eff.source)}, {eff.policy or 'no policy'})"
-                )
+            if eff is None:
+                continue
+            origin = f"from {_value(eff.source)}, {eff.policy}" if eff.policy else _value(eff.source)
+            if str(eff.value).strip():
+                lines.append(f"{place}: {name} {eff.value} ({origin})")
+            else:
+                lines.append(f"{place}: {name} not set ({origin})")
 
     show(host.host, host.ingress_effective)
     if step.policy_type == "egressMTLS":
