@@ -504,3 +504,18 @@ def test_the_winner_names_the_policy_it_beat_and_policy_findings_come_first(repo
     two = _host_item(view.roots, "two-policies-one-type.broken.example.com")
     first = next(c for c in two.children if c.use and c.use.key.endswith("egress-a"))
     assert "overrides broken/two-policies-one-type-egress-b" in _render(item_details(report, first))
+
+
+def test_a_refused_handshake_is_badged_ranked_and_found_by_the_filter() -> None:
+    from inspector.tui.view import ATTENTION_ORDER, attention
+
+    examples = build_report(load_cluster([need(NIC_EXAMPLES / "ingress-resources")]), ControllerSettings())
+    view = build_view(examples)
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert cafe.host is not None and cafe.host.result.ssl_reject_handshake
+    assert "refused" in host_badges(cafe.host) and cafe.outcome in ("500", "refused")
+    assert "REFUSED" in item_label(cafe).plain
+    assert ATTENTION_ORDER[attention(cafe)] in ("500", "refused")
+    assert {i.key.host for r in filter_roots(view, "refused") for i in r.walk() if i.kind == "host"} == {
+        "cafe.example.com"
+    }
