@@ -2,7 +2,7 @@
 
 Polling (every couple of seconds, in a worker thread so a large folder never stalls the UI) needs no extra
 dependency, works on every platform and on network file systems, and costs one ``stat`` per manifest file. The
-file list is the loader's own (``sources.files``): the watcher sees exactly the files a reload reads.
+file list is the loader's own (``sources._walk.Walk``): the watcher sees exactly the files a reload reads.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from inspector.sources import files as source_files
+from inspector.sources._walk import Walk
 
 
 def _files(paths: Iterable[Path]) -> Iterable[Path]:
+    # The loader's listing (hidden folders skipped, suffixes compared case-insensitively, links that leave the
+    # folder and FIFOs skipped); its problems are the loader's to report, so they are dropped here.
+    walk = Walk()
     for path in paths:
-        # The loader's listing (hidden folders skipped, suffixes compared case-insensitively); its problems are
-        # the loader's to report, so they are dropped here.
-        for name in source_files._expand(str(path), []):
+        for name in walk.expand(str(path)):
             yield Path(name)
 
 
