@@ -35,6 +35,8 @@ from inspector.tui.view import (
     policy_key,
     worst,
 )
+from tests.shared import NIC_EXAMPLES, need
+from tests.tui_helpers import key_markers, one_line_json_list
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +55,65 @@ def _host_item(roots: tuple[Item, ...], name: str) -> Item:
 def test_every_host_is_a_root_with_its_locations_and_policies(report: Report) -> None:
     view = build_view(report)
     hosts = [r for r in view.roots if r.kind == "host"]
-    assert [h.host for h in hosts] == list(report.hosts)
+    assert sorted(h.key.host for h in hosts) == sorted(h.host for h in report.hosts) and len(hosts) == 16
+    # Inherited server policies are shown once, at the host; a location lists only what differs there.
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert [c.use.key for c in cafe.children if c.use] == ["default/ingress-mtls-policy"]
+    assert all(not c.children for c in cafe.children if c.kind == "location")
     shop = _host_item(view.roots, "shop.example.com")
     paths = [c.location.path for c in shop.children if c.kind == "location" and c.location]
     assert paths == ["/api", "/static"]
     api = next(c for c in shop.children if c.location and c.location.path == "/api")
     statuses = {c.use.key: c.use.status for c in api.children if c.use}
-    assert statuses["shop/shop-api-egress"] == "applied"
-    assert statuses["shop/shop-egress-mtls"] == "overridden"
+    assert statuses == {"shop/shop-api-egress": "applied", "shop/shop-egress-mtls": "overridden"}
+
+
+def test_hosts_are_ordered_by_what_matters_and_stories_are_marked(report: Report) -> None:
+    from inspector.tui.view import ATTENTION_ORDER, attention
+
+    view = build_view(report)
+    hosts = [r for r in view.roots if r.kind == "host"]
+    ranks = [attention(h) for h in hosts]
+    assert ranks == sorted(ranks)
+    names = [ATTENTION_ORDER[r] if r < len(ATTENTION_ORDER) else "clean" for r in ranks]
+    assert names[:5] == ["500"] * 5 and names[5] == "fail-open" and names[-1] == "clean"
+    first = hosts[0]
+    assert first.host is not None and "500" in host_badges(first.host)
+    stories = {h.key.host: h.story for h in hosts if h.story}
+    assert stories["no-tls.broken.example.com"] == "broken/no-tls.yaml"
+    assert all(name.endswith(".broken.example.com") for name in stories) and len(stories) == 11
+    assert not _host_item(view.roots, "cafe.example.com").story
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert cafe.verdict == "ingress-mtls-policy applied (ingressMTLS)"
+    webapp = _host_item(view.roots, "webapp.example.com")
+    assert webapp.verdict.startswith("egress-mtls-policy applied (egressMTLS) · MTLS067 ")
+    label = item_label(first).plain
+    assert label.index("500") < label.index(first.key.host) and "story" in label
+
+
+def test_a_host_level_outcome_marks_its_children(report: Report) -> None:
+    view = build_view(report)
+    no_tls = _host_item(view.roots, "no-tls.broken.example.com")
+    assert no_tls.outcome == "500"
+    location = next(c for c in no_tls.children if c.kind == "location")
+    assert location.severity is None and location.outcome == "500"
+    assert item_label(location).plain.startswith("⊘ ")
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert all(item_label(c).plain.startswith("✓ ") for c in cafe.children)
+
+
+def test_filter_finds_what_the_header_counts(report: Report) -> None:
+    view = build_view(report)
+
+    def hosts(query: str) -> set[str]:
+        return {i.key.host for r in filter_roots(view, query) for i in r.walk() if i.kind == "host"}
+
+    five = {h.host for h in report.hosts if h.result.returns_500 or any(loc.result.returns_500 for loc in h.locations)}
+    assert hosts("500") == five and len(five) == 5
+    assert hosts("fail-open") == {h.host for h in report.hosts if h.result.fail_open}
+    assert hosts("mtls067") >= {"webapp.example.com"} and "cafe.example.com" not in hosts("MTLS067")
+    assert hosts("error") == hosts("sev:error")
+    assert "cafe.example.com" not in hosts("story")
 
 
 def test_severity_rolls_up_to_parents(report: Report) -> None:
@@ -193,14 +246,17 @@ def test_checklist_for_cafe(report: Report) -> None:
     assert all(v == "n/a" for k, v in verdicts.items() if k.startswith("egressMTLS"))
     tls = next(r for r in results if r.step.id == checks.SEED_I_TLS)
     assert tls.covered_by and "cafe.example.com: terminates TLS" in tls.evidence
+    secret = next(r for r in results if r.step.id == checks.SEED_I_SECRET)
+    assert "cafe.example.com: ssl_crl not set (default)" in secret.evidence
+    assert not [line for r in results for line in r.evidence if "()" in line or line.rstrip().endswith(":")]
     when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
     text = signoff.markdown(
         report, cafe, results, {checks.SEED_I_TLS: "checked with the app team"}, source_label="sample", when=when
     )
     assert text.startswith("# mTLS rollout sign-off: cafe.example.com")
-    assert "Generated: 2026-01-02 03:04 UTC" in text
+    assert "Generated: 2026-01-02 03:04:00 UTC" in text
     assert "Note: checked with the app team" in text
-    assert text.count("### ") == len(signoff.SEED_STEPS)
+    assert text.count("### ") == sum(1 for r in results if r.verdict != "n/a")
 
 
 def test_checklist_fails_where_the_report_has_findings(report: Report) -> None:
@@ -230,16 +286,67 @@ def test_write_clip_uses_the_configured_folder(tmp_path: Path, monkeypatch: pyte
     assert path.parent == tmp_path / "clips"
     assert path.name == "cafe.example.com_tea.conf"
     assert path.read_text() == "server {}\n"
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
 
 
-def test_object_yaml_is_cut_from_the_source_file(report: Report) -> None:
+def test_clip_folder_made_by_someone_else_or_a_link_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(shared))
+    with pytest.raises(clipboard.UnsafeClipFolder, match="mode 755"):
+        clipboard.write_clip("x", "a.conf")
+    target = tmp_path / "target"
+    target.mkdir(mode=0o700)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(link))
+    with pytest.raises(clipboard.UnsafeClipFolder, match="symbolic link"):
+        clipboard.write_clip("x", "a.conf")
+    assert not list(target.iterdir())
+    # A link planted at a clip file's name is not followed.
+    monkeypatch.setenv("MTLS_INSPECT_CLIP_DIR", str(target))
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (target / "a.conf").symlink_to(victim)
+    with pytest.raises(OSError):
+        clipboard.write_clip("x", "a.conf")
+    assert victim.read_text() == "keep"
+
+
+def test_the_default_clip_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MTLS_INSPECT_CLIP_DIR", raising=False)
+    monkeypatch.setattr(clipboard.tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = clipboard.clip_dir()
+    assert folder == tmp_path / f"mtls-inspect-{os.getuid()}" and folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o777)
+    with pytest.raises(clipboard.UnsafeClipFolder):
+        clipboard.clip_dir()
+
+
+def test_object_yaml_comes_from_the_model(report: Report) -> None:
     policy = report.cluster.policies["default/ingress-mtls-policy"]
     text = clipboard.object_yaml(policy)
-    assert text.splitlines()[0].endswith("ingress-mtls-policy.yaml:2")
+    assert text.splitlines()[0].endswith("ingress-mtls-policy.yaml:2); secret data and last-applied redacted")
     doc = yaml.safe_load(text)
     assert doc["kind"] == "Policy"
     expected = {"clientCertSecret": "ingress-mtls-secret", "verifyClient": "on", "verifyDepth": 1}
     assert doc["spec"]["ingressMTLS"] == expected
+
+
+def test_copying_any_object_of_a_one_line_json_list_carries_no_key(tmp_path: Path) -> None:
+    source = one_line_json_list(tmp_path)
+    listed = build_report(load_cluster([source]), ControllerSettings())
+    markers = key_markers(listed)
+    assert len(markers) > 2 and listed.cluster.secrets
+    for obj in listed.cluster.all_objects():
+        text = clipboard.object_yaml(obj)
+        assert not [m for m in markers if m in text], obj.meta.ref
+        assert text.count("\nkind: ") == 1
+    secret = next(iter(listed.cluster.secrets.values()))
+    doc = yaml.safe_load(clipboard.object_yaml(secret))
+    assert doc["metadata"]["annotations"][clipboard.LAST_APPLIED] == "<redacted>"
+    assert set(doc["data"].values()) == {"<redacted>"}
 
 
 def test_object_yaml_never_carries_secret_data(report: Report) -> None:
@@ -256,6 +363,8 @@ def test_watch_notices_added_changed_and_removed_files(tmp_path: Path) -> None:
     first = tmp_path / "a.yaml"
     first.write_text("kind: List\n")
     (tmp_path / "notes.txt").write_text("ignored")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "skipped.yaml").write_text("kind: List\n")
     before = watch.snapshot([tmp_path])
     assert list(before) == [str(first)]
     assert watch.changed(before, watch.snapshot([tmp_path])) == ()
@@ -354,3 +463,59 @@ def test_policy_lines_from_the_renderer_provenance(report: Report) -> None:
     assert all(
         api.location is not None and api.location.start_line <= n <= api.location.end_line for n in block.highlight
     )
+
+
+def test_signoff_for_nic_examples_without_secrets_never_passes_a_rejected_policy() -> None:
+    examples = build_report(load_cluster([need(NIC_EXAMPLES / "ingress-resources")]), ControllerSettings())
+    when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+    for host in examples.hosts:
+        uses = [*host.policies, *(u for loc in host.locations for u in loc.policies)]
+        rejected = {u.outcome.type for u in uses if u.status != "applied"}
+        assert rejected, host.host  # no Secrets: every policy is rejected
+        results = signoff.walk(examples, host)
+        assert not [r for r in results if r.step.policy_type in rejected and r.verdict in ("pass", "manual")]
+        others = signoff.other_findings(examples, host)
+        text = signoff.markdown(examples, host, results, {}, source_label="examples", when=when, others=others)
+        assert "[PASS]" not in text
+        assert "takes effect everywhere" in text
+    webapp = _host(examples, "webapp.example.com")
+    others = signoff.other_findings(examples, webapp)
+    assert [f.id for f in others] == ["MTLS067"]
+    text = signoff.markdown(
+        examples, webapp, signoff.walk(examples, webapp), {}, source_label="x", when=when, others=others
+    )
+    other_part = text.split("## Other findings", 1)[1].split("##", 1)[0]
+    assert "MTLS067 warning** (egressMTLS default protocols leave out TLSv1.3)" in other_part
+    assert "Checked by: MTLS022 (egressMTLS tlsSecret missing" in text
+    assert "### 7. [FAIL]" in text and "### 1." not in text
+    assert "Not applicable (no ingressMTLS policy on webapp.example.com): steps 1, 2, 3, 4, 5, 6." in text
+    assert "```nginx\nserver {" in text and "return 500;" in text
+    assert not [line for line in text.splitlines() if line.rstrip().endswith(":") and line.startswith("- ")]
+
+
+def test_the_winner_names_the_policy_it_beat_and_policy_findings_come_first(report: Report) -> None:
+    view = build_view(report)
+    shop = _host_item(view.roots, "shop.example.com")
+    api = next(c for c in shop.children if c.location and c.location.path == "/api")
+    winner = next(c for c in api.children if c.use and c.use.key == "shop/shop-api-egress")
+    text = _render(item_details(report, winner))
+    assert "overrides shop/shop-egress-mtls for proxy_ssl_trusted_certificate" in text
+    assert text.index("Findings") < text.index("Fields")
+    two = _host_item(view.roots, "two-policies-one-type.broken.example.com")
+    first = next(c for c in two.children if c.use and c.use.key.endswith("egress-a"))
+    assert "overrides broken/two-policies-one-type-egress-b" in _render(item_details(report, first))
+
+
+def test_a_refused_handshake_is_badged_ranked_and_found_by_the_filter() -> None:
+    from inspector.tui.view import ATTENTION_ORDER, attention
+
+    examples = build_report(load_cluster([need(NIC_EXAMPLES / "ingress-resources")]), ControllerSettings())
+    view = build_view(examples)
+    cafe = _host_item(view.roots, "cafe.example.com")
+    assert cafe.host is not None and cafe.host.result.ssl_reject_handshake
+    assert "refused" in host_badges(cafe.host) and cafe.outcome in ("500", "refused")
+    assert "REFUSED" in item_label(cafe).plain
+    assert ATTENTION_ORDER[attention(cafe)] in ("500", "refused")
+    assert {i.key.host for r in filter_roots(view, "refused") for i in r.walk() if i.kind == "host"} == {
+        "cafe.example.com"
+    }

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, Tree
@@ -27,11 +27,11 @@ from inspector._gc import gc_paused
 from inspector.model import AnyObject, ObjectRef
 from inspector.report import Report
 from inspector.tui import watch
-from inspector.tui.clipboard import object_yaml, osc52, write_clip
+from inspector.tui.clipboard import clip_dir, object_yaml, osc52, write_clip
 from inspector.tui.commands import InspectorCommands
 from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
-from inspector.tui.keys import MAIN_BINDINGS
+from inspector.tui.keys import MAIN_BINDINGS, keymap_path, load_keymap, remapped
 from inspector.tui.rendered import block_for, injected_values, render_block
 from inspector.tui.strip_view import StripView
 from inspector.tui.tree import ReportTree
@@ -74,6 +74,18 @@ def item_object(report: Report, item: Item) -> AnyObject | None:
     return None
 
 
+def screenshot_folder() -> Path:
+    """Where a screenshot goes: ~/Downloads (Textual's habit) when it exists, else a writable current folder, else
+    the clip folder (servers and containers often have neither Downloads nor a writable working directory)."""
+    downloads = Path.home() / "Downloads"
+    if downloads.is_dir() and os.access(downloads, os.W_OK):
+        return downloads
+    here = Path.cwd()
+    if os.access(here, os.W_OK):
+        return here
+    return clip_dir()
+
+
 class InspectorApp(App[int]):
     """Hosts -> locations -> policies on the left; details and the rendered NGINX block on the right."""
 
@@ -111,6 +123,8 @@ class InspectorApp(App[int]):
         self._live_watch: object | None = None
         self._worker: Worker[Report] | None = None
         self._started = 0.0
+        self.keymap: dict[str, str] = {}
+        """Binding id -> keys read from the user's keymap file."""
 
     # --- layout ------------------------------------------------------------------------------------------
 
@@ -133,10 +147,28 @@ class InspectorApp(App[int]):
         )
         self.query_one("#details-pane").border_title = "Details"
         self.query_one("#rendered-pane").border_title = "Rendered NGINX config"
+        self._load_keymap()
         self.refresh_report()
         self._start_live_watch()
         if self.watch_paths:
-            self.set_interval(WATCH_INTERVAL, self.poll_sources, name="watch-sources")
+            self.set_interval(WATCH_INTERVAL, self._poll_in_thread, name="watch-sources")
+
+    def _load_keymap(self) -> None:
+        """Apply the user's keymap (binding id -> keys, see ``keys.keymap_path``); problems are shown, not fatal."""
+        from inspector.tui.checklist import ChecklistScreen, DiscardNotes
+        from inspector.tui.explain_screen import ExplainScreen
+
+        known = [
+            str(b.id)
+            for screen in (InspectorApp, ChecklistScreen, DiscardNotes, ExplainScreen)
+            for b in screen.BINDINGS
+            if isinstance(b, Binding) and b.id
+        ]
+        self.keymap, problems = load_keymap(keymap_path(), known)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        for problem in problems:
+            self.notify(problem, title="Keymap", severity="warning", timeout=10)
 
     def _start_live_watch(self) -> None:
         """Follow a live session's watch (``LiveSession.watch(on_change)``): every change reloads the report.
@@ -212,12 +244,18 @@ class InspectorApp(App[int]):
 
     def _apply(self, report: Report) -> None:
         self.report = report
-        self.sub_title = f"{self.source_label} · {counts(report)}"
+        self._set_header()
         # The report is a large graph of frozen objects: the cyclic GC walking it while the view allocates
         # tens of thousands of items costs more than building them (3-4x at 10k objects). Nothing here makes
         # cycles, so pausing the collector for the rebuild is safe.
         with gc_paused():
             self._rebuild()
+        from inspector.tui.checklist import ChecklistScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ChecklistScreen):
+                # An open checklist must not export the old results: it recomputes them, keeping the notes.
+                screen.update_report(report)
         if self.focused is None and self.screen is self.screen_stack[0]:
             self.report_tree.focus()
         # No timing here: the screen must be the same picture every time (snapshots); scripts/bench.py times it.
@@ -226,6 +264,18 @@ class InspectorApp(App[int]):
             + (f" · reloaded ({self.loads - 1})" if self.loads > 1 else "")
             + self._live_note()
         )
+
+    def _set_header(self) -> None:
+        """Counts first, and compact below 100 columns: a narrow header cuts the source label, never the counts."""
+        if self.report is None:
+            return
+        if self.size.width < 100:
+            self.sub_title = counts(self.report, compact=True)
+        else:
+            self.sub_title = f"{counts(self.report)} · {self.source_label}"
+
+    def on_resize(self) -> None:
+        self._set_header()
 
     def _rebuild(self, *, regroup: bool = True) -> None:
         """Rebuild the tree for the current grouping and filter, keeping the selection where it can.
@@ -245,9 +295,16 @@ class InspectorApp(App[int]):
         self._keep = None
         self._show_item(tree.current_item)
 
-    def poll_sources(self) -> None:
-        """Reload when a watched source file was added, changed or removed (runs every WATCH_INTERVAL)."""
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _poll_in_thread(self) -> None:
+        """Every WATCH_INTERVAL: list and stat the sources off the event loop, then compare on it."""
         stamps = watch.snapshot(self.watch_paths)
+        self.call_from_thread(self.poll_sources, stamps)
+
+    def poll_sources(self, stamps: Mapping[str, float] | None = None) -> None:
+        """Reload when a watched source file was added, changed or removed (``stamps``: a fresh snapshot)."""
+        if stamps is None:
+            stamps = watch.snapshot(self.watch_paths)
         moved = watch.changed(self._stamps, stamps)
         if moved:
             self._stamps = stamps
@@ -259,6 +316,10 @@ class InspectorApp(App[int]):
 
     @on(Tree.NodeHighlighted, "#tree")
     def _highlighted(self, event: Tree.NodeHighlighted[Item]) -> None:
+        # Highlights are queued messages: one may name a node of a tree that ``show()`` has since cleared (fast
+        # typing or a paste in the filter). Only the cursor's own node may fill the panes.
+        if event.node is not self.report_tree.cursor_node:
+            return
         self._show_item(event.node.data)
 
     def _show_item(self, item: Item | None) -> None:
@@ -270,7 +331,9 @@ class InspectorApp(App[int]):
 
     def _flush_panes(self) -> None:
         self._flush_scheduled = False
-        item = self._pending
+        # The cursor may have moved to a rebuilt tree since the update was scheduled: the panes describe the
+        # cursor, whatever was pending.
+        item = self.report_tree.current_item if self.report is not None else self._pending
         details = self.query_one("#details-pane", StripView)
         rendered = self.query_one("#rendered-pane", StripView)
         if self.report is None or item is None:
@@ -295,7 +358,7 @@ class InspectorApp(App[int]):
     # --- actions -----------------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(MAIN_BINDINGS))
+        self.push_screen(HelpScreen(remapped(MAIN_BINDINGS, self.keymap)))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -385,6 +448,26 @@ class InspectorApp(App[int]):
             return
         path = item.location.path if item.location is not None else None
         self.push_screen(ExplainScreen(self.report, item.host.host, path))
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG of the screen: ~/Downloads when it exists, else the current folder, else the clip folder."""
+        folder = Path(path).expanduser() if path else screenshot_folder()
+        try:
+            saved = self.save_screenshot(filename, str(folder))
+        except OSError as exc:
+            message = f"could not save a screenshot in {folder}: {exc.strerror or exc}"
+            self.notify(message, title="Screenshot", severity="error", timeout=10)
+            return
+        self.notify(f"screenshot saved to {Path(saved).resolve()}", title="Screenshot", timeout=10)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The command palette's "Screenshot": saved where ``action_screenshot`` saves (in a browser, served)."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        self.action_screenshot(filename, path)
+        return None
 
     def copy_to_clipboard(self, text: str) -> None:
         """OSC 52, DCS-wrapped for tmux when running inside it."""

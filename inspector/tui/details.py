@@ -132,7 +132,26 @@ def _effective_table(effective: Mapping[str, Effective]) -> RenderableType:
     return table
 
 
-def _chain(uses: Sequence[PolicyUse]) -> list[RenderableType]:
+def beaten(use: PolicyUse, uses: Sequence[PolicyUse], effective: Mapping[str, Effective]) -> str:
+    """For a winner: the policies of its type it beat at this place, and the directives it set over them.
+
+    Read from the report (statuses at this place, the effective directives' policy); empty when it beat none.
+    """
+    if use.status != "applied":
+        return ""
+    losers = [
+        u.key
+        for u in uses
+        if u.outcome.type == use.outcome.type and u.key != use.key and u.status in ("overridden", "ignored")
+    ]
+    if not losers:
+        return ""
+    won = [name for name, eff in effective.items() if eff.policy == use.key]
+    directives = f" for {', '.join(won)}" if won else ""
+    return f"overrides {', '.join(dict.fromkeys(losers))}{directives}"
+
+
+def _chain(uses: Sequence[PolicyUse], effective: Mapping[str, Effective] | None = None) -> list[RenderableType]:
     """Every reference at this place with what it became: the chain of origin."""
     if not uses:
         return [Text("No mTLS policy is referenced here.", style="dim")]
@@ -145,6 +164,9 @@ def _chain(uses: Sequence[PolicyUse]) -> list[RenderableType]:
         line.append(outcome.status, style=STATUS_STYLES.get(outcome.status, ""))
         if outcome.reason:
             line.append(f" — {outcome.reason}", style="italic")
+        beat = beaten(use, uses, effective or {})
+        if beat:
+            line.append(f"; {beat}", style="italic")
         lines.append(line)
         if outcome.warning:
             lines.append(Text(f"   NIC warning: {outcome.warning}", style="yellow"))
@@ -153,7 +175,7 @@ def _chain(uses: Sequence[PolicyUse]) -> list[RenderableType]:
     return lines
 
 
-def host_details(report: Report, host: HostReport, findings: Sequence[Finding]) -> RenderableType:
+def host_details(report: Report, host: HostReport, findings: Sequence[Finding], story: str = "") -> RenderableType:
     result = host.result
     title = Text.assemble(("Host ", "bold"), (host.host or "(no host)", "bold cyan"))
     for name in host_badges(host):
@@ -166,9 +188,15 @@ def host_details(report: Report, host: HostReport, findings: Sequence[Finding]) 
         ("locations", str(sum(1 for loc in host.locations if not loc.result.internal))),
     ]
     if result.ssl_reject_handshake:
-        rows.append(("handshake", "ssl_reject_handshake on"))
+        rows.append(("handshake", Text("ssl_reject_handshake on: every TLS handshake is refused", style="bold red")))
+    if story:
+        rows.append(("sample story", Text(f"{story}: a deliberately broken example of the sample", style="magenta")))
     parts: list[RenderableType] = [title, *_findings_first(findings), _facts(rows), Text("")]
-    parts += [_heading("Server-level mTLS (which policy wins and why)"), *_chain(host.policies), Text("")]
+    parts += [
+        _heading("Server-level mTLS (which policy wins and why)"),
+        *_chain(host.policies, host.ingress_effective),
+        Text(""),
+    ]
     parts += [_effective_table(host.ingress_effective), Text("")]
     if not findings:
         parts += [_heading("Findings"), *findings_block(findings)]
@@ -194,7 +222,11 @@ def location_details(
     if result.origin_field:
         rows.append(("field", result.origin_field))
     parts: list[RenderableType] = [title, *_findings_first(findings), _facts(rows), Text("")]
-    parts += [_heading("Policies at this location (which wins and why)"), *_chain(location.policies), Text("")]
+    parts += [
+        _heading("Policies at this location (which wins and why)"),
+        *_chain(location.policies, location.effective),
+        Text(""),
+    ]
     parts += [_heading("Effective upstream TLS settings"), _effective_table(location.effective), Text("")]
     if not findings:
         parts += [_heading("Findings"), *findings_block(findings)]
@@ -257,8 +289,11 @@ def policy_details(
     ]
     if use.source:
         rows.append(("reference at", use.source))
-    if outcome.reason:
-        rows.append(("why", outcome.reason))
+    uses = location.policies if location is not None else host.policies
+    effective = location.effective if location is not None else host.ingress_effective
+    beat = beaten(use, uses, effective)
+    if outcome.reason or beat:
+        rows.append(("why", "; ".join(part for part in (outcome.reason, beat) if part)))
     if outcome.warning:
         rows.append(("NIC warning", Text(outcome.warning, style="yellow")))
     if outcome.fatal:
@@ -268,7 +303,10 @@ def policy_details(
         rows.append(("valid", "yes" if policy_result.valid else Text("no", style="bold red")))
         rows.extend(("NIC error", Text(e, style="red")) for e in policy_result.errors)
         rows.append(("defined at", policy_result.origin.at()))
-    parts: list[RenderableType] = [title, _facts(rows), Text("")]
+    # Findings first, as on hosts and locations: ``n`` lands here and the reason must be on screen.
+    parts: list[RenderableType] = [title, *_findings_first(findings), _facts(rows), Text("")]
+    if not findings:
+        parts += [Text("No findings here.", style="green"), Text("")]
     policy = report.cluster.policies.get(use.key)
     if policy is None:
         parts.append(Text(f"Policy {use.key} is not among the sources.", style="red"))
@@ -286,9 +324,7 @@ def policy_details(
                     secret_rows += _secret_rows(report, namespace, value, cert_facts)
             if secret_rows:
                 parts += [_heading("Secrets"), _facts(secret_rows), Text("")]
-    uses = location.policies if location is not None else host.policies
-    parts += [_heading("Chain of origin at this place"), *_chain(uses), Text("")]
-    parts += [_heading("Findings"), *findings_block(findings)]
+    parts += [_heading("Chain of origin at this place"), *_chain(uses, effective), Text("")]
     return Group(*parts)
 
 
@@ -304,7 +340,7 @@ def subtree_findings(item: Item) -> tuple[Finding, ...]:
 def item_details(report: Report, item: Item) -> RenderableType:
     """The details of any tree item."""
     if item.kind == "host" and item.host is not None:
-        return host_details(report, item.host, subtree_findings(item))
+        return host_details(report, item.host, subtree_findings(item), item.story)
     if item.kind == "location" and item.host is not None and item.location is not None:
         return location_details(report, item.host, item.location, subtree_findings(item))
     if item.kind == "policy" and item.host is not None and item.use is not None:

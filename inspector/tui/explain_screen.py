@@ -59,12 +59,29 @@ class ExplainScreen(ModalScreen[None]):
         self.report = report
         self.host = host
         self.path = path
+        self.rendered_width = 0
+        """The width the explanation was last rendered at (the box's inner width)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="explain-body") as body:
             body.border_title = f"explain {self.host}{request_path(self.path)}"
-            width = max(60, self.app.size.width - 8)
-            yield Static(explanation_text(self.report, self.host, self.path, width=width), id="explain-text")
+            yield Static(Text("…"), id="explain-text")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fill)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        """Render at the width inside the box (border, padding and scrollbar taken off), so tables never wrap."""
+        body = self.query_one("#explain-body", VerticalScroll)
+        inner = body.scrollable_content_region.width
+        width = max(40, inner - (0 if body.show_vertical_scrollbar else body.styles.scrollbar_size_vertical))
+        if width == self.rendered_width:
+            return
+        self.rendered_width = width
+        self.query_one("#explain-text", Static).update(explanation_text(self.report, self.host, self.path, width=width))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,6 +6,7 @@ Generated from the same binding list and legend the app uses, so it cannot drift
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -17,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from inspector.tui.keys import FILTER_HELP, TREE_KEYS
+from inspector.tui.keys import FILTER_HELP, TREE_KEYS, keymap_path
 from inspector.tui.labels import ICON_LEGEND
 
 
@@ -26,6 +27,14 @@ def _key_text(binding: Binding) -> str:
         extra = [k for k in binding.key.split(",")[1:]]
         return ", ".join([binding.key_display, *extra])
     return ", ".join(binding.key.split(","))
+
+
+def _home_short(path: Path) -> str:
+    """``~/.config/...`` rather than the home folder spelled out."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 def help_content(bindings: Sequence[Binding]) -> RenderableType:
@@ -52,6 +61,11 @@ def help_content(bindings: Sequence[Binding]) -> RenderableType:
         Text(""),
         Text("Keys", style="bold underline"),
         keys,
+        Text(
+            f"Remap a key by its id in {_home_short(keymap_path())} (or $MTLS_INSPECT_KEYMAP): a [keymap] table of "
+            '"id" = "keys" lines, e.g. "tree.next-finding" = "j".',
+            style="dim",
+        ),
         Text(""),
         Text("Icons and styles", style="bold underline"),
         icons,

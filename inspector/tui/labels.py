@@ -21,9 +21,13 @@ SEVERITY_MARKS: Mapping[str | None, tuple[str, str]] = {
 }
 """Mark and style per worst severity below a node (``None``: nothing found)."""
 
+OUTCOME_MARK: tuple[str, str] = ("⊘", "bold red")
+"""Mark of a node without findings of its own under a host whose outcome decides every request."""
+
 BADGES: Mapping[str, tuple[str, str]] = {
     "500": (" 500 ", "bold white on red"),
     "fail-open": (" FAIL-OPEN ", "bold black on magenta"),
+    "refused": (" REFUSED ", "bold white on dark_orange"),
     "rejected": (" REJECTED ", "bold white on dark_red"),
     "no-tls": (" no TLS ", "black on grey70"),
 }
@@ -45,7 +49,10 @@ ICON_LEGEND: tuple[tuple[str, str, str], ...] = (
     (*SEVERITY_MARKS[None], "no finding on this node or below it"),
     (*BADGES["500"], "NIC renders `return 500;` for this host or location (policy error)"),
     (*BADGES["fail-open"], "ingressMTLS is ignored because the host has no TLS: clients are not checked"),
+    (*BADGES["refused"], "ssl_reject_handshake on: every TLS handshake for this host is refused"),
     (*BADGES["rejected"], "NIC rejects the resource: no configuration for this host"),
+    (*OUTCOME_MARK, "fine on its own, but the host's outcome (500, refused, rejected) decides every request"),
+    ("story", "italic magenta", "a deliberately broken story of the bundled sample (sample-cluster/broken/)"),
     (*BADGES["no-tls"], "the server block does not terminate TLS"),
     ("return 500;", "bold white on red", "in the rendered pane: the line NIC writes instead of proxying"),
     ("▌", "bold yellow", "in the rendered pane: a line the selected policy produced"),
@@ -58,7 +65,10 @@ ICON_LEGEND: tuple[tuple[str, str, str], ...] = (
 """Shown by the help screen: (glyph, style, meaning)."""
 
 
-def mark(severity: str | None) -> Text:
+def mark(severity: str | None, outcome: str = "") -> Text:
+    """The severity mark; a node with nothing found under a host that returns 500 or refuses is not green."""
+    if severity is None and outcome:
+        return Text(OUTCOME_MARK[0], style=OUTCOME_MARK[1])
     glyph, style = SEVERITY_MARKS.get(severity, SEVERITY_MARKS[None])
     return Text(glyph, style=style)
 
@@ -77,6 +87,8 @@ def host_badges(host: HostReport) -> list[str]:
         names.append("500")
     if host.result.fail_open:
         names.append("fail-open")
+    if host.result.ssl_reject_handshake:
+        names.append("refused")
     if not host.result.tls and not host.result.rejected:
         names.append("no-tls")
     return names
@@ -97,25 +109,28 @@ def origin_phrase(use: PolicyUse) -> str:
     return f"from {owner} {where}".rstrip()
 
 
-def policy_label(use: PolicyUse, severity: str | None) -> Text:
+def policy_label(use: PolicyUse, severity: str | None, outcome_mark: str = "") -> Text:
+    """Type, policy, then its status (and why, when it did not win) before the long origin phrase."""
     outcome = use.outcome
     style = STATUS_STYLES.get(outcome.status, "")
-    text = Text.assemble(mark(severity), " ")
+    text = Text.assemble(mark(severity, outcome_mark), " ")
     text.append(f"{outcome.type} {use.key}", style=style if outcome.status != "applied" else "bold")
-    text.append(f" · {outcome.source.scope} · {origin_phrase(use)}", style="dim" if outcome.status != "applied" else "")
     text.append(" · ")
-    text.append(outcome.status, style=STATUS_STYLES.get(outcome.status, ""))
+    # The status word itself is never struck through: it is what the reader looks for.
+    text.append(outcome.status, style=style.replace(" strike", "").replace("dim", "bold") if style else "")
     if outcome.status != "applied" and outcome.reason:
         text.append(f": {outcome.reason}", style="italic dim")
+    text.append(f" · {outcome.source.scope} · {origin_phrase(use)}", style="dim")
     return text
 
 
-def location_label(host: HostReport, location: LocationReport, severity: str | None) -> Text:
+def location_label(host: HostReport, location: LocationReport, severity: str | None, outcome: str = "") -> Text:
     result = location.result
-    text = Text.assemble(mark(severity), " ", (location.path, "bold"))
+    text = Text()
     if result.returns_500:
-        text.append(" ")
         text.append_text(badge("500"))
+        text.append(" ")
+    text.append_text(Text.assemble(mark(severity, outcome), " ", (location.path, "bold")))
     target = result.service or result.upstream
     if result.upstream_scheme or target:
         text.append(" → ", style="dim")
@@ -129,11 +144,17 @@ def location_label(host: HostReport, location: LocationReport, severity: str | N
     return text
 
 
-def host_label(host: HostReport, severity: str | None) -> Text:
-    text = Text.assemble(mark(severity), " ", (host.host or "(no host)", "bold"))
+def host_label(host: HostReport, severity: str | None, *, verdict: str = "", story: str = "") -> Text:
+    """Badges first (they survive a narrow pane), the host, the sample-story marker, then the one-line verdict."""
+    text = Text()
     for name in host_badges(host):
-        text.append(" ")
         text.append_text(badge(name))
+        text.append(" ")
+    text.append_text(Text.assemble(mark(severity), " ", (host.host or "(no host)", "bold")))
+    if story:
+        text.append(" story", style="italic magenta")
+    if verdict:
+        text.append(f"  {verdict}", style="dim")
     text.append(f"  {host.resource.kind} {host.resource.key}", style="dim")
     return text
 
@@ -141,10 +162,10 @@ def host_label(host: HostReport, severity: str | None) -> Text:
 def item_label(item: Item) -> Text:
     """The label of any tree item."""
     if item.kind == "host" and item.host is not None:
-        return host_label(item.host, item.severity)
+        return host_label(item.host, item.severity, verdict=item.verdict, story=item.story)
     if item.kind == "location" and item.host is not None and item.location is not None:
-        return location_label(item.host, item.location, item.severity)
+        return location_label(item.host, item.location, item.severity, item.outcome)
     if item.kind == "policy" and item.use is not None:
-        return policy_label(item.use, item.severity)
+        return policy_label(item.use, item.severity, item.outcome)
     count = len(item.children) or len(item.findings)
     return Text.assemble(mark(item.severity), " ", (item.label, "bold"), (f" ({count})", "dim"))

@@ -9,10 +9,11 @@ point at ``mtls-inspect rehearse``; this module never decides a NIC rule itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from inspector import __version__
 from inspector.analysis import checks
 from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Check, Finding
@@ -83,6 +84,8 @@ class StepResult:
     fixes: tuple[str, ...]
     waived: tuple[Finding, ...] = ()
     """Suppressed findings of the step (shown, not counted)."""
+    not_applied: tuple[str, ...] = ()
+    """Why the step's policy does not take effect where it is referenced (a step never passes then)."""
 
 
 def _host_findings(report: Report, host: HostReport) -> list[Finding]:
@@ -105,23 +108,36 @@ def _types_at(host: HostReport) -> set[str]:
     return types
 
 
+def _value(value: object) -> str:
+    """An evidence value; an empty one is said, never left blank."""
+    text = str(value).strip() if value is not None else ""
+    return text or "(empty)"
+
+
 def _evidence(step: Step, host: HostReport) -> list[str]:
     lines: list[str] = []
     names = EVIDENCE_DIRECTIVES.get(step.id, ())
-    uses = [u for u in host.policies if u.outcome.type == step.policy_type]
-    uses += [u for loc in host.locations for u in loc.policies if u.outcome.type == step.policy_type]
-    seen: set[tuple[str, str, str]] = set()
-    for use in uses:
-        entry = (use.key, use.outcome.source.scope, use.status)
-        if entry not in seen:
-            seen.add(entry)
-            lines.append(f"{use.outcome.type} {use.key} at {use.outcome.source.scope} scope: {use.status}")
+    places = [(host.host, host.policies), *((f"{host.host}{loc.path}", loc.policies) for loc in host.locations)]
+    server = {(u.key, u.outcome.source.field, u.status) for u in host.policies}
+    for number, (place, uses) in enumerate(places):
+        for use in uses:
+            if use.outcome.type != step.policy_type:
+                continue
+            if number and (use.key, use.outcome.source.field, use.status) in server:
+                continue  # inherited with the host's own fate: said once, at the host
+            scope = use.outcome.source.scope
+            lines.append(f"{use.outcome.type} {use.key} at {place} ({scope} scope): {use.status}")
 
     def show(place: str, effective: Mapping[str, Effective]) -> None:
         for name in names:
             eff = effective.get(name)
-            if eff is not None:
-                lines.append(f"{place}: {name} {eff.value} (from {eff.source}, {eff.policy or 'no policy'})")
+            if eff is None:
+                continue
+            origin = f"from {_value(eff.source)}, {eff.policy}" if eff.policy else _value(eff.source)
+            if str(eff.value).strip():
+                lines.append(f"{place}: {name} {eff.value} ({origin})")
+            else:
+                lines.append(f"{place}: {name} not set ({origin})")
 
     show(host.host, host.ingress_effective)
     if step.policy_type == "egressMTLS":
@@ -129,19 +145,48 @@ def _evidence(step: Step, host: HostReport) -> list[str]:
             if not loc.result.internal:
                 show(f"{host.host}{loc.path}", loc.effective)
                 if step.id == checks.SEED_E_SERVICES:
-                    lines.append(
-                        f"{host.host}{loc.path}: upstream {loc.result.upstream_scheme or '?'} {loc.result.upstream}"
-                    )
+                    scheme = loc.result.upstream_scheme or "unknown scheme"
+                    lines.append(f"{host.host}{loc.path}: upstream {scheme} {_value(loc.result.upstream)}")
     if step.id == checks.SEED_I_TLS:
         lines.append(f"{host.host}: {'terminates TLS' if host.result.tls else 'no TLS termination'}")
     return lines
+
+
+def _not_applied(policy_type: str, host: HostReport) -> list[str]:
+    """Places that reference a ``policy_type`` policy where none takes effect, each with NIC's reason.
+
+    Read from the report's statuses: a rejected, ignored or overridden reference is not a pass, and neither is
+    a place NIC answers with 500 or a host NIC rejected.
+    """
+    lines: list[str] = []
+    if host.result.rejected:
+        lines.append(f"NIC rejects the resource of {host.host}: no configuration for this host")
+    if host.result.returns_500:
+        lines.append(f"{host.host} returns 500 for every request: NIC discards the server's policies")
+    places = [(host.host, host.policies, host.result.returns_500)]
+    places += [(f"{host.host}{loc.path}", loc.policies, loc.result.returns_500) for loc in host.locations]
+    server = {(u.key, u.outcome.source.field, u.status) for u in host.policies}
+    for number, (place, uses, returns_500) in enumerate(places):
+        mine = [u for u in uses if u.outcome.type == policy_type]
+        if not mine:
+            continue
+        if not any(u.status == "applied" for u in mine):
+            for use in mine:
+                if number and (use.key, use.outcome.source.field, use.status) in server:
+                    continue  # the host's own reference with the same fate: said once, at the host
+                why = f": {use.outcome.reason}" if use.outcome.reason else ""
+                lines.append(f"{place}: {policy_type} {use.key} is {use.status}{why}")
+        elif returns_500 and number:
+            lines.append(f"{place} returns 500: NIC discards the location's policies")
+    return list(dict.fromkeys(lines))
 
 
 def walk(report: Report, host: HostReport, registry: Iterable[Check] = checks.CHECKS) -> tuple[StepResult, ...]:
     """Every seed step for ``host`` with its verdict, evidence and fixes.
 
     ``registry`` is the check registry (to know which checks cover a step even when none fired); findings in the
-    report contribute their checks too.
+    report contribute their checks too. A step passes only when its policy takes effect (status ``applied``)
+    everywhere it is referenced and none of its checks fired.
     """
     findings = _host_findings(report, host)
     covering: dict[str, set[str]] = {}
@@ -149,17 +194,21 @@ def walk(report: Report, host: HostReport, registry: Iterable[Check] = checks.CH
         if check.seed_check:
             covering.setdefault(check.seed_check, set()).add(check.id)
     types = _types_at(host)
+    blocked = {kind: tuple(_not_applied(kind, host)) for kind in ("ingressMTLS", "egressMTLS")}
     results: list[StepResult] = []
     for step in SEED_STEPS:
         mine = [f for f in findings if f.check.seed_check == step.id]
         active = tuple(f for f in mine if not f.suppressed)
         waived = tuple(f for f in mine if f.suppressed)
         covered = tuple(sorted(covering.get(step.id, ())))
+        not_applied = blocked[step.policy_type] if step.policy_type in types else ()
         verdict: Verdict
         if any(f.severity in ("error", "warning") for f in active):
             verdict = "fail"
         elif step.policy_type not in types:
             verdict = "n/a"
+        elif not_applied:
+            verdict = "fail"
         elif step.rehearse or not covered:
             verdict = "manual"
         else:
@@ -170,11 +219,35 @@ def walk(report: Report, host: HostReport, registry: Iterable[Check] = checks.CH
             if step.policy_type in types
             else (f"no {step.policy_type} policy on {host.host}",)
         )
-        results.append(StepResult(step, verdict, active, covered, evidence, fixes, waived))
+        results.append(StepResult(step, verdict, active, covered, evidence, fixes, waived, not_applied))
     return tuple(results)
 
 
+def other_findings(report: Report, host: HostReport) -> tuple[Finding, ...]:
+    """Every finding of ``host`` that no step covers (active first): the sign-off lists them too."""
+    steps = {step.id for step in SEED_STEPS}
+    others = [f for f in _host_findings(report, host) if f.check.seed_check not in steps]
+    return tuple(sorted(others, key=lambda f: (f.suppressed, f.id)))
+
+
+def check_titles(report: Report, registry: Iterable[Check] = checks.CHECKS) -> dict[str, str]:
+    """Check id -> title, for naming the checks beside their ids."""
+    titles = {check.id: check.title for check in registry}
+    titles.update((f.check.id, f.check.title) for f in report.findings)
+    return titles
+
+
 VERDICT_MARKS: Mapping[Verdict, str] = {"pass": "✓ pass", "fail": "✖ fail", "n/a": "– n/a", "manual": "? manual"}
+
+
+def _finding_line(finding: Finding) -> list[str]:
+    head = f"**{finding.id} {finding.severity}** ({finding.check.title})"
+    if finding.suppressed:
+        head = f"waived {finding.id} {finding.severity} ({finding.check.title}; {finding.suppression or 'no reason'})"
+    out = [f"- {head}: {finding.message}"]
+    if finding.nic_message and not finding.suppressed:
+        out.append(f"  - NIC says: `{' / '.join(finding.nic_message.splitlines())}`")
+    return out
 
 
 def markdown(
@@ -185,45 +258,83 @@ def markdown(
     *,
     source_label: str,
     when: dt.datetime,
+    inputs: Sequence[str] = (),
+    others: Sequence[Finding] = (),
+    verified: Collection[str] = (),
 ) -> str:
-    """The sign-off report for a change ticket: every step with verdict, evidence, fix and the reviewer's note."""
+    """The sign-off report for a change ticket: every step with verdict, evidence, fix and the reviewer's note.
+
+    Steps are numbered as the checklist screen numbers them; ``inputs`` says what was read (files with digests,
+    or the cluster); ``others`` are the host's findings no step covers; ``verified`` are manual steps the
+    reviewer marked verified by hand (with a note).
+    """
+    titles = check_titles(report)
     counts = {v: sum(1 for r in results if r.verdict == v) for v in ("pass", "fail", "n/a", "manual")}
+    done = sum(1 for r in results if r.verdict == "manual" and r.step.id in verified)
     out = [
         f"# mTLS rollout sign-off: {host.host}",
         "",
         f"- Resource: {host.resource.kind} {host.resource.key}",
-        f"- Source: {source_label}",
+        f"- Tool: mtls-inspect {__version__}, replaying NGINX Ingress Controller "
+        f"{report.settings.nic_version}'s rules",
         f"- Controller: NGINX Ingress Controller ({report.settings.edition}), ingress class "
         f"`{report.settings.ingress_class}`",
-        f"- Generated: {when.strftime('%Y-%m-%d %H:%M UTC')} by mtls-inspect",
+        f"- Source: {source_label}",
+    ]
+    if inputs:
+        out.append("- Inputs:")
+        out += [f"  - {line}" for line in inputs]
+    out += [
+        f"- Generated: {when.strftime('%Y-%m-%d %H:%M:%S UTC')}",
         f"- Result: {counts['pass']} pass, {counts['fail']} fail, {counts['n/a']} not applicable, "
-        f"{counts['manual']} to verify by hand",
+        f"{counts['manual']} to verify by hand ({done} verified), "
+        f"{sum(1 for f in others if not f.suppressed)} other findings",
     ]
     if host.result.returns_500:
         out.append("- **This host returns 500 for every request** (a server-level policy error).")
+    if host.result.ssl_reject_handshake:
+        out.append("- **This host refuses every TLS handshake** (`ssl_reject_handshake on`).")
     if host.result.fail_open:
         out.append("- **ingressMTLS is fail-open on this host**: client certificates are not checked.")
     out.append("")
+    numbered = list(enumerate(results, 1))
     for section in ("ingressMTLS", "egressMTLS"):
         out += [f"## {section}", ""]
-        for number, result in enumerate((r for r in results if r.step.policy_type == section), 1):
-            out.append(f"### {number}. [{result.verdict.upper()}] {result.step.text}")
+        mine = [(n, r) for n, r in numbered if r.step.policy_type == section]
+        skipped = [(n, r) for n, r in mine if r.verdict == "n/a"]
+        blocked = next((r.not_applied for _, r in mine if r.not_applied), ())
+        if blocked:
+            out.append(f"**No {section} policy takes effect everywhere it is referenced**, so no step below passes:")
+            out += [f"- {line}" for line in blocked]
+            out.append("")
+        if skipped:
+            steps = ", ".join(str(n) for n, _ in skipped)
+            out += [f"Not applicable (no {section} policy on {host.host}): steps {steps}.", ""]
+            for number, result in skipped:
+                note = notes.get(result.step.id, "").strip()
+                if note:
+                    out += [f"Note on step {number}: {note}", ""]
+        for number, result in mine:
+            if result.verdict == "n/a":
+                continue
+            label = "VERIFIED BY HAND" if result.step.id in verified and result.verdict == "manual" else None
+            out.append(f"### {number}. [{label or result.verdict.upper()}] {result.step.text}")
             out.append("")
             if result.covered_by:
-                out.append(f"Checked by: {', '.join(result.covered_by)}")
-            if result.verdict == "manual":
+                out.append("Checked by: " + ", ".join(f"{c} ({titles.get(c, c)})" for c in result.covered_by))
+                out.append("")
+            if result.verdict == "manual" and label is None:
                 out.append(
                     "Not provable from manifests alone: verify with `mtls-inspect rehearse` or a test request."
                     if result.step.rehearse
                     else "No automatic check covers this step: verify by hand."
                 )
+                out.append("")
             out += [f"- {line}" for line in result.evidence]
-            for finding in result.findings:
-                out.append(f"- **{finding.id} {finding.severity}**: {finding.message}")
-                if finding.nic_message:
-                    out.append(f"  - NIC says: `{finding.nic_message}`")
-            for finding in result.waived:
-                out.append(f"- waived {finding.id}: {finding.message} ({finding.suppression or 'no reason'})")
+            if result.not_applied:
+                out.append(f"- fails: the {section} policy does not take effect (see above)")
+            for finding in (*result.findings, *result.waived):
+                out += _finding_line(finding)
             if result.fixes:
                 out.append("")
                 out.append("Fix:")
@@ -232,5 +343,16 @@ def markdown(
             out.append("")
             out.append(f"Note: {note}" if note else "Note: —")
             out.append("")
-    out += ["## Sign-off", "", "Reviewed by: ______________________  Date: ____________", ""]
+    out += ["## Other findings", ""]
+    if others:
+        for finding in others:
+            out += _finding_line(finding)
+    else:
+        out.append("None: every finding of this host belongs to a step above.")
+    out += ["", "## Rendered server block", ""]
+    if host.text:
+        out += ["```nginx", host.text.rstrip("\n"), "```"]
+    else:
+        out.append("None: NIC generates no server block for this host.")
+    out += ["", "## Sign-off", "", "Reviewed by: ______________________  Date: ____________", ""]
     return "\n".join(out)

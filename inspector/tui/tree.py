@@ -1,8 +1,9 @@
 """The host -> location -> policy tree, built lazily from a View.
 
 Only root items get nodes up front; an item's children become nodes when it is first expanded, so a cluster of
-10,000 objects costs a few thousand root lines at start and the cursor stays instant. Small clusters (the
-sample) open fully expanded so the first screen already shows every host and its policies.
+10,000 objects costs a few thousand root lines at start and the cursor stays instant. The tree opens fully
+expanded when everything fits the pane's height; otherwise one line per host (with its one-line verdict), the
+first hosts opened as far as they fit without pushing any host off the first screen.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from textual.widgets.tree import TreeNode
 from inspector.tui.labels import item_label
 from inspector.tui.view import Item, ItemKey, View
 
-EXPAND_ALL_LINES = 120
-"""Open everything at start when the fully expanded tree has at most this many lines (the sample has ~30)."""
+FALLBACK_HEIGHT = 30
+"""Lines assumed for the pane before it has a size (tests building a tree off-screen)."""
 
 
 class ReportTree(Tree[Item]):
@@ -40,12 +41,23 @@ class ReportTree(Tree[Item]):
         self.clear()
         self._item_nodes.clear()
         self._filled.clear()
-        lines = sum(1 for root in roots for _ in root.walk())
-        expand = lines <= EXPAND_ALL_LINES
-        for root in roots:
+        height = self.scrollable_content_region.height or FALLBACK_HEIGHT
+        sizes = [sum(1 for _ in root.walk()) for root in roots]
+        budget = height - len(roots)
+        opening = sum(sizes) <= height
+        for root, size in zip(roots, sizes, strict=True):
             node = self._add(self.root, root)
-            if expand:
+            if opening or (budget >= size - 1 and root.kind == "host"):
+                budget -= size - 1
                 self._expand_deep(node)
+            elif root.kind == "group" and budget >= len(root.children):
+                # A group opens to its hosts' one-line verdicts.
+                budget -= len(root.children)
+                self.fill(node)
+                node.expand()
+            else:
+                # Open hosts stay a prefix of the list: the order (what needs attention first) reads top-down.
+                budget = -1
 
     def _add(self, parent: TreeNode[Item], item: Item) -> TreeNode[Item]:
         node = parent.add(item_label(item), data=item, allow_expand=bool(item.children))

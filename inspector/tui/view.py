@@ -8,12 +8,16 @@ module never decides what NIC would do.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
+from inspector import samples
 from inspector.analysis.findings import Finding
+from inspector.model import AnyObject
 from inspector.report import HostReport, LocationReport, PolicyUse, Report
 
 ItemKind = Literal["group", "host", "location", "policy", "orphans", "orphan"]
@@ -61,6 +65,13 @@ class Item:
     children: tuple[Item, ...] = ()
     label: str = ""
     """For groups and orphans: the text to show."""
+    outcome: str = ""
+    """A host-level outcome that decides every request (``500``, ``refused``, ``rejected``), on the host and on
+    everything under it: a clean location under a host that returns 500 is not "fine"."""
+    verdict: str = ""
+    """Hosts: the one-line verdict shown beside the name (policies with their status, then what was found)."""
+    story: str = ""
+    """Hosts of the bundled sample's ``broken/`` folder: the file of the deliberate story (``broken/no-tls.yaml``)."""
 
     @property
     def own_severity(self) -> str | None:
@@ -179,6 +190,8 @@ def _finding_place(host: HostReport, finding: Finding) -> ItemKey:
     uses = location.policies if location is not None else host.policies
     if finding.policy is not None:
         use = next((u for u in uses if u.key == finding.policy), None)
+        if use is not None and location is not None and _inherited(host, use):
+            use = None  # shown once, at the host
         if use is None and location is not None:
             use = next((u for u in host.policies if u.key == finding.policy), None)
             if use is not None:
@@ -195,27 +208,42 @@ def _finding_place(host: HostReport, finding: Finding) -> ItemKey:
 
 def _finish(item: Item, children: tuple[Item, ...]) -> Item:
     severity = worst([item.own_severity, *(c.severity for c in children)])
-    return Item(
-        key=item.key,
-        kind=item.kind,
-        host=item.host,
-        location=item.location,
-        use=item.use,
-        findings=item.findings,
-        severity=severity,
-        children=children,
-        label=item.label,
+    return dataclasses.replace(item, severity=severity, children=children)
+
+
+def host_outcome(host: HostReport) -> str:
+    """The host-level outcome that decides every request to ``host``, from the report's flags ("" when none)."""
+    if host.result.rejected:
+        return "rejected"
+    if host.result.returns_500:
+        return "500"
+    if host.result.ssl_reject_handshake:
+        return "refused"
+    return ""
+
+
+def _inherited(host: HostReport, use: PolicyUse) -> bool:
+    """A location's reference that only repeats the host's own server-level one (same policy, field, status)."""
+    if use.outcome.source.scope != "server":
+        return False
+    return any(
+        u.key == use.key and u.outcome.source.field == use.outcome.source.field and u.status == use.status
+        for u in host.policies
     )
 
 
-def _host_item(host: HostReport, attached: Mapping[ItemKey, list[Finding]]) -> Item:
+def _host_item(host: HostReport, attached: Mapping[ItemKey, list[Finding]], story: str = "") -> Item:
+    outcome = host_outcome(host)
     children: list[Item] = []
     for use in host.policies:
         key = policy_key(host, None, use)
-        children.append(_finish(Item(key, "policy", host=host, use=use, findings=tuple(attached.get(key, ()))), ()))
+        policy = Item(key, "policy", host=host, use=use, findings=tuple(attached.get(key, ())), outcome=outcome)
+        children.append(_finish(policy, ()))
     for location in host.locations:
         if location.result.internal and not location.policies and not location.result.returns_500:
             continue
+        # Server-level policies are shown once, at the host; a location lists its own references and the
+        # inherited ones whose fate differs there (e.g. partly overridden by a minion's policy).
         pols = tuple(
             _finish(
                 Item(
@@ -225,16 +253,112 @@ def _host_item(host: HostReport, attached: Mapping[ItemKey, list[Finding]]) -> I
                     location=location,
                     use=use,
                     findings=tuple(attached.get(policy_key(host, location, use), ())),
+                    outcome=outcome,
                 ),
                 (),
             )
             for use in location.policies
+            if not _inherited(host, use)
         )
         key = location_key(host, location)
-        loc_item = Item(key, "location", host=host, location=location, findings=tuple(attached.get(key, ())))
+        loc_item = Item(
+            key, "location", host=host, location=location, findings=tuple(attached.get(key, ())), outcome=outcome
+        )
         children.append(_finish(loc_item, pols))
     key = host_key(host)
-    return _finish(Item(key, "host", host=host, findings=tuple(attached.get(key, ()))), tuple(children))
+    item = _finish(
+        Item(key, "host", host=host, findings=tuple(attached.get(key, ())), outcome=outcome, story=story),
+        tuple(children),
+    )
+    return dataclasses.replace(item, verdict=host_verdict(item))
+
+
+def _short(key: str, namespace: str) -> str:
+    """``default/ingress-mtls-policy`` -> ``ingress-mtls-policy`` on a host of the same namespace."""
+    ns, _, name = key.partition("/")
+    return name if name and ns == namespace else key
+
+
+def host_verdict(item: Item) -> str:
+    """One line for a collapsed host: its policies with their status, then what was found under it."""
+    host = item.host
+    if host is None:
+        return ""
+    fates: dict[tuple[str, str], str] = {}
+    for use in (*host.policies, *(u for loc in host.locations for u in loc.policies)):
+        entry = (use.outcome.type, use.key)
+        if fates.get(entry) != "applied":
+            fates[entry] = use.status
+    # Name and status first (they must survive a narrow pane), the type after them.
+    parts = [f"{_short(key, host.resource.namespace)} {status} ({kind})" for (kind, key), status in fates.items()]
+    if host.result.rejected:
+        parts.insert(0, "NIC rejects the resource")
+    elif not fates:
+        parts.append("no mTLS policy")
+    found = [f for node in item.walk() for f in node.findings if not f.suppressed and f.severity != "info"]
+    unique = list(dict.fromkeys(f.id for f in found))
+    if len(unique) == 1:
+        parts.append(f"{unique[0]} {found[0].check.title}")
+    elif unique:
+        parts.append(f"{len(unique)} checks fail: {', '.join(unique)}")
+    return " · ".join(parts)
+
+
+ATTENTION_ORDER: tuple[str, ...] = ("500", "fail-open", "refused", "error", "warning")
+"""How the first screen orders hosts: what breaks every request first, clean hosts last."""
+
+
+def attention(item: Item) -> int:
+    """Rank of a root item in ``ATTENTION_ORDER`` (lower needs attention sooner; clean hosts and groups last)."""
+    host = item.host
+    facts: set[str] = set()
+    if host is not None:
+        if host.result.returns_500 or any(loc.result.returns_500 for loc in host.locations):
+            facts.add("500")
+        if host.result.fail_open:
+            facts.add("fail-open")
+        if host.result.ssl_reject_handshake:
+            facts.add("refused")
+        if host.result.rejected:
+            facts.add("error")
+    if item.severity is not None:
+        facts.add(item.severity)
+    return next((rank for rank, name in enumerate(ATTENTION_ORDER) if name in facts), len(ATTENTION_ORDER))
+
+
+def _story_root() -> Path | None:
+    try:
+        return samples.path().resolve() / "broken"
+    except FileNotFoundError:
+        return None
+
+
+def _stories(report: Report) -> dict[str, str]:
+    """Resource key -> ``broken/<file>`` for hosts whose resource comes from the bundled sample's broken/ stories."""
+    root = _story_root()
+    if root is None:
+        return {}
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for host in report.hosts:
+        owner = _owner(report, host)
+        if owner is None or not owner.meta.origin.file:
+            continue
+        file = owner.meta.origin.file
+        if file not in seen:
+            path = Path(file).resolve()
+            seen[file] = f"broken/{path.name}" if path.parent == root else ""
+        if seen[file]:
+            out[_resource_key(host)] = seen[file]
+    return out
+
+
+def _owner(report: Report, host: HostReport) -> AnyObject | None:
+    ref = host.resource
+    table: Mapping[str, AnyObject] = report.cluster.virtual_servers if ref.kind == "VirtualServer" else {}
+    if ref.kind == "Ingress":
+        table = report.cluster.ingresses
+    return table.get(ref.key)
 
 
 def _orphan_items(orphans: Sequence[Finding]) -> tuple[Item, ...]:
@@ -261,7 +385,10 @@ def _group_label(host: HostReport, group_by: GroupBy) -> str:
 def build_view(report: Report, group_by: GroupBy = "none") -> View:
     """The tree for ``report``: hosts (optionally grouped) -> server policies and locations -> policies."""
     attached, orphans = _attach(report)
-    hosts = tuple(_host_item(h, attached) for h in report.hosts)
+    stories = _stories(report)
+    built = [_host_item(h, attached, stories.get(_resource_key(h), "")) for h in report.hosts]
+    # What breaks requests first, then errors, warnings, clean hosts (stable within a rank).
+    hosts = tuple(sorted(built, key=attention))
     roots: tuple[Item, ...]
     if group_by == "none":
         roots = hosts
@@ -270,10 +397,11 @@ def build_view(report: Report, group_by: GroupBy = "none") -> View:
         for item in hosts:
             assert item.host is not None
             groups[_group_label(item.host, group_by)].append(item)
-        roots = tuple(
+        grouped = [
             _finish(Item(ItemKey("group", resource=f"{group_by}:{label}"), "group", label=label), tuple(items))
             for label, items in groups.items()
-        )
+        ]
+        roots = tuple(sorted(grouped, key=lambda g: min((attention(c) for c in g.children), default=99)))
     roots = roots + _orphan_items(orphans)
     index: dict[ItemKey, tuple[Item, ...]] = {}
 
@@ -294,6 +422,10 @@ def build_view(report: Report, group_by: GroupBy = "none") -> View:
 def _host_terms(item: Item) -> dict[str, set[str]]:
     """Searchable facts of a host subtree, per filter field."""
     terms: dict[str, set[str]] = {"host": set(), "ns": set(), "policy": set(), "severity": set(), "any": set()}
+    if item.host is not None:
+        terms["any"].update(_outcome_terms(item.host))
+    if item.story:
+        terms["any"].update(("story", item.story.lower()))
     for node in item.walk():
         if node.host is not None:
             terms["host"].add(node.host.host.lower())
@@ -313,6 +445,22 @@ def _host_terms(item: Item) -> dict[str, set[str]]:
                 if finding.resource is not None:
                     terms["ns"].add(finding.resource.namespace.lower())
     return terms
+
+
+def _outcome_terms(host: HostReport) -> set[str]:
+    """The words the header counts, so the filter finds them: ``500``, ``fail-open``, ``refused``, ``rejected``."""
+    words: set[str] = set()
+    if host.result.returns_500 or any(loc.result.returns_500 for loc in host.locations):
+        words.add("500")
+    if host.result.fail_open:
+        words.add("fail-open")
+    if host.result.ssl_reject_handshake:
+        words.add("refused")
+    if host.result.rejected:
+        words.add("rejected")
+    if not host.result.tls and not host.result.rejected:
+        words.add("no-tls")
+    return words
 
 
 def _term_matches(field_name: str, needle: str, terms: Mapping[str, set[str]]) -> bool:
@@ -394,16 +542,22 @@ def next_item(stops: Sequence[Item], order: Sequence[ItemKey], current: ItemKey 
     return next((s for s in reversed(ranked) if position.get(s.key, -1) < here), ranked[-1])
 
 
-def counts(report: Report) -> str:
-    """Header counts: hosts, 500s, fail-open, findings by severity."""
+def counts(report: Report, *, compact: bool = False) -> str:
+    """Header counts: hosts, 500s, fail-open, refused, findings by severity (``compact`` for 80 columns)."""
     summary = report.summary()
     five = sum(1 for h in report.hosts if h.result.returns_500 or any(loc.result.returns_500 for loc in h.locations))
     fail_open = sum(1 for h in report.hosts if h.result.fail_open)
+    refused = sum(1 for h in report.hosts if h.result.ssl_reject_handshake)
     parts = [f"{summary['hosts']} hosts"]
     if five:
         parts.append(f"{five} with 500")
     if fail_open:
         parts.append(f"{fail_open} fail-open")
+    if refused:
+        parts.append(f"{refused} refused")
+    if compact:
+        parts.append(f"{summary['errors']} err, {summary['warnings']} warn")
+        return " · ".join(parts).replace(" hosts", "h")
     parts.append(f"{summary['errors']} errors, {summary['warnings']} warnings")
     if summary["infos"]:
         parts[-1] += f", {summary['infos']} infos"

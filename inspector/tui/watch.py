@@ -1,8 +1,8 @@
 """Noticing that a source file changed, by polling modification times.
 
-Polling (every couple of seconds, from an interval timer) needs no extra dependency, works on every platform and
-on network file systems, and costs one ``stat`` per manifest file; inotify would save little for a few hundred
-files.
+Polling (every couple of seconds, in a worker thread so a large folder never stalls the UI) needs no extra
+dependency, works on every platform and on network file systems, and costs one ``stat`` per manifest file. The
+file list is the loader's own (``sources._walk.Walk``): the watcher sees exactly the files a reload reads.
 """
 
 from __future__ import annotations
@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-"""The files a folder source reads (DESIGN.md: folders are read recursively for these)."""
+from inspector.sources._walk import Walk
 
 
 def _files(paths: Iterable[Path]) -> Iterable[Path]:
+    # The loader's listing (hidden folders skipped, suffixes compared case-insensitively, links that leave the
+    # folder and FIFOs skipped); its problems are the loader's to report, so they are dropped here.
+    walk = Walk()
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.suffix in MANIFEST_SUFFIXES and child.is_file():
-                    yield child
-        else:
-            yield path
+        for name in walk.expand(str(path)):
+            yield Path(name)
 
 
 def snapshot(paths: Sequence[Path]) -> Mapping[str, float]:

@@ -19,6 +19,7 @@ from inspector.model import ControllerSettings
 from inspector.report import Report, build_report
 from inspector.sources.convert import load_cluster
 from inspector.tui.app import InspectorApp
+from inspector.tui.view import ItemKey
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -34,8 +35,12 @@ class SnapCompare(Protocol):
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> InspectorApp:
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> InspectorApp:
     monkeypatch.chdir(REPO)
+    # No user keymap, and the help screen's keymap path the same on every machine.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("MTLS_INSPECT_KEYMAP", raising=False)
 
     def load() -> Report:
         return build_report(load_cluster([Path("sample-cluster")]), ControllerSettings())
@@ -43,8 +48,13 @@ def app(monkeypatch: pytest.MonkeyPatch) -> InspectorApp:
     return InspectorApp(load, source_label="sample-cluster")
 
 
-def at(host: str, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
-    """Wait for the report, put the cursor on ``host``, press ``keys``; inputs stop blinking."""
+def at(host: str, *keys: str, path: str = "", policy: str = "") -> Callable[[Pilot[int]], Awaitable[None]]:
+    """Wait for the report, put the cursor on ``host`` (its location ``path``, its ``policy``), press ``keys``;
+    inputs stop blinking."""
+
+    def wanted(key: ItemKey) -> bool:
+        kind = "policy" if policy else "location" if path else "host"
+        return key.kind == kind and key.host == host and key.path == path and key.policy == policy
 
     async def run_before(pilot: Pilot[int]) -> None:
         app = pilot.app
@@ -53,8 +63,7 @@ def at(host: str, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
         await pilot.pause()
         if host:
             assert app.view_model is not None
-            key = next(i.key for i in app.view_model.walk() if i.kind == "host" and i.host and i.host.host == host)
-            app.goto(key)
+            app.goto(next(i.key for i in app.view_model.walk() if wanted(i.key)))
         for key_name in keys:
             await pilot.press(key_name)
         for box in app.screen.query(Input):
@@ -80,20 +89,23 @@ class TestDetails:
         assert snap_compare(app, terminal_size=(120, 40), run_before=at("no-tls.broken.example.com"))
 
     def test_minion_location_egress_winner(self, snap_compare: SnapCompare, app: InspectorApp) -> None:
-        # shop.example.com: ingressMTLS, egressMTLS, then /api (the minion with its own egress policy).
-        keys = ("down", "down", "down")
-        assert snap_compare(app, terminal_size=(120, 40), run_before=at("shop.example.com", *keys))
+        # shop.example.com /api: the minion with its own egress policy, the server's partly overridden.
+        assert snap_compare(app, terminal_size=(120, 40), run_before=at("shop.example.com", path="/api"))
+
+    def test_first_screen_80x24_policy_findings_first(self, snap_compare: SnapCompare, app: InspectorApp) -> None:
+        # The first finding from the top: `n` lands on it and Details opens with it.
+        assert snap_compare(app, terminal_size=(80, 24), run_before=at("", "n"))
 
 
 class TestRenderedPane:
     def test_minion_location_with_return_500(self, snap_compare: SnapCompare, app: InspectorApp) -> None:
         # minion-ingress-mtls: the /app location of the minion that references ingressMTLS.
-        run_before = at("minion-ingress-mtls.broken.example.com", "down", "down")
+        run_before = at("minion-ingress-mtls.broken.example.com", path="/app")
         assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
     def test_minion_policy_lines_highlighted(self, snap_compare: SnapCompare, app: InspectorApp) -> None:
-        # shop.example.com: ingressMTLS, egressMTLS, /api, then /api's three policies; the last is the minion's own.
-        run_before = at("shop.example.com", *(["down"] * 6))
+        # shop.example.com /api: the minion's own egress policy.
+        run_before = at("shop.example.com", path="/api", policy="shop/shop-api-egress")
         assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 
