@@ -75,6 +75,7 @@ async def test_first_screen_shows_every_host_and_the_seed_policies(sample_report
         opened = [n.is_expanded for n in tree.root.children]
         assert opened[0] and not opened[-1] and opened == sorted(opened, reverse=True)
         assert "16 hosts" in app.sub_title and "5 with 500" in app.sub_title and "1 fail-open" in app.sub_title
+        assert "NIC 5.6" in app.sub_title
         assert app.focused is tree
         item = tree.current_item
         assert item is not None and item.kind == "host" and item.host is not None and "500" in host_badges(item.host)

@@ -46,18 +46,7 @@ WATCH_INTERVAL = 2.0
 
 def lookup_object(report: Report, ref: ObjectRef) -> AnyObject | None:
     """The model object behind ``ref`` (for copying its YAML)."""
-    cluster = report.cluster
-    tables: dict[str, Mapping[str, AnyObject]] = {
-        "Ingress": cluster.ingresses,
-        "VirtualServer": cluster.virtual_servers,
-        "VirtualServerRoute": cluster.virtual_server_routes,
-        "Policy": cluster.policies,
-        "Secret": cluster.secrets,
-        "Service": cluster.services,
-        "ConfigMap": cluster.config_maps,
-    }
-    table = tables.get(ref.kind)
-    return table.get(ref.key) if table is not None else None
+    return report.cluster.lookup(ref)
 
 
 def item_object(report: Report, item: Item) -> AnyObject | None:
@@ -269,10 +258,11 @@ class InspectorApp(App[int]):
         """Counts first, and compact below 100 columns: a narrow header cuts the source label, never the counts."""
         if self.report is None:
             return
+        nic = f"NIC {self.report.settings.nic_version}"  # the release predicted (--nic-version)
         if self.size.width < 100:
-            self.sub_title = counts(self.report, compact=True)
+            self.sub_title = f"{counts(self.report, compact=True)} · {nic}"
         else:
-            self.sub_title = f"{counts(self.report)} · {self.source_label}"
+            self.sub_title = f"{counts(self.report)} · {nic} · {self.source_label}"
 
     def on_resize(self) -> None:
         self._set_header()

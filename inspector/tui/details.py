@@ -264,8 +264,17 @@ def _secret_rows(
     key = f"{namespace}/{name}"
     secret: Secret | None = report.cluster.secrets.get(key)
     if secret is None:
+        promised = report.cluster.promised_secrets.get(key)
+        if promised is not None:
+            maker = str(promised.made_by) if promised.made_by is not None else "declared made elsewhere"
+            via = f" via {promised.via}" if promised.via else ""
+            return [
+                (key, Text(f"type {promised.type}, made by {maker}{via}", style="cyan")),
+                ("", Text(f"content unknown until it exists ({promised.origin.at(promised.field or None)})", "dim")),
+            ]
         reason = report.cluster.unreadable_secrets.get(key)
-        return [(key, Text(f"not found{': ' + reason if reason else ''}", style="red"))]
+        note = f": {reason}" if reason else ": no object in the input creates it"
+        return [(key, Text(f"not found{note}", style="red"))]
     rows: list[tuple[str, str | Text]] = [(key, f"type {secret.type}, keys {', '.join(sorted(secret.data)) or 'none'}")]
     rows.extend(("", line) for line in cert_facts(secret))
     return rows
