@@ -27,6 +27,7 @@ from inspector.apimachinery import (
     dns1035_label_errors,
     dns1123_label_errors,
     dns1123_subdomain_errors,
+    http_header_name_errors,
     matches,
     qualified_name_errors,
     regex_error,
@@ -48,7 +49,16 @@ from inspector.model import (
     VSUpstream,
 )
 from inspector.nic import versions
-from inspector.nic.parsing import go_quote, parse_bool, parse_int, parse_lb_method, parse_time
+from inspector.nic.parsing import (
+    go_quote,
+    go_trim_space,
+    parse_bool,
+    parse_int,
+    parse_lb_method,
+    parse_port_list,
+    parse_proxy_buffers,
+    parse_time,
+)
 
 # --- apimachinery: field.Error formatting ------------------------------------------------------
 
@@ -528,6 +538,7 @@ class _AnnotationContext:
     snippets: bool
     app_protect: bool
     app_protect_dos: bool
+    hostless: bool = False
 
     @property
     def path(self) -> str:
@@ -699,6 +710,412 @@ def _is_true(value: str) -> str | None:
     return None if parsed else "must be true"
 
 
+# ``validation.go`` validators for the annotations NIC renders into nginx.conf: each returns NIC's exact texts.
+
+_ASCII_SPACE = " \t\n\f\r"
+"""Go RE2's ``\\s``."""
+
+
+
+def _v_http_headers(ctx: _AnnotationContext) -> list[str]:
+    """``validateHTTPHeadersAnnotation``: every comma item, trimmed, is an HTTP header name."""
+    errs: list[str] = []
+    for raw in ctx.value.split(","):
+        header = go_trim_space(raw)
+        errs.extend(invalid(ctx.path, header, msg) for msg in http_header_name_errors(header))
+    return errs
+
+
+def add_header_value_errors(value: str) -> list[str]:
+    """``version1/header_parsing_helper.go :: ValidateAddHeaderValue``."""
+    msgs = []
+    if "\n" in value or "\r" in value:
+        msgs.append("value must not contain newline or carriage-return characters")
+    if "$" in value:
+        msgs.append("invalid character in header value: $")
+    if not _go_fullmatch(_ESCAPED_FMT, value):
+        msgs.append(regex_error(_ESCAPED_MSG, _ESCAPED_FMT))
+    return msgs
+
+
+def _v_proxy_set_headers(ctx: _AnnotationContext) -> list[str]:
+    """``validateProxySetHeaderAnnotation``: ``Name[: value]`` items; names are header names, values escaped."""
+    errs: list[str] = []
+    for raw in ctx.value.split(","):
+        entry = go_trim_space(raw)
+        name, sep, value = entry.partition(":")
+        name = go_trim_space(name)
+        if entry == "" or name == "":
+            errs.append(invalid(ctx.path, entry, "empty header name"))
+            continue
+        errs.extend(invalid(ctx.path, name, msg) for msg in http_header_name_errors(name))
+        if sep:
+            errs.extend(invalid(ctx.path, entry, msg) for msg in add_header_value_errors(go_trim_space(value)))
+    return errs
+
+
+def _v_add_header(ctx: _AnnotationContext) -> list[str]:
+    """``validateAddHeaderAnnotation``: ``Name:Value[:always]`` items."""
+    errs: list[str] = []
+    for raw in ctx.value.split(","):
+        entry = go_trim_space(raw)
+        if entry == "":
+            errs.append(invalid(ctx.path, entry, "empty entry in add-header annotation"))
+            continue
+        parts = entry.split(":", 2)
+        name = go_trim_space(parts[0])
+        if name == "":
+            errs.append(invalid(ctx.path, entry, "empty header name"))
+            continue
+        errs.extend(invalid(ctx.path, name, msg) for msg in http_header_name_errors(name))
+        if len(parts) >= 2:
+            errs.extend(invalid(ctx.path, entry, msg) for msg in add_header_value_errors(go_trim_space(parts[1])))
+        if len(parts) == 3:
+            flag = go_trim_space(parts[2])
+            if flag and flag.lower() != "always":
+                errs.append(invalid(ctx.path, entry, f'invalid flag {go_quote(flag)}: must be "always" or empty'))
+    return errs
+
+
+
+
+def _v_proxy_buffers(ctx: _AnnotationContext) -> list[str]:
+    ok = parse_proxy_buffers(ctx.value) is not None
+    return [] if ok else [invalid(ctx.path, ctx.value, "must be a proxy buffer spec")]
+
+
+PROXY_NEXT_UPSTREAM_OPTIONS = (
+    "error",
+    "timeout",
+    "invalid_header",
+    "http_500",
+    "http_502",
+    "http_503",
+    "http_504",
+    "http_403",
+    "http_404",
+    "http_429",
+    "non_idempotent",
+    "off",
+)
+
+
+def _v_proxy_next_upstream(ctx: _AnnotationContext) -> list[str]:
+    """``validateProxyNextUpstreamAnnotation``: space-separated known options, no repeats (Plus adds denied)."""
+    options = set(PROXY_NEXT_UPSTREAM_OPTIONS) | ({"denied"} if ctx.plus else set())
+    listed = ", ".join(sorted(options))
+    errs: list[str] = []
+    seen: set[str] = set()
+    for method in ctx.value.split():
+        if method in seen:
+            errs.append(invalid(ctx.path, ctx.value, f"duplicate value: {method}"))
+            continue
+        if method not in options:
+            msg = f"must be a space-separated list with any of the following values: {listed}"
+            errs.append(invalid(ctx.path, ctx.value, msg))
+        seen.add(method)
+    return errs
+
+
+_COMMON_PATH_FMT = "/[^\\s{};\\\\]*"
+_COMMON_PATH_MSG = "must start with / and must not include any whitespace character, `{`, `}` or `;`"
+
+
+def common_path_errors(path: str, fpath: str) -> list[str]:
+    """``common.go :: validatePath`` (rewrite-target, app-root, VS rewritePath)."""
+    if path == "":
+        return [required(fpath)]
+    if path.startswith("//"):
+        return [invalid(fpath, path, "protocol-relative URIs not allowed, must not start with '//'")]
+    if ".." in [seg for seg in re.split(r"[/\\]", path) if seg]:
+        return [invalid(fpath, path, "path traversal not allowed, path must not contain '..' segments")]
+    if not _go_fullmatch(_COMMON_PATH_FMT, path):
+        msg = regex_error(_COMMON_PATH_MSG, _COMMON_PATH_FMT, "/", "/path", "/path/subpath-123")
+        return [invalid(fpath, path, msg)]
+    return []
+
+
+def _v_rewrite_target(ctx: _AnnotationContext) -> list[str]:
+    """``validateRewriteTargetAnnotation``: every failing rule is reported."""
+    target = ctx.value
+    errs: list[str] = []
+    if target.startswith(("http://", "https://")):
+        errs.append(invalid(ctx.path, target, "absolute URLs not allowed in rewrite target"))
+    errs.extend(common_path_errors(target, ctx.path))
+    if any(ch in target for ch in ";{}[]|<>,^`~"):
+        msg = "NGINX configuration syntax characters (;{}) and []|<>,^`~ not allowed in rewrite target"
+        errs.append(invalid(ctx.path, target, msg))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        errs.append(invalid(ctx.path, target, "control characters not allowed in rewrite target"))
+    return errs
+
+
+def _v_app_root(ctx: _AnnotationContext) -> list[str]:
+    """``validateAppRootAnnotation`` (no "required" step: an empty value gets the path errors)."""
+    path = ctx.value
+    errs: list[str] = []
+    if path == "/":
+        errs.append(invalid(ctx.path, path, "cannot be '/'"))
+    errs.extend(common_path_errors(path, ctx.path))
+    if not re.fullmatch(r"/[A-Za-z0-9\-_.~!*'():@&=+,/?%]*", path):
+        msg = (
+            "path must not contain the following characters: whitespace, '{', '}', ';', '$', '|', '^', '<', '>', "
+            "'\\', '\"', '#', '[', ']'"
+        )
+        errs.append(invalid(ctx.path, path, msg))
+    if "~" in path:
+        errs.append(invalid(ctx.path, path, "path must not contain the '~' character"))
+    if path.endswith("/"):
+        errs.append(invalid(ctx.path, path, "path should not end with '/'"))
+    return errs
+
+
+_REWRITE_PATH_FMT = "/[^\\s{};$]*"
+
+
+def parse_rewrite_list(value: str) -> tuple[dict[str, str], str | None]:
+    """``parsing_helpers.go :: ParseRewriteList``: ``serviceName=x rewrite=/y`` items split on ``;``; the first
+    bad item is the error (and NIC then uses none of them)."""
+    rewrites: dict[str, str] = {}
+    for part in value.split(";"):
+        parts = go_trim_space(part).split(" ", 1)
+        if len(parts) != 2:
+            return {}, f"'{part}' is not a valid rewrite format, e.g. 'serviceName=tea-svc rewrite=/'"
+        svc = parts[0].split("=")
+        if len(svc) != 2 or svc[0] != "serviceName":
+            return {}, f"'{parts[0]}' is not a valid serviceName format, e.g. 'serviceName=tea-svc'"
+        rw = parts[1].split("=")
+        if len(rw) != 2 or rw[0] != "rewrite":
+            return {}, f"'{parts[1]}' is not a valid rewrite path format, e.g. 'rewrite=/tea'"
+        if not _go_fullmatch(_REWRITE_PATH_FMT, rw[1]):
+            msg = "path must start with '/' and must not include any whitespace character, '{', '}' or '$'"
+            return {}, f"{msg}: '{rw[1]}'"
+        rewrites[svc[1]] = rw[1]
+    return rewrites, None
+
+
+def _v_rewrites(ctx: _AnnotationContext) -> list[str]:
+    """``validateRewriteListAnnotation`` (NIC lists unknown services in Go map order; we keep the annotation's)."""
+    rewrites, problem = parse_rewrite_list(ctx.value)
+    if problem is not None:
+        return [invalid(ctx.path, ctx.value, problem)]
+    unknown = [svc for svc in rewrites if svc not in ctx.spec_services]
+    if unknown:
+        return [invalid(ctx.path, ctx.value, "The following services were not found: " + ",".join(unknown))]
+    return []
+
+
+def _go_slice(items: Sequence[str]) -> str:
+    """Go's ``%s`` of a ``[]string``."""
+    return "[" + " ".join(items) + "]"
+
+
+def sticky_service_errors(value: str) -> str | None:
+    """``parsing_helpers.go :: ParseStickyServiceList``: the first bad item's error."""
+    for service in value.split(";"):
+        parts = service.split(" ", 1)
+        if len(parts) != 2:
+            return (
+                f"invalid sticky-cookie service format: {service}. Must be a semicolon-separated list of sticky "
+                "services"
+            )
+        name_parts = parts[0].split("=")
+        if len(name_parts) != 2:
+            return f"invalid sticky-cookie service format: {_go_slice(name_parts)}"
+        if not matches(ANNOTATION_VALUE_FMT, parts[1]):
+            return f"invalid sticky-cookie parameters: {parts[1]}"
+    return None
+
+
+def _v_sticky(ctx: _AnnotationContext) -> list[str]:
+    problem = sticky_service_errors(ctx.value)
+    return [] if problem is None else [invalid(ctx.path, ctx.value, problem)]
+
+
+def go_atoi_error(value: str) -> str | None:
+    """Go's ``strconv.Atoi`` error text (64-bit ``int``), None when it parses."""
+    if re.fullmatch(r"[+-]?[0-9]+", value) is None:
+        return f"strconv.Atoi: parsing {go_quote(value)}: invalid syntax"
+    if not -(2**63) <= int(value) < 2**63:
+        return f"strconv.Atoi: parsing {go_quote(value)}: value out of range"
+    return None
+
+
+def http_redirect_code_error(value: str) -> str | None:
+    """``configmaps.go :: ParseHTTPRedirectCode``."""
+    problem = go_atoi_error(value)
+    if problem is not None:
+        return f"invalid redirect code: {problem}"
+    if int(value) not in (301, 302, 307, 308):
+        return "status code out of accepted range. accepted values are '301', '302', '307', '308'"
+    return None
+
+
+def _v_http_redirect_code(ctx: _AnnotationContext) -> list[str]:
+    problem = http_redirect_code_error(ctx.value)
+    return [] if problem is None else [invalid(ctx.path, ctx.value, problem)]
+
+
+def custom_http_errors_error(value: str) -> str | None:
+    """``parsing_helpers.go :: ParseCustomHTTPErrors`` (499 is refused by nginx's ``error_page``)."""
+    if go_trim_space(value) == "":
+        return "value must not be empty"
+    codes: set[int] = set()
+    for raw in value.split(","):
+        token = go_trim_space(raw)
+        if token == "":
+            continue
+        if token.lower() in ("4xx", "5xx"):
+            base = 400 if token.lower() == "4xx" else 500
+            codes.update(c for c in range(base, base + 100) if c != 499)
+            continue
+        if not re.fullmatch("[0-9]+", token) or go_atoi_error(token) is not None:
+            return f"invalid status code {go_quote(token)}: must be an integer, '4xx', or '5xx'"
+        code = int(token)
+        if not 300 <= code <= 599:
+            return f"invalid status code {code}: must be in the range [300, 599]"
+        if code == 499:
+            return f"invalid status code {code}: NGINX rejects this code in the error_page directive"
+        codes.add(code)
+    if not codes:
+        return "no valid status codes found"
+    if len(codes) > 300:
+        return f"too many status codes ({len(codes)}), maximum is 300"
+    return None
+
+
+def _v_custom_http_errors(ctx: _AnnotationContext) -> list[str]:
+    problem = custom_http_errors_error(ctx.value)
+    return [] if problem is None else [invalid(ctx.path, ctx.value, problem)]
+
+
+_PROXY_REDIRECT_MSG = "must not contain ';', '{', '}', newline, carriage return, backtick, whitespace, or '#'"
+
+
+def _proxy_redirect_ok(value: str) -> bool:
+    r"""``proxyRedirectValueRegex`` ``^[^;{}\x60\n\r\s#]+$``."""
+    return value != "" and not any(ch in ";{}`\n\r#" + _ASCII_SPACE for ch in value)
+
+
+def _re2_compiles(pattern: str) -> bool:
+    """Go's ``regexp.Compile`` (RE2), approximated: Python must compile it and no Perl-only syntax is used."""
+    if re.search(r"\(\?<?[=!]|\\[1-9]|\(\?>|\(\?\(", pattern):
+        return False
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
+
+
+def _v_proxy_redirect_from(ctx: _AnnotationContext) -> list[str]:
+    v = ctx.value
+    if v in ("off", "default"):
+        return []
+    if not _proxy_redirect_ok(v):
+        return [invalid(ctx.path, v, _PROXY_REDIRECT_MSG)]
+    pattern = v[2:] if v.startswith("~*") else v[1:] if v.startswith("~") else v
+    if pattern != v and not _re2_compiles(pattern):
+        return [invalid(ctx.path, v, "invalid regex pattern")]
+    return []
+
+
+def _v_proxy_redirect_to(ctx: _AnnotationContext) -> list[str]:
+    return [] if _proxy_redirect_ok(ctx.value) else [invalid(ctx.path, ctx.value, _PROXY_REDIRECT_MSG)]
+
+
+
+def _v_port_list(ctx: _AnnotationContext) -> list[str]:
+    ok = parse_port_list(ctx.value) is not None
+    return [] if ok else [invalid(ctx.path, ctx.value, "must be a comma-separated list of port numbers")]
+
+
+def _v_hostless_forbidden(ctx: _AnnotationContext) -> list[str]:
+    return [forbidden(ctx.path, "annotation is not supported for hostless Ingress")] if ctx.hostless else []
+
+
+_LIMIT_REQ_KEY_FMT = r"^(\$\{[a-zA-Z_][a-zA-Z0-9_]*\}|\$[a-zA-Z_][a-zA-Z0-9_]*)+$"
+
+
+def _v_limit_req_key(ctx: _AnnotationContext) -> list[str]:
+    if re.fullmatch(_LIMIT_REQ_KEY_FMT[1:-1], ctx.value):
+        return []
+    msg = regex_error(
+        "must consist of one or more NGINX variable references ($varname or ${varname}); must not contain ';', "
+        "'\"', '\\', or newline characters",
+        _LIMIT_REQ_KEY_FMT,
+        "$binary_remote_addr",
+        "${request_uri}",
+    )
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+def _v_realm(ctx: _AnnotationContext) -> list[str]:
+    """``validateRealmAnnotation``."""
+    return [] if matches(_REALM_FMT, ctx.value) else [invalid(ctx.path, ctx.value, _REALM_MSG)]
+
+
+def _v_jwt_realm(ctx: _AnnotationContext) -> list[str]:
+    if matches(ANNOTATION_VALUE_FMT, ctx.value):
+        return []
+    msg = regex_error(ANNOTATION_VALUE_MSG, ANNOTATION_VALUE_FMT, "My Realm", "Cafe App")
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+_JWT_TOKEN_FMT = "\\$" + ANNOTATION_VALUE_FMT
+_JWT_TOKEN_MSG = (
+    "a valid annotation value must start with '$', have all '\"' escaped, and must not contain any '$' or end with "
+    "an unescaped '\\'"
+)
+
+
+def _v_jwt_token(ctx: _AnnotationContext) -> list[str]:
+    if matches(_JWT_TOKEN_FMT, ctx.value):
+        return []
+    msg = regex_error(_JWT_TOKEN_MSG, _JWT_TOKEN_FMT, "$http_token", "$cookie_auth_token")
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+def _v_qualified_name(ctx: _AnnotationContext) -> list[str]:
+    return [invalid(ctx.path, ctx.value, "must be a qualified name")] if qualified_name_errors(ctx.value) else []
+
+
+def _v_app_protect_security_log(ctx: _AnnotationContext) -> list[str]:
+    msg = "security log configuration resource name must be qualified name, e.g. namespace/name"
+    return [invalid(ctx.path, ctx.value, msg) for conf in ctx.value.split(",") if qualified_name_errors(conf)]
+
+
+def contains_dangerous_chars(value: str) -> bool:
+    """``policy.go :: ContainsDangerousChars``: ``; { } \\n \\r $ ` ``."""
+    return any(ch in ";{}\n\r$`" for ch in value)
+
+
+def _v_jwt_login_url(ctx: _AnnotationContext) -> list[str]:
+    """``validateJWTLoginURLAnnotation`` (``url.Parse`` approximated: control characters are its usual error)."""
+    from urllib.parse import urlsplit
+
+    name = ctx.value
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        return [invalid(ctx.path, name, f"parse {go_quote(name)}: net/url: invalid control character in URL")]
+    try:
+        parts = urlsplit(name)
+    except ValueError as exc:
+        return [invalid(ctx.path, name, f"parse {go_quote(name)}: {exc}")]
+    if not parts.scheme:
+        return [invalid(ctx.path, name, "scheme required, please use the prefix http(s)://")]
+    if not parts.netloc:
+        return [invalid(ctx.path, name, "hostname required")]
+    if contains_dangerous_chars(name):
+        msg = (
+            "must not contain characters that could cause NGINX config injection (;, {, }, $, newline, carriage "
+            "return, or backtick)"
+        )
+        return [invalid(ctx.path, name, msg)]
+    if any(ch in " \"\\#\t" for ch in name):
+        return [invalid(ctx.path, name, "must not contain spaces, quotes, backslashes, hash or tab characters")]
+    return []
+
+
 _ANNOTATION_VALIDATIONS: dict[str, tuple[_Validator, ...]] = {
     MERGEABLE_ANNOTATION: (_v_required, _v_mergeable_type),
     "nginx.org/lb-method": (_v_required, _v_lb_method),
@@ -737,46 +1154,62 @@ _ANNOTATION_VALIDATIONS: dict[str, tuple[_Validator, ...]] = {
     ),
     "nginx.org/hsts-include-subdomains": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
     "nginx.org/hsts-behind-proxy": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
+    "nginx.org/proxy-hide-headers": (_v_http_headers,),
+    "nginx.org/proxy-pass-headers": (_v_http_headers,),
+    "nginx.org/proxy-set-headers": (_v_required, _v_proxy_set_headers),
+    "nginx.org/add-header": (_v_required, _v_add_header),
+    "nginx.org/proxy-buffers": (_v_required, _v_proxy_buffers),
     "nginx.org/proxy-buffer-size": (_v_required, _v_size),
     "nginx.org/proxy-busy-buffers-size": (_v_size,),
     "nginx.org/proxy-max-temp-file-size": (_v_required, _v_size),
+    "nginx.org/proxy-next-upstream": (_v_required, _v_proxy_next_upstream),
     "nginx.org/proxy-next-upstream-timeout": (_v_required, _v_time),
     "nginx.org/proxy-next-upstream-tries": (_v_required, _v_uint64),
     "nginx.org/upstream-zone-size": (_v_required, _v_size),
     "nginx.org/basic-auth-secret": (_v_required, _v_secret_name),
+    "nginx.org/basic-auth-realm": (_v_related("nginx.org/basic-auth-secret", lambda _v: None), _v_realm),
+    "nginx.org/listen-ports": (_v_hostless_forbidden, _v_required, _v_port_list),
+    "nginx.org/listen-ports-ssl": (_v_hostless_forbidden, _v_required, _v_port_list),
     "nginx.org/keepalive": (_v_required, _v_int),
     "nginx.org/max-fails": (_v_required, _v_uint64),
     "nginx.org/max-conns": (_v_required, _v_uint64),
     "nginx.org/fail-timeout": (_v_required, _v_time),
-    "nginx.com/jwt-realm": (_v_plus_only, _v_required),
+    "nginx.org/limit-req-key": (_v_required, _v_limit_req_key),
+    "nginx.com/jwt-realm": (_v_plus_only, _v_required, _v_jwt_realm),
     "nginx.com/jwt-key": (_v_plus_only, _v_required, _v_secret_name),
-    "nginx.com/jwt-token": (_v_plus_only,),
-    "nginx.com/jwt-login-url": (_v_plus_only,),
+    "nginx.com/jwt-token": (_v_plus_only, _v_jwt_token),
+    "nginx.com/jwt-login-url": (_v_plus_only, _v_jwt_login_url),
     "appprotect.f5.com/app-protect-enable": (_v_app_protect_only, _v_plus_only, _v_required, _v_bool),
     "appprotect.f5.com/app-protect-security-log-enable": (_v_app_protect_only, _v_plus_only, _v_required, _v_bool),
-    "appprotect.f5.com/app-protect-policy": (_v_app_protect_only, _v_plus_only, _v_required),
-    "appprotect.f5.com/app-protect-security-log": (_v_app_protect_only, _v_plus_only, _v_required),
+    "appprotect.f5.com/app-protect-policy": (_v_app_protect_only, _v_plus_only, _v_required, _v_qualified_name),
+    "appprotect.f5.com/app-protect-security-log": (
+        _v_app_protect_only,
+        _v_plus_only,
+        _v_required,
+        _v_app_protect_security_log,
+    ),
     "appprotect.f5.com/app-protect-security-log-destination": (_v_app_protect_only, _v_plus_only, _v_required),
-    "appprotectdos.f5.com/app-protect-dos-resource": (_v_app_protect_dos_only, _v_plus_only),
+    "appprotectdos.f5.com/app-protect-dos-resource": (_v_app_protect_dos_only, _v_plus_only, _v_qualified_name),
     WEBSOCKET_SERVICES_ANNOTATION: (_v_required, _v_service_list),
     SSL_SERVICES_ANNOTATION: (_v_required, _v_service_list),
     GRPC_SERVICES_ANNOTATION: (_v_required, _v_service_list),
-    "nginx.org/rewrites": (_v_required,),
-    "nginx.org/rewrite-target": (_v_required,),
-    "nginx.org/sticky-cookie-services": (_v_required,),
-    "nginx.com/sticky-cookie-services": (_v_plus_only, _v_required),
+    "nginx.org/rewrites": (_v_required, _v_rewrites),
+    "nginx.org/rewrite-target": (_v_required, _v_rewrite_target),
+    "nginx.org/sticky-cookie-services": (_v_required, _v_sticky),
+    "nginx.com/sticky-cookie-services": (_v_plus_only, _v_required, _v_sticky),
     "nginx.org/path-regex": (_v_path_regex,),
     "nginx.org/use-cluster-ip": (_v_bool,),
-    "nginx.org/http-redirect-code": (_v_required,),
-    "nginx.org/proxy-redirect-from": (_v_required,),
-    "nginx.org/proxy-redirect-to": (_v_required,),
-    "nginx.org/custom-http-errors": (_v_required,),
+    "nginx.org/http-redirect-code": (_v_required, _v_http_redirect_code),
+    "nginx.org/app-root": (_v_app_root,),
+    "nginx.org/proxy-redirect-from": (_v_required, _v_proxy_redirect_from),
+    "nginx.org/proxy-redirect-to": (_v_required, _v_proxy_redirect_to),
+    "nginx.org/custom-http-errors": (_v_required, _v_custom_http_errors),
     POLICIES_ANNOTATION: (_v_required, _v_comma_separated_list, _v_policy_names),
     POLICIES_ANNOTATION_PLUS: (_v_plus_only, _v_required, _v_comma_separated_list, _v_policy_names),
 }
-"""A subset of ``internal/k8s/validation.go :: annotationValidations``: every annotation that matters for mTLS and
-the cheap generic ones. Validators run in order and stop at the first one that fails. Annotations NIC validates
-more deeply than this table (lb-method, rewrites, redirect codes, ...) only get their "required" check here."""
+"""``internal/k8s/validation.go :: annotationValidations`` (NIC 5.6): every annotation NIC validates, in its order
+of checks. Validators run in order and stop at the first one that fails. App Protect log destinations only get
+their "required" check (they need App Protect, which the replica never enables)."""
 
 
 def spec_services(ing: Ingress) -> frozenset[str]:
@@ -818,6 +1251,7 @@ def validate_ingress(
         snippets=snippets,
         app_protect=app_protect,
         app_protect_dos=app_protect_dos,
+        hostless=allow_empty_host and any(rule.host == "" for rule in ing.rules),
     )
     errs.extend(_validate_proxy_redirect_pair(annotations))
     errs.extend(_validate_ingress_spec(ing, allow_empty_host))
@@ -866,6 +1300,7 @@ def validate_ingress_annotations(
     snippets: bool = False,
     app_protect: bool = False,
     app_protect_dos: bool = False,
+    hostless: bool = False,
 ) -> list[str]:
     """``validation.go :: validateIngressAnnotations``: each known annotation in name order, stop at first failure."""
     errs: list[str] = []
@@ -882,6 +1317,7 @@ def validate_ingress_annotations(
             snippets=snippets,
             app_protect=app_protect,
             app_protect_dos=app_protect_dos,
+            hostless=hostless,
         )
         for validator in chain:
             found = validator(ctx)
