@@ -19,7 +19,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector.model import ObjectRef
-from inspector.nic.parsing import parse_bool, parse_int, parse_lb_method, parse_time
+from inspector.nic.parsing import (
+    parse_bool,
+    parse_int,
+    parse_lb_method,
+    parse_proxy_buffers,
+    parse_size,
+    parse_time,
+)
+from inspector.nic.parsing import parse_port_list as nic_parse_port_list
 from inspector.nic.secrets import SECRETS_DIR
 from inspector.nic.types import AddHeader, CORSMapCfg, EgressMTLSCfg, Header, IngressMTLSCfg, PoliciesCfg
 
@@ -87,14 +95,9 @@ def default_params(plus: bool) -> ConfigParams:
 
 
 def parse_port_list(value: str) -> tuple[int, ...]:
-    """``parsing_helpers.go :: ParsePortList``; invalid items end the list as NIC's error does."""
-    ports: list[int] = []
-    for part in value.split(","):
-        port = parse_int(part.strip())
-        if port is None or not 0 < port < 65536:
-            return ()
-        ports.append(port)
-    return tuple(ports)
+    """``parsing_helpers.go :: ParsePortList``; an invalid list is ignored (NIC keeps the default ports). NIC sets
+    no upper bound: a port above 65535 reaches ``listen`` (see ``ingress.reload_errors``)."""
+    return nic_parse_port_list(value) or ()
 
 
 def parse_service_list(value: str) -> frozenset[str]:
@@ -238,8 +241,27 @@ def _apply_common(params: ConfigParams, data: Mapping[str, str], prefix: str) ->
     return p
 
 
+CONFIGMAP_PARSED_KEYS = {
+    "proxy-buffers": parse_proxy_buffers,
+    "proxy-buffer-size": parse_size,
+    "proxy-busy-buffers-size": parse_size,
+}
+"""ConfigMap keys NIC parses (``ParseProxyBuffersSpec``/``ParseSize``): an invalid value is ignored with an event on
+the ConfigMap, a valid one is stored normalised (trimmed, the unit in lower case). The annotations of the same
+names are validated instead (the Ingress is rejected) and stored verbatim."""
+
+
 def parse_configmap(data: Mapping[str, str], plus: bool) -> ConfigParams:
     """``configmaps.go :: ParseConfigMap`` for the keys that reach Ingress server/location blocks."""
+    normalised = dict(data)
+    for key, parse in CONFIGMAP_PARSED_KEYS.items():
+        if key in normalised:
+            value = parse(normalised[key])
+            if value is None:
+                del normalised[key]
+            else:
+                normalised[key] = value
+    data = normalised
     p = _apply_common(default_params(plus), data, "")
     # ConfigMap timeouts are copied verbatim (no ParseTime), unlike the annotations.
     for key, attr in (

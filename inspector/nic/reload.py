@@ -20,14 +20,76 @@ NGINX_SSL_PROTOCOLS = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"
 """The values nginx's ``*_ssl_protocols`` accept (``ngx_http_ssl_module``'s bitmask table)."""
 
 
+def first_statement(value: str) -> tuple[tuple[str, ...], str] | None:
+    """How nginx reads ``directive VALUE;`` (``ngx_conf_read_token``): the value's arguments up to the first ``;``,
+    and what follows them in the file (loaded as further directives). None when the value opens or closes a block
+    or leaves a quote open: nginx's verdict then depends on the text around it (MTLS068 flags those values)."""
+    args: list[str] = []
+    token: list[str] | None = None
+    quote = ""
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if quote:
+            if ch == "\\" and i + 1 < len(value):
+                token = (token or []) + [value[i + 1]] if value[i + 1] in ('"', "'", "\\") else (token or []) + [ch]
+                i += 2
+                continue
+            if ch == quote:
+                args.append("".join(token or []))
+                token, quote = None, ""
+            else:
+                token = (token or []) + [ch]
+            i += 1
+            continue
+        if ch in " \t\r\n":
+            if token is not None:
+                args.append("".join(token))
+                token = None
+        elif ch == ";":
+            if token is not None:
+                args.append("".join(token))
+            return tuple(args), value[i + 1 :]
+        elif ch in "{}":
+            return None
+        elif ch == "#" and token is None:
+            end = value.find("\n", i)
+            if end < 0:
+                return None  # the comment swallows the template's own ";"
+            i = end
+            continue
+        elif ch in "\"'" and token is None:
+            quote = ch
+            token = []
+        elif ch == "\\" and i + 1 < len(value):
+            token = (token or []) + [value[i + 1]]
+            i += 2
+            continue
+        else:
+            token = (token or []) + [ch]
+        i += 1
+    if quote:
+        return None
+    if token is not None:
+        args.append("".join(token))
+    return tuple(args), ""
+
+
 @lru_cache(maxsize=256)
-def cipher_error(ciphers: str) -> str | None:
-    """nginx's message when OpenSSL (the one Python links, as nginx does) refuses the cipher list; checked
+def cipher_error(ciphers: str, directive: str = "proxy_ssl_ciphers") -> str | None:
+    """nginx's message for ``directive CIPHERS;``: nginx splits the value at ``;`` (the rest is loaded as more
+    directives, which MTLS068 flags), then OpenSSL (the one Python links, as nginx does) checks the one argument
     where nginx builds the SSL context."""
+    statement = first_statement(ciphers)
+    if statement is None:
+        return None
+    args, _rest = statement
+    if len(args) != 1:
+        return f'invalid number of arguments in "{directive}" directive'
     try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(ciphers)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(args[0])
     except (ssl.SSLError, ValueError):
-        return f'SSL_CTX_set_cipher_list("{ciphers}") failed (SSL: no cipher match)'
+        return f'SSL_CTX_set_cipher_list("{args[0]}") failed (SSL: no cipher match)'
     return None
 
 
