@@ -35,6 +35,7 @@ from inspector.apimachinery import (
 )
 from inspector.model import (
     Action,
+    ActionProxy,
     Condition,
     ControllerSettings,
     Ingress,
@@ -1701,8 +1702,11 @@ def _count_actions(action: Action) -> int:
     return sum((bool(action.pass_), action.redirect is not None, action.return_ is not None, action.proxy is not None))
 
 
-def _validate_action(action: Action, path: str, upstreams: set[str]) -> list[str]:
-    """``virtualserver.go :: validateAction``: exactly one kind; pass/proxy name an existing upstream."""
+def _validate_action(
+    action: Action, path: str, upstreams: set[str], route_path: str = "", internal: bool = False, plus: bool = False
+) -> list[str]:
+    """``virtualserver.go :: validateAction``: exactly one kind; pass/proxy name an existing upstream; the proxy's
+    header names and values and ``rewritePath`` (``validateActionProxy``)."""
     if _count_actions(action) != 1:
         return [required(path, "action must specify exactly one of `pass`, `redirect`, `return` or `proxy`")]
     errs: list[str] = []
@@ -1717,7 +1721,112 @@ def _validate_action(action: Action, path: str, upstreams: set[str]) -> list[str
         errs.extend(_validate_action_return(action, path))
     if action.proxy is not None:
         errs.extend(_validate_referenced_upstream(action.proxy.upstream, f"{path}.proxy.upstream", upstreams))
+        errs.extend(_validate_action_proxy_extras(action.proxy, f"{path}.proxy", route_path, internal, plus))
     return errs
+
+
+_PROXY_HEADER_SPECIAL = ("arg_", "http_", "cookie_", "jwt_claim_", "jwt_header_")
+_PROXY_HEADER_SSL_VARIABLES = (
+    "ssl_cipher",
+    "ssl_ciphers",
+    "ssl_client_cert",
+    "ssl_client_escaped_cert",
+    "ssl_client_fingerprint",
+    "ssl_client_i_dn",
+    "ssl_client_i_dn_legacy",
+    "ssl_client_raw_cert",
+    "ssl_client_s_dn",
+    "ssl_client_s_dn_legacy",
+    "ssl_client_serial",
+    "ssl_client_v_end",
+    "ssl_client_v_remain",
+    "ssl_client_v_start",
+    "ssl_client_verify",
+    "ssl_curves",
+    "ssl_early_data",
+    "ssl_protocol",
+    "ssl_server_name",
+    "ssl_session_id",
+    "ssl_session_reused",
+)
+"""``virtualserver.go :: actionProxyHeaderVariables`` adds these to the return-body variables."""
+_IGNORE_HEADERS = (
+    "X-Accel-Redirect",
+    "X-Accel-Expires",
+    "X-Accel-Limit-Rate",
+    "X-Accel-Buffering",
+    "X-Accel-Charset",
+    "Expires",
+    "Cache-Control",
+    "Set-Cookie",
+    "Vary",
+)
+"""``virtualserver.go :: validIgnoreHeaders`` (NIC prints them from a Go map: random order)."""
+
+
+def _header_items(raw: object) -> list[object]:
+    """The list items NIC can see: anything else is refused by the API server's schema first."""
+    return list(raw) if isinstance(raw, (list, tuple)) else []
+
+
+def _header_objects(raw: object) -> list[tuple[int, Mapping[str, Any]]]:
+    return [(i, h) for i, h in enumerate(_header_items(raw)) if isinstance(h, Mapping)]
+
+
+def _validate_proxy_header(h: Mapping[str, Any], path: str, plus: bool) -> list[str]:
+    """``validateActionProxyHeader``: a required header name and an escaped value with allowed variables."""
+    name, value = str(h.get("name") or ""), str(h.get("value") or "")
+    errs = [required(f"{path}.name")] if name == "" else []
+    errs.extend(invalid(f"{path}.name", name, msg) for msg in http_header_name_errors(name))
+    if not _go_fullmatch(_ESCAPED_FMT, value):
+        msg = regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "Hello World! \\n", '\\"${request_uri}\\" is unavailable. \\n')
+        errs.append(invalid(f"{path}.value", value, msg))
+    allowed = (*_RETURN_VARIABLES, *_PROXY_HEADER_SSL_VARIABLES)
+    errs.extend(_validate_string_with_variables(value, f"{path}.value", _PROXY_HEADER_SPECIAL, allowed, plus))
+    return errs
+
+
+def _validate_action_proxy_extras(
+    proxy: ActionProxy, path: str, route_path: str, internal: bool, plus: bool
+) -> list[str]:
+    """``validateActionProxy`` after the upstream: request/response headers, then ``rewritePath``.
+
+    NIC's paths are its own: ``requestHeaders[i]`` for ``requestHeaders.set[i]``, ``responseHeaders.hide[i]``."""
+    errs: list[str] = []
+    request = proxy.extra.get("requestHeaders")
+    if isinstance(request, Mapping):
+        for i, header in _header_objects(request.get("set")):
+            errs.extend(_validate_proxy_header(header, f"{path}.requestHeaders[{i}]", plus))
+    response = proxy.extra.get("responseHeaders")
+    if isinstance(response, Mapping):
+        base = f"{path}.responseHeaders"
+        for key in ("hide", "pass"):
+            for i, name in enumerate(_header_items(response.get(key))):
+                errs.extend(invalid(f"{base}.{key}[{i}]", str(name), m) for m in http_header_name_errors(str(name)))
+        for i, header in _header_objects(response.get("add")):
+            errs.extend(_validate_proxy_header(header, f"{base}.add[{i}]", plus))
+        for i, name in enumerate(_header_items(response.get("ignore"))):
+            if str(name) not in _IGNORE_HEADERS:
+                msg = "not a valid ignore header name. Accepted headers are : " + ", ".join(_IGNORE_HEADERS)
+                errs.append(invalid(f"{base}.ignore[{i}]", str(name), msg))
+    rewrite = proxy.rewrite_path
+    if rewrite:
+        where = f"{path}.rewritePath"
+        errs.extend(_string_no_variables_errors(rewrite, where))
+        if route_path.startswith("~") or internal:
+            if not _go_fullmatch(_ESCAPED_FMT, rewrite):
+                errs.append(invalid(where, rewrite, regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "/rewrite$1", "/images")))
+        else:
+            errs.extend(common_path_errors(rewrite, where))
+    return errs
+
+
+def _string_no_variables_errors(value: str, path: str) -> list[str]:
+    """``validateStringNoVariables``: ``$`` only before a digit (a regex capture such as ``$1``)."""
+    for i, ch in enumerate(value):
+        if ch == "$" and i + 1 < len(value) and value[i + 1] not in "0123456789":
+            return [invalid(path, value, "`$` character can be only followed by a number")]
+    return []
 
 
 _REDIRECT_VARIABLES = ("scheme", "http_x_forwarded_proto", "request_uri", "host")
@@ -1803,7 +1912,9 @@ def _validate_action_return(action: Action, path: str) -> list[str]:
     return errs
 
 
-def _validate_string_with_variables(value: str, path: str, special: Sequence[str], allowed: Sequence[str]) -> list[str]:
+def _validate_string_with_variables(
+    value: str, path: str, special: Sequence[str], allowed: Sequence[str], plus: bool = False
+) -> list[str]:
     """``common.go :: validateStringWithVariables``: ``${name}`` only, names from an allow-list or special prefixes."""
     if value.endswith("$"):
         return [invalid(path, value, "must not end with $")]
@@ -1813,16 +1924,27 @@ def _validate_string_with_variables(value: str, path: str, special: Sequence[str
     errs: list[str] = []
     for name in re.findall(r"\$\{([^}]*)\}", value):
         if any(name.startswith(prefix) for prefix in special):
-            errs.extend(_validate_special_variable(name, path))
+            errs.extend(_validate_special_variable(name, path, plus))
         elif name not in allowed:
             msg = f"'{name}' contains an invalid NGINX variable. Accepted variables are: " + ", ".join(allowed)
             errs.append(invalid(path, name, msg))
     return errs
 
 
-def _validate_special_variable(name: str, path: str) -> list[str]:
-    """``common.go :: validateSpecialVariable`` for ``arg_``/``http_``/``cookie_`` variables."""
-    kind, _, rest = name.partition("_")
+def _validate_special_variable(name: str, path: str, plus: bool = False) -> list[str]:
+    """``common.go :: validateSpecialVariable``: ``arg_``/``http_``/``cookie_``/``apikey_``, and on Plus
+    ``jwt_header_``/``jwt_claim_`` (``parseSpecialVariable`` splits those after the second ``_``)."""
+    if name.startswith(("jwt_header", "jwt_claim")):
+        parts = name.split("_", 2)
+        if len(parts) != 3:
+            return [invalid(path, name, "is invalid variable")]
+        kind, rest = "_".join(parts[:2]), parts[2]
+    else:
+        kind, sep, rest = name.partition("_")
+        if not sep:
+            return [invalid(path, name, "is invalid variable")]
+    if kind in ("jwt_header", "jwt_claim") and not plus:
+        return [forbidden(path, "is only supported in NGINX Plus")]
     if kind in ("arg", "cookie"):
         if re.fullmatch(r"[_A-Za-z0-9]+", rest, re.ASCII) is None:
             what = "argument" if kind == "arg" else "cookie"
@@ -1832,7 +1954,7 @@ def _validate_special_variable(name: str, path: str) -> list[str]:
             )
             return [invalid(path, name, msg)]
         return []
-    if kind == "http":
+    if kind in ("http", "apikey", "jwt_header", "jwt_claim"):
         header = rest.replace("_", "-")
         if re.fullmatch(r"[-A-Za-z0-9]+", header, re.ASCII) is None or "-" in rest:
             return [invalid(path, name, "a valid special variable must consists of alphanumeric characters or '_'")]
@@ -1848,7 +1970,9 @@ def _validate_referenced_upstream(name: str, path: str, upstreams: set[str]) -> 
     return [] if name in upstreams else [not_found(path, name)]
 
 
-def _validate_splits(splits: Sequence[Split], path: str, upstreams: set[str]) -> list[str]:
+def _validate_splits(
+    splits: Sequence[Split], path: str, upstreams: set[str], route_path: str = "", plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateSplits``: at least two, weights 0..100 summing to 100."""
     if len(splits) < 2:
         return [invalid(path, "", "must include at least 2 splits")]
@@ -1861,14 +1985,16 @@ def _validate_splits(splits: Sequence[Split], path: str, upstreams: set[str]) ->
         if split.action is None:
             errs.append(required(f"{idx}.action"))
         else:
-            errs.extend(_validate_action(split.action, f"{idx}.action", upstreams))
+            errs.extend(_validate_action(split.action, f"{idx}.action", upstreams, route_path, True, plus))
         total += split.weight
     if total != 100:
         errs.append(invalid(path, "", "the sum of the weights of all splits must be equal to 100"))
     return errs
 
 
-def _validate_match(match: Match, path: str, upstreams: set[str]) -> list[str]:
+def _validate_match(
+    match: Match, path: str, upstreams: set[str], route_path: str = "", plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateMatch`` (conditions present; exactly one of action or splits)."""
     errs: list[str] = []
     if not match.conditions:
@@ -1877,10 +2003,10 @@ def _validate_match(match: Match, path: str, upstreams: set[str]) -> list[str]:
         errs.extend(_validate_condition(condition, f"{path}.conditions[{i}]"))
     count = 0
     if match.action is not None:
-        errs.extend(_validate_action(match.action, f"{path}.action", upstreams))
+        errs.extend(_validate_action(match.action, f"{path}.action", upstreams, route_path, True, plus))
         count += 1
     if match.splits:
-        errs.extend(_validate_splits(match.splits, f"{path}.splits", upstreams))
+        errs.extend(_validate_splits(match.splits, f"{path}.splits", upstreams, route_path, plus))
         count += 1
     if count != 1:
         errs.append(invalid(path, "", "must specify exactly one of `action` or `splits`"))
@@ -1939,19 +2065,21 @@ def _validate_condition(condition: Condition, path: str) -> list[str]:
     return errs
 
 
-def _validate_route(route: Route, path: str, upstreams: set[str], route_forbidden: bool, namespace: str) -> list[str]:
+def _validate_route(
+    route: Route, path: str, upstreams: set[str], route_forbidden: bool, namespace: str, plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateRoute``: path, policies, exactly one of action/splits/route/routeSelector."""
     errs = _validate_route_path(route.path, f"{path}.path")
     errs.extend(validate_policy_refs(route.policies, f"{path}.policies", namespace))
     count = 0
     if route.action is not None:
-        errs.extend(_validate_action(route.action, f"{path}.action", upstreams))
+        errs.extend(_validate_action(route.action, f"{path}.action", upstreams, route.path, False, plus))
         count += 1
     if route.splits:
-        errs.extend(_validate_splits(route.splits, f"{path}.splits", upstreams))
+        errs.extend(_validate_splits(route.splits, f"{path}.splits", upstreams, route.path, plus))
         count += 1
     for i, match in enumerate(route.matches):
-        errs.extend(_validate_match(match, f"{path}.matches[{i}]", upstreams))
+        errs.extend(_validate_match(match, f"{path}.matches[{i}]", upstreams, route.path, plus))
     if route.route_selector:
         count += 1
     if route.route:
@@ -2004,18 +2132,18 @@ def validate_virtual_server(vs: VirtualServer, settings: ControllerSettings) -> 
     errs.extend(validate_policy_refs(vs.policies, "spec.policies", ns))
     ups_errs, upstreams = _validate_upstreams(vs.upstreams, "spec.upstreams", settings.plus)
     errs.extend(ups_errs)
-    errs.extend(_validate_vs_routes(vs.routes, upstreams, ns))
+    errs.extend(_validate_vs_routes(vs.routes, upstreams, ns, settings.plus))
     return tuple(errs)
 
 
-def _validate_vs_routes(routes: Sequence[Route], upstreams: set[str], ns: str) -> list[str]:
+def _validate_vs_routes(routes: Sequence[Route], upstreams: set[str], ns: str, plus: bool = False) -> list[str]:
     """``virtualserver.go :: validateVirtualServerRoutes`` (duplicate paths after normalisation, VSR categories)."""
     errs: list[str] = []
     seen: set[str] = set()
     categories: dict[str, list[tuple[str, int]]] = {}
     for i, route in enumerate(routes):
         idx = f"spec.routes[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, False, ns)
+        route_errs = _validate_route(route, idx, upstreams, False, ns, plus)
         norm = normalize_path(route.path)
         if route_errs:
             errs.extend(route_errs)
@@ -2057,15 +2185,17 @@ def validate_virtual_server_route(
         errs.append(invalid("spec.host", vsr.host, f"must be equal to '{vs_host}'"))
     ups_errs, upstreams = _validate_upstreams(vsr.upstreams, "spec.upstreams", settings.plus)
     errs.extend(ups_errs)
-    errs.extend(_validate_subroutes(vsr.subroutes, upstreams, list(vs_paths), ns))
+    errs.extend(_validate_subroutes(vsr.subroutes, upstreams, list(vs_paths), ns, settings.plus))
     return tuple(errs)
 
 
-def _validate_subroutes(routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str) -> list[str]:
+def _validate_subroutes(
+    routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str, plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateVirtualServerRouteSubroutes`` and its standalone/exact/regex/prefix variants."""
     base = "spec.subroutes"
     if not vs_paths:
-        return _validate_subroutes_standalone(routes, upstreams, ns)
+        return _validate_subroutes_standalone(routes, upstreams, ns, plus)
     if len(vs_paths) > 1 and any(not p.startswith("~") for p in vs_paths):
         return [invalid(base, "subroutes", "multiple VS route paths are only supported for regex routes")]
     first = vs_paths[0]
@@ -2075,15 +2205,15 @@ def _validate_subroutes(routes: Sequence[Route], upstreams: set[str], vs_paths: 
         if normalize_path(routes[0].path) != normalize_path(first):
             msg = f"must have the same path as the referenced VirtualServer route path '{first}'"
             return [invalid(f"{base}[0].path", routes[0].path, msg)]
-        return _validate_route(routes[0], f"{base}[0]", upstreams, True, ns)
+        return _validate_route(routes[0], f"{base}[0]", upstreams, True, ns, plus)
     if first.startswith("~"):
-        return _validate_subroutes_regex(routes, upstreams, vs_paths, ns)
+        return _validate_subroutes_regex(routes, upstreams, vs_paths, ns, plus)
     errs: list[str] = []
     seen: set[str] = set()
     norm_vs = normalize_path(first)
     for i, route in enumerate(routes):
         idx = f"{base}[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, True, ns)
+        route_errs = _validate_route(route, idx, upstreams, True, ns, plus)
         norm = normalize_path(route.path)
         if norm_vs and not norm.startswith(norm_vs):
             route_errs.append(invalid(f"{idx}.path", route.path, f"must start with '{first}'"))
@@ -2096,7 +2226,9 @@ def _validate_subroutes(routes: Sequence[Route], upstreams: set[str], vs_paths: 
     return errs
 
 
-def _validate_subroutes_standalone(routes: Sequence[Route], upstreams: set[str], ns: str) -> list[str]:
+def _validate_subroutes_standalone(
+    routes: Sequence[Route], upstreams: set[str], ns: str, plus: bool = False
+) -> list[str]:
     errs: list[str] = []
     if len(routes) > 1:
         first = _path_category(routes[0].path)
@@ -2110,7 +2242,7 @@ def _validate_subroutes_standalone(routes: Sequence[Route], upstreams: set[str],
     seen: set[str] = set()
     for i, route in enumerate(routes):
         idx = f"spec.subroutes[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, True, ns)
+        route_errs = _validate_route(route, idx, upstreams, True, ns, plus)
         norm = normalize_path(route.path)
         if route_errs:
             errs.extend(route_errs)
@@ -2121,7 +2253,9 @@ def _validate_subroutes_standalone(routes: Sequence[Route], upstreams: set[str],
     return errs
 
 
-def _validate_subroutes_regex(routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str) -> list[str]:
+def _validate_subroutes_regex(
+    routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str, plus: bool = False
+) -> list[str]:
     errs: list[str] = []
     seen: set[str] = set()
     for i, route in enumerate(routes):
@@ -2145,5 +2279,5 @@ def _validate_subroutes_regex(routes: Sequence[Route], upstreams: set[str], vs_p
     if errs:
         return errs
     for i, route in enumerate(routes):
-        errs.extend(_validate_route(route, f"spec.subroutes[{i}]", upstreams, True, ns))
+        errs.extend(_validate_route(route, f"spec.subroutes[{i}]", upstreams, True, ns, plus))
     return errs
