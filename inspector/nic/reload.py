@@ -93,6 +93,20 @@ def cipher_error(ciphers: str, directive: str = "proxy_ssl_ciphers") -> str | No
     return None
 
 
+NGX_CONF_BUFFER = 4096
+"""nginx reads its configuration through a 4096-byte buffer (``ngx_conf_file.c``): one parameter must fit in it."""
+
+
+def too_long_error(token: str) -> str | None:
+    """nginx's message for a parameter, as written in the file (with its quotes), that does not fit in the buffer
+    together with the character after it (checked with nginx 1.22: 4094 bytes inside quotes pass, 4095 fail)."""
+    if len(token.encode("utf-8", "surrogatepass")) + 1 <= NGX_CONF_BUFFER:
+        return None
+    if token.startswith('"'):
+        return 'too long parameter, probably missing terminating """ character'
+    return f'too long parameter "{token[:10]}..." started'
+
+
 def crl_error(path: str, files: Mapping[str, bytes]) -> str | None:
     """``ssl_crl`` must name an existing file holding a PEM CRL (nginx: ``X509_LOOKUP_load_file``)."""
     if path not in files:
