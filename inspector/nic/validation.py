@@ -1719,6 +1719,8 @@ def _validate_action(
             errs.append(invalid(f"{path}.redirect.code", action.redirect.code, msg))
     if action.return_ is not None:
         errs.extend(_validate_action_return(action, path))
+        for i, (name, value) in enumerate(action.return_.headers):
+            errs.extend(_validate_return_header(name, value, f"{path}.return.headers[{i}]"))
     if action.proxy is not None:
         errs.extend(_validate_referenced_upstream(action.proxy.upstream, f"{path}.proxy.upstream", upstreams))
         errs.extend(_validate_action_proxy_extras(action.proxy, f"{path}.proxy", route_path, internal, plus))
@@ -1762,6 +1764,22 @@ _IGNORE_HEADERS = (
     "Vary",
 )
 """``virtualserver.go :: validIgnoreHeaders`` (NIC prints them from a Go map: random order)."""
+
+
+_HEADER_VALUE_FMT = r'([^"$\\]|\\[^$])*'
+_HEADER_VALUE_MSG = (
+    "a valid header must have all '\"' escaped and must not contain any '$' or end with an unescaped '\\'"
+)
+
+
+def _validate_return_header(name: str, value: str, path: str) -> list[str]:
+    """``virtualserver.go :: validateHeader`` (``action.return.headers``): no variables at all in the value."""
+    errs = [required(f"{path}.name")] if name == "" else []
+    errs.extend(invalid(f"{path}.name", name, msg) for msg in http_header_name_errors(name))
+    if not matches(_HEADER_VALUE_FMT, value):
+        msg = regex_error(_HEADER_VALUE_MSG, _HEADER_VALUE_FMT, "my.service", "foo")
+        errs.append(invalid(f"{path}.value", value, msg))
+    return errs
 
 
 def _header_items(raw: object) -> list[object]:
