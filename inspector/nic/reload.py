@@ -99,10 +99,12 @@ NGX_CONF_BUFFER = 4096
 
 def too_long_error(token: str) -> str | None:
     """nginx's message for a parameter, as written in the file (with its quotes), that does not fit in the buffer
-    together with the character after it (checked with nginx 1.22: 4094 bytes inside quotes pass, 4095 fail)."""
-    if len(token.encode("utf-8", "surrogatepass")) + 1 <= NGX_CONF_BUFFER:
+    (checked with nginx 1.22: 4094 bytes inside quotes pass, 4095 fail; unquoted, 4095 pass and 4096 fail)."""
+    size = len(token.encode("utf-8", "surrogatepass"))
+    quoted = token.startswith('"')
+    if size <= (NGX_CONF_BUFFER if quoted else NGX_CONF_BUFFER - 1):
         return None
-    if token.startswith('"'):
+    if quoted:
         return 'too long parameter, probably missing terminating """ character'
     return f'too long parameter "{token[:10]}..." started'
 
