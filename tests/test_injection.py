@@ -4,12 +4,11 @@ NIC copies verbatim, and real ``nginx -t`` judging everything the replica lets t
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from inspector.model import (
@@ -31,7 +30,7 @@ from inspector.nic.validation import validate_ingress_annotations, validate_virt
 from inspector.render.nginx_conf import nginx_test, write_test_config
 from inspector.report import Report, build_report
 from inspector.sources.convert import load_cluster
-from tests.test_checks_helpers import active, ingress, line_of, report_from, service
+from tests.test_checks_helpers import active, ingress, line_of, report_from
 from tests.test_nic_ingress_helpers import cluster as ing_cluster
 from tests.test_nic_ingress_helpers import ingress as ing_model
 from tests.test_nic_ingress_helpers import path as ing_path
@@ -82,8 +81,10 @@ ANNOTATION_CASES = [
     (
         "nginx.org/add-header",
         "X-A: 1: sometimes",
-        ['annotations.nginx.org/add-header: Invalid value: "X-A: 1: sometimes": invalid flag "sometimes": must be '
-         '"always" or empty'],
+        [
+            'annotations.nginx.org/add-header: Invalid value: "X-A: 1: sometimes": invalid flag "sometimes": must be '
+            '"always" or empty'
+        ],
     ),
     (
         "nginx.org/proxy-buffers",
@@ -136,7 +137,7 @@ ANNOTATION_CASES = [
         "nginx.org/app-root",
         "/a$b",
         [
-            "annotations.nginx.org/app-root: Invalid value: \"/a$b\": path must not contain the following characters: "
+            'annotations.nginx.org/app-root: Invalid value: "/a$b": path must not contain the following characters: '
             "whitespace, '{', '}', ';', '$', '|', '^', '<', '>', '\\', '\"', '#', '[', ']'"
         ],
     ),
@@ -151,8 +152,10 @@ ANNOTATION_CASES = [
     (
         "nginx.org/rewrites",
         "serviceName=other rewrite=/",
-        ['annotations.nginx.org/rewrites: Invalid value: "serviceName=other rewrite=/": The following services were '
-         "not found: other"],
+        [
+            'annotations.nginx.org/rewrites: Invalid value: "serviceName=other rewrite=/": The following services were '
+            "not found: other"
+        ],
     ),
     (
         "nginx.org/http-redirect-code",
@@ -179,7 +182,7 @@ ANNOTATION_CASES = [
         "nginx.org/proxy-redirect-to",
         "http://a b",
         [
-            'annotations.nginx.org/proxy-redirect-to: Invalid value: "http://a b": must not contain \';\', \'{\', '
+            "annotations.nginx.org/proxy-redirect-to: Invalid value: \"http://a b\": must not contain ';', '{', "
             "'}', newline, carriage return, backtick, whitespace, or '#'"
         ],
     ),
@@ -320,7 +323,9 @@ def test_nginx_reads_a_value_up_to_its_first_semicolon() -> None:
         ("HIGH MEDIUM", 'invalid number of arguments in "ssl_ciphers" directive'),
     ],
 )
-def test_ssl_ciphers_reload_error_is_what_nginx_says(ciphers: str, nginx_says: str, tmp_path: Path, nginx_bin: str) -> None:
+def test_ssl_ciphers_reload_error_is_what_nginx_says(
+    ciphers: str, nginx_says: str, tmp_path: Path, nginx_bin: str
+) -> None:
     ing = ing_model(
         "cafe",
         annotations={"nginx.org/ssl-ciphers": ciphers},
@@ -360,16 +365,25 @@ def test_vs_proxy_headers_and_rewrite_path_are_validated_as_nic() -> None:
     errs = validate_virtual_server(_vs(proxy), ControllerSettings())
     base = "spec.routes[0].action.proxy"
     assert f'{base}.requestHeaders[0].name: Invalid value: "X;Y": {HEADER_MSG}' in errs
-    assert any(e.startswith(f"{base}.requestHeaders[0].value: Invalid value: \"x\": 'x' contains an invalid NGINX "
-                            "variable. Accepted variables are: request_uri, ") for e in errs)
+    assert any(
+        e.startswith(
+            f"{base}.requestHeaders[0].value: Invalid value: \"x\": 'x' contains an invalid NGINX "
+            "variable. Accepted variables are: request_uri, "
+        )
+        for e in errs
+    )
     assert f'{base}.responseHeaders.hide[0]: Invalid value: "X-A B": {HEADER_MSG}' in errs
-    assert any(e.startswith(f'{base}.responseHeaders.ignore[0]: Invalid value: "Nope": not a valid ignore header')
-               for e in errs)
+    assert any(
+        e.startswith(f'{base}.responseHeaders.ignore[0]: Invalid value: "Nope": not a valid ignore header')
+        for e in errs
+    )
     assert f'{base}.rewritePath: Invalid value: "/a;b": {PATH_MSG}' in errs
 
 
 def test_vs_header_value_with_jwt_claim_needs_plus() -> None:
-    proxy = ActionProxy(upstream="webapp", extra={"requestHeaders": {"set": [{"name": "X", "value": "${jwt_claim_sub}"}]}})
+    proxy = ActionProxy(
+        upstream="webapp", extra={"requestHeaders": {"set": [{"name": "X", "value": "${jwt_claim_sub}"}]}}
+    )
     assert validate_virtual_server(_vs(proxy), ControllerSettings()) == (
         "spec.routes[0].action.proxy.requestHeaders[0].value: Forbidden: is only supported in NGINX Plus",
     )
@@ -433,15 +447,17 @@ _ANNOTATIONS = {
     "nginx.org/proxy-pass-headers": st.sampled_from(["X-A"]),
     "nginx.org/proxy-set-headers": st.sampled_from(["X-A", "X-B: on"]),
     "nginx.org/add-header": st.sampled_from(["X-A: 1", "X-A: 1: always"]),
-    "nginx.org/proxy-buffers": st.sampled_from(["4 8k", "8 16K"]),
-    "nginx.org/proxy-buffer-size": st.sampled_from(["8k"]),
+    "nginx.org/proxy-buffers": st.sampled_from(["4 8k", "8 16K", "2 4k", "1 4k"]),
+    "nginx.org/proxy-buffer-size": st.sampled_from(["8k", "64k"]),
+    "nginx.org/proxy-busy-buffers-size": st.sampled_from(["16k", "4k"]),
+    "nginx.org/proxy-max-temp-file-size": st.sampled_from(["0", "1k", "1024m"]),
     "nginx.org/client-max-body-size": st.sampled_from(["10m", "1g"]),
     "nginx.org/proxy-next-upstream": st.sampled_from(["error timeout", "http_502"]),
     "nginx.org/proxy-read-timeout": st.sampled_from(["10s", "1m30s"]),
     "nginx.org/rewrite-target": st.sampled_from(["/x", "/x/$1"]),
     "nginx.org/app-root": st.sampled_from(["/app"]),
     "nginx.org/ssl-ciphers": st.sampled_from(["HIGH:!aNULL", "ECDHE-RSA-AES128-GCM-SHA256"]),
-    "nginx.org/listen-ports": st.sampled_from(["8080", "8080,8081"]),
+    "nginx.org/listen-ports": st.sampled_from(["8080", "8080,8081", "65536"]),
 }
 _CONFIGMAP = {
     "proxy-connect-timeout": st.sampled_from(["5s", "1m"]),
@@ -461,16 +477,16 @@ _CONFIGMAP = {
 def _values(table: dict[str, st.SearchStrategy[str]]) -> st.SearchStrategy[dict[str, str]]:
     """A few keys of ``table``, each with a plausible value or junk with nginx's special characters."""
     return st.dictionaries(st.sampled_from(sorted(table)), st.just(""), max_size=3).flatmap(
-        lambda keys: st.fixed_dictionaries({k: st.one_of(table[k], _JUNK) for k in keys})
+        lambda keys: st.fixed_dictionaries({k: st.one_of(table[k], table[k], _JUNK) for k in keys})
     )
 
 
 _VS_FIELDS = st.fixed_dictionaries(
     {
-        "name": st.one_of(st.just("X-Up"), _JUNK),
-        "value": st.one_of(st.sampled_from(["on", "${host}y", "${x}y"]), _JUNK),
-        "rewrite": st.one_of(st.sampled_from(["", "/r"]), _JUNK),
-        "body": st.one_of(st.just("hi"), _JUNK),
+        "name": st.one_of(st.just("X-Up"), st.just("X-Up"), st.just("X-Up"), _JUNK),
+        "value": st.one_of(st.sampled_from(["on", "${host}y", "${x}y", "a b"]), _JUNK),
+        "rewrite": st.one_of(st.sampled_from(["", "/r"]), st.just(""), _JUNK),
+        "body": st.one_of(st.just("hi"), st.just("hi"), _JUNK),
     }
 )
 
@@ -500,19 +516,39 @@ def _property_cluster(annotations: dict[str, str], data: dict[str, str], vsf: di
     return build_report(ing_cluster(ing, vs, cm, tls_secret("tls-secret")), ControllerSettings())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(annotations=_values(_ANNOTATIONS), data=_values(_CONFIGMAP), vsf=_VS_FIELDS)
 def test_every_rendered_value_is_flagged_refused_or_accepted_by_nginx(
-    annotations: dict[str, str], data: dict[str, str], vsf: dict[str, str]
+    nginx_bin: str, annotations: dict[str, str], data: dict[str, str], vsf: dict[str, str]
 ) -> None:
-    nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx_bin).exists():
-        pytest.skip("nginx not installed")
     report = _property_cluster(annotations, data, vsf)
     errors = {f.check.id for f in report.findings if f.check.severity == "error"}
+    event("MTLS068" if "MTLS068" in errors else "rejected" if errors & {"MTLS013", "MTLS014"} else "rendered")
     if "MTLS068" in errors:
         return  # flagged: the value is copied verbatim and may inject; `rehearse` refuses such a configuration
     with tempfile.TemporaryDirectory() as tmp:
         ok, out = nginx_test(write_test_config(report.nic, Path(tmp) / "nginx"), nginx_bin)
     # Refused resources (MTLS013/MTLS014) are not rendered; what is rendered must load unless MTLS032 says not.
     assert ok == ("MTLS032" not in errors), (out, annotations, data, vsf, sorted(errors))
+
+
+@pytest.mark.parametrize(
+    ("annotations", "nginx_says"),
+    [
+        (
+            {"nginx.org/proxy-buffers": "2 4k", "nginx.org/proxy-buffer-size": "64k"},
+            "must be less than the size of all",
+        ),
+        ({"nginx.org/proxy-max-temp-file-size": "1k", "nginx.org/proxy-buffer-size": "8k"}, "must be equal to zero"),
+        ({"nginx.org/listen-ports": "65536"}, 'invalid port in "65536" of the "listen" directive'),
+    ],
+)
+def test_values_nic_accepts_but_nginx_refuses_are_mtls032(
+    annotations: dict[str, str], nginx_says: str, tmp_path: Path, nginx_bin: str
+) -> None:
+    ing = ing_model("cafe", annotations=annotations, rules=(("cafe.example.com", (ing_path("/tea", "tea-svc"),)),))
+    report = build_report(ing_cluster(ing), ControllerSettings())
+    (finding,) = active(report, "MTLS032")
+    assert nginx_says in finding.message
+    ok, out = nginx_test(write_test_config(report.nic, tmp_path / "nginx"), nginx_bin)
+    assert not ok and nginx_says in out

@@ -30,7 +30,7 @@ from inspector.nic.config import (
     parse_rewrites,
     parse_service_list,
 )
-from inspector.nic.reload import cipher_error, crl_error, egress_errors
+from inspector.nic.reload import cipher_error, crl_error, egress_errors, proxy_buffer_errors
 from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET, tls_secret_warning
 from inspector.nic.types import PoliciesCfg, SecretReference
 
@@ -639,6 +639,11 @@ def reload_errors(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> list[s
         errors += [f'invalid port in "{port}" of the "listen" directive' for port in listened if port > 65535]
         if server.ssl and server.ssl_ciphers:
             errors.append(cipher_error(server.ssl_ciphers, "ssl_ciphers"))
+        for loc in server.locations:
+            if not loc.grpc:
+                errors += proxy_buffer_errors(
+                    loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size
+                )
         if server.ingress_mtls is not None and server.ingress_mtls.client_crl:
             errors.append(crl_error(server.ingress_mtls.client_crl, files))
         https = any(loc.ssl and not loc.grpc for loc in server.locations)

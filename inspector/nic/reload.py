@@ -8,6 +8,7 @@ The texts are the cores of nginx's ``[emerg]`` messages (OpenSSL's detail varies
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -107,6 +108,50 @@ def too_long_error(token: str) -> str | None:
     if quoted:
         return 'too long parameter, probably missing terminating """ character'
     return f'too long parameter "{token[:10]}..." started'
+
+
+_PAGE_SIZE = 4096
+"""nginx's defaults follow the page size: ``proxy_buffers 8 4k``, ``proxy_buffer_size 4k`` (x86-64 Linux)."""
+
+
+def _nginx_size(value: str) -> int | None:
+    """``ngx_parse_size``/``ngx_parse_offset``: digits with an optional k/m/g unit."""
+    m = re.fullmatch(r"([0-9]{1,15})([kKmMgG]?)", value.strip())
+    if m is None:
+        return None
+    return int(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+
+
+def proxy_buffer_errors(buffers: str, buffer_size: str, busy: str, max_temp: str) -> list[str]:
+    """The consistency nginx demands of a location's proxy buffers (``ngx_http_proxy_merge_loc_conf``); NIC only
+    checks each value's syntax (its ``-enable-directive-autoadjust`` balancing is off by default)."""
+    num, size = 8, _PAGE_SIZE
+    if buffers.strip():
+        parts = buffers.split()
+        parsed = _nginx_size(parts[1]) if len(parts) == 2 and parts[0].isdigit() else None
+        if parsed is None:
+            return []
+        num, size = int(parts[0]), parsed
+    one = _nginx_size(buffer_size) if buffer_size.strip() else _PAGE_SIZE
+    busy_size = _nginx_size(busy) if busy.strip() else None
+    temp = _nginx_size(max_temp) if max_temp.strip() else 1024**3
+    if one is None or temp is None or (busy.strip() and busy_size is None):
+        return []
+    if num < 2:
+        return ['there must be at least 2 "proxy_buffers"']
+    biggest = max(one, size)
+    busy_size = 2 * biggest if busy_size is None else busy_size
+    both = 'the maximum of the value of "proxy_buffer_size" and one of the "proxy_buffers"'
+    if busy_size < biggest:
+        return [f'"proxy_busy_buffers_size" must be equal to or greater than {both}']
+    if busy_size > (num - 1) * size:
+        return ['"proxy_busy_buffers_size" must be less than the size of all "proxy_buffers" minus one buffer']
+    if temp != 0 and temp < biggest:
+        return [
+            '"proxy_max_temp_file_size" must be equal to zero to disable temporary files usage or must be equal to '
+            f"or greater than {both}"
+        ]
+    return []
 
 
 def crl_error(path: str, files: Mapping[str, bytes]) -> str | None:

@@ -36,7 +36,7 @@ from inspector.nic import validation
 from inspector.nic import version2 as v2
 from inspector.nic.config import ConfigParams, parse_configmap
 from inspector.nic.parsing import go_quote, parse_int, parse_time
-from inspector.nic.reload import crl_error, egress_errors, too_long_error
+from inspector.nic.reload import crl_error, egress_errors, proxy_buffer_errors, too_long_error
 from inspector.nic.secrets import WILDCARD_SECRET, SecretStore, secret_files, tls_secret_warning
 from inspector.nic.types import (
     AddHeader,
@@ -1164,6 +1164,11 @@ def predicted_reload_errors(config: v2.VirtualServerConfig, files: Mapping[str, 
     quoted += [go_quote(h.value) for loc in s.locations for h in loc.proxy_set_headers]
     quoted += [go_quote(h.value) for loc in s.locations for h in loc.add_headers]
     errors += [too_long_error(token) for token in quoted]
+    for loc in s.locations:
+        if loc.proxy_pass:
+            errors += proxy_buffer_errors(
+                loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size
+            )
     https_anywhere = any(loc.upstream_tls and (loc.proxy_pass or loc.grpc_pass) for loc in s.locations)
     errors += egress_errors(
         [(s.egress_mtls, https_anywhere)]
