@@ -487,6 +487,7 @@ _VS_FIELDS = st.fixed_dictionaries(
         "value": st.one_of(st.sampled_from(["on", "${host}y", "${x}y", "a b"]), _JUNK),
         "rewrite": st.one_of(st.sampled_from(["", "/r"]), st.just(""), _JUNK),
         "body": st.one_of(st.just("hi"), st.just("hi"), _JUNK),
+        "path": st.one_of(st.sampled_from(["/tea", "/a{1}", "/a#b", "/a}b"]), _JUNK.map(lambda j: "/t" + j)),
     }
 )
 
@@ -495,7 +496,7 @@ def _property_cluster(annotations: dict[str, str], data: dict[str, str], vsf: di
     ing = ing_model(
         "cafe",
         annotations=annotations,
-        rules=(("cafe.example.com", (ing_path("/tea", "tea-svc"),)),),
+        rules=(("cafe.example.com", (ing_path(vsf["path"], "tea-svc"),)),),
         tls=((("cafe.example.com",), "tls-secret"),),
     )
     proxy = ActionProxy(
@@ -552,3 +553,24 @@ def test_values_nic_accepts_but_nginx_refuses_are_mtls032(
     assert nginx_says in finding.message
     ok, out = nginx_test(write_test_config(report.nic, tmp_path / "nginx"), nginx_bin)
     assert not ok and nginx_says in out
+
+
+def test_an_unquoted_ingress_path_with_a_brace_is_predicted_as_nginx_reads_it(tmp_path: Path, nginx_bin: str) -> None:
+    """NIC's path check lets `/a{1}` through (braces without letters); nginx opens a block at the brace."""
+    ing = ing_model("cafe", rules=(("cafe.example.com", (ing_path("/a{1}", "tea-svc"),)),))
+    report = build_report(ing_cluster(ing), ControllerSettings())
+    (finding,) = active(report, "MTLS032")
+    assert 'unknown directive "1}"' in finding.message
+    ok, out = nginx_test(write_test_config(report.nic, tmp_path / "nginx"), nginx_bin)
+    assert not ok and 'unknown directive "1}"' in out
+
+
+def test_a_trailing_dollar_in_rewrite_path_is_predicted_as_nginx_fails_it(tmp_path: Path, nginx_bin: str) -> None:
+    """NIC only refuses `$` before a non-digit; a trailing `$` reaches `proxy_pass` (found by the property test)."""
+    vs = _vs(ActionProxy(upstream="webapp", rewrite_path="/$"))
+    assert validate_virtual_server(vs, ControllerSettings()) == ()
+    report = build_report(ing_cluster(vs), ControllerSettings())
+    (finding,) = active(report, "MTLS032")
+    assert "invalid variable name" in finding.message
+    ok, out = nginx_test(write_test_config(report.nic, tmp_path / "nginx"), nginx_bin)
+    assert not ok and "invalid variable name" in out

@@ -640,6 +640,10 @@ def reload_errors(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> list[s
         if server.ssl and server.ssl_ciphers:
             errors.append(cipher_error(server.ssl_ciphers, "ssl_ciphers"))
         for loc in server.locations:
+            if "{" in loc.location_path and '"' not in loc.location_path:
+                # NIC's path check allows braces without letters (`/a{1}`); unquoted, nginx opens a block there.
+                words = loc.location_path.split("{", 1)[1].split()
+                errors.append(f'unknown directive "{words[0]}"' if words else 'unexpected "{"')
             if not loc.grpc:
                 errors += proxy_buffer_errors(
                     loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size

@@ -154,6 +154,26 @@ def proxy_buffer_errors(buffers: str, buffer_size: str, busy: str, max_temp: str
     return []
 
 
+def variable_error(value: str) -> str | None:
+    """nginx's complaint about ``$`` in a value it compiles as a script (``proxy_pass``, ``rewrite``): a ``$`` must
+    start a name, a capture number or ``{name}`` (``ngx_http_script_compile``)."""
+    i = 0
+    while i < len(value):
+        if value[i] == "$":
+            nxt = value[i + 1] if i + 1 < len(value) else ""
+            if nxt == "{":
+                end = value.find("}", i + 2)
+                if end < 0:
+                    return f'the closing bracket in "{value[i + 2 :]}" variable is missing'
+                if end == i + 2:
+                    return "invalid variable name"
+                i = end
+            elif not (nxt.isascii() and (nxt.isalnum() or nxt == "_")):
+                return "invalid variable name"
+        i += 1
+    return None
+
+
 def crl_error(path: str, files: Mapping[str, bytes]) -> str | None:
     """``ssl_crl`` must name an existing file holding a PEM CRL (nginx: ``X509_LOOKUP_load_file``)."""
     if path not in files:

@@ -36,7 +36,14 @@ from inspector.nic import validation
 from inspector.nic import version2 as v2
 from inspector.nic.config import ConfigParams, parse_configmap
 from inspector.nic.parsing import go_quote, parse_int, parse_time
-from inspector.nic.reload import crl_error, egress_errors, proxy_buffer_errors, too_long_error
+from inspector.nic.reload import (
+    crl_error,
+    egress_errors,
+    first_statement,
+    proxy_buffer_errors,
+    too_long_error,
+    variable_error,
+)
 from inspector.nic.secrets import WILDCARD_SECRET, SecretStore, secret_files, tls_secret_warning
 from inspector.nic.types import (
     AddHeader,
@@ -1165,6 +1172,13 @@ def predicted_reload_errors(config: v2.VirtualServerConfig, files: Mapping[str, 
     quoted += [go_quote(h.value) for loc in s.locations for h in loc.add_headers]
     errors += [too_long_error(token) for token in quoted]
     for loc in s.locations:
+        # rewritePath is checked by NIC for `$` before a letter only: a trailing `$` reaches nginx.
+        replacements = [loc.proxy_pass_rewrite] if loc.proxy_pass else []
+        for rule in loc.rewrites:
+            statement = first_statement(rule)
+            if statement is not None and len(statement[0]) >= 2:
+                replacements.append(statement[0][1])
+        errors += [variable_error(text) for text in replacements if text]
         if loc.proxy_pass:
             errors += proxy_buffer_errors(
                 loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size
