@@ -488,6 +488,12 @@ _VS_FIELDS = st.fixed_dictionaries(
         "rewrite": st.one_of(st.sampled_from(["", "/r"]), st.just(""), _JUNK),
         "body": st.one_of(st.just("hi"), st.just("hi"), _JUNK),
         "path": st.one_of(st.sampled_from(["/tea", "/a{1}", "/a#b", "/a}b"]), _JUNK.map(lambda j: "/t" + j)),
+        "connect-timeout": st.one_of(st.sampled_from(["5s", "1m"]), _JUNK),
+        "client-max-body-size": st.one_of(st.sampled_from(["1m", "2g"]), _JUNK),
+        "buffer-size": st.one_of(st.sampled_from(["4k", "64k"]), _JUNK),
+        "next-upstream": st.one_of(st.sampled_from(["error timeout", "http_502"]), _JUNK),
+        "type": st.one_of(st.sampled_from(["", "text/plain"]), _JUNK),
+        "ret-header": st.one_of(st.sampled_from(["on", "a b"]), _JUNK),
     }
 )
 
@@ -507,10 +513,24 @@ def _property_cluster(annotations: dict[str, str], data: dict[str, str], vsf: di
     vs = VirtualServer(
         meta=Meta(ObjectRef("VirtualServer", "default", "webapp"), Origin("vs.yaml")),
         host="webapp.example.com",
-        upstreams=(VSUpstream(name="webapp", service="webapp-svc", port=80),),
+        upstreams=(
+            VSUpstream(
+                name="webapp",
+                service="webapp-svc",
+                port=80,
+                extra={k: vsf[k] for k in ("connect-timeout", "client-max-body-size", "buffer-size", "next-upstream")},
+            ),
+        ),
         routes=(
             Route(path="/", action=Action(proxy=proxy)),
-            Route(path="/ret", action=Action(return_=ActionReturn(code=200, body=vsf["body"]))),
+            Route(
+                path="/ret",
+                action=Action(
+                    return_=ActionReturn(
+                        code=200, type=vsf["type"], body=vsf["body"], headers=(("X-R", vsf["ret-header"]),)
+                    )
+                ),
+            ),
         ),
     )
     cm = ConfigMap(Meta(ObjectRef("ConfigMap", "nginx-ingress", "nginx-config"), Origin("cm.yaml")), data)
