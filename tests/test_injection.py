@@ -594,3 +594,12 @@ def test_a_trailing_dollar_in_rewrite_path_is_predicted_as_nginx_fails_it(tmp_pa
     assert "invalid variable name" in finding.message
     ok, out = nginx_test(write_test_config(report.nic, tmp_path / "nginx"), nginx_bin)
     assert not ok and "invalid variable name" in out
+
+
+def test_plus_configmap_server_tokens_breaking_its_quotes_is_mtls068(tmp_path: Path) -> None:
+    settings = ControllerSettings(plus=True, configmap={"server-tokens": 'x"; include /etc/passwd; "'})
+    report = report_from(tmp_path, ingress("cafe", "default", "cafe.example.com"), settings=settings)
+    (finding,) = active(report, "MTLS068")
+    assert finding.message.startswith("ConfigMap key server-tokens") and "inside nginx's quotes" in finding.message
+    oss = report_from(tmp_path, ingress("cafe", "default", "cafe.example.com"), settings=ControllerSettings())
+    assert active(oss, "MTLS068") == []

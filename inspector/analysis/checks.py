@@ -1647,7 +1647,7 @@ def _verbatim_lints(b: _Builder) -> None:
     """MTLS068 for the ConfigMap keys and Ingress annotations NIC renders without validating them."""
     settings = b.report.settings
     cm = find_nic_configmap(b.cluster, settings)
-    for v in verbatim.configmap_values(b.report.nic.settings.configmap):
+    for v in verbatim.configmap_values(b.report.nic.settings.configmap, b.report.nic.settings.plus):
         why = verbatim.problem(v)
         if why is None:
             continue

@@ -24,6 +24,7 @@ TOKEN = "token"
 ADDRESSES = "address-list"
 RETURN = "return"
 CIPHERS = "ciphers"
+QUOTED = "quoted"
 
 CONFIGMAP_KEYS: Mapping[str, str] = {
     "proxy-connect-timeout": TIME,
@@ -42,6 +43,9 @@ CONFIGMAP_KEYS: Mapping[str, str] = {
     "location-snippets": SNIPPET,
 }
 """The ConfigMap keys the replica renders that ``ParseConfigMap`` stores as given (no parsing, no event)."""
+
+CONFIGMAP_PLUS_KEYS: Mapping[str, str] = {"server-tokens": QUOTED}
+"""On NGINX Plus a ``server-tokens`` that is not a boolean is stored as given and printed inside quotes."""
 
 INGRESS_ANNOTATIONS: Mapping[str, str] = {"nginx.org/ssl-ciphers": CIPHERS}
 """Rendered Ingress annotations absent from ``annotationValidations`` (``annotations.go`` copies them)."""
@@ -70,8 +74,9 @@ class Verbatim:
     value: str
 
 
-def configmap_values(data: Mapping[str, str]) -> list[Verbatim]:
-    return [Verbatim(key, kind, data[key]) for key, kind in CONFIGMAP_KEYS.items() if key in data]
+def configmap_values(data: Mapping[str, str], plus: bool = False) -> list[Verbatim]:
+    keys = {**CONFIGMAP_KEYS, **(CONFIGMAP_PLUS_KEYS if plus else {})}
+    return [Verbatim(key, kind, data[key]) for key, kind in keys.items() if key in data]
 
 
 def annotation_values(annotations: Mapping[str, str]) -> list[Verbatim]:
@@ -92,6 +97,9 @@ def problem(v: Verbatim) -> str | None:
     value = v.value
     if v.kind == SNIPPET:
         return "is a snippet (its lines are nginx directives)" if value.strip() else None
+    if v.kind == QUOTED:
+        bad = [ch for ch in '"\\$' if ch in value]
+        return f"contains {bad[0]!r} inside nginx's quotes" if bad else None
     if "\n" in value or "\r" in value:
         return "contains a newline"
     for ch in ";{}#\"'\\$`":
