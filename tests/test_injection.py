@@ -292,6 +292,7 @@ def test_ssl_ciphers_annotation_is_mtls068_and_the_rest_is_loaded_as_directives(
     report = report_from(tmp_path, ingress("cafe", "default", "cafe.example.com", annotations=ann))
     (finding,) = active(report, "MTLS068")
     assert finding.message.startswith("annotation nginx.org/ssl-ciphers 'HIGH; return 200' contains ';'")
+    assert finding.host == "cafe.example.com"
     assert finding.source.endswith(f":{line_of(tmp_path, 'nginx.org/ssl-ciphers')}")
 
 

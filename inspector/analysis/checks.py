@@ -1659,6 +1659,7 @@ def _verbatim_lints(b: _Builder) -> None:
         text = f"ConfigMap key {v.key} {v.value!r} {why}: NIC copies it verbatim into nginx.conf"
         _lint(b, "MTLS068", ref, source, None, text, extra_key=v.key)
     handled = {r.ref: r for r in b.report.nic.resources}
+    hosts = _hosts_of(b.report)
     for ing in b.cluster.ingresses.values():
         res = handled.get(ing.meta.ref)
         if res is None or res.rejection:
@@ -1669,7 +1670,9 @@ def _verbatim_lints(b: _Builder) -> None:
                 continue
             fld = field_path("metadata", "annotations", v.key)
             text = f"annotation {v.key} {v.value!r} {why}: NIC copies it verbatim into nginx.conf"
-            _lint(b, "MTLS068", ing.meta.ref, ing.meta.origin.at(fld), None, text, extra_key=v.key)
+            d = _lint(b, "MTLS068", ing.meta.ref, ing.meta.origin.at(fld), None, text, extra_key=v.key)
+            for host in hosts.get(ing.meta.ref, []):
+                d.add_host(host)
 
 
 def _lint(
