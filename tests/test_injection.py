@@ -454,14 +454,14 @@ _ANNOTATIONS = {
     "nginx.org/proxy-max-temp-file-size": st.sampled_from(["0", "1k", "1024m"]),
     "nginx.org/client-max-body-size": st.sampled_from(["10m", "1g"]),
     "nginx.org/proxy-next-upstream": st.sampled_from(["error timeout", "http_502"]),
-    "nginx.org/proxy-read-timeout": st.sampled_from(["10s", "1m30s"]),
+    "nginx.org/proxy-read-timeout": st.sampled_from(["10s", "1m30s", "1y"]),
     "nginx.org/rewrite-target": st.sampled_from(["/x", "/x/$1"]),
     "nginx.org/app-root": st.sampled_from(["/app"]),
     "nginx.org/ssl-ciphers": st.sampled_from(["HIGH:!aNULL", "ECDHE-RSA-AES128-GCM-SHA256"]),
     "nginx.org/listen-ports": st.sampled_from(["8080", "8080,8081", "65536"]),
 }
 _CONFIGMAP = {
-    "proxy-connect-timeout": st.sampled_from(["5s", "1m"]),
+    "proxy-connect-timeout": st.sampled_from(["5s", "1m", "1M"]),
     "proxy-read-timeout": st.sampled_from(["60s"]),
     "client-max-body-size": st.sampled_from(["1m", "0"]),
     "proxy-hide-headers": st.sampled_from(["X-A", "X-A,X-B"]),
@@ -489,7 +489,7 @@ _VS_FIELDS = st.fixed_dictionaries(
         "rewrite": st.one_of(st.sampled_from(["", "/r"]), st.just(""), _JUNK),
         "body": st.one_of(st.just("hi"), st.just("hi"), _JUNK),
         "path": st.one_of(st.sampled_from(["/tea", "/a{1}", "/a#b", "/a}b"]), _JUNK.map(lambda j: "/t" + j)),
-        "connect-timeout": st.one_of(st.sampled_from(["5s", "1m"]), _JUNK),
+        "connect-timeout": st.one_of(st.sampled_from(["5s", "1m", "2y"]), _JUNK),
         "client-max-body-size": st.one_of(st.sampled_from(["1m", "2g"]), _JUNK),
         "buffer-size": st.one_of(st.sampled_from(["4k", "64k"]), _JUNK),
         "next-upstream": st.one_of(st.sampled_from(["error timeout", "http_502"]), _JUNK),
@@ -563,6 +563,7 @@ def test_every_rendered_value_is_flagged_refused_or_accepted_by_nginx(
         ),
         ({"nginx.org/proxy-max-temp-file-size": "1k", "nginx.org/proxy-buffer-size": "8k"}, "must be equal to zero"),
         ({"nginx.org/listen-ports": "65536"}, 'invalid port in "65536" of the "listen" directive'),
+        ({"nginx.org/proxy-read-timeout": "1y"}, '"proxy_read_timeout" directive invalid value'),
     ],
 )
 def test_values_nic_accepts_but_nginx_refuses_are_mtls032(

@@ -174,6 +174,14 @@ def variable_error(value: str) -> str | None:
     return None
 
 
+def msec_time_error(directive: str, value: str) -> str | None:
+    """NIC's ``ParseTime`` accepts years and months (``1y``, ``2M``); nginx refuses them where it reads a time in
+    milliseconds (``ngx_conf_set_msec_slot``: every ``proxy_*_timeout``), checked with nginx 1.22."""
+    if re.search(r"[0-9](y|M)", value):
+        return f'"{directive}" directive invalid value'
+    return None
+
+
 def crl_error(path: str, files: Mapping[str, bytes]) -> str | None:
     """``ssl_crl`` must name an existing file holding a PEM CRL (nginx: ``X509_LOOKUP_load_file``)."""
     if path not in files:

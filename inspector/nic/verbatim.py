@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 SNIPPET = "snippet"
 TIME = "time"
+TIME_SEC = "time-seconds"
 SIZE = "size"
 OFFSET = "offset"
 ZONE_SIZE = "zone-size"
@@ -30,7 +31,7 @@ CONFIGMAP_KEYS: Mapping[str, str] = {
     "proxy-connect-timeout": TIME,
     "proxy-read-timeout": TIME,
     "proxy-send-timeout": TIME,
-    "fail-timeout": TIME,
+    "fail-timeout": TIME_SEC,
     "client-max-body-size": OFFSET,
     "proxy-max-temp-file-size": SIZE,
     "upstream-zone-size": ZONE_SIZE,
@@ -105,8 +106,13 @@ def problem(v: Verbatim) -> str | None:
     for ch in ";{}#\"'\\$`":
         if ch in value:
             return f"contains {ch!r}"
-    if v.kind == TIME:
-        return None if _TIME_RE.fullmatch(value) else "is not an nginx time (e.g. 60s, 1m30s)"
+    if v.kind in (TIME, TIME_SEC):
+        m = _TIME_RE.fullmatch(value)
+        if m is None:
+            return "is not an nginx time (e.g. 60s, 1m30s)"
+        if v.kind == TIME and (m.group(1) or m.group(2)):
+            return "uses y or M, which nginx refuses in a timeout (it reads milliseconds there)"
+        return None
     if v.kind in (SIZE, ZONE_SIZE):
         if not _SIZE_RE.fullmatch(value):
             return "is not an nginx size (e.g. 512k, 1m)"
@@ -114,7 +120,9 @@ def problem(v: Verbatim) -> str | None:
             return "is smaller than nginx's smallest zone (32k)"
         return None
     if v.kind == OFFSET:
-        return None if _OFFSET_RE.fullmatch(value) else "is not an nginx size (e.g. 1m, 2g)"
+        if not _OFFSET_RE.fullmatch(value):
+            return "is not an nginx size (e.g. 1m, 2g)"
+        return "is larger than nginx accepts" if _size_bytes(value) >= 2**63 else None
     if v.kind == HEADERS:
         bad = [item for item in value.split(",") if not _HEADER_RE.fullmatch(item.strip())]
         return f"has an item that is not a header name: {bad[0]!r}" if bad else None
