@@ -442,7 +442,7 @@ def test_api_server_refuses_what_it_refuses(tmp_path: Path) -> None:
 
 # --- the property: flagged, refused, or accepted by nginx -t with the prediction holding ---------------------
 
-_JUNK = st.text(alphabet=" ;{}#$\"'\\\n\tazAZ09-_:/.,=~", min_size=0, max_size=14)
+_JUNK = st.text(alphabet=" ;{}#$\"'\\\n\tazAZ0189yMkmgsh-_:/.,=~", min_size=0, max_size=14)
 _ANNOTATIONS = {
     "nginx.org/proxy-hide-headers": st.sampled_from(["X-A", "X-A, X-B"]),
     "nginx.org/proxy-pass-headers": st.sampled_from(["X-A"]),
@@ -552,6 +552,47 @@ def test_every_rendered_value_is_flagged_refused_or_accepted_by_nginx(
         ok, out = nginx_test(write_test_config(report.nic, Path(tmp) / "nginx"), nginx_bin)
     # Refused resources (MTLS013/MTLS014) are not rendered; what is rendered must load unless MTLS032 says not.
     assert ok == ("MTLS032" not in errors), (out, annotations, data, vsf, sorted(errors))
+
+
+_PLAIN_VS = {
+    "name": "X-Up",
+    "value": "on",
+    "rewrite": "",
+    "body": "hi",
+    "path": "/tea",
+    "connect-timeout": "5s",
+    "client-max-body-size": "1m",
+    "buffer-size": "4k",
+    "next-upstream": "error timeout",
+    "type": "",
+    "ret-header": "on",
+}
+_ONE_FIELD = st.one_of(
+    st.tuples(st.just("annotation"), st.sampled_from(sorted(_ANNOTATIONS)), _JUNK),
+    st.tuples(st.just("configmap"), st.sampled_from(sorted(_CONFIGMAP)), _JUNK),
+    st.tuples(st.just("vs"), st.sampled_from(sorted(_PLAIN_VS)), _JUNK),
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(case=_ONE_FIELD)
+def test_one_junk_field_among_plain_ones_is_flagged_refused_or_accepted_by_nginx(
+    nginx_bin: str, case: tuple[str, str, str]
+) -> None:
+    """The same property with a single junk value, so that the junk itself is rendered more often."""
+    where, key, value = case
+    annotations = {key: value} if where == "annotation" else {}
+    data = {key: value} if where == "configmap" else {}
+    vsf = {**_PLAIN_VS, **({key: value} if where == "vs" else {})}
+    if key == "path":
+        vsf["path"] = "/t" + value
+    report = _property_cluster(annotations, data, vsf)
+    errors = {f.check.id for f in report.findings if f.check.severity == "error"}
+    if "MTLS068" in errors:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        ok, out = nginx_test(write_test_config(report.nic, Path(tmp) / "nginx"), nginx_bin)
+    assert ok == ("MTLS032" not in errors), (out, case, sorted(errors))
 
 
 @pytest.mark.parametrize(
