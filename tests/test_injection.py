@@ -646,3 +646,8 @@ def test_plus_configmap_server_tokens_breaking_its_quotes_is_mtls068(tmp_path: P
     assert finding.message.startswith("ConfigMap key server-tokens") and "inside nginx's quotes" in finding.message
     oss = report_from(tmp_path, ingress("cafe", "default", "cafe.example.com"), settings=ControllerSettings())
     assert active(oss, "MTLS068") == []
+
+
+def test_add_header_inherit_is_normalised_as_nic_does() -> None:
+    assert parse_configmap({"add-header-inherit": " MERGE "}, False).add_header_inherit == "merge"
+    assert parse_configmap({"add-header-inherit": "sometimes"}, False).add_header_inherit == ""

@@ -20,6 +20,7 @@ from typing import Any
 
 from inspector.model import ObjectRef
 from inspector.nic.parsing import (
+    go_trim_space,
     parse_bool,
     parse_int,
     parse_lb_method,
@@ -98,6 +99,12 @@ def parse_port_list(value: str) -> tuple[int, ...]:
     """``parsing_helpers.go :: ParsePortList``; an invalid list is ignored (NIC keeps the default ports). NIC sets
     no upper bound: a port above 65535 reaches ``listen`` (see ``ingress.reload_errors``)."""
     return nic_parse_port_list(value) or ()
+
+
+def parse_add_header_inherit(value: str) -> str:
+    """``parsing_helpers.go :: ParseAddHeaderInherit``: trimmed and lower-cased; empty when invalid (ignored)."""
+    mode = go_trim_space(value).lower()
+    return mode if mode in ("on", "off", "merge") else ""
 
 
 def parse_service_list(value: str) -> frozenset[str]:
@@ -287,8 +294,8 @@ def parse_configmap(data: Mapping[str, str], plus: bool) -> ConfigParams:
         p = replace(p, set_real_ip_from=_string_slice(v, ","))
     if (v := data.get("real-ip-recursive")) is not None and (b := parse_bool(v)) is not None:
         p = replace(p, real_ip_recursive=b)
-    if (v := data.get("add-header-inherit")) is not None and v in ("on", "off", "merge"):
-        p = replace(p, add_header_inherit=v)
+    if (v := data.get("add-header-inherit")) is not None and (m := parse_add_header_inherit(v)):
+        p = replace(p, add_header_inherit=m)
     # ConfigMap "add-header" goes to the http{} level (MainAddHeaders), not to servers.
     p = replace(p, add_headers=())
     return p
@@ -322,8 +329,8 @@ def parse_annotations(annotations: Mapping[str, str], base: ConfigParams) -> Con
         p = replace(p, fail_timeout=t)
     if (v := a.get("nginx.org/add-header")) is not None:
         p = replace(p, add_headers=parse_add_headers(v))
-    if (v := a.get("nginx.org/add-header-inherit")) is not None and v in ("on", "off", "merge"):
-        p = replace(p, add_header_inherit=v)
+    if (v := a.get("nginx.org/add-header-inherit")) is not None and (m := parse_add_header_inherit(v)):
+        p = replace(p, add_header_inherit=m)
     if (v := a.get("nginx.org/proxy-next-upstream")) is not None:
         p = replace(p, proxy_next_upstream=" ".join(v.split()))
     tries = a.get("nginx.org/proxy-next-upstream-tries")
