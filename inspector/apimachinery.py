@@ -135,3 +135,30 @@ def qualified_name_errors(value: str) -> list[str]:
     if not matches(LABEL_KEY_FMT, name):
         errs.append("name part " + regex_error(LABEL_KEY_MSG, LABEL_KEY_FMT, "MyName", "my.name", "123-abc"))
     return errs
+
+
+HTTP_HEADER_NAME_FMT = "[-A-Za-z0-9]+"
+HTTP_HEADER_NAME_MSG = "a valid HTTP header must consist of alphanumeric characters or '-'"
+
+
+def http_header_name_errors(value: str) -> list[str]:
+    """``validation.IsHTTPHeaderName`` (Ingress header annotations, VS header names)."""
+    if re.fullmatch(HTTP_HEADER_NAME_FMT, value, re.ASCII):
+        return []
+    return [regex_error(HTTP_HEADER_NAME_MSG, HTTP_HEADER_NAME_FMT, "X-Header-Name")]
+
+
+def port_name_errors(port: str) -> list[str]:
+    """``validation.IsValidPortName`` (IANA_SVC_NAME: Ingress backend and Service port names)."""
+    errs = []
+    if go_len(port) > 15:
+        errs.append(max_len_error(15))
+    if not re.fullmatch("[-a-z0-9]+", port):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search("[a-z]", port):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in port:
+        errs.append("must not contain consecutive hyphens")
+    if port and (port[0] == "-" or port[-1] == "-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs

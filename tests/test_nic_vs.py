@@ -708,7 +708,8 @@ def test_malformed_extra_fields_never_raise() -> None:
                 path="/",
                 action=Action(
                     proxy=ActionProxy(
-                        upstream="secure-app", extra={"requestHeaders": "x", "responseHeaders": {"add": ["bad", {}]}}
+                        upstream="secure-app",
+                        extra={"requestHeaders": "x", "responseHeaders": {"add": ["bad", {"name": "X-Ok"}]}},
                     )
                 ),
                 extra={"errorPages": ["bad", {"codes": "x", "return": "y"}]},

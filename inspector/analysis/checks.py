@@ -36,7 +36,8 @@ from inspector.model import (
     Severity,
     field_path,
 )
-from inspector.nic import versions
+from inspector.nic import verbatim, versions
+from inspector.nic.replica import find_nic_configmap
 from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, validate_secret
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
@@ -637,9 +638,13 @@ CHECKS: tuple[Check, ...] = (
         False,
         "none",
         "Remove `;`, `{`, `}`, `$`, quotes, newlines (and, in `crlFileName`, `/` or `..`) from `ciphers`, "
-        "`protocols` and `crlFileName`.",
-        description="NIC copies these fields verbatim into nginx.conf (spec §2.4): the reload fails "
-        "(`AddedOrUpdatedWithError`) or extra directives are injected.",
+        "`protocols` and `crlFileName`; give NIC ConfigMap keys and `nginx.org/ssl-ciphers` one plain value of "
+        "the kind nginx expects (`60s`, `1m`, a header name); move snippets you need into a reviewed template.",
+        description="NIC copies these fields verbatim into nginx.conf (spec §2.4): the Policy fields `ciphers`, "
+        "`protocols` and `crlFileName`, the `nginx.org/ssl-ciphers` annotation and the NIC ConfigMap keys it does "
+        "not parse (timeouts, sizes, header lists, `real-ip-header`, `set-real-ip-from`, `default-server-return`, "
+        "`server-snippets`, `location-snippets`): the reload fails (`AddedOrUpdatedWithError`) or extra "
+        "directives are injected. A snippet is always flagged: its lines are directives.",
     ),
     _check(
         "MTLS069",
@@ -1638,6 +1643,38 @@ def _injection(
     return True
 
 
+def _verbatim_lints(b: _Builder) -> None:
+    """MTLS068 for the ConfigMap keys and Ingress annotations NIC renders without validating them."""
+    settings = b.report.settings
+    cm = find_nic_configmap(b.cluster, settings)
+    for v in verbatim.configmap_values(b.report.nic.settings.configmap, b.report.nic.settings.plus):
+        why = verbatim.problem(v)
+        if why is None:
+            continue
+        fld = field_path("data", v.key)
+        if cm is not None and v.key not in settings.configmap:
+            ref, source = cm.meta.ref, cm.meta.origin.at(fld)
+        else:
+            ref, source = None, f"--configmap {v.key}"
+        text = f"ConfigMap key {v.key} {v.value!r} {why}: NIC copies it verbatim into nginx.conf"
+        _lint(b, "MTLS068", ref, source, None, text, extra_key=v.key)
+    handled = {r.ref: r for r in b.report.nic.resources}
+    hosts = _hosts_of(b.report)
+    for ing in b.cluster.ingresses.values():
+        res = handled.get(ing.meta.ref)
+        if res is None or res.rejection:
+            continue
+        for v in verbatim.annotation_values(ing.annotations):
+            why = verbatim.problem(v)
+            if why is None:
+                continue
+            fld = field_path("metadata", "annotations", v.key)
+            text = f"annotation {v.key} {v.value!r} {why}: NIC copies it verbatim into nginx.conf"
+            d = _lint(b, "MTLS068", ing.meta.ref, ing.meta.origin.at(fld), None, text, extra_key=v.key)
+            for host in hosts.get(ing.meta.ref, []):
+                d.add_host(host)
+
+
 def _lint(
     b: _Builder,
     check_id: str,
@@ -2196,6 +2233,7 @@ def run_checks(report: Report, *, ignores: Sequence[str] = (), now: dt.datetime 
     _resource_findings(b)
     _safety_net(b)
     _policy_lints(b)
+    _verbatim_lints(b)
     _egress_lints(b)
     _duplicate_refs(b)
     _every_unusable_secret(b)

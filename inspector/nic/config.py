@@ -19,7 +19,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector.model import ObjectRef
-from inspector.nic.parsing import parse_bool, parse_int, parse_lb_method, parse_time
+from inspector.nic.parsing import (
+    go_trim_space,
+    parse_bool,
+    parse_int,
+    parse_lb_method,
+    parse_proxy_buffers,
+    parse_size,
+    parse_time,
+)
+from inspector.nic.parsing import parse_port_list as nic_parse_port_list
 from inspector.nic.secrets import SECRETS_DIR
 from inspector.nic.types import AddHeader, CORSMapCfg, EgressMTLSCfg, Header, IngressMTLSCfg, PoliciesCfg
 
@@ -87,14 +96,15 @@ def default_params(plus: bool) -> ConfigParams:
 
 
 def parse_port_list(value: str) -> tuple[int, ...]:
-    """``parsing_helpers.go :: ParsePortList``; invalid items end the list as NIC's error does."""
-    ports: list[int] = []
-    for part in value.split(","):
-        port = parse_int(part.strip())
-        if port is None or not 0 < port < 65536:
-            return ()
-        ports.append(port)
-    return tuple(ports)
+    """``parsing_helpers.go :: ParsePortList``; an invalid list is ignored (NIC keeps the default ports). NIC sets
+    no upper bound: a port above 65535 reaches ``listen`` (see ``ingress.reload_errors``)."""
+    return nic_parse_port_list(value) or ()
+
+
+def parse_add_header_inherit(value: str) -> str:
+    """``parsing_helpers.go :: ParseAddHeaderInherit``: trimmed and lower-cased; empty when invalid (ignored)."""
+    mode = go_trim_space(value).lower()
+    return mode if mode in ("on", "off", "merge") else ""
 
 
 def parse_service_list(value: str) -> frozenset[str]:
@@ -238,8 +248,27 @@ def _apply_common(params: ConfigParams, data: Mapping[str, str], prefix: str) ->
     return p
 
 
+CONFIGMAP_PARSED_KEYS = {
+    "proxy-buffers": parse_proxy_buffers,
+    "proxy-buffer-size": parse_size,
+    "proxy-busy-buffers-size": parse_size,
+}
+"""ConfigMap keys NIC parses (``ParseProxyBuffersSpec``/``ParseSize``): an invalid value is ignored with an event on
+the ConfigMap, a valid one is stored normalised (trimmed, the unit in lower case). The annotations of the same
+names are validated instead (the Ingress is rejected) and stored verbatim."""
+
+
 def parse_configmap(data: Mapping[str, str], plus: bool) -> ConfigParams:
     """``configmaps.go :: ParseConfigMap`` for the keys that reach Ingress server/location blocks."""
+    normalised = dict(data)
+    for key, parse in CONFIGMAP_PARSED_KEYS.items():
+        if key in normalised:
+            value = parse(normalised[key])
+            if value is None:
+                del normalised[key]
+            else:
+                normalised[key] = value
+    data = normalised
     p = _apply_common(default_params(plus), data, "")
     # ConfigMap timeouts are copied verbatim (no ParseTime), unlike the annotations.
     for key, attr in (
@@ -265,8 +294,8 @@ def parse_configmap(data: Mapping[str, str], plus: bool) -> ConfigParams:
         p = replace(p, set_real_ip_from=_string_slice(v, ","))
     if (v := data.get("real-ip-recursive")) is not None and (b := parse_bool(v)) is not None:
         p = replace(p, real_ip_recursive=b)
-    if (v := data.get("add-header-inherit")) is not None and v in ("on", "off", "merge"):
-        p = replace(p, add_header_inherit=v)
+    if (v := data.get("add-header-inherit")) is not None and (m := parse_add_header_inherit(v)):
+        p = replace(p, add_header_inherit=m)
     # ConfigMap "add-header" goes to the http{} level (MainAddHeaders), not to servers.
     p = replace(p, add_headers=())
     return p
@@ -300,8 +329,8 @@ def parse_annotations(annotations: Mapping[str, str], base: ConfigParams) -> Con
         p = replace(p, fail_timeout=t)
     if (v := a.get("nginx.org/add-header")) is not None:
         p = replace(p, add_headers=parse_add_headers(v))
-    if (v := a.get("nginx.org/add-header-inherit")) is not None and v in ("on", "off", "merge"):
-        p = replace(p, add_header_inherit=v)
+    if (v := a.get("nginx.org/add-header-inherit")) is not None and (m := parse_add_header_inherit(v)):
+        p = replace(p, add_header_inherit=m)
     if (v := a.get("nginx.org/proxy-next-upstream")) is not None:
         p = replace(p, proxy_next_upstream=" ".join(v.split()))
     tries = a.get("nginx.org/proxy-next-upstream-tries")

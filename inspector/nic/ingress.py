@@ -30,7 +30,7 @@ from inspector.nic.config import (
     parse_rewrites,
     parse_service_list,
 )
-from inspector.nic.reload import crl_error, egress_errors
+from inspector.nic.reload import cipher_error, crl_error, egress_errors, msec_time_error, proxy_buffer_errors
 from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET, tls_secret_warning
 from inspector.nic.types import PoliciesCfg, SecretReference
 
@@ -630,9 +630,32 @@ def reload_errors(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> list[s
     ``protocols`` must be nginx keywords; ``ciphers`` must satisfy OpenSSL where nginx builds the upstream SSL
     context (locations that proxy over TLS with that prefix). NIC then reports ``AddedOrUpdatedWithError``.
     ``files`` are the secret files NIC writes (``NicResult.secret_files``). Texts are nginx's ``[emerg]`` cores.
+    The ``nginx.org/ssl-ciphers`` annotation is not validated by NIC either, and ``nginx.org/listen-ports(-ssl)``
+    only has to parse as a positive 32-bit number: nginx refuses a port above 65535.
     """
     errors: list[str | None] = []
     for server in cfg.servers:
+        listened = ([] if server.grpc_only else list(server.ports)) + (list(server.ssl_ports) if server.ssl else [])
+        errors += [f'invalid port in "{port}" of the "listen" directive' for port in listened if port > 65535]
+        if server.ssl and server.ssl_ciphers:
+            errors.append(cipher_error(server.ssl_ciphers, "ssl_ciphers"))
+        for loc in server.locations:
+            if "{" in loc.location_path and '"' not in loc.location_path:
+                # NIC's path check allows braces without letters (`/a{1}`); unquoted, nginx opens a block there.
+                words = loc.location_path.split("{", 1)[1].split()
+                errors.append(f'unknown directive "{words[0]}"' if words else 'unexpected "{"')
+            prefix = "grpc" if loc.grpc else "proxy"
+            for name, value in (
+                ("connect_timeout", loc.proxy_connect_timeout),
+                ("read_timeout", loc.proxy_read_timeout),
+                ("send_timeout", loc.proxy_send_timeout),
+                ("next_upstream_timeout", loc.proxy_next_upstream_timeout),
+            ):
+                errors.append(msec_time_error(f"{prefix}_{name}", value))
+            if not loc.grpc:
+                errors += proxy_buffer_errors(
+                    loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size
+                )
         if server.ingress_mtls is not None and server.ingress_mtls.client_crl:
             errors.append(crl_error(server.ingress_mtls.client_crl, files))
         https = any(loc.ssl and not loc.grpc for loc in server.locations)

@@ -120,3 +120,44 @@ _GO_REGEX_META = frozenset("\\.+*?()|[]{}^$")
 def go_quote_meta(value: str) -> str:
     """Go's ``regexp.QuoteMeta``."""
     return "".join("\\" + ch if ch in _GO_REGEX_META else ch for ch in value)
+
+
+_GO_SPACE = (
+    " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+"""``unicode.IsSpace``."""
+
+
+def go_trim_space(value: str) -> str:
+    """Go's ``strings.TrimSpace``: Unicode white space (Python's ``str.strip`` also drops a few Go keeps)."""
+    return value.strip(_GO_SPACE)
+
+
+def parse_proxy_buffers(value: str) -> str | None:
+    """``parsing_helpers.go :: ParseProxyBuffersSpec``: ``N SIZE`` (one space), a unit k/m in any case."""
+    s = go_trim_space(value)
+    if re.fullmatch(r"[0-9]+ [0-9]+[kKmM]?", s):
+        return s
+    m = re.fullmatch(r"([0-9]+) ([0-9]+)([a-zA-Z]?)", s)
+    if m and m.group(3).lower() in ("", "k", "m"):
+        return f"{m.group(1)} {m.group(2)}{m.group(3).lower()}"
+    return None
+
+
+def parse_size(value: str) -> str | None:
+    """``parsing_helpers.go :: ParseSize``: trimmed ``\\d+[kKmM]?``."""
+    s = go_trim_space(value)
+    return s if re.fullmatch(r"[0-9]+[kKmM]?", s) else None
+
+
+def parse_port_list(value: str) -> tuple[int, ...] | None:
+    """``parsing_helpers.go :: ParsePortList``: ``strconv.ParseInt(item, 10, 32)`` (no trimming), each > 0.
+
+    NIC has no upper bound: 65536 passes and reaches ``listen``, where nginx refuses it."""
+    ports: list[int] = []
+    for item in value.split(","):
+        if re.fullmatch(r"[+-]?[0-9]+", item) is None or not -(2**31) <= int(item) < 2**31 or int(item) <= 0:
+            return None
+        ports.append(int(item))
+    return tuple(ports)

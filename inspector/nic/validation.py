@@ -27,6 +27,7 @@ from inspector.apimachinery import (
     dns1035_label_errors,
     dns1123_label_errors,
     dns1123_subdomain_errors,
+    http_header_name_errors,
     matches,
     qualified_name_errors,
     regex_error,
@@ -34,6 +35,7 @@ from inspector.apimachinery import (
 )
 from inspector.model import (
     Action,
+    ActionProxy,
     Condition,
     ControllerSettings,
     Ingress,
@@ -48,7 +50,16 @@ from inspector.model import (
     VSUpstream,
 )
 from inspector.nic import versions
-from inspector.nic.parsing import go_quote, parse_bool, parse_int, parse_lb_method, parse_time
+from inspector.nic.parsing import (
+    go_quote,
+    go_trim_space,
+    parse_bool,
+    parse_int,
+    parse_lb_method,
+    parse_port_list,
+    parse_proxy_buffers,
+    parse_time,
+)
 
 # --- apimachinery: field.Error formatting ------------------------------------------------------
 
@@ -528,6 +539,7 @@ class _AnnotationContext:
     snippets: bool
     app_protect: bool
     app_protect_dos: bool
+    hostless: bool = False
 
     @property
     def path(self) -> str:
@@ -699,6 +711,412 @@ def _is_true(value: str) -> str | None:
     return None if parsed else "must be true"
 
 
+# ``validation.go`` validators for the annotations NIC renders into nginx.conf: each returns NIC's exact texts.
+
+_ASCII_SPACE = " \t\n\f\r"
+"""Go RE2's ``\\s``."""
+
+
+
+def _v_http_headers(ctx: _AnnotationContext) -> list[str]:
+    """``validateHTTPHeadersAnnotation``: every comma item, trimmed, is an HTTP header name."""
+    errs: list[str] = []
+    for raw in ctx.value.split(","):
+        header = go_trim_space(raw)
+        errs.extend(invalid(ctx.path, header, msg) for msg in http_header_name_errors(header))
+    return errs
+
+
+def add_header_value_errors(value: str) -> list[str]:
+    """``version1/header_parsing_helper.go :: ValidateAddHeaderValue``."""
+    msgs = []
+    if "\n" in value or "\r" in value:
+        msgs.append("value must not contain newline or carriage-return characters")
+    if "$" in value:
+        msgs.append("invalid character in header value: $")
+    if not _go_fullmatch(_ESCAPED_FMT, value):
+        msgs.append(regex_error(_ESCAPED_MSG, _ESCAPED_FMT))
+    return msgs
+
+
+def _v_proxy_set_headers(ctx: _AnnotationContext) -> list[str]:
+    """``validateProxySetHeaderAnnotation``: ``Name[: value]`` items; names are header names, values escaped."""
+    errs: list[str] = []
+    for raw in ctx.value.split(","):
+        entry = go_trim_space(raw)
+        name, sep, value = entry.partition(":")
+        name = go_trim_space(name)
+        if entry == "" or name == "":
+            errs.append(invalid(ctx.path, entry, "empty header name"))
+            continue
+        errs.extend(invalid(ctx.path, name, msg) for msg in http_header_name_errors(name))
+        if sep:
+            errs.extend(invalid(ctx.path, entry, msg) for msg in add_header_value_errors(go_trim_space(value)))
+    return errs
+
+
+def _v_add_header(ctx: _AnnotationContext) -> list[str]:
+    """``validateAddHeaderAnnotation``: ``Name:Value[:always]`` items."""
+    errs: list[str] = []
+    for raw in ctx.value.split(","):
+        entry = go_trim_space(raw)
+        if entry == "":
+            errs.append(invalid(ctx.path, entry, "empty entry in add-header annotation"))
+            continue
+        parts = entry.split(":", 2)
+        name = go_trim_space(parts[0])
+        if name == "":
+            errs.append(invalid(ctx.path, entry, "empty header name"))
+            continue
+        errs.extend(invalid(ctx.path, name, msg) for msg in http_header_name_errors(name))
+        if len(parts) >= 2:
+            errs.extend(invalid(ctx.path, entry, msg) for msg in add_header_value_errors(go_trim_space(parts[1])))
+        if len(parts) == 3:
+            flag = go_trim_space(parts[2])
+            if flag and flag.lower() != "always":
+                errs.append(invalid(ctx.path, entry, f'invalid flag {go_quote(flag)}: must be "always" or empty'))
+    return errs
+
+
+
+
+def _v_proxy_buffers(ctx: _AnnotationContext) -> list[str]:
+    ok = parse_proxy_buffers(ctx.value) is not None
+    return [] if ok else [invalid(ctx.path, ctx.value, "must be a proxy buffer spec")]
+
+
+PROXY_NEXT_UPSTREAM_OPTIONS = (
+    "error",
+    "timeout",
+    "invalid_header",
+    "http_500",
+    "http_502",
+    "http_503",
+    "http_504",
+    "http_403",
+    "http_404",
+    "http_429",
+    "non_idempotent",
+    "off",
+)
+
+
+def _v_proxy_next_upstream(ctx: _AnnotationContext) -> list[str]:
+    """``validateProxyNextUpstreamAnnotation``: space-separated known options, no repeats (Plus adds denied)."""
+    options = set(PROXY_NEXT_UPSTREAM_OPTIONS) | ({"denied"} if ctx.plus else set())
+    listed = ", ".join(sorted(options))
+    errs: list[str] = []
+    seen: set[str] = set()
+    for method in ctx.value.split():
+        if method in seen:
+            errs.append(invalid(ctx.path, ctx.value, f"duplicate value: {method}"))
+            continue
+        if method not in options:
+            msg = f"must be a space-separated list with any of the following values: {listed}"
+            errs.append(invalid(ctx.path, ctx.value, msg))
+        seen.add(method)
+    return errs
+
+
+_COMMON_PATH_FMT = "/[^\\s{};\\\\]*"
+_COMMON_PATH_MSG = "must start with / and must not include any whitespace character, `{`, `}` or `;`"
+
+
+def common_path_errors(path: str, fpath: str) -> list[str]:
+    """``common.go :: validatePath`` (rewrite-target, app-root, VS rewritePath)."""
+    if path == "":
+        return [required(fpath)]
+    if path.startswith("//"):
+        return [invalid(fpath, path, "protocol-relative URIs not allowed, must not start with '//'")]
+    if ".." in [seg for seg in re.split(r"[/\\]", path) if seg]:
+        return [invalid(fpath, path, "path traversal not allowed, path must not contain '..' segments")]
+    if not _go_fullmatch(_COMMON_PATH_FMT, path):
+        msg = regex_error(_COMMON_PATH_MSG, _COMMON_PATH_FMT, "/", "/path", "/path/subpath-123")
+        return [invalid(fpath, path, msg)]
+    return []
+
+
+def _v_rewrite_target(ctx: _AnnotationContext) -> list[str]:
+    """``validateRewriteTargetAnnotation``: every failing rule is reported."""
+    target = ctx.value
+    errs: list[str] = []
+    if target.startswith(("http://", "https://")):
+        errs.append(invalid(ctx.path, target, "absolute URLs not allowed in rewrite target"))
+    errs.extend(common_path_errors(target, ctx.path))
+    if any(ch in target for ch in ";{}[]|<>,^`~"):
+        msg = "NGINX configuration syntax characters (;{}) and []|<>,^`~ not allowed in rewrite target"
+        errs.append(invalid(ctx.path, target, msg))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        errs.append(invalid(ctx.path, target, "control characters not allowed in rewrite target"))
+    return errs
+
+
+def _v_app_root(ctx: _AnnotationContext) -> list[str]:
+    """``validateAppRootAnnotation`` (no "required" step: an empty value gets the path errors)."""
+    path = ctx.value
+    errs: list[str] = []
+    if path == "/":
+        errs.append(invalid(ctx.path, path, "cannot be '/'"))
+    errs.extend(common_path_errors(path, ctx.path))
+    if not re.fullmatch(r"/[A-Za-z0-9\-_.~!*'():@&=+,/?%]*", path):
+        msg = (
+            "path must not contain the following characters: whitespace, '{', '}', ';', '$', '|', '^', '<', '>', "
+            "'\\', '\"', '#', '[', ']'"
+        )
+        errs.append(invalid(ctx.path, path, msg))
+    if "~" in path:
+        errs.append(invalid(ctx.path, path, "path must not contain the '~' character"))
+    if path.endswith("/"):
+        errs.append(invalid(ctx.path, path, "path should not end with '/'"))
+    return errs
+
+
+_REWRITE_PATH_FMT = "/[^\\s{};$]*"
+
+
+def parse_rewrite_list(value: str) -> tuple[dict[str, str], str | None]:
+    """``parsing_helpers.go :: ParseRewriteList``: ``serviceName=x rewrite=/y`` items split on ``;``; the first
+    bad item is the error (and NIC then uses none of them)."""
+    rewrites: dict[str, str] = {}
+    for part in value.split(";"):
+        parts = go_trim_space(part).split(" ", 1)
+        if len(parts) != 2:
+            return {}, f"'{part}' is not a valid rewrite format, e.g. 'serviceName=tea-svc rewrite=/'"
+        svc = parts[0].split("=")
+        if len(svc) != 2 or svc[0] != "serviceName":
+            return {}, f"'{parts[0]}' is not a valid serviceName format, e.g. 'serviceName=tea-svc'"
+        rw = parts[1].split("=")
+        if len(rw) != 2 or rw[0] != "rewrite":
+            return {}, f"'{parts[1]}' is not a valid rewrite path format, e.g. 'rewrite=/tea'"
+        if not _go_fullmatch(_REWRITE_PATH_FMT, rw[1]):
+            msg = "path must start with '/' and must not include any whitespace character, '{', '}' or '$'"
+            return {}, f"{msg}: '{rw[1]}'"
+        rewrites[svc[1]] = rw[1]
+    return rewrites, None
+
+
+def _v_rewrites(ctx: _AnnotationContext) -> list[str]:
+    """``validateRewriteListAnnotation`` (NIC lists unknown services in Go map order; we keep the annotation's)."""
+    rewrites, problem = parse_rewrite_list(ctx.value)
+    if problem is not None:
+        return [invalid(ctx.path, ctx.value, problem)]
+    unknown = [svc for svc in rewrites if svc not in ctx.spec_services]
+    if unknown:
+        return [invalid(ctx.path, ctx.value, "The following services were not found: " + ",".join(unknown))]
+    return []
+
+
+def _go_slice(items: Sequence[str]) -> str:
+    """Go's ``%s`` of a ``[]string``."""
+    return "[" + " ".join(items) + "]"
+
+
+def sticky_service_errors(value: str) -> str | None:
+    """``parsing_helpers.go :: ParseStickyServiceList``: the first bad item's error."""
+    for service in value.split(";"):
+        parts = service.split(" ", 1)
+        if len(parts) != 2:
+            return (
+                f"invalid sticky-cookie service format: {service}. Must be a semicolon-separated list of sticky "
+                "services"
+            )
+        name_parts = parts[0].split("=")
+        if len(name_parts) != 2:
+            return f"invalid sticky-cookie service format: {_go_slice(name_parts)}"
+        if not matches(ANNOTATION_VALUE_FMT, parts[1]):
+            return f"invalid sticky-cookie parameters: {parts[1]}"
+    return None
+
+
+def _v_sticky(ctx: _AnnotationContext) -> list[str]:
+    problem = sticky_service_errors(ctx.value)
+    return [] if problem is None else [invalid(ctx.path, ctx.value, problem)]
+
+
+def go_atoi_error(value: str) -> str | None:
+    """Go's ``strconv.Atoi`` error text (64-bit ``int``), None when it parses."""
+    if re.fullmatch(r"[+-]?[0-9]+", value) is None:
+        return f"strconv.Atoi: parsing {go_quote(value)}: invalid syntax"
+    if not -(2**63) <= int(value) < 2**63:
+        return f"strconv.Atoi: parsing {go_quote(value)}: value out of range"
+    return None
+
+
+def http_redirect_code_error(value: str) -> str | None:
+    """``configmaps.go :: ParseHTTPRedirectCode``."""
+    problem = go_atoi_error(value)
+    if problem is not None:
+        return f"invalid redirect code: {problem}"
+    if int(value) not in (301, 302, 307, 308):
+        return "status code out of accepted range. accepted values are '301', '302', '307', '308'"
+    return None
+
+
+def _v_http_redirect_code(ctx: _AnnotationContext) -> list[str]:
+    problem = http_redirect_code_error(ctx.value)
+    return [] if problem is None else [invalid(ctx.path, ctx.value, problem)]
+
+
+def custom_http_errors_error(value: str) -> str | None:
+    """``parsing_helpers.go :: ParseCustomHTTPErrors`` (499 is refused by nginx's ``error_page``)."""
+    if go_trim_space(value) == "":
+        return "value must not be empty"
+    codes: set[int] = set()
+    for raw in value.split(","):
+        token = go_trim_space(raw)
+        if token == "":
+            continue
+        if token.lower() in ("4xx", "5xx"):
+            base = 400 if token.lower() == "4xx" else 500
+            codes.update(c for c in range(base, base + 100) if c != 499)
+            continue
+        if not re.fullmatch("[0-9]+", token) or go_atoi_error(token) is not None:
+            return f"invalid status code {go_quote(token)}: must be an integer, '4xx', or '5xx'"
+        code = int(token)
+        if not 300 <= code <= 599:
+            return f"invalid status code {code}: must be in the range [300, 599]"
+        if code == 499:
+            return f"invalid status code {code}: NGINX rejects this code in the error_page directive"
+        codes.add(code)
+    if not codes:
+        return "no valid status codes found"
+    if len(codes) > 300:
+        return f"too many status codes ({len(codes)}), maximum is 300"
+    return None
+
+
+def _v_custom_http_errors(ctx: _AnnotationContext) -> list[str]:
+    problem = custom_http_errors_error(ctx.value)
+    return [] if problem is None else [invalid(ctx.path, ctx.value, problem)]
+
+
+_PROXY_REDIRECT_MSG = "must not contain ';', '{', '}', newline, carriage return, backtick, whitespace, or '#'"
+
+
+def _proxy_redirect_ok(value: str) -> bool:
+    r"""``proxyRedirectValueRegex`` ``^[^;{}\x60\n\r\s#]+$``."""
+    return value != "" and not any(ch in ";{}`\n\r#" + _ASCII_SPACE for ch in value)
+
+
+def _re2_compiles(pattern: str) -> bool:
+    """Go's ``regexp.Compile`` (RE2), approximated: Python must compile it and no Perl-only syntax is used."""
+    if re.search(r"\(\?<?[=!]|\\[1-9]|\(\?>|\(\?\(", pattern):
+        return False
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
+
+
+def _v_proxy_redirect_from(ctx: _AnnotationContext) -> list[str]:
+    v = ctx.value
+    if v in ("off", "default"):
+        return []
+    if not _proxy_redirect_ok(v):
+        return [invalid(ctx.path, v, _PROXY_REDIRECT_MSG)]
+    pattern = v[2:] if v.startswith("~*") else v[1:] if v.startswith("~") else v
+    if pattern != v and not _re2_compiles(pattern):
+        return [invalid(ctx.path, v, "invalid regex pattern")]
+    return []
+
+
+def _v_proxy_redirect_to(ctx: _AnnotationContext) -> list[str]:
+    return [] if _proxy_redirect_ok(ctx.value) else [invalid(ctx.path, ctx.value, _PROXY_REDIRECT_MSG)]
+
+
+
+def _v_port_list(ctx: _AnnotationContext) -> list[str]:
+    ok = parse_port_list(ctx.value) is not None
+    return [] if ok else [invalid(ctx.path, ctx.value, "must be a comma-separated list of port numbers")]
+
+
+def _v_hostless_forbidden(ctx: _AnnotationContext) -> list[str]:
+    return [forbidden(ctx.path, "annotation is not supported for hostless Ingress")] if ctx.hostless else []
+
+
+_LIMIT_REQ_KEY_FMT = r"^(\$\{[a-zA-Z_][a-zA-Z0-9_]*\}|\$[a-zA-Z_][a-zA-Z0-9_]*)+$"
+
+
+def _v_limit_req_key(ctx: _AnnotationContext) -> list[str]:
+    if re.fullmatch(_LIMIT_REQ_KEY_FMT[1:-1], ctx.value):
+        return []
+    msg = regex_error(
+        "must consist of one or more NGINX variable references ($varname or ${varname}); must not contain ';', "
+        "'\"', '\\', or newline characters",
+        _LIMIT_REQ_KEY_FMT,
+        "$binary_remote_addr",
+        "${request_uri}",
+    )
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+def _v_realm(ctx: _AnnotationContext) -> list[str]:
+    """``validateRealmAnnotation``."""
+    return [] if matches(_REALM_FMT, ctx.value) else [invalid(ctx.path, ctx.value, _REALM_MSG)]
+
+
+def _v_jwt_realm(ctx: _AnnotationContext) -> list[str]:
+    if matches(ANNOTATION_VALUE_FMT, ctx.value):
+        return []
+    msg = regex_error(ANNOTATION_VALUE_MSG, ANNOTATION_VALUE_FMT, "My Realm", "Cafe App")
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+_JWT_TOKEN_FMT = "\\$" + ANNOTATION_VALUE_FMT
+_JWT_TOKEN_MSG = (
+    "a valid annotation value must start with '$', have all '\"' escaped, and must not contain any '$' or end with "
+    "an unescaped '\\'"
+)
+
+
+def _v_jwt_token(ctx: _AnnotationContext) -> list[str]:
+    if matches(_JWT_TOKEN_FMT, ctx.value):
+        return []
+    msg = regex_error(_JWT_TOKEN_MSG, _JWT_TOKEN_FMT, "$http_token", "$cookie_auth_token")
+    return [invalid(ctx.path, ctx.value, msg)]
+
+
+def _v_qualified_name(ctx: _AnnotationContext) -> list[str]:
+    return [invalid(ctx.path, ctx.value, "must be a qualified name")] if qualified_name_errors(ctx.value) else []
+
+
+def _v_app_protect_security_log(ctx: _AnnotationContext) -> list[str]:
+    msg = "security log configuration resource name must be qualified name, e.g. namespace/name"
+    return [invalid(ctx.path, ctx.value, msg) for conf in ctx.value.split(",") if qualified_name_errors(conf)]
+
+
+def contains_dangerous_chars(value: str) -> bool:
+    """``policy.go :: ContainsDangerousChars``: ``; { } \\n \\r $ ` ``."""
+    return any(ch in ";{}\n\r$`" for ch in value)
+
+
+def _v_jwt_login_url(ctx: _AnnotationContext) -> list[str]:
+    """``validateJWTLoginURLAnnotation`` (``url.Parse`` approximated: control characters are its usual error)."""
+    from urllib.parse import urlsplit
+
+    name = ctx.value
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        return [invalid(ctx.path, name, f"parse {go_quote(name)}: net/url: invalid control character in URL")]
+    try:
+        parts = urlsplit(name)
+    except ValueError as exc:
+        return [invalid(ctx.path, name, f"parse {go_quote(name)}: {exc}")]
+    if not parts.scheme:
+        return [invalid(ctx.path, name, "scheme required, please use the prefix http(s)://")]
+    if not parts.netloc:
+        return [invalid(ctx.path, name, "hostname required")]
+    if contains_dangerous_chars(name):
+        msg = (
+            "must not contain characters that could cause NGINX config injection (;, {, }, $, newline, carriage "
+            "return, or backtick)"
+        )
+        return [invalid(ctx.path, name, msg)]
+    if any(ch in " \"\\#\t" for ch in name):
+        return [invalid(ctx.path, name, "must not contain spaces, quotes, backslashes, hash or tab characters")]
+    return []
+
+
 _ANNOTATION_VALIDATIONS: dict[str, tuple[_Validator, ...]] = {
     MERGEABLE_ANNOTATION: (_v_required, _v_mergeable_type),
     "nginx.org/lb-method": (_v_required, _v_lb_method),
@@ -737,46 +1155,62 @@ _ANNOTATION_VALIDATIONS: dict[str, tuple[_Validator, ...]] = {
     ),
     "nginx.org/hsts-include-subdomains": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
     "nginx.org/hsts-behind-proxy": (_v_related("nginx.org/hsts", _is_bool), _v_required, _v_bool),
+    "nginx.org/proxy-hide-headers": (_v_http_headers,),
+    "nginx.org/proxy-pass-headers": (_v_http_headers,),
+    "nginx.org/proxy-set-headers": (_v_required, _v_proxy_set_headers),
+    "nginx.org/add-header": (_v_required, _v_add_header),
+    "nginx.org/proxy-buffers": (_v_required, _v_proxy_buffers),
     "nginx.org/proxy-buffer-size": (_v_required, _v_size),
     "nginx.org/proxy-busy-buffers-size": (_v_size,),
     "nginx.org/proxy-max-temp-file-size": (_v_required, _v_size),
+    "nginx.org/proxy-next-upstream": (_v_required, _v_proxy_next_upstream),
     "nginx.org/proxy-next-upstream-timeout": (_v_required, _v_time),
     "nginx.org/proxy-next-upstream-tries": (_v_required, _v_uint64),
     "nginx.org/upstream-zone-size": (_v_required, _v_size),
     "nginx.org/basic-auth-secret": (_v_required, _v_secret_name),
+    "nginx.org/basic-auth-realm": (_v_related("nginx.org/basic-auth-secret", lambda _v: None), _v_realm),
+    "nginx.org/listen-ports": (_v_hostless_forbidden, _v_required, _v_port_list),
+    "nginx.org/listen-ports-ssl": (_v_hostless_forbidden, _v_required, _v_port_list),
     "nginx.org/keepalive": (_v_required, _v_int),
     "nginx.org/max-fails": (_v_required, _v_uint64),
     "nginx.org/max-conns": (_v_required, _v_uint64),
     "nginx.org/fail-timeout": (_v_required, _v_time),
-    "nginx.com/jwt-realm": (_v_plus_only, _v_required),
+    "nginx.org/limit-req-key": (_v_required, _v_limit_req_key),
+    "nginx.com/jwt-realm": (_v_plus_only, _v_required, _v_jwt_realm),
     "nginx.com/jwt-key": (_v_plus_only, _v_required, _v_secret_name),
-    "nginx.com/jwt-token": (_v_plus_only,),
-    "nginx.com/jwt-login-url": (_v_plus_only,),
+    "nginx.com/jwt-token": (_v_plus_only, _v_jwt_token),
+    "nginx.com/jwt-login-url": (_v_plus_only, _v_jwt_login_url),
     "appprotect.f5.com/app-protect-enable": (_v_app_protect_only, _v_plus_only, _v_required, _v_bool),
     "appprotect.f5.com/app-protect-security-log-enable": (_v_app_protect_only, _v_plus_only, _v_required, _v_bool),
-    "appprotect.f5.com/app-protect-policy": (_v_app_protect_only, _v_plus_only, _v_required),
-    "appprotect.f5.com/app-protect-security-log": (_v_app_protect_only, _v_plus_only, _v_required),
+    "appprotect.f5.com/app-protect-policy": (_v_app_protect_only, _v_plus_only, _v_required, _v_qualified_name),
+    "appprotect.f5.com/app-protect-security-log": (
+        _v_app_protect_only,
+        _v_plus_only,
+        _v_required,
+        _v_app_protect_security_log,
+    ),
     "appprotect.f5.com/app-protect-security-log-destination": (_v_app_protect_only, _v_plus_only, _v_required),
-    "appprotectdos.f5.com/app-protect-dos-resource": (_v_app_protect_dos_only, _v_plus_only),
+    "appprotectdos.f5.com/app-protect-dos-resource": (_v_app_protect_dos_only, _v_plus_only, _v_qualified_name),
     WEBSOCKET_SERVICES_ANNOTATION: (_v_required, _v_service_list),
     SSL_SERVICES_ANNOTATION: (_v_required, _v_service_list),
     GRPC_SERVICES_ANNOTATION: (_v_required, _v_service_list),
-    "nginx.org/rewrites": (_v_required,),
-    "nginx.org/rewrite-target": (_v_required,),
-    "nginx.org/sticky-cookie-services": (_v_required,),
-    "nginx.com/sticky-cookie-services": (_v_plus_only, _v_required),
+    "nginx.org/rewrites": (_v_required, _v_rewrites),
+    "nginx.org/rewrite-target": (_v_required, _v_rewrite_target),
+    "nginx.org/sticky-cookie-services": (_v_required, _v_sticky),
+    "nginx.com/sticky-cookie-services": (_v_plus_only, _v_required, _v_sticky),
     "nginx.org/path-regex": (_v_path_regex,),
     "nginx.org/use-cluster-ip": (_v_bool,),
-    "nginx.org/http-redirect-code": (_v_required,),
-    "nginx.org/proxy-redirect-from": (_v_required,),
-    "nginx.org/proxy-redirect-to": (_v_required,),
-    "nginx.org/custom-http-errors": (_v_required,),
+    "nginx.org/http-redirect-code": (_v_required, _v_http_redirect_code),
+    "nginx.org/app-root": (_v_app_root,),
+    "nginx.org/proxy-redirect-from": (_v_required, _v_proxy_redirect_from),
+    "nginx.org/proxy-redirect-to": (_v_required, _v_proxy_redirect_to),
+    "nginx.org/custom-http-errors": (_v_required, _v_custom_http_errors),
     POLICIES_ANNOTATION: (_v_required, _v_comma_separated_list, _v_policy_names),
     POLICIES_ANNOTATION_PLUS: (_v_plus_only, _v_required, _v_comma_separated_list, _v_policy_names),
 }
-"""A subset of ``internal/k8s/validation.go :: annotationValidations``: every annotation that matters for mTLS and
-the cheap generic ones. Validators run in order and stop at the first one that fails. Annotations NIC validates
-more deeply than this table (lb-method, rewrites, redirect codes, ...) only get their "required" check here."""
+"""``internal/k8s/validation.go :: annotationValidations`` (NIC 5.6): every annotation NIC validates, in its order
+of checks. Validators run in order and stop at the first one that fails. App Protect log destinations only get
+their "required" check (they need App Protect, which the replica never enables)."""
 
 
 def spec_services(ing: Ingress) -> frozenset[str]:
@@ -818,6 +1252,7 @@ def validate_ingress(
         snippets=snippets,
         app_protect=app_protect,
         app_protect_dos=app_protect_dos,
+        hostless=allow_empty_host and any(rule.host == "" for rule in ing.rules),
     )
     errs.extend(_validate_proxy_redirect_pair(annotations))
     errs.extend(_validate_ingress_spec(ing, allow_empty_host))
@@ -866,6 +1301,7 @@ def validate_ingress_annotations(
     snippets: bool = False,
     app_protect: bool = False,
     app_protect_dos: bool = False,
+    hostless: bool = False,
 ) -> list[str]:
     """``validation.go :: validateIngressAnnotations``: each known annotation in name order, stop at first failure."""
     errs: list[str] = []
@@ -882,6 +1318,7 @@ def validate_ingress_annotations(
             snippets=snippets,
             app_protect=app_protect,
             app_protect_dos=app_protect_dos,
+            hostless=hostless,
         )
         for validator in chain:
             found = validator(ctx)
@@ -1265,8 +1702,11 @@ def _count_actions(action: Action) -> int:
     return sum((bool(action.pass_), action.redirect is not None, action.return_ is not None, action.proxy is not None))
 
 
-def _validate_action(action: Action, path: str, upstreams: set[str]) -> list[str]:
-    """``virtualserver.go :: validateAction``: exactly one kind; pass/proxy name an existing upstream."""
+def _validate_action(
+    action: Action, path: str, upstreams: set[str], route_path: str = "", internal: bool = False, plus: bool = False
+) -> list[str]:
+    """``virtualserver.go :: validateAction``: exactly one kind; pass/proxy name an existing upstream; the proxy's
+    header names and values and ``rewritePath`` (``validateActionProxy``)."""
     if _count_actions(action) != 1:
         return [required(path, "action must specify exactly one of `pass`, `redirect`, `return` or `proxy`")]
     errs: list[str] = []
@@ -1279,9 +1719,132 @@ def _validate_action(action: Action, path: str, upstreams: set[str]) -> list[str
             errs.append(invalid(f"{path}.redirect.code", action.redirect.code, msg))
     if action.return_ is not None:
         errs.extend(_validate_action_return(action, path))
+        for i, (name, value) in enumerate(action.return_.headers):
+            errs.extend(_validate_return_header(name, value, f"{path}.return.headers[{i}]"))
     if action.proxy is not None:
         errs.extend(_validate_referenced_upstream(action.proxy.upstream, f"{path}.proxy.upstream", upstreams))
+        errs.extend(_validate_action_proxy_extras(action.proxy, f"{path}.proxy", route_path, internal, plus))
     return errs
+
+
+_PROXY_HEADER_SPECIAL = ("arg_", "http_", "cookie_", "jwt_claim_", "jwt_header_")
+_PROXY_HEADER_SSL_VARIABLES = (
+    "ssl_cipher",
+    "ssl_ciphers",
+    "ssl_client_cert",
+    "ssl_client_escaped_cert",
+    "ssl_client_fingerprint",
+    "ssl_client_i_dn",
+    "ssl_client_i_dn_legacy",
+    "ssl_client_raw_cert",
+    "ssl_client_s_dn",
+    "ssl_client_s_dn_legacy",
+    "ssl_client_serial",
+    "ssl_client_v_end",
+    "ssl_client_v_remain",
+    "ssl_client_v_start",
+    "ssl_client_verify",
+    "ssl_curves",
+    "ssl_early_data",
+    "ssl_protocol",
+    "ssl_server_name",
+    "ssl_session_id",
+    "ssl_session_reused",
+)
+"""``virtualserver.go :: actionProxyHeaderVariables`` adds these to the return-body variables."""
+_IGNORE_HEADERS = (
+    "X-Accel-Redirect",
+    "X-Accel-Expires",
+    "X-Accel-Limit-Rate",
+    "X-Accel-Buffering",
+    "X-Accel-Charset",
+    "Expires",
+    "Cache-Control",
+    "Set-Cookie",
+    "Vary",
+)
+"""``virtualserver.go :: validIgnoreHeaders`` (NIC prints them from a Go map: random order)."""
+
+
+_HEADER_VALUE_FMT = r'([^"$\\]|\\[^$])*'
+_HEADER_VALUE_MSG = (
+    "a valid header must have all '\"' escaped and must not contain any '$' or end with an unescaped '\\'"
+)
+
+
+def _validate_return_header(name: str, value: str, path: str) -> list[str]:
+    """``virtualserver.go :: validateHeader`` (``action.return.headers``): no variables at all in the value."""
+    errs = [required(f"{path}.name")] if name == "" else []
+    errs.extend(invalid(f"{path}.name", name, msg) for msg in http_header_name_errors(name))
+    if not matches(_HEADER_VALUE_FMT, value):
+        msg = regex_error(_HEADER_VALUE_MSG, _HEADER_VALUE_FMT, "my.service", "foo")
+        errs.append(invalid(f"{path}.value", value, msg))
+    return errs
+
+
+def _header_items(raw: object) -> list[object]:
+    """The list items NIC can see: anything else is refused by the API server's schema first."""
+    return list(raw) if isinstance(raw, (list, tuple)) else []
+
+
+def _header_objects(raw: object) -> list[tuple[int, Mapping[str, Any]]]:
+    return [(i, h) for i, h in enumerate(_header_items(raw)) if isinstance(h, Mapping)]
+
+
+def _validate_proxy_header(h: Mapping[str, Any], path: str, plus: bool) -> list[str]:
+    """``validateActionProxyHeader``: a required header name and an escaped value with allowed variables."""
+    name, value = str(h.get("name") or ""), str(h.get("value") or "")
+    errs = [required(f"{path}.name")] if name == "" else []
+    errs.extend(invalid(f"{path}.name", name, msg) for msg in http_header_name_errors(name))
+    if not _go_fullmatch(_ESCAPED_FMT, value):
+        msg = regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "Hello World! \\n", '\\"${request_uri}\\" is unavailable. \\n')
+        errs.append(invalid(f"{path}.value", value, msg))
+    allowed = (*_RETURN_VARIABLES, *_PROXY_HEADER_SSL_VARIABLES)
+    errs.extend(_validate_string_with_variables(value, f"{path}.value", _PROXY_HEADER_SPECIAL, allowed, plus))
+    return errs
+
+
+def _validate_action_proxy_extras(
+    proxy: ActionProxy, path: str, route_path: str, internal: bool, plus: bool
+) -> list[str]:
+    """``validateActionProxy`` after the upstream: request/response headers, then ``rewritePath``.
+
+    NIC's paths are its own: ``requestHeaders[i]`` for ``requestHeaders.set[i]``, ``responseHeaders.hide[i]``."""
+    errs: list[str] = []
+    request = proxy.extra.get("requestHeaders")
+    if isinstance(request, Mapping):
+        for i, header in _header_objects(request.get("set")):
+            errs.extend(_validate_proxy_header(header, f"{path}.requestHeaders[{i}]", plus))
+    response = proxy.extra.get("responseHeaders")
+    if isinstance(response, Mapping):
+        base = f"{path}.responseHeaders"
+        for key in ("hide", "pass"):
+            for i, name in enumerate(_header_items(response.get(key))):
+                errs.extend(invalid(f"{base}.{key}[{i}]", str(name), m) for m in http_header_name_errors(str(name)))
+        for i, header in _header_objects(response.get("add")):
+            errs.extend(_validate_proxy_header(header, f"{base}.add[{i}]", plus))
+        for i, name in enumerate(_header_items(response.get("ignore"))):
+            if str(name) not in _IGNORE_HEADERS:
+                msg = "not a valid ignore header name. Accepted headers are : " + ", ".join(_IGNORE_HEADERS)
+                errs.append(invalid(f"{base}.ignore[{i}]", str(name), msg))
+    rewrite = proxy.rewrite_path
+    if rewrite:
+        where = f"{path}.rewritePath"
+        errs.extend(_string_no_variables_errors(rewrite, where))
+        if route_path.startswith("~") or internal:
+            if not _go_fullmatch(_ESCAPED_FMT, rewrite):
+                errs.append(invalid(where, rewrite, regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "/rewrite$1", "/images")))
+        else:
+            errs.extend(common_path_errors(rewrite, where))
+    return errs
+
+
+def _string_no_variables_errors(value: str, path: str) -> list[str]:
+    """``validateStringNoVariables``: ``$`` only before a digit (a regex capture such as ``$1``)."""
+    for i, ch in enumerate(value):
+        if ch == "$" and i + 1 < len(value) and value[i + 1] not in "0123456789":
+            return [invalid(path, value, "`$` character can be only followed by a number")]
+    return []
 
 
 _REDIRECT_VARIABLES = ("scheme", "http_x_forwarded_proto", "request_uri", "host")
@@ -1367,7 +1930,9 @@ def _validate_action_return(action: Action, path: str) -> list[str]:
     return errs
 
 
-def _validate_string_with_variables(value: str, path: str, special: Sequence[str], allowed: Sequence[str]) -> list[str]:
+def _validate_string_with_variables(
+    value: str, path: str, special: Sequence[str], allowed: Sequence[str], plus: bool = False
+) -> list[str]:
     """``common.go :: validateStringWithVariables``: ``${name}`` only, names from an allow-list or special prefixes."""
     if value.endswith("$"):
         return [invalid(path, value, "must not end with $")]
@@ -1377,16 +1942,27 @@ def _validate_string_with_variables(value: str, path: str, special: Sequence[str
     errs: list[str] = []
     for name in re.findall(r"\$\{([^}]*)\}", value):
         if any(name.startswith(prefix) for prefix in special):
-            errs.extend(_validate_special_variable(name, path))
+            errs.extend(_validate_special_variable(name, path, plus))
         elif name not in allowed:
             msg = f"'{name}' contains an invalid NGINX variable. Accepted variables are: " + ", ".join(allowed)
             errs.append(invalid(path, name, msg))
     return errs
 
 
-def _validate_special_variable(name: str, path: str) -> list[str]:
-    """``common.go :: validateSpecialVariable`` for ``arg_``/``http_``/``cookie_`` variables."""
-    kind, _, rest = name.partition("_")
+def _validate_special_variable(name: str, path: str, plus: bool = False) -> list[str]:
+    """``common.go :: validateSpecialVariable``: ``arg_``/``http_``/``cookie_``/``apikey_``, and on Plus
+    ``jwt_header_``/``jwt_claim_`` (``parseSpecialVariable`` splits those after the second ``_``)."""
+    if name.startswith(("jwt_header", "jwt_claim")):
+        parts = name.split("_", 2)
+        if len(parts) != 3:
+            return [invalid(path, name, "is invalid variable")]
+        kind, rest = "_".join(parts[:2]), parts[2]
+    else:
+        kind, sep, rest = name.partition("_")
+        if not sep:
+            return [invalid(path, name, "is invalid variable")]
+    if kind in ("jwt_header", "jwt_claim") and not plus:
+        return [forbidden(path, "is only supported in NGINX Plus")]
     if kind in ("arg", "cookie"):
         if re.fullmatch(r"[_A-Za-z0-9]+", rest, re.ASCII) is None:
             what = "argument" if kind == "arg" else "cookie"
@@ -1396,7 +1972,7 @@ def _validate_special_variable(name: str, path: str) -> list[str]:
             )
             return [invalid(path, name, msg)]
         return []
-    if kind == "http":
+    if kind in ("http", "apikey", "jwt_header", "jwt_claim"):
         header = rest.replace("_", "-")
         if re.fullmatch(r"[-A-Za-z0-9]+", header, re.ASCII) is None or "-" in rest:
             return [invalid(path, name, "a valid special variable must consists of alphanumeric characters or '_'")]
@@ -1412,7 +1988,9 @@ def _validate_referenced_upstream(name: str, path: str, upstreams: set[str]) -> 
     return [] if name in upstreams else [not_found(path, name)]
 
 
-def _validate_splits(splits: Sequence[Split], path: str, upstreams: set[str]) -> list[str]:
+def _validate_splits(
+    splits: Sequence[Split], path: str, upstreams: set[str], route_path: str = "", plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateSplits``: at least two, weights 0..100 summing to 100."""
     if len(splits) < 2:
         return [invalid(path, "", "must include at least 2 splits")]
@@ -1425,14 +2003,16 @@ def _validate_splits(splits: Sequence[Split], path: str, upstreams: set[str]) ->
         if split.action is None:
             errs.append(required(f"{idx}.action"))
         else:
-            errs.extend(_validate_action(split.action, f"{idx}.action", upstreams))
+            errs.extend(_validate_action(split.action, f"{idx}.action", upstreams, route_path, True, plus))
         total += split.weight
     if total != 100:
         errs.append(invalid(path, "", "the sum of the weights of all splits must be equal to 100"))
     return errs
 
 
-def _validate_match(match: Match, path: str, upstreams: set[str]) -> list[str]:
+def _validate_match(
+    match: Match, path: str, upstreams: set[str], route_path: str = "", plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateMatch`` (conditions present; exactly one of action or splits)."""
     errs: list[str] = []
     if not match.conditions:
@@ -1441,10 +2021,10 @@ def _validate_match(match: Match, path: str, upstreams: set[str]) -> list[str]:
         errs.extend(_validate_condition(condition, f"{path}.conditions[{i}]"))
     count = 0
     if match.action is not None:
-        errs.extend(_validate_action(match.action, f"{path}.action", upstreams))
+        errs.extend(_validate_action(match.action, f"{path}.action", upstreams, route_path, True, plus))
         count += 1
     if match.splits:
-        errs.extend(_validate_splits(match.splits, f"{path}.splits", upstreams))
+        errs.extend(_validate_splits(match.splits, f"{path}.splits", upstreams, route_path, plus))
         count += 1
     if count != 1:
         errs.append(invalid(path, "", "must specify exactly one of `action` or `splits`"))
@@ -1503,19 +2083,21 @@ def _validate_condition(condition: Condition, path: str) -> list[str]:
     return errs
 
 
-def _validate_route(route: Route, path: str, upstreams: set[str], route_forbidden: bool, namespace: str) -> list[str]:
+def _validate_route(
+    route: Route, path: str, upstreams: set[str], route_forbidden: bool, namespace: str, plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateRoute``: path, policies, exactly one of action/splits/route/routeSelector."""
     errs = _validate_route_path(route.path, f"{path}.path")
     errs.extend(validate_policy_refs(route.policies, f"{path}.policies", namespace))
     count = 0
     if route.action is not None:
-        errs.extend(_validate_action(route.action, f"{path}.action", upstreams))
+        errs.extend(_validate_action(route.action, f"{path}.action", upstreams, route.path, False, plus))
         count += 1
     if route.splits:
-        errs.extend(_validate_splits(route.splits, f"{path}.splits", upstreams))
+        errs.extend(_validate_splits(route.splits, f"{path}.splits", upstreams, route.path, plus))
         count += 1
     for i, match in enumerate(route.matches):
-        errs.extend(_validate_match(match, f"{path}.matches[{i}]", upstreams))
+        errs.extend(_validate_match(match, f"{path}.matches[{i}]", upstreams, route.path, plus))
     if route.route_selector:
         count += 1
     if route.route:
@@ -1568,18 +2150,18 @@ def validate_virtual_server(vs: VirtualServer, settings: ControllerSettings) -> 
     errs.extend(validate_policy_refs(vs.policies, "spec.policies", ns))
     ups_errs, upstreams = _validate_upstreams(vs.upstreams, "spec.upstreams", settings.plus)
     errs.extend(ups_errs)
-    errs.extend(_validate_vs_routes(vs.routes, upstreams, ns))
+    errs.extend(_validate_vs_routes(vs.routes, upstreams, ns, settings.plus))
     return tuple(errs)
 
 
-def _validate_vs_routes(routes: Sequence[Route], upstreams: set[str], ns: str) -> list[str]:
+def _validate_vs_routes(routes: Sequence[Route], upstreams: set[str], ns: str, plus: bool = False) -> list[str]:
     """``virtualserver.go :: validateVirtualServerRoutes`` (duplicate paths after normalisation, VSR categories)."""
     errs: list[str] = []
     seen: set[str] = set()
     categories: dict[str, list[tuple[str, int]]] = {}
     for i, route in enumerate(routes):
         idx = f"spec.routes[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, False, ns)
+        route_errs = _validate_route(route, idx, upstreams, False, ns, plus)
         norm = normalize_path(route.path)
         if route_errs:
             errs.extend(route_errs)
@@ -1621,15 +2203,17 @@ def validate_virtual_server_route(
         errs.append(invalid("spec.host", vsr.host, f"must be equal to '{vs_host}'"))
     ups_errs, upstreams = _validate_upstreams(vsr.upstreams, "spec.upstreams", settings.plus)
     errs.extend(ups_errs)
-    errs.extend(_validate_subroutes(vsr.subroutes, upstreams, list(vs_paths), ns))
+    errs.extend(_validate_subroutes(vsr.subroutes, upstreams, list(vs_paths), ns, settings.plus))
     return tuple(errs)
 
 
-def _validate_subroutes(routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str) -> list[str]:
+def _validate_subroutes(
+    routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str, plus: bool = False
+) -> list[str]:
     """``virtualserver.go :: validateVirtualServerRouteSubroutes`` and its standalone/exact/regex/prefix variants."""
     base = "spec.subroutes"
     if not vs_paths:
-        return _validate_subroutes_standalone(routes, upstreams, ns)
+        return _validate_subroutes_standalone(routes, upstreams, ns, plus)
     if len(vs_paths) > 1 and any(not p.startswith("~") for p in vs_paths):
         return [invalid(base, "subroutes", "multiple VS route paths are only supported for regex routes")]
     first = vs_paths[0]
@@ -1639,15 +2223,15 @@ def _validate_subroutes(routes: Sequence[Route], upstreams: set[str], vs_paths: 
         if normalize_path(routes[0].path) != normalize_path(first):
             msg = f"must have the same path as the referenced VirtualServer route path '{first}'"
             return [invalid(f"{base}[0].path", routes[0].path, msg)]
-        return _validate_route(routes[0], f"{base}[0]", upstreams, True, ns)
+        return _validate_route(routes[0], f"{base}[0]", upstreams, True, ns, plus)
     if first.startswith("~"):
-        return _validate_subroutes_regex(routes, upstreams, vs_paths, ns)
+        return _validate_subroutes_regex(routes, upstreams, vs_paths, ns, plus)
     errs: list[str] = []
     seen: set[str] = set()
     norm_vs = normalize_path(first)
     for i, route in enumerate(routes):
         idx = f"{base}[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, True, ns)
+        route_errs = _validate_route(route, idx, upstreams, True, ns, plus)
         norm = normalize_path(route.path)
         if norm_vs and not norm.startswith(norm_vs):
             route_errs.append(invalid(f"{idx}.path", route.path, f"must start with '{first}'"))
@@ -1660,7 +2244,9 @@ def _validate_subroutes(routes: Sequence[Route], upstreams: set[str], vs_paths: 
     return errs
 
 
-def _validate_subroutes_standalone(routes: Sequence[Route], upstreams: set[str], ns: str) -> list[str]:
+def _validate_subroutes_standalone(
+    routes: Sequence[Route], upstreams: set[str], ns: str, plus: bool = False
+) -> list[str]:
     errs: list[str] = []
     if len(routes) > 1:
         first = _path_category(routes[0].path)
@@ -1674,7 +2260,7 @@ def _validate_subroutes_standalone(routes: Sequence[Route], upstreams: set[str],
     seen: set[str] = set()
     for i, route in enumerate(routes):
         idx = f"spec.subroutes[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, True, ns)
+        route_errs = _validate_route(route, idx, upstreams, True, ns, plus)
         norm = normalize_path(route.path)
         if route_errs:
             errs.extend(route_errs)
@@ -1685,7 +2271,9 @@ def _validate_subroutes_standalone(routes: Sequence[Route], upstreams: set[str],
     return errs
 
 
-def _validate_subroutes_regex(routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str) -> list[str]:
+def _validate_subroutes_regex(
+    routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str, plus: bool = False
+) -> list[str]:
     errs: list[str] = []
     seen: set[str] = set()
     for i, route in enumerate(routes):
@@ -1709,5 +2297,5 @@ def _validate_subroutes_regex(routes: Sequence[Route], upstreams: set[str], vs_p
     if errs:
         return errs
     for i, route in enumerate(routes):
-        errs.extend(_validate_route(route, f"spec.subroutes[{i}]", upstreams, True, ns))
+        errs.extend(_validate_route(route, f"spec.subroutes[{i}]", upstreams, True, ns, plus))
     return errs

@@ -35,8 +35,16 @@ from inspector.nic import policies as pol
 from inspector.nic import validation
 from inspector.nic import version2 as v2
 from inspector.nic.config import ConfigParams, parse_configmap
-from inspector.nic.parsing import parse_int, parse_time
-from inspector.nic.reload import crl_error, egress_errors
+from inspector.nic.parsing import go_quote, parse_int, parse_time
+from inspector.nic.reload import (
+    crl_error,
+    egress_errors,
+    first_statement,
+    msec_time_error,
+    proxy_buffer_errors,
+    too_long_error,
+    variable_error,
+)
 from inspector.nic.secrets import WILDCARD_SECRET, SecretStore, secret_files, tls_secret_warning
 from inspector.nic.types import (
     AddHeader,
@@ -1157,6 +1165,33 @@ def predicted_reload_errors(config: v2.VirtualServerConfig, files: Mapping[str, 
     im = s.ingress_mtls
     if im is not None and im.client_crl:
         errors.append(crl_error(im.client_crl, files))
+    # Free text NIC validates for escapes and variables only: a return body or header value longer than nginx's
+    # configuration buffer fails the reload (``too long parameter``).
+    returns: list[v2.ReturnLocation | v2.ErrorPageLocation] = [*s.return_locations, *s.error_page_locations]
+    quoted = [f'"{r.text}"' for r in returns] + [go_quote(h.value) for r in returns for h in r.headers]
+    quoted += [go_quote(h.value) for loc in s.locations for h in loc.proxy_set_headers]
+    quoted += [go_quote(h.value) for loc in s.locations for h in loc.add_headers]
+    errors += [too_long_error(token) for token in quoted]
+    for loc in s.locations:
+        # rewritePath is checked by NIC for `$` before a letter only: a trailing `$` reaches nginx.
+        replacements = [loc.proxy_pass_rewrite] if loc.proxy_pass else []
+        for rule in loc.rewrites:
+            statement = first_statement(rule)
+            if statement is not None and len(statement[0]) >= 2:
+                replacements.append(statement[0][1])
+        errors += [variable_error(text) for text in replacements if text]
+        prefix = "grpc" if loc.grpc_pass else "proxy"
+        for name, value in (
+            ("connect_timeout", loc.proxy_connect_timeout),
+            ("read_timeout", loc.proxy_read_timeout),
+            ("send_timeout", loc.proxy_send_timeout),
+            ("next_upstream_timeout", loc.proxy_next_upstream_timeout),
+        ):
+            errors.append(msec_time_error(f"{prefix}_{name}", value))
+        if loc.proxy_pass:
+            errors += proxy_buffer_errors(
+                loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size
+            )
     https_anywhere = any(loc.upstream_tls and (loc.proxy_pass or loc.grpc_pass) for loc in s.locations)
     errors += egress_errors(
         [(s.egress_mtls, https_anywhere)]

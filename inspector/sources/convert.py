@@ -576,11 +576,16 @@ def _walk(value: Any, schema: Schema, path: str, walk: _Walk) -> Any:
                 if not math.isfinite(value):
                     _type_error(value, schema, path, walk)
                     return _DROP
-                if value.is_integer() and schema != NUM:
+                if value.is_integer() and schema != NUM and abs(value) <= 2**53:
                     return int(value)  # sigs.k8s.io/yaml writes 2.0 as JSON 2; kube-openapi accepts it
+                # beyond 2**53 a float is not a JSON integer for kube-openapi (1e30): refused like 2.5
                 if schema != NUM:
                     _type_error(value, schema, path, walk)
                     return _DROP
+            elif schema != NUM and not -(2**63) <= value < 2**63:
+                # The API server's JSON decoder turns an integer outside int64 into a float64 (> 2**53): refused.
+                _type_error(float(value), schema, path, walk)
+                return _DROP
             return value
         if schema == INT_OR_STR and isinstance(value, str):
             return value
@@ -612,13 +617,18 @@ def _walk(value: Any, schema: Schema, path: str, walk: _Walk) -> Any:
             out[key] = child
             continue
         # Fast path for the common case, a scalar of the right type: no path string, no call.
-        if known.__class__ is str and (known is ANY or type(child) in _FAST_OK[known]):
+        if known.__class__ is str and (known is ANY or type(child) in _FAST_OK[known]) and not _big(child):
             out[key] = child
             continue
         got = _walk(child, known, join_path(path, key), walk)
         if got is not _DROP:
             out[key] = got
     return out
+
+
+def _big(value: object) -> bool:
+    """An integer the API server's JSON decoder cannot keep as int64 (the slow path refuses it)."""
+    return type(value) is int and not -(2**63) <= value < 2**63
 
 
 _FAST_OK: dict[str, frozenset[type]] = {
@@ -713,8 +723,9 @@ def _is_lenient(text: str) -> bool:
 def _validate(kind: str, group: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The API server's value checks (apimachinery/core validation) that decide whether an object exists.
 
-    Custom resources only need a name that is a valid path segment (apiextensions-apiserver); core kinds need
-    DNS names. Only the rules whose failure would change what NIC sees are replayed.
+    Custom resources need a name that is a path segment and a DNS subdomain (apiextensions-apiserver's validator
+    uses ``NameIsDNSSubdomain``); core kinds need DNS names. Only the rules whose failure would change what NIC
+    sees are replayed.
     """
     errors: list[tuple[str, str]] = []
     metadata = _d(obj, "metadata")
@@ -722,6 +733,11 @@ def _validate(kind: str, group: str, obj: Mapping[str, Any]) -> list[tuple[str, 
     if group == NIC_GROUP or kind in promises.KINDS:
         if name in (".", "..") or "/" in name or "%" in name:
             errors.append(("metadata.name", f"metadata.name: Invalid value: \"{name}\": may not contain '/' or '%'"))
+        else:
+            errors.extend(
+                ("metadata.name", f'metadata.name: Invalid value: "{name}": {msg}')
+                for msg in apimachinery.dns1123_subdomain_errors(name)
+            )
     elif kind != "Event":
         rule, message = (_DNS1035_LABEL, _DNS1035_MSG) if kind == "Service" else (_DNS1123_SUBDOMAIN, _SUBDOMAIN_MSG)
         if len(name) > (63 if kind == "Service" else 253) or not rule.fullmatch(name):
@@ -839,13 +855,29 @@ def _validate_backend(backend: Any, where: str) -> list[tuple[str, str]]:
     if not isinstance(service, dict):
         return []
     errors: list[tuple[str, str]] = []
-    if not _s(service, "name"):
+    name = _s(service, "name")
+    if not name:
         errors.append((f"{where}.service.name", f"{where}.service.name: Required value"))
+    else:
+        errors.extend(
+            (f"{where}.service.name", f'{where}.service.name: Invalid value: "{name}": {msg}')
+            for msg in apimachinery.dns1035_label_errors(name)
+        )
     port = _d(service, "port")
-    has_name, has_number = bool(_s(port, "name")), _i(port, "number") is not None
-    if has_name == has_number:
-        text = "cannot set both port name & port number" if has_name else "port name or number is required"
-        errors.append((f"{where}.service.port", f'{where}.service.port: Invalid value: "": {text}'))
+    port_name, number = _s(port, "name"), _i(port, "number")
+    has_name, has_number = bool(port_name), number not in (None, 0)
+    if has_name and has_number:
+        errors.append((where, f'{where}: Invalid value: "": cannot set both port name & port number'))
+    elif not has_name and not has_number:
+        errors.append((where, f"{where}: Required value: port name or number is required"))
+    elif has_name:
+        errors.extend(
+            (f"{where}.service.port.name", f'{where}.service.port.name: Invalid value: "{port_name}": {msg}')
+            for msg in apimachinery.port_name_errors(port_name)
+        )
+    elif number is not None and not 1 <= number <= 65535:
+        text = "must be between 1 and 65535, inclusive"
+        errors.append((f"{where}.service.port.number", f"{where}.service.port.number: Invalid value: {number}: {text}"))
     return errors
 
 
