@@ -156,11 +156,18 @@ def test_sample_untrusted_upstream_and_sslname(sample_run: tuple[int, dict[str, 
     assert any(f'upstream SSL certificate does not match "{block}"' in line for line in no_name["error_log"])
 
 
+def test_a_predicted_500_matches_and_is_listed_as_a_risk(sample_run: tuple[int, dict[str, Any]]) -> None:
+    _, data = sample_run
+    five = [p for p in data["probes"] if p["scenario"] == "no-client-cert" and p["observed_status"] == 500]
+    assert five, "the sample has hosts that return 500"
+    assert all(p["ok"] and p["risk"].startswith("500:") for p in five)
+
+
 def test_sample_text_table(sample_report: Report) -> None:
     code, _, text = run(sample_report, sample=True, rehearse_format="text", host=["cafe.example.com"])
     assert code == 0
     header = next(line for line in text.splitlines() if line.startswith("HOST"))
-    assert header.split() == ["HOST", "PATH", "SCENARIO", "PREDICTED", "OBSERVED", "OK"]
+    assert header.split() == ["HOST", "PATH", "SCENARIO", "PREDICTED", "OBSERVED", "MATCH"]
     assert "cafe.example.com  /tea" in text
     assert "webapp.example.com" not in text
     assert "0 differ" in text
@@ -362,6 +369,8 @@ def test_focused_unusable_tls_secret_rejects_the_handshake(focused_run: dict[str
     for scenario in ("no-client-cert", "unknown-ca-client-cert"):
         p = probe(focused_run, "reject.rh.example.com", scenario)
         assert p["observed_status"] is None and p["observed"] == "handshake rejected" and p["ok"]
+        if scenario == "no-client-cert":
+            assert p["risk"].startswith("refused:")
 
 
 def test_given_client_of_another_ca_is_refused(focused: tuple[Report, Path], material: Pki) -> None:

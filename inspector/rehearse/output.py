@@ -92,13 +92,14 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 def render_text(
     outcomes: Sequence[Outcome], skipped: Sequence[Skipped], nginx: Mapping[str, Any], seconds: float
 ) -> str:
-    header = ("HOST", "PATH", "SCENARIO", "PREDICTED", "OBSERVED", "OK")
+    # MATCH means "as predicted", not "healthy": a predicted 500 that happens matches and is listed as a risk.
+    header = ("HOST", "PATH", "SCENARIO", "PREDICTED", "OBSERVED", "MATCH")
     rows = [header]
     for o in outcomes:
         p = o.probe
-        mark = "ok" if o.ok else "DIFF"
+        mark = "match" if o.ok else "DIFF"
         if o.ok and p.risk:
-            mark = "ok (risk)"
+            mark = "match (risk)"
         rows.append((p.host, p.path, p.scenario, o.predicted, o.observed, mark))
     lines = [f"rehearsal with nginx {nginx.get('version', '?')} ({nginx.get('binary', '')})"]
     sandbox = nginx.get("sandbox") or {}

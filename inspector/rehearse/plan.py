@@ -334,6 +334,10 @@ def _location(b: _Builder, h: HostReport, host: str, loc: LocationReport, scheme
                 expected = replace(expected, upstream=target.result.upstream)
             if h.result.fail_open and client is None:
                 risk = "fail-open: served without any client certificate (ingressMTLS is not enforced here)"
+        elif client is None and expected.status == 500:
+            risk = "500: NIC renders `return 500;` here, no request reaches the upstream"
+        elif client is None and h.result.ssl_reject_handshake:
+            risk = "refused: every TLS handshake for this host is refused (ssl_reject_handshake on)"
         b.add(replace(base, scenario=scenario, client=client, expected=expected, material=label, risk=risk))
     if not passing or up is None or not up.scheme or target.result.grpc:
         return
