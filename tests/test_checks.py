@@ -590,3 +590,20 @@ def test_safety_nets_on_a_hand_built_replica_result() -> None:
     }
     unclassified = next(f for f in run_checks(report) if f.check.id == "MTLS030")
     assert unclassified.nic_message == "A future warning" and unclassified.source == "x.yaml:3"
+
+
+def test_a_resource_whose_hosts_are_all_taken_gets_a_finding_on_the_host(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        ingress("shop", "default", "shop.example.com"),
+        ingress("shop-v2", "default", "shop.example.com", policies="ingress-mtls"),
+        service("app", "default"),
+    )
+    (finding,) = [f for f in active(report) if f.id == "MTLS033"]
+    assert finding.resource is not None and finding.resource.name == "shop-v2"
+    assert finding.host == "shop.example.com"
+    assert finding.nic_message == "All hosts are taken by other resources"
+    assert finding.message == (
+        "Ingress default/shop-v2 serves nothing: shop.example.com by Ingress default/shop; "
+        "NIC generates no configuration for it"
+    )

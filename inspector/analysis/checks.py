@@ -528,6 +528,20 @@ CHECKS: tuple[Check, ...] = (
         description="NIC writes the configuration, `nginx -s reload` fails, and the event reason is "
         "`AddedOrUpdatedWithError`: the resource's new configuration is not applied (spec §2.4, §9.6).",
     ),
+    _check(
+        "MTLS033",
+        "all-hosts-taken",
+        "Every host of the resource is served by another resource",
+        "warning",
+        True,
+        "ignored",
+        "Give each host one owner: remove the host from one of the resources, or split its paths with mergeable "
+        "Ingresses (master and minions) or VirtualServerRoutes.",
+        nic="All hosts are taken by other resources",
+        description="When another Ingress or VirtualServer already owns every host a resource lists, NIC generates "
+        "nothing for it and only emits a `Rejected` Warning event (`configuration.go :: "
+        "addProblemsForResourcesWithoutActiveHost`): its policies, TLS and paths have no effect at all.",
+    ),
     # --- 060-099: lints NIC does not enforce -----------------------------------------------------------------------
     _check(
         "MTLS060",
@@ -1272,6 +1286,26 @@ def _missing_policy(b: _Builder, outcome: PolicyOutcome, text: str, host: str, p
     d.add_nic(text)
     d.add_host(host, path)
     d.message = f"{why}: {_consequence(chk, d.hosts, d.paths[0] if len(d.paths) == 1 else None)}"
+
+
+def _all_hosts_taken(b: _Builder) -> None:
+    """A resource that serves nothing because other resources own all its hosts: a finding on each host's owner."""
+    report = b.report
+    owners = {h.host: h.resource for h in report.hosts}
+    chk = BY_ID["MTLS033"]
+    for r in report.nic.resources:
+        event = next((e.message for e in r.events if e.message == chk.nic_message), None)
+        if event is None:
+            continue
+        obj = report.cluster.lookup(r.ref)
+        rules = getattr(obj, "rules", ()) or ()
+        hosts = [rule.host for rule in rules if rule.host]
+        d = b.draft((chk.id, r.ref), _Draft(chk, "", r.ref, r.origin.at()))
+        d.add_nic(event)
+        taken = ", ".join(f"{h} by {owners[h]}" for h in hosts if h in owners) or "its hosts"
+        d.message = f"{r.ref} serves nothing: {taken}; NIC generates no configuration for it"
+        for h in hosts:
+            d.add_host(h)
 
 
 def _resource_findings(b: _Builder) -> None:
@@ -2231,6 +2265,7 @@ def run_checks(report: Report, *, ignores: Sequence[str] = (), now: dt.datetime 
     _policy_findings(b)
     _outcome_findings(b)
     _resource_findings(b)
+    _all_hosts_taken(b)
     _safety_net(b)
     _policy_lints(b)
     _verbatim_lints(b)
@@ -2308,6 +2343,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS029": "`Policy error for Ingress default/cafe: failed to get namespace other`.",
     "MTLS030": "A NIC warning text this version of mtls-inspect does not classify.",
     "MTLS031": "A `return 500;` in the rendered server with no other finding explaining it.",
+    "MTLS033": "`shop-v2` lists only `shop.example.com`, which the older Ingress `shop` already serves.",
     "MTLS032": "`crlFileName: clients.crl` without the file on the NIC pods: "
     '`X509_LOOKUP_load_file("/etc/nginx/secrets/clients.crl") failed`.',
     "MTLS060": '`verifyClient: "optional_no_ca"`.',
