@@ -607,3 +607,16 @@ def test_a_resource_whose_hosts_are_all_taken_gets_a_finding_on_the_host(tmp_pat
         "Ingress default/shop-v2 serves nothing: shop.example.com by Ingress default/shop; "
         "NIC generates no configuration for it"
     )
+
+
+def test_a_san_gap_in_a_shared_tls_secret_is_filed_under_the_host_it_concerns(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        tls_secret("shared-tls", "default", "a.example.com"),
+        ingress("a", "default", "a.example.com", tls_hosts=["a.example.com"], tls_secret_name="shared-tls"),
+        ingress("b", "default", "b.example.com", tls_hosts=["b.example.com"], tls_secret_name="shared-tls"),
+        service("app", "default"),
+    )
+    (gap,) = [f for f in active(report) if "does not cover host" in f.message]
+    assert gap.host == "b.example.com"
+    assert "b.example.com" in gap.message

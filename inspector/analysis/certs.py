@@ -96,6 +96,8 @@ class CertIssue:
     check_id: str
     message: str
     details: Details = ()
+    host: str | None = None
+    """The one host the problem concerns (a SAN gap), when the material serves several."""
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -317,6 +319,7 @@ def tls_secret_issues(
                     TLS_SAN_MISMATCH,
                     f"certificate {f.subject} does not cover host {host} (SANs: {', '.join(f.sans) or 'none'})",
                     (("subject", f.subject), ("SANs", ", ".join(f.sans)), ("sha256", f.sha256)),
+                    host=host,
                 )
             )
     del errors  # further broken blocks in tls.crt: NIC's key-pair check already parses the whole chain

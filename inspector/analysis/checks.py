@@ -2122,10 +2122,17 @@ def _cert_findings(b: _Builder, now: dt.datetime) -> None:
             chk = BY_ID[issue.check_id]
             d = b.draft(
                 (chk.id, key, issue.message),
-                _Draft(chk, f"Secret {key}: {issue.message}", sec.meta.ref, origin.at(fld), policy=u.policy),
+                _Draft(
+                    chk,
+                    f"Secret {key}: {issue.message}",
+                    sec.meta.ref,
+                    origin.at(fld),
+                    host=issue.host,
+                    policy=u.policy,
+                ),
             )
             d.details.extend(issue.details)
-            for h in u.hosts:
+            for h in [issue.host] if issue.host else u.hosts:
                 d.add_host(h)
     _upstream_cert_findings(b, uses, now)
 
