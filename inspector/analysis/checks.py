@@ -542,6 +542,20 @@ CHECKS: tuple[Check, ...] = (
         "nothing for it and only emits a `Rejected` Warning event (`configuration.go :: "
         "addProblemsForResourcesWithoutActiveHost`): its policies, TLS and paths have no effect at all.",
     ),
+    _check(
+        "MTLS034",
+        "policies-annotation-not-read",
+        "This NIC release ignores the Ingress's mTLS policy",
+        "error",
+        True,
+        "fail-open",
+        "Run NIC 5.5 or later, where `nginx.org/policies` applies ingressMTLS and egressMTLS to Ingresses, or "
+        "attach the policy to a VirtualServer's `spec.policies` instead.",
+        description="Before 5.4 NIC does not read `nginx.org/policies` on an Ingress at all, and 5.4 supports "
+        "only other policy types there: an mTLS policy referenced that way is silently absent, so the host is "
+        "served without client-certificate checks (see docs/nic-versions.md; `--nic-version` picks the release).",
+        category="ingressMTLS",
+    ),
     # --- 060-099: lints NIC does not enforce -----------------------------------------------------------------------
     _check(
         "MTLS060",
@@ -1545,10 +1559,10 @@ def _safety_net(b: _Builder) -> None:
         if h.result.fail_open and not any(
             d.check.id == "MTLS017" and h.host in [*d.hosts, d.host or ""] for d in b.drafts.values()
         ):
-            c17 = BY_ID["MTLS017"]
             # An older NIC release that ignores the policy annotation says why (nic/versions.py), in its words.
             why = next((n.message for n in b.report.nic.version_notes
                         if n.fail_open and n.resource == h.resource and h.host in n.hosts), None)
+            c17 = BY_ID["MTLS034" if why else "MTLS017"]
             d = b.draft(
                 (c17.id, h.resource, h.host),
                 _Draft(
@@ -2350,6 +2364,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS029": "`Policy error for Ingress default/cafe: failed to get namespace other`.",
     "MTLS030": "A NIC warning text this version of mtls-inspect does not classify.",
     "MTLS031": "A `return 500;` in the rendered server with no other finding explaining it.",
+    "MTLS034": "`--nic-version 5.3` with `nginx.org/policies: ingress-mtls-policy` on `cafe-ingress`.",
     "MTLS033": "`shop-v2` lists only `shop.example.com`, which the older Ingress `shop` already serves.",
     "MTLS032": "`crlFileName: clients.crl` without the file on the NIC pods: "
     '`X509_LOOKUP_load_file("/etc/nginx/secrets/clients.crl") failed`.',
