@@ -1078,6 +1078,16 @@ class _Builder:
         """(owner, NIC text) pairs already carried by a finding."""
         self.flagged_secrets: set[str] = set()
         """``ns/name`` of secrets NIC itself reported (certificate checks stay quiet on them)."""
+        self._secrets_by_name: dict[str, list[tuple[str, str]]] | None = None
+
+    def other_namespaces(self, secret_key: str) -> list[str]:
+        """Namespaces holding a Secret of the same name as ``secret_key`` (one index per report, not a scan each)."""
+        if self._secrets_by_name is None:
+            self._secrets_by_name = {}
+            for k, sec in self.cluster.secrets.items():
+                self._secrets_by_name.setdefault(sec.meta.ref.name, []).append((k, sec.meta.ref.namespace))
+        name = secret_key.partition("/")[2]
+        return [ns for k, ns in self._secrets_by_name.get(name, ()) if k != secret_key]
 
     def draft(self, key: tuple[object, ...], make: Callable[[], _Draft] | _Draft) -> _Draft:
         """The draft for ``key``, created from ``make`` the first time (so one cause stays one finding)."""
@@ -1133,11 +1143,6 @@ def _policy_field_for_secret(policy: Policy | None, secret_key: str) -> str | No
     return None
 
 
-def _other_namespaces(cluster: Cluster, secret_key: str) -> list[str]:
-    name = secret_key.partition("/")[2]
-    return [s.meta.ref.namespace for k, s in cluster.secrets.items() if s.meta.ref.name == name and k != secret_key]
-
-
 def _consequence(check: Check, hosts: Sequence[str], path: str | None) -> str:
     where = ", ".join(hosts) or "its hosts"
     if check.outcome == "500":
@@ -1177,7 +1182,7 @@ def _outcome_findings(b: _Builder) -> None:
             if name in ("W9", "W10", "W11"):
                 check_id = "MTLS023" if pfield == "spec.egressMTLS.trustedCertSecret" else "MTLS022"
             missing = name in ("W4", "W9") or (name in ("W6", "W11") and args[2].startswith(MISSING_SECRET_ERROR))
-            elsewhere = _other_namespaces(cluster, secret) if missing and secret not in cluster.secrets else []
+            elsewhere = b.other_namespaces(secret) if missing and secret not in cluster.secrets else []
             if elsewhere:
                 check_id = "MTLS024"
         if check_id is None:
@@ -1195,7 +1200,7 @@ def _outcome_findings(b: _Builder) -> None:
             if chk.id == "MTLS024":
                 msg += (
                     f" (a Secret named {secret.split('/', 1)[1]} exists in namespace(s) "
-                    f"{', '.join(_other_namespaces(cluster, secret))}; NIC looks only in the Policy's namespace "
+                    f"{', '.join(b.other_namespaces(secret))}; NIC looks only in the Policy's namespace "
                     f"{secret.split('/', 1)[0]})"
                 )
             elif exists is not None and exists.type not in SUPPORTED_SECRET_TYPES:
@@ -1421,7 +1426,7 @@ def _resource_warning(b: _Builder, ref: ObjectRef, origin: Origin, text: str, ho
         d.message = f"{text}: NIC renders ssl_reject_handshake on; every TLS handshake for {served} is refused"
         key = _secret_key(ref.namespace, secret) if secret else ""
         if key and key not in b.cluster.secrets:
-            elsewhere = _other_namespaces(b.cluster, key)
+            elsewhere = b.other_namespaces(key)
             if elsewhere:
                 d.message += (
                     f" (a Secret named {secret.split('/')[-1]} exists in namespace(s) {', '.join(elsewhere)}; the TLS "

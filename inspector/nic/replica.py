@@ -671,6 +671,7 @@ def _run_virtual_servers(
     store: SecretStore,
     virtual_servers: Sequence[VirtualServer],
     owner_of: Mapping[str, ObjectRef],
+    catalog: vsmod.VSRCatalog | None,
 ) -> set[ObjectRef]:
     """Generate every VirtualServer that holds its host; returns the VSRs some VS attached."""
     attached: set[ObjectRef] = set()
@@ -686,7 +687,7 @@ def _run_virtual_servers(
             )
             continue
         try:
-            result = vsmod.generate_virtual_server(vs, None, cluster, settings, store)
+            result = vsmod.generate_virtual_server(vs, None, cluster, settings, store, catalog=catalog)
         except Exception as exc:
             acc.resources[ref] = _internal_error(ref, vs.meta.origin, exc)
             continue
@@ -737,11 +738,12 @@ def _run_unattached_vsrs(
     settings: ControllerSettings,
     attached: set[ObjectRef],
     owners: Mapping[str, ObjectRef],
+    catalog: vsmod.VSRCatalog | None,
 ) -> None:
     """VSRs no VS attached: Rejected, Ignored or NoVirtualServerFound (``addProblemsForOrphanOrIgnoredVsrs``)."""
     done = attached | set(acc.resources)
     try:
-        results = vsmod.unattached_vsr_results(cluster, settings, done, owners)
+        results = vsmod.unattached_vsr_results(cluster, settings, done, owners, catalog)
     except Exception as exc:  # confined to these VSRs, like every other step
         results = [
             _internal_error(vsr.meta.ref, vsr.meta.origin, exc)
@@ -812,7 +814,12 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
             valid_ings.append(ing)
 
     valid_vss: list[VirtualServer] = []
+    catalog: vsmod.VSRCatalog | None = None
     if settings.enable_custom_resources:
+        try:
+            catalog = vsmod.vsr_catalog(seen, settings)  # once per run, not once per VS
+        except Exception:
+            catalog = None  # each VS step then meets the same error and reports it, confined to that VS
         for vs in seen.virtual_servers.values():
             if vs.ingress_class_name not in ("", settings.ingress_class):
                 continue
@@ -823,7 +830,7 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
             if errors:
                 rejected.append(vs)  # generate_virtual_server reports the rejection itself
                 try:
-                    result = vsmod.generate_virtual_server(vs, None, seen, settings, store)
+                    result = vsmod.generate_virtual_server(vs, None, seen, settings, store, catalog=catalog)
                     for res in result.resources:
                         acc.resources[res.ref] = res
                 except Exception as exc:
@@ -834,9 +841,9 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     non_minions = [i for i in valid_ings if i.mergeable_type != "minion"]
     ownership = host_ownership(non_minions, valid_vss, cluster.sources)
     _run_ingresses(acc, seen, settings, params, store, valid_ings, ownership.hosts, ownership.warnings)
-    attached = _run_virtual_servers(acc, seen, settings, store, valid_vss, ownership.hosts)
+    attached = _run_virtual_servers(acc, seen, settings, store, valid_vss, ownership.hosts, catalog)
     if settings.enable_custom_resources:
-        _run_unattached_vsrs(acc, seen, settings, attached, ownership.hosts)
+        _run_unattached_vsrs(acc, seen, settings, attached, ownership.hosts, catalog)
     policies = _run_policies(acc, seen, settings)
 
     # Reload verdicts once every secret file NIC writes is known (a crlFileName may name another's file).

@@ -1,0 +1,53 @@
+"""Work done once per run (issue 15): what the pipeline must not repeat per object, and output bytes kept.
+
+These are counts and equalities, not timings (timings live in scripts/bench.py): a step that runs once per
+object pair is what made the report quadratic, and a count shows it on a small cluster.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from inspector.model import ControllerSettings
+from inspector.nic import validation
+from inspector.report import build_report
+from inspector.sources.convert import load_cluster
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+
+import gen_synthetic  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def vsr_cluster_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five VirtualServers with four VirtualServerRoutes each (the generator's ``vsr`` shape), one file."""
+    out = tmp_path_factory.mktemp("vsr")
+    gen_synthetic.generate(5 * gen_synthetic.OBJECTS_PER_VSR_APP, out, shape="vsr", single_file=True)
+    return out
+
+
+def test_standalone_vsr_validation_runs_once_per_vsr(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ValidateVirtualServerRoute`` does not depend on the VS: once per VSR, not once per (VS, VSR) pair."""
+    cluster = load_cluster([vsr_cluster_dir])
+    real = validation.validate_virtual_server_route
+    standalone: list[str] = []
+
+    def counting(vsr, settings, *, vs_host="", vs_paths=()):  # type: ignore[no-untyped-def]
+        if not vs_host:
+            standalone.append(vsr.meta.ref.key)
+        return real(vsr, settings, vs_host=vs_host, vs_paths=vs_paths)
+
+    monkeypatch.setattr(validation, "validate_virtual_server_route", counting)
+    report = build_report(cluster, ControllerSettings())
+    assert len(cluster.virtual_servers) == 5 and len(cluster.virtual_server_routes) == 20
+    assert sorted(standalone) == sorted(cluster.virtual_server_routes)
+    # and the selection still happened: each VS attached its routes, except app 3's second route, which names a
+    # VSR that does not exist (the generator's deliberate mistake), so NIC ignores the real one
+    reasons = {r.ref.name: r.events[0].reason for r in report.nic.resources if r.ref.kind == "VirtualServerRoute"}
+    assert len(reasons) == 20
+    assert reasons.pop("vsr-3-1") == "Ignored"
+    assert set(reasons.values()) == {"AddedOrUpdatedWithWarning"}
