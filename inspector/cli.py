@@ -492,11 +492,10 @@ def _write(text: str, target: str | None, stdout: TextIO) -> None:
 
 def _render_format(fmt: str, report: Report, *, color: bool) -> str:
     if fmt == "json":
-        import json
-
+        from inspector._json import dumps
         from inspector.report import to_json
 
-        return json.dumps(to_json(report), indent=2, ensure_ascii=False)
+        return dumps(to_json(report))
     if fmt == "sarif":
         from inspector.output.sarif import render_sarif
 
@@ -583,11 +582,10 @@ def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
 
     exp = explain(report, host, path)
     if ns.explain_format == "json":
-        import json
-
+        from inspector._json import dumps
         from inspector.output.explain import explanation_json
 
-        stdout.write(json.dumps(explanation_json(exp), indent=2, ensure_ascii=False) + "\n")
+        stdout.write(dumps(explanation_json(exp)) + "\n")
     else:
         from inspector.output.explain import render_explanation
 

@@ -51,3 +51,37 @@ def test_standalone_vsr_validation_runs_once_per_vsr(vsr_cluster_dir: Path, monk
     assert len(reasons) == 20
     assert reasons.pop("vsr-3-1") == "Ignored"
     assert set(reasons.values()) == {"AddedOrUpdatedWithWarning"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "é ü ß 中文 \U0001f600 \u2028 \x7f",
+        "\x00\x1f\b\f\n\r\t \"quoted\" back\\slash </script>",
+        {"empty list": [], "empty dict": {}, "nested": [{}, [], [[]]], "tuple": (1, "a"), "none": None, "b": False},
+        [-(2**63), 2**64 - 1, 0, True],
+        2**70,  # beyond orjson's 64 bits: the standard encoder writes it
+        {1: "int key"},  # orjson refuses non-str keys: the standard encoder writes "1"
+        "lone \ud800 surrogate",  # orjson refuses it: the standard encoder writes it as is
+    ],
+)
+def test_json_text_is_what_json_dumps_writes(value: object) -> None:
+    import json
+
+    from inspector._json import dumps
+
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_report_json_and_sarif_are_what_json_dumps_writes(sample_dir: Path) -> None:
+    """The whole report and SARIF log of the sample, byte for byte the standard encoder's text."""
+    import json
+
+    from inspector._json import dumps
+    from inspector.output.sarif import render_sarif, sarif_log
+    from inspector.report import to_json
+
+    report = build_report(load_cluster([sample_dir]), ControllerSettings())
+    data = to_json(report)
+    assert dumps(data) == json.dumps(data, indent=2, ensure_ascii=False)
+    assert render_sarif(report) == json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"

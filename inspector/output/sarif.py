@@ -8,13 +8,13 @@ run still has ``"results": []`` (an absent array means "not run" to some consume
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from inspector import __version__
+from inspector._json import dumps
 from inspector.analysis.checks import CHECKS, IGNORE_ANNOTATION, nic_formats
 from inspector.analysis.findings import Check, Finding
 from inspector.report import Report
@@ -149,4 +149,4 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(sarif_log(report)) + "\n"
