@@ -85,3 +85,42 @@ def test_report_json_and_sarif_are_what_json_dumps_writes(sample_dir: Path) -> N
     data = to_json(report)
     assert dumps(data) == json.dumps(data, indent=2, ensure_ascii=False)
     assert render_sarif(report) == json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_one_shot_process_exits_fast_with_every_byte_and_its_exit_code(sample_dir: Path, tmp_path: Path) -> None:
+    """``python -m inspector check`` ends with os._exit: stdout and --output files complete, exit code kept."""
+    import io
+    import subprocess
+
+    from inspector.cli import main
+
+    sarif = tmp_path / "out.sarif"
+    args = ["check", str(sample_dir), "--format", "json", "--format", "sarif", "--output", str(sarif)]
+    proc = subprocess.run([sys.executable, "-m", "inspector", *args], capture_output=True, cwd=REPO, timeout=120)
+    expected = io.StringIO()
+    in_process = tmp_path / "in-process.sarif"
+    code = main([*args[:-1], str(in_process)], stdout=expected)
+    assert proc.returncode == code == 1  # the sample has findings
+    assert proc.stdout.decode("utf-8") == expected.getvalue()
+    assert sarif.read_bytes() == in_process.read_bytes()
+    assert proc.stderr == b""
+    listing = subprocess.run([sys.executable, "-m", "inspector", "checks"], capture_output=True, cwd=REPO, timeout=60)
+    assert listing.returncode == 0 and listing.stdout.startswith(b"ID ")
+
+
+def test_one_shot_commands_run_without_cyclic_gc(sample_dir: Path) -> None:
+    """The process entry turns the cyclic collector off for check (and leaves it alone for in-process callers)."""
+    import gc
+    import io
+
+    from inspector import cli
+
+    assert gc.isenabled()
+    cli.main(["check", str(sample_dir), "--fail-on", "never"], stdout=io.StringIO())
+    assert gc.isenabled() and not cli._fast_exit
+    try:
+        cli.main(["checks"], stdout=io.StringIO(), process=True)
+        assert not gc.isenabled() and cli._fast_exit
+    finally:
+        gc.enable()
+        cli._fast_exit = False
