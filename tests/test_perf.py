@@ -124,3 +124,71 @@ def test_one_shot_commands_run_without_cyclic_gc(sample_dir: Path) -> None:
     finally:
         gc.enable()
         cli._fast_exit = False
+
+
+def test_secret_validation_runs_once_per_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One TLS secret copied into many namespaces is validated once; a different content gets its own verdict."""
+    from nic_fixtures import meta
+
+    from inspector import pki
+    from inspector.model import Secret
+    from inspector.nic import secrets
+
+    ca = pki.make_ca("perf CA")
+    good = pki.make_leaf("a.example.com", ca, sans=["a.example.com"])
+    other = pki.make_leaf("b.example.com", ca, sans=["b.example.com"])
+    copies = {
+        f"ns{i}/tls": Secret(
+            meta=meta("Secret", f"ns{i}", "tls"),
+            type=secrets.TYPE_TLS,
+            data={"tls.crt": good.chain_pem, "tls.key": good.key_pem},
+        )
+        for i in range(20)
+    }
+    mismatched = Secret(
+        meta=meta("Secret", "bad", "tls"),
+        type=secrets.TYPE_TLS,
+        data={"tls.crt": good.chain_pem, "tls.key": other.key_pem},
+    )
+    real = secrets.validate_secret
+    calls: list[str] = []
+
+    def counting(secret: Secret) -> str | None:
+        calls.append(secret.meta.ref.key)
+        return real(secret)
+
+    monkeypatch.setattr(secrets, "validate_secret", counting)
+    store = secrets.SecretStore({**copies, "bad/tls": mismatched})
+    assert calls == ["ns0/tls", "bad/tls"]
+    assert all(store.get(k).error is None and store.get(k).path for k in copies)
+    assert store.get("bad/tls").error == (
+        "failed to validate TLS cert and key: tls: private key does not match public key"
+    )
+
+
+def test_private_key_parsed_once_per_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key-match check parses each distinct private key once, and still tells a mismatch from a match."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import serialization
+
+    from inspector import pki
+    from inspector.analysis import certs
+
+    ca = pki.make_ca("perf key CA")
+    leaf = pki.make_leaf("k.example.com", ca, sans=["k.example.com"])
+    stranger = pki.make_leaf("s.example.com", ca, sans=["s.example.com"])
+    real = serialization.load_pem_private_key
+    parsed: list[bytes] = []
+
+    def counting(data: bytes, password: bytes | None = None, **kw: object) -> object:
+        parsed.append(data)
+        return real(data, password)
+
+    monkeypatch.setattr(certs.serialization, "load_pem_private_key", counting)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(5):
+        assert certs.tls_secret_issues(leaf.chain_pem, leaf.key_pem, ["k.example.com"], now) == []
+    mismatch = certs.tls_secret_issues(leaf.chain_pem, stranger.key_pem, ["k.example.com"], now)
+    assert [i.check_id for i in mismatch] == [certs.TLS_KEY_MISMATCH]
+    assert parsed == [leaf.key_pem, stranger.key_pem]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
@@ -328,17 +328,39 @@ def tls_secret_issues(
 
 def _key_matches(cert: x509.Certificate, key_pem: bytes) -> bool:
     """Compare public keys only; an unreadable key is NIC's own W17/W11 and not ours to report."""
+    mine = _public_key_of(hashlib.sha256(key_pem).digest(), key_pem)
+    if mine is None:
+        return True
     try:
-        key = serialization.load_pem_private_key(key_pem, password=None)
-        mine = key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
         theirs = cert.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     except (ValueError, TypeError):
         return True
     return mine == theirs
+
+
+_PUBLIC_KEYS: dict[bytes, bytes | None] = {}
+"""sha256 of a private key's PEM -> its public key (DER), or None when it does not load.
+
+Parsing a private key is the slow part of the key-match check and a cluster reuses one key in many secrets (2,000
+parses for 2 keys at 10k objects). Keyed by digest so the cache never holds key material, only public keys."""
+
+
+def _public_key_of(digest: bytes, key_pem: bytes) -> bytes | None:
+    if digest in _PUBLIC_KEYS:
+        return _PUBLIC_KEYS[digest]
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        public: bytes | None = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        public = None
+    if len(_PUBLIC_KEYS) >= 4096:
+        _PUBLIC_KEYS.clear()
+    _PUBLIC_KEYS[digest] = public
+    return public
 
 
 # --- CA bundles ----------------------------------------------------------------------------------------------
