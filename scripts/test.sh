@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs what the tests need, then runs pytest, ruff and mypy --strict.
+# The whole test suite, from a fresh clone: installs what the tests need, then runs pytest, ruff, mypy --strict and
+# import-linter's layers contract.
 #
 #   bash scripts/test.sh [pytest args]
 #
@@ -51,6 +52,9 @@ $PY -m ruff check inspector tests scripts || status=1
 
 echo "== mypy --strict inspector"
 $PY -m mypy --strict inspector || status=1
+
+echo "== lint-imports (the layers contract in pyproject.toml)"
+"$($PY -c 'import sys, os; print(os.path.join(os.path.dirname(sys.executable), "lint-imports"))')" || status=1
 
 if [ $status -eq 0 ]; then echo "== all green"; else echo "!! some checks failed" >&2; fi
 exit $status

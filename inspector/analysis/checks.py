@@ -42,7 +42,7 @@ from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, 
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
 if TYPE_CHECKING:
-    from inspector.report import HostReport, Report
+    from inspector.analysis.report_types import HostReport, Report
 
 IGNORE_ANNOTATION = "mtls-inspect/ignore"
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from inspector.analysis import certs
 from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Finding
+from inspector.analysis.report_types import HostReport, LocationReport, PolicyUse, Report
 from inspector.model import ObjectRef, PromisedSecret
 from inspector.nic.secrets import promised_reference, written_path
-from inspector.report import HostReport, LocationReport, PolicyUse, Report
 
 NO_CERT_TITLE = "400 No required SSL certificate was sent"
 """NGINX's page title when ``ssl_verify_client on`` and the client sent no certificate (ngx_http_special_response)."""

@@ -7,12 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from inspector.tui.app import InspectorApp
+from inspector.tui.view import ItemKey, View
+
+
+class PaletteApp(Protocol):
+    """What the palette needs of the app (the app imports this module; this module does not import the app)."""
+
+    view_model: View | None
+
+    def goto(self, key: ItemKey) -> None: ...
+
+    def run_action(self, action: str, *args: Any, **kwargs: Any) -> Any: ...
 
 PALETTE: tuple[tuple[str, str, str], ...] = (
     ("tree: filter", "filter", "Filter the tree by host, namespace, policy or severity"),
@@ -36,8 +45,8 @@ class InspectorCommands(Provider):
     """The app's actions and a jump to every host."""
 
     @property
-    def _inspector(self) -> InspectorApp:
-        return cast("InspectorApp", self.app)
+    def _inspector(self) -> PaletteApp:
+        return cast("PaletteApp", self.app)
 
     def _entries(self) -> list[tuple[str, Callable[[], object], str]]:
         app = self._inspector

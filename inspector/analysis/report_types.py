@@ -1,0 +1,107 @@
+"""The Report's data: what every view reads, defined below the checks that fill its findings.
+
+Why a module of its own: the checks (``analysis/checks.py``) and explain read a Report, and ``report.py`` builds
+one by running them; with the dataclasses in ``report.py`` the two imported each other. Here they sit in the
+analysis layer, under both (``report.py`` re-exports them, so ``from inspector.report import Report`` still works).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from inspector.analysis.effective import Effective
+from inspector.analysis.findings import Finding
+from inspector.model import Cluster, ControllerSettings, ObjectRef
+from inspector.nic.types import (
+    HostResult,
+    LocationResult,
+    NicResult,
+    PolicyOutcome,
+    PolicyResult,
+    ResourceResult,
+)
+
+
+@dataclass(frozen=True)
+class PolicyUse:
+    """A policy referenced on the way to a host or location, with its fate there."""
+
+    outcome: PolicyOutcome
+    source: str = ""
+    """``file:line`` of the reference in its owner."""
+
+    @property
+    def key(self) -> str:
+        return self.outcome.source.key
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+
+@dataclass(frozen=True)
+class LocationReport:
+    result: LocationResult
+    directives: tuple[str, ...]
+    effective: Mapping[str, Effective]
+    policies: tuple[PolicyUse, ...]
+    start_line: int = 0
+    end_line: int = 0
+    """Lines of this location inside the host's ``text`` (1-based, inclusive)."""
+
+    @property
+    def path(self) -> str:
+        return self.result.path
+
+
+@dataclass(frozen=True)
+class HostReport:
+    result: HostResult
+    server_directives: tuple[str, ...]
+    policies: tuple[PolicyUse, ...]
+    locations: tuple[LocationReport, ...]
+    ingress_effective: Mapping[str, Effective]
+    text: str = ""
+    """The rendered server block as NIC would write it (empty when the host was rejected)."""
+    line_policies: Mapping[int, str] = field(default_factory=dict)
+    """Line of ``text`` -> policy key that produced it (for highlighting)."""
+
+    @property
+    def host(self) -> str:
+        return self.result.host
+
+    @property
+    def resource(self) -> ObjectRef:
+        return self.result.resource
+
+
+@dataclass(frozen=True)
+class Report:
+    cluster: Cluster
+    settings: ControllerSettings
+    nic: NicResult
+    hosts: tuple[HostReport, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def resources(self) -> tuple[ResourceResult, ...]:
+        return self.nic.resources
+
+    @property
+    def policies(self) -> tuple[PolicyResult, ...]:
+        return self.nic.policies
+
+    def active_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    def summary(self) -> dict[str, int]:
+        active = self.active_findings()
+        return {
+            "errors": sum(1 for f in active if f.severity == "error"),
+            "warnings": sum(1 for f in active if f.severity == "warning"),
+            "infos": sum(1 for f in active if f.severity == "info"),
+            "suppressed": len(self.findings) - len(active),
+            "hosts": len(self.hosts),
+            "policies": len(self.nic.policies),
+        }
