@@ -462,7 +462,10 @@ def with_declared_secrets(inp: Input, ns: argparse.Namespace) -> Input:
     return replace(inp, load=lambda: add(load()))
 
 
-def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Input, ControllerSettings, Report]:
+def build(
+    ns: argparse.Namespace, *, default_sample: bool = False, rendered: bool = True
+) -> tuple[Input, ControllerSettings, Report]:
+    """Load the input and build the report; ``rendered=False`` when no output reads the rendered directives."""
     from inspector.report import build_report
 
     ignores = getattr(ns, "ignore", [])
@@ -476,7 +479,7 @@ def build(ns: argparse.Namespace, *, default_sample: bool = False) -> tuple[Inpu
     inp = with_declared_secrets(resolve_input(ns, default_sample=default_sample), ns)
     settings = settings_from_args(ns, inp.detected)
     cluster = inp.load()
-    return inp, settings, build_report(cluster, settings, ignores=getattr(ns, "ignore", ()))
+    return inp, settings, build_report(cluster, settings, ignores=getattr(ns, "ignore", ()), rendered=rendered)
 
 
 # --- commands ------------------------------------------------------------------------------------------------
@@ -515,11 +518,15 @@ def _use_color(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
+READS_RENDERED = frozenset({"json"})
+"""The ``check`` formats that print rendered directives (the report's hosts); the others need no re-parse."""
+
+
 def cmd_check(ns: argparse.Namespace, stdout: TextIO) -> int:
     outputs: list[tuple[str, str | None]] = [(f, o) for f, o in (ns.outputs or [["text", None]])]
     if sum(1 for _, o in outputs if o in (None, "-")) > 1:
         raise UsageError("only one --format can go to stdout: give the others an --output FILE")
-    _, _, report = build(ns)
+    _, _, report = build(ns, rendered=any(fmt in READS_RENDERED for fmt, _ in outputs))
     for fmt, target in outputs:
         color = target in (None, "-") and _use_color(stdout)
         _write(_render_format(fmt, report, color=color), target, stdout)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure load, report and the TUI's first frame for synthetic clusters of 1k and 10k objects.
+"""Measure load, report, the CLI against the YAML floor, and the TUI's first frame on synthetic clusters.
 
 Why a script and not a timed unit test: timings depend on the machine and on what else runs on it (CI boxes
 are shared); a script prints figures and ratios a person can judge, and the 10k/1k ratio shows whether a stage
@@ -7,6 +7,18 @@ grows worse than linearly. The TUI runs headless (Textual's ``run_test``) at 120
 
     python scripts/bench.py                 # 1k and 10k objects, generated into a temp folder
     python scripts/bench.py --sizes 1000 --keep /tmp/bench
+    python scripts/bench.py --floor --shape vsr --no-tui            # CLI outputs / YAML floor, both generators
+    python scripts/bench.py --floor --sizes 50000 --single-file --no-tui --repeat 1
+
+Shapes (``--shape``, repeatable): ``apps`` (scripts/gen_synthetic.py's default: an Ingress and a VirtualServer per
+app) and ``vsr`` (a VirtualServer delegating to several VirtualServerRoutes). ``--single-file`` writes each cluster
+as one file, as a cluster dump would be.
+
+``--floor``: whole processes, as a user runs them: ``mtls-inspect check --format F`` for json, sarif, junit and
+text, against the floor, a bare ``list(yaml.load_all(f, Loader=yaml.CSafeLoader))`` of the same files. Runs
+alternate (floor, json, sarif, ... floor, json, ...) so that load on a shared machine hits all of them alike; the
+figures are medians of ``--repeat`` runs, with each process's peak RSS. ``--sample`` compares ``check --sample``
+with a bare ``python -c "import yaml, jinja2, cryptography.x509"``.
 
 Stages:
 - load: ``sources.convert.load_cluster`` (YAML -> model), on the main thread;
@@ -22,7 +34,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,30 +112,76 @@ async def _tui(paths: list[Path], moves: int) -> tuple[float, float, float, floa
     return app.first_frame - start, tree_ready, app.apply_seconds, max(0.0, medians[1] - medians[0]), lines
 
 
-def measure(objects: int, folder: Path, moves: int) -> Figures:
-    count, _ = gen_synthetic.generate(objects, folder)
+FORMATS = ("json", "sarif", "junit", "text")
+FLOOR = (
+    "import sys, yaml\n"
+    "for path in sys.argv[1:]:\n"
+    "    with open(path, encoding='utf-8') as f:\n"
+    "        list(yaml.load_all(f, Loader=yaml.CSafeLoader))\n"
+)
+BARE_IMPORTS = "import yaml, jinja2, cryptography.x509"
+
+
+def _run_process(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one process, its output discarded."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {proc.returncode}")
+    return seconds, usage.ru_maxrss
+
+
+def _alternated(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int]]:
+    """Median seconds and max peak RSS per command, the commands run in turn ``repeat`` times."""
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    rss: dict[str, int] = dict.fromkeys(commands, 0)
+    for _ in range(repeat):
+        for name, cmd in commands.items():
+            seconds, peak = _run_process(cmd)
+            times[name].append(seconds)
+            rss[name] = max(rss[name], peak)
+    return {k: (statistics.median(v), rss[k]) for k, v in times.items()}
+
+
+def measure_cli(folder: Path, repeat: int) -> dict[str, tuple[float, int]]:
+    """``check --format F`` for every format, and the YAML floor, on the files of ``folder``."""
+    files = sorted(str(p) for p in folder.glob("*.yaml"))
+    commands = {"floor": [sys.executable, "-c", FLOOR, *files]}
+    for fmt in FORMATS:
+        commands[fmt] = [sys.executable, "-m", "inspector", "check", str(folder), "--format", fmt, "--fail-on", "never"]
+    return _alternated(commands, repeat)
+
+
+def measure_sample(repeat: int) -> dict[str, tuple[float, int]]:
+    return _alternated(
+        {
+            "bare imports": [sys.executable, "-c", BARE_IMPORTS],
+            "check --sample": [sys.executable, "-m", "inspector", "check", "--sample", "--fail-on", "never"],
+        },
+        repeat,
+    )
+
+
+def measure(objects: int, folder: Path, moves: int, *, shape: str = "apps", single_file: bool = False) -> Figures:
+    count, _ = gen_synthetic.generate(objects, folder, shape=shape, single_file=single_file)
+    return measure_generated(count, folder, moves)
+
+
+def measure_generated(count: int, folder: Path, moves: int, *, tui: bool = True) -> Figures:
     paths = [folder]
     t0 = time.perf_counter()
     cluster = load_cluster(paths)
     t1 = time.perf_counter()
     report = build_report(cluster, ControllerSettings())
     t2 = time.perf_counter()
-    first_frame, tree_ready, apply, cursor, lines = asyncio.run(_tui(paths, moves))
+    first_frame, tree_ready, apply, cursor, lines = asyncio.run(_tui(paths, moves)) if tui else (0, 0, 0, 0, 0)
     return Figures(count, t1 - t0, t2 - t1, first_frame, tree_ready, apply, cursor, len(report.hosts), lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000])
-    parser.add_argument("--moves", type=int, default=30, help="cursor moves to time (default 30)")
-    parser.add_argument("--keep", type=Path, help="write the synthetic clusters here instead of a temp folder")
-    ns = parser.parse_args(argv)
-    results: list[Figures] = []
-    with tempfile.TemporaryDirectory(prefix="mtls-bench-") as tmp:
-        base = ns.keep or Path(tmp)
-        for size in ns.sizes:
-            figures = measure(size, base / f"n{size}", ns.moves)
-            results.append(figures)
+def _print_stages(results: list[Figures]) -> None:
     header = "  objects  hosts  lines     load   report  1st frame     tree  tui part    cursor"
     print(header)
     for f in results:
@@ -142,6 +202,59 @@ def main(argv: list[str] | None = None) -> int:
             f"tree ready {ratio(small.tree_ready, big.tree_ready)}, tui part {ratio(small.apply, big.apply)}, "
             f"cursor {ratio(small.cursor, big.cursor)}"
         )
+
+
+def _print_cli(label: str, figures: dict[str, tuple[float, int]]) -> None:
+    floor = figures["floor"][0]
+    cells = [f"floor {floor:.2f}s {figures['floor'][1] // 1024}MB"]
+    for fmt in FORMATS:
+        seconds, peak = figures[fmt]
+        cells.append(f"{fmt} {seconds:.2f}s {seconds / floor:.2f}x {peak // 1024}MB")
+    print(f"{label}: " + " | ".join(cells))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--moves", type=int, default=30, help="cursor moves to time (default 30)")
+    parser.add_argument("--keep", type=Path, help="write the synthetic clusters here instead of a temp folder")
+    parser.add_argument("--shape", action="append", choices=gen_synthetic.SHAPES, help="generator (repeatable)")
+    parser.add_argument("--single-file", action="store_true", help="each cluster as one file")
+    parser.add_argument("--floor", action="store_true", help="time the CLI's outputs against the YAML floor")
+    parser.add_argument("--sample", action="store_true", help="time check --sample against the bare imports")
+    parser.add_argument("--no-stages", action="store_true", help="skip the in-process load/report/TUI stages")
+    parser.add_argument("--no-tui", action="store_true", help="skip the TUI stages")
+    parser.add_argument("--repeat", type=int, default=3, help="alternated runs per command for --floor (default 3)")
+    ns = parser.parse_args(argv)
+    shapes = ns.shape or ["apps"]
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    if ns.sample:
+        fig = measure_sample(ns.repeat)
+        bare, sample = fig["bare imports"][0], fig["check --sample"][0]
+        print(f"check --sample {sample:.3f}s, bare imports {bare:.3f}s: {sample / bare:.2f}x")
+    with tempfile.TemporaryDirectory(prefix="mtls-bench-") as tmp:
+        base = ns.keep or Path(tmp)
+        for shape in shapes:
+            results: list[Figures] = []
+            cli: list[tuple[int, dict[str, tuple[float, int]]]] = []
+            for size in ns.sizes:
+                folder = base / f"{shape}-{size}{'-one' if ns.single_file else ''}"
+                count, _ = gen_synthetic.generate(size, folder, shape=shape, single_file=ns.single_file)
+                if not ns.no_stages:
+                    results.append(measure_generated(count, folder, ns.moves, tui=not ns.no_tui))
+                if ns.floor:
+                    cli.append((count, measure_cli(folder, ns.repeat)))
+            print(f"== shape {shape}{' (one file)' if ns.single_file else ''}")
+            if results:
+                _print_stages(results)
+            for count, figures in cli:
+                _print_cli(f"{count:>6} objects", figures)
+            if len(cli) >= 2:
+                (small, fs), (big, fb) = cli[0], cli[-1]
+                print(
+                    f"ratio {big}/{small} (objects x{big / small:.0f}): "
+                    + ", ".join(f"{fmt} {fb[fmt][0] / fs[fmt][0]:.1f}x" for fmt in ("floor", *FORMATS))
+                )
     return 0
 
 

@@ -192,3 +192,22 @@ def test_private_key_parsed_once_per_content(monkeypatch: pytest.MonkeyPatch) ->
     mismatch = certs.tls_secret_issues(leaf.chain_pem, stranger.key_pem, ["k.example.com"], now)
     assert [i.check_id for i in mismatch] == [certs.TLS_KEY_MISMATCH]
     assert parsed == [leaf.key_pem, stranger.key_pem]
+
+
+@pytest.mark.parametrize("which", ["sample", "vsr"])
+def test_unrendered_report_keeps_findings_and_outputs(which: str, sample_dir: Path, vsr_cluster_dir: Path) -> None:
+    """``rendered=False`` (check without json) skips the re-parse; findings, SARIF, JUnit and text are unchanged."""
+    from inspector.output.junit import render_junit
+    from inspector.output.sarif import render_sarif
+    from inspector.output.text import render_text
+
+    cluster = load_cluster([sample_dir if which == "sample" else vsr_cluster_dir])
+    full = build_report(cluster, ControllerSettings())
+    lean = build_report(cluster, ControllerSettings(), rendered=False)
+    assert full.rendered and not lean.rendered
+    assert any(h.server_directives for h in full.hosts)
+    assert not any(h.server_directives or h.text or any(loc.directives for loc in h.locations) for h in lean.hosts)
+    assert lean.findings == full.findings
+    assert render_sarif(lean) == render_sarif(full)
+    assert render_junit(lean) == render_junit(full)
+    assert render_text(lean, color=False) == render_text(full, color=False)
