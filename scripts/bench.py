@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,11 +155,11 @@ def _alternated(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[
     return {k: (statistics.median(v), rss[k]) for k, v in times.items()}
 
 
-def measure_cli(folder: Path, repeat: int) -> dict[str, tuple[float, int]]:
-    """``check --format F`` for every format, and the YAML floor, on the files of ``folder``."""
+def measure_cli(folder: Path, repeat: int, formats: Sequence[str] = FORMATS) -> dict[str, tuple[float, int]]:
+    """``check --format F`` for each format, and the YAML floor, on the files of ``folder``."""
     files = sorted(str(p) for p in folder.glob("*.yaml"))
     commands = {"floor": [sys.executable, "-c", FLOOR, *files]}
-    for fmt in FORMATS:
+    for fmt in formats:
         commands[fmt] = [sys.executable, "-m", "inspector", "check", str(folder), "--format", fmt, "--fail-on", "never"]
     return _alternated(commands, repeat)
 
@@ -216,6 +217,8 @@ def _print_cli(label: str, figures: dict[str, tuple[float, int]]) -> None:
     floor = figures["floor"][0]
     cells = [f"floor {floor:.2f}s {figures['floor'][1] // 1024}MB"]
     for fmt in FORMATS:
+        if fmt not in figures:
+            continue
         seconds, peak = figures[fmt]
         cells.append(f"{fmt} {seconds:.2f}s {seconds / floor:.2f}x {peak // 1024}MB")
     print(f"{label}: " + " | ".join(cells))
@@ -233,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-stages", action="store_true", help="skip the in-process load/report/TUI stages")
     parser.add_argument("--no-tui", action="store_true", help="skip the TUI stages")
     parser.add_argument("--repeat", type=int, default=3, help="alternated runs per command for --floor (default 3)")
+    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="for --floor")
     ns = parser.parse_args(argv)
     shapes = ns.shape or ["apps"]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
@@ -251,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not ns.no_stages:
                     results.append(measure_generated(count, folder, ns.moves, tui=not ns.no_tui))
                 if ns.floor:
-                    cli.append((count, measure_cli(folder, ns.repeat)))
+                    cli.append((count, measure_cli(folder, ns.repeat, ns.formats)))
             print(f"== shape {shape}{' (one file)' if ns.single_file else ''}")
             if results:
                 _print_stages(results)
@@ -261,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 (small, fs), (big, fb) = cli[0], cli[-1]
                 print(
                     f"ratio {big}/{small} (objects x{big / small:.0f}): "
-                    + ", ".join(f"{fmt} {fb[fmt][0] / fs[fmt][0]:.1f}x" for fmt in ("floor", *FORMATS))
+                    + ", ".join(f"{fmt} {fb[fmt][0] / fs[fmt][0]:.1f}x" for fmt in ("floor", *ns.formats))
                 )
     return 0
 
