@@ -211,3 +211,20 @@ def test_unrendered_report_keeps_findings_and_outputs(which: str, sample_dir: Pa
     assert render_sarif(lean) == render_sarif(full)
     assert render_junit(lean) == render_junit(full)
     assert render_text(lean, color=False) == render_text(full, color=False)
+
+
+def test_parsing_rendered_text_leaves_no_cycles() -> None:
+    """The one-shot CLI runs without the cyclic collector: parsing must free its tokens by reference counting."""
+    import gc
+
+    from inspector.render.nginx_parse import parse
+
+    text = "http {\n  server {\n    listen 443 ssl;\n    location / { proxy_pass https://u; }\n  }\n}\n"
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            assert parse(text)[0].name == "http"
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

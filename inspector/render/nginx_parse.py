@@ -10,6 +10,7 @@ escapes included), ``#`` comments, nested blocks, ``;`` inside quotes. It is not
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -97,16 +98,25 @@ def tokenize(text: str) -> list[Token]:
 
 def parse(text: str) -> list[Node]:
     """Parse config text into top-level nodes. Raises ParseError on unbalanced input."""
-    tokens = tokenize(text)
-    pos = 0
+    nodes, _ = _Parser(tokenize(text)).block(0)
+    return nodes
 
-    def block(depth: int) -> tuple[list[Node], int]:
-        nonlocal pos
+
+class _Parser:
+    """Recursive descent over the tokens. A class, not a closure: a nested recursive function is a reference cycle
+    that kept every file's tokens alive until the cyclic collector ran (the one-shot CLI runs without it)."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+
+    def block(self, depth: int) -> tuple[list[Node], int]:
+        tokens = self.tokens
         nodes: list[Node] = []
         words: list[Token] = []
-        while pos < len(tokens):
-            tok = tokens[pos]
-            pos += 1
+        while self.pos < len(tokens):
+            tok = tokens[self.pos]
+            self.pos += 1
             if tok.kind == "word":
                 words.append(tok)
             elif tok.kind == ";":
@@ -116,7 +126,7 @@ def parse(text: str) -> list[Node]:
             elif tok.kind == "{":
                 if not words:
                     raise ParseError("block without a name", tok.line)
-                children, end = block(depth + 1)
+                children, end = self.block(depth + 1)
                 nodes.append(
                     Node(words[0].text, tuple(w.text for w in words[1:]), words[0].line, end, tuple(children))
                 )
@@ -132,9 +142,6 @@ def parse(text: str) -> list[Node]:
         if words:
             raise ParseError(f"directive {words[0].text!r} is not terminated by ';'", words[0].line)
         return nodes, tokens[-1].line if tokens else 1
-
-    nodes, _ = block(0)
-    return nodes
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,7 @@ def rendered_servers(source: str | ConfigFile) -> list[RenderedServer]:
         return []
     lines = text.splitlines()
     by_line = {p.line: p for p in provenance}
+    marked = sorted(by_line)
     servers: list[RenderedServer] = []
     for srv in _walk_servers(nodes):
         assert srv.children is not None
@@ -203,7 +211,9 @@ def rendered_servers(source: str | ConfigFile) -> list[RenderedServer]:
                 )
             else:
                 directives.append(child.flat())
-        sources = {ln: p for ln, p in by_line.items() if srv.line <= ln <= srv.end_line}
+        # the provenance lines inside this server (bisect: a file with many servers made a scan per server quadratic)
+        inside = marked[bisect.bisect_left(marked, srv.line) : bisect.bisect_right(marked, srv.end_line)]
+        sources = {ln: by_line[ln] for ln in inside}
         servers.append(
             RenderedServer(
                 text="\n".join(lines[srv.line - 1 : srv.end_line]),
