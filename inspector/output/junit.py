@@ -101,10 +101,11 @@ def _refs(report: Report) -> list[ObjectRef]:
         for table in (c.policies, c.ingresses, c.virtual_servers, c.virtual_server_routes)
         for o in table.values()
     ]
+    flagged = {f.resource for f in report.findings}  # a set: a scan of the findings per secret was quadratic
     refs += [
         s.meta.ref
         for s in c.secrets.values()
-        if any(f.resource == s.meta.ref for f in report.findings) or s.type in ("kubernetes.io/tls", "nginx.org/ca")
+        if s.meta.ref in flagged or s.type in ("kubernetes.io/tls", "nginx.org/ca")
     ]
     return refs
 
