@@ -89,16 +89,16 @@ def build_report(
 ) -> Report:
     """Run the whole analysis on one snapshot. Pure: same inputs, same report.
 
-    ``rendered=False`` skips reading the rendered files back into each host's directives, text and line policies
-    (a fifth of the report at 10k objects): the checks never read them, nor do the SARIF, JUnit and text outputs,
-    so ``check`` without ``--format json`` asks for none. The findings are the same either way.
+    ``rendered=False`` renders no config text and so reads none back into each host's directives, text and line
+    policies (half the report at 10k objects): the checks never read them, nor do the SARIF, JUnit and text
+    outputs, so ``check`` without ``--format json`` asks for none. The findings are the same either way.
     """
     from inspector.analysis.checks import run_checks
     from inspector.nic.replica import run
     from inspector.render import rendered_servers
 
     with gc_paused():
-        nic = run(cluster, settings)
+        nic = run(cluster, settings, text=rendered)
         files = {f.name: rendered_servers(f) for f in nic.files} if rendered else {}
         hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=(), rendered=rendered)

@@ -196,7 +196,7 @@ def test_private_key_parsed_once_per_content(monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.mark.parametrize("which", ["sample", "vsr"])
 def test_unrendered_report_keeps_findings_and_outputs(which: str, sample_dir: Path, vsr_cluster_dir: Path) -> None:
-    """``rendered=False`` (check without json) skips the re-parse; findings, SARIF, JUnit and text are unchanged."""
+    """``rendered=False`` (check without json) renders no text; findings, SARIF, JUnit and text are unchanged."""
     from inspector.output.junit import render_junit
     from inspector.output.sarif import render_sarif
     from inspector.output.text import render_text
@@ -205,6 +205,9 @@ def test_unrendered_report_keeps_findings_and_outputs(which: str, sample_dir: Pa
     full = build_report(cluster, ControllerSettings())
     lean = build_report(cluster, ControllerSettings(), rendered=False)
     assert full.rendered and not lean.rendered
+    assert [f.name for f in lean.nic.files] == [f.name for f in full.nic.files]
+    assert all(f.text for f in full.nic.files) and not any(f.text or f.provenance for f in lean.nic.files)
+    assert lean.nic.resources == full.nic.resources and lean.nic.policies == full.nic.policies
     assert any(h.server_directives for h in full.hosts)
     assert not any(h.server_directives or h.text or any(loc.directives for loc in h.locations) for h in lean.hosts)
     assert lean.findings == full.findings

@@ -84,8 +84,8 @@ class Report:
     hosts: tuple[HostReport, ...]
     findings: tuple[Finding, ...]
     rendered: bool = True
-    """False when built with ``build_report(rendered=False)``: each host's ``text``, ``line_policies`` and
-    directives are then empty (only the outputs that never read them ask for that)."""
+    """False when built with ``build_report(rendered=False)``: the config files' text and each host's ``text``,
+    ``line_policies`` and directives are then empty (only the outputs that never read them ask for that)."""
 
     @property
     def resources(self) -> tuple[ResourceResult, ...]:

@@ -1296,12 +1296,13 @@ def generate_virtual_server(
     store: SecretStore,
     *,
     catalog: VSRCatalog | None = None,
+    text: bool = True,
 ) -> VirtualServerResult:
     """Replay NIC for one VirtualServer: validation, VSR attachment, config generation, render, events.
 
     ``vsrs`` is the list NIC attached (``attached_vsrs``); pass None to let this function compute it (then the
     VS also carries NIC's configuration warnings about the VSRs it references; ``catalog`` saves revalidating
-    every VSR of the cluster for each VS).
+    every VSR of the cluster for each VS). ``text=False`` leaves the file's text empty (``replica.run``).
     """
     errors = validation.validate_virtual_server(vs, settings)
     if errors:
@@ -1315,10 +1316,10 @@ def generate_virtual_server(
 
     gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings)
     config, env = _build(gen)
-    text, provenance = render_virtual_server(config)
+    rendered, provenance = render_virtual_server(config) if text else ("", ())
     vs_ref = vs.meta.ref
     warnings = gen.warnings.by_obj
-    file = ConfigFile(name=config_file_name(vs), resource=vs_ref, text=text, provenance=provenance)
+    file = ConfigFile(name=config_file_name(vs), resource=vs_ref, text=rendered, provenance=provenance)
     host = _host_result(config, vs_ref, file.name)
 
     vs_gen = warnings.get(vs_ref, [])
