@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inspector.model import ControllerSettings
 from inspector.nic import validation
@@ -231,3 +233,58 @@ def test_parsing_rendered_text_leaves_no_cycles() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def _tokenize_reference(text: str) -> list[tuple[str, int, str]]:
+    """The tokenizer as it was before blanks stopped matching: one match per blank run and per newline."""
+    import re
+
+    from inspector.render.nginx_parse import _QUOTED, ParseError
+
+    token = re.compile(
+        rf"""(?P<nl>\n)|(?P<ws>[ \t\r]+)|(?P<comment>\#[^\n]*)|(?P<punct>[;{{}}])
+        |(?P<word>(?:{_QUOTED}|\$\{{[^}}\s]*\}}|\\.|[^\s;{{}}"'\\\#])(?:{_QUOTED}|\$\{{[^}}\s]*\}}|\\.|[^\s;{{}}"'\\])*)
+        |(?P<bad>.)""",
+        re.VERBOSE | re.DOTALL,
+    )
+    out: list[tuple[str, int, str]] = []
+    line = 1
+    for m in token.finditer(text):
+        kind = m.lastgroup
+        if kind == "nl":
+            line += 1
+        elif kind == "punct":
+            out.append((m.group(), line, m.group()))
+        elif kind == "word":
+            out.append((m.group(), line, "word"))
+            line += m.group().count("\n")
+        elif kind == "bad":
+            if m.group() in "\"'":
+                raise ParseError("unterminated quoted string", line)
+            out.append((m.group(), line, "word"))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\r\n\f\v;{}\"'\\#$ab_/\u00a0", max_size=40))
+def test_tokenizer_matches_the_reference(text: str) -> None:
+    from inspector.render.nginx_parse import ParseError, tokenize
+
+    try:
+        want: object = _tokenize_reference(text)
+    except ParseError as exc:
+        want = ("error", str(exc))
+    try:
+        got: object = [tuple(t) for t in tokenize(text)]
+    except ParseError as exc:
+        got = ("error", str(exc))
+    assert got == want
+
+
+def test_tokenizer_matches_the_reference_on_rendered_files(sample_dir: Path) -> None:
+    from inspector.render.nginx_parse import tokenize
+
+    report = build_report(load_cluster([sample_dir]), ControllerSettings())
+    assert report.nic.files
+    for f in report.nic.files:
+        assert [tuple(t) for t in tokenize(f.text)] == _tokenize_reference(f.text)
