@@ -500,7 +500,7 @@ def _render_format(fmt: str, report: Report, *, color: bool) -> str:
         from inspector._json import dumps
         from inspector.report import to_json
 
-        return dumps(to_json(report))
+        return dumps(to_json(report), newline=True)  # _write would copy the text to add it
     if fmt == "sarif":
         from inspector.output.sarif import render_sarif
 

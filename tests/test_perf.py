@@ -73,6 +73,7 @@ def test_json_text_is_what_json_dumps_writes(value: object) -> None:
     from inspector._json import dumps
 
     assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert dumps(value, newline=True) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_report_json_and_sarif_are_what_json_dumps_writes(sample_dir: Path) -> None:

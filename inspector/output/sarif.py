@@ -149,4 +149,4 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    return dumps(sarif_log(report)) + "\n"
+    return dumps(sarif_log(report), newline=True)
