@@ -111,6 +111,23 @@ def test_one_shot_process_exits_fast_with_every_byte_and_its_exit_code(sample_di
     assert listing.returncode == 0 and listing.stdout.startswith(b"ID ")
 
 
+def test_fast_exit_still_runs_atexit_handlers(tmp_path: Path) -> None:
+    """os._exit skips atexit: entry runs the handlers first (a library's temp files are removed there)."""
+    import subprocess
+
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+        "sys.argv = ['mtls-inspect', 'checks']\n"
+        "from inspector.cli import entry\n"
+        "entry()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith(b"ID ")
+    assert marker.read_text() == "ran"
+
+
 def test_one_shot_commands_run_without_cyclic_gc(sample_dir: Path) -> None:
     """The process entry turns the cyclic collector off for check (and leaves it alone for in-process callers)."""
     import gc
