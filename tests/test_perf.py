@@ -306,3 +306,28 @@ def test_tokenizer_matches_the_reference_on_rendered_files(sample_dir: Path) -> 
     assert report.nic.files
     for f in report.nic.files:
         assert [tuple(t) for t in tokenize(f.text)] == _tokenize_reference(f.text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\n;{}\"'\\#$ab_x", max_size=40))
+def test_one_pass_parser_matches_the_two_pass_parser(text: str) -> None:
+    """Same nodes, or the same error, as tokenizing first and parsing the tokens."""
+    from inspector.render.nginx_parse import ParseError, _Parser, parse, tokenize
+
+    try:
+        want: object = _Parser(tokenize(text)).block(0)[0]
+    except ParseError as exc:
+        want = ("error", str(exc))
+    try:
+        got: object = parse(text)
+    except ParseError as exc:
+        got = ("error", str(exc))
+    assert got == want
+
+
+def test_one_pass_parser_matches_on_rendered_files(sample_dir: Path) -> None:
+    from inspector.render.nginx_parse import _Parser, parse, tokenize
+
+    report = build_report(load_cluster([sample_dir]), ControllerSettings())
+    for f in report.nic.files:
+        assert parse(f.text) == _Parser(tokenize(f.text)).block(0)[0]

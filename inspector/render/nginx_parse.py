@@ -100,7 +100,60 @@ def tokenize(text: str) -> list[Token]:
 
 def parse(text: str) -> list[Node]:
     """Parse config text into top-level nodes. Raises ParseError on unbalanced input."""
-    nodes, _ = _Parser(tokenize(text)).block(0)
+    try:
+        return _parse_well_formed(text)
+    except _NotWellFormed:
+        # the two passes decide which error comes first (a stray quote anywhere beats an earlier brace)
+        nodes, _ = _Parser(tokenize(text)).block(0)
+        return nodes
+
+
+class _NotWellFormed(Exception):
+    """The one-pass parser met input that ends in a ParseError; the two-pass parser reports which."""
+
+
+def _parse_well_formed(text: str) -> list[Node]:
+    """Tokens straight into nodes in one pass, no Token objects: what every rendered file takes (the report's
+    largest step for the JSON output). Any input that is not well formed goes to the two-pass parser."""
+    stack: list[tuple[list[Node], list[str], int]] = []
+    nodes: list[Node] = []
+    words: list[str] = []
+    first = line = 1
+    last = 0
+    count = text.count
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "comment":
+            continue
+        start = m.start()
+        line += count("\n", last, start)
+        last = start
+        if kind == "punct":
+            char = m.group()
+            if char == ";":
+                if words:
+                    nodes.append(Node(words[0], tuple(words[1:]), first, line))
+                    words = []
+            elif char == "{":
+                if not words:
+                    raise _NotWellFormed
+                stack.append((nodes, words, first))
+                nodes, words = [], []
+            else:
+                if not stack or words:
+                    raise _NotWellFormed
+                children = nodes
+                nodes, head, head_line = stack.pop()
+                nodes.append(Node(head[0], tuple(head[1:]), head_line, line, tuple(children)))
+        else:  # a word, or a stray character the tokenizer keeps as a word
+            word = m.group()
+            if kind == "bad" and word in "\"'":
+                raise _NotWellFormed
+            if not words:
+                first = line
+            words.append(word)
+    if stack or words:
+        raise _NotWellFormed
     return nodes
 
 
