@@ -54,7 +54,8 @@ echo "== mypy --strict inspector"
 $PY -m mypy --strict inspector || status=1
 
 echo "== lint-imports (the layers contract in pyproject.toml)"
-"$($PY -c 'import sys, os; print(os.path.join(os.path.dirname(sys.executable), "lint-imports"))')" || status=1
+$PY -c 'import sys; from importlinter.cli import lint_imports_command; sys.argv[0] = "lint-imports"; lint_imports_command()' \
+  || status=1
 
 if [ $status -eq 0 ]; then echo "== all green"; else echo "!! some checks failed" >&2; fi
 exit $status
