@@ -621,7 +621,7 @@ def cmd_rehearse(ns: argparse.Namespace, stdout: TextIO) -> int:
 
 def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.diff.command import exit_code as diff_exit
-    from inspector.diff.command import run_diff, write_diff
+    from inspector.diff.command import run_diff
     from inspector.diff.sides import CLUSTER, Side, SideError
 
     after_dash: list[str] = getattr(ns, "after_dash", [])
@@ -676,7 +676,9 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         from inspector.tui.diff_app import DiffApp
 
         return int(DiffApp(changes, before.label, after.label, exit_code=code).run() or code)
-    write_diff(changes, b, a, ns.diff_format, stdout)
+    from inspector.output.diff import render as render_diff
+
+    stdout.write(render_diff(changes, b, a, ns.diff_format))
     return code
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
 
 from inspector.diff.compare import Change, compare
 from inspector.diff.posture import posture
@@ -54,23 +53,6 @@ def _unusable(side: Side, cluster: Cluster) -> str:
         more = f" and {len(broken) - 1} more" if len(broken) > 1 else ""
         return f"{side.name}: {broken[0].message}{more}: the diff may miss objects"
     return ""
-
-
-def side_json(result: SideResult) -> dict[str, Any]:
-    return {"label": result.side.label, "sources": list(result.cluster.sources), "unusable": result.unusable or None}
-
-
-def write_diff(changes: Sequence[Change], before: SideResult, after: SideResult, fmt: str, stdout: TextIO) -> None:
-    from inspector.output import diff as out
-
-    if fmt == "json":
-        stdout.write(out.to_json(changes, side_json(before), side_json(after)))
-    elif fmt == "markdown":
-        stdout.write(out.to_markdown(changes, before.side.label, after.side.label))
-    elif fmt == "github":
-        stdout.write(out.to_github(changes))
-    else:
-        stdout.write(out.to_text(changes, before.side.label, after.side.label))
 
 
 def exit_code(changes: Sequence[Change], fail_on: str, *unusable: str) -> int:

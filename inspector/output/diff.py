@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from inspector.diff.command import SideResult
 from inspector.diff.compare import VERDICTS, Change
 from inspector.diff.posture import Responsible
 
@@ -148,3 +149,18 @@ def to_github(changes: Sequence[Change]) -> str:
             lines.append(f"::{level[c.verdict]} {','.join(props)}::{_gh_escape(message)}")
         lines.append("::endgroup::")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def side_json(result: SideResult) -> dict[str, Any]:
+    return {"label": result.side.label, "sources": list(result.cluster.sources), "unusable": result.unusable or None}
+
+
+def render(changes: Sequence[Change], before: SideResult, after: SideResult, fmt: str) -> str:
+    """The diff in one of FORMATS."""
+    if fmt == "json":
+        return to_json(changes, side_json(before), side_json(after))
+    if fmt == "markdown":
+        return to_markdown(changes, before.side.label, after.side.label)
+    if fmt == "github":
+        return to_github(changes)
+    return to_text(changes, before.side.label, after.side.label)
