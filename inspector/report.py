@@ -154,6 +154,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "suppressed": f.suppressed,
         "suppression": f.suppression or None,
         "details": dict(f.details),
+        "baseline_state": f.baseline_state or None,
     }
 
 

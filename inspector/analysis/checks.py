@@ -217,6 +217,30 @@ CHECKS: tuple[Check, ...] = (
         category="input",
     ),
     _check(
+        catalogue.SUPPRESSION_EXPIRED,
+        "suppression-expired",
+        "A suppression has expired",
+        "warning",
+        False,
+        "none",
+        "Fix what the suppressed check reports, or renew the suppression with a new `expires:` date and a reason.",
+        description="A suppression in the config file past its `expires:` date no longer suppresses: its findings "
+        "count again, and this warning says which suppression ran out.",
+        category="input",
+    ),
+    _check(
+        catalogue.UNKNOWN_CHECK_ID,
+        "unknown-check-id",
+        "A suppression names a check that does not exist",
+        "warning",
+        False,
+        "none",
+        "Use an id or slug that `mtls-inspect checks` lists (a typo suppresses nothing).",
+        description="An `mtls-inspect/ignore` annotation or a config-file suppression with an unknown id "
+        "suppresses nothing; the finding it was meant for is still reported.",
+        category="input",
+    ),
+    _check(
         catalogue.INPUT_SKIPPED,
         "input-skipped",
         "Part of the input was deliberately not read",
@@ -2227,20 +2251,55 @@ def parse_ignores(ignores: Sequence[str]) -> list[tuple[Check, str | None]]:
     return out
 
 
+def _split_ignore_annotation(value: str) -> list[tuple[str, str]]:
+    """Entries of the annotation as (ident, reason). Entries are separated by newlines, or by a comma followed by
+    something that names a check (``MTLSnnn`` or a known slug) and a ``:``; any other comma belongs to the reason."""
+    idents = "|".join(re.escape(slug) for slug in sorted(BY_SLUG, key=len, reverse=True))
+    splitter = re.compile(rf",\s*(?=(?:MTLS\d+|{idents})\s*(?::|,|$))", re.I | re.M)
+    out: list[tuple[str, str]] = []
+    for line in value.splitlines():
+        for part in splitter.split(line):
+            ident, _, reason = part.partition(":")
+            if ident.strip():
+                out.append((ident.strip(), reason.strip()))
+    return out
+
+
 def parse_ignore_annotation(value: str) -> dict[str, str]:
-    """``mtls-inspect/ignore: "MTLS012: reason, MTLS060: reason"`` -> check id -> reason (several by `,` or newline)."""
+    """``mtls-inspect/ignore: "MTLS012: reason, MTLS060: reason"`` -> check id -> reason (several by `,` or newline;
+    a reason may contain commas)."""
     out: dict[str, str] = {}
-    for part in re.split(r"[,\n]", value):
-        ident, _, reason = part.partition(":")
-        ident = ident.strip()
-        if not ident:
-            continue
+    for ident, reason in _split_ignore_annotation(value):
         try:
             chk = check(ident)
         except KeyError:
             continue
-        out[chk.id] = reason.strip() or "suppressed by annotation"
+        out[chk.id] = reason or "suppressed by annotation"
     return out
+
+
+def unknown_ignore_ids(value: str) -> list[str]:
+    """The entries of an ``mtls-inspect/ignore`` annotation that name no check (MTLS008)."""
+    entries = _split_ignore_annotation(value)
+    return [ident for ident, _ in entries if ident.upper() not in BY_ID and ident.lower() not in BY_SLUG]
+
+
+def _ignore_annotation_findings(b: _Builder) -> None:
+    chk = BY_ID[catalogue.UNKNOWN_CHECK_ID]
+    for obj in b.cluster.all_objects():
+        value = obj.meta.annotations.get(IGNORE_ANNOTATION)
+        if not value:
+            continue
+        for ident in unknown_ignore_ids(value):
+            ref = obj.meta.ref
+            where = obj.meta.origin.at(field_path("metadata", "annotations", IGNORE_ANNOTATION))
+            b.draft(
+                (chk.id, ref, ident),
+                _Draft(chk, f"{IGNORE_ANNOTATION} on {ref} names an unknown check {ident!r}: it suppresses nothing",
+                    ref,
+                    where,
+                ),
+            )
 
 
 def _suppress(
@@ -2301,6 +2360,7 @@ def run_checks(report: Report, *, ignores: Sequence[str] = (), now: dt.datetime 
     _ingress_nginx_annotations(b)
     _cert_findings(b, at)
     _promised_findings(b)
+    _ignore_annotation_findings(b)
     _attach_hosts(b)
     findings = _suppress([*b.findings(), *disagreements(report.cluster, report.nic.resources)], report.cluster, parsed)
     order = {id(f): n for n, f in enumerate(findings)}
@@ -2345,6 +2405,9 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS004": "`spec.ingress_MTLS:` instead of `spec.ingressMTLS:`.",
     "MTLS005": "`cafe-ingress` defined in two files given on the command line.",
     "MTLS006": "`helm template . | mtls-inspect check -` after `helm template` failed: stdin is empty.",
+    "MTLS007": "`suppressions: [{id: MTLS061, reason: pilot, expires: 2026-01-31}]` in `.mtls-inspect.yaml`, "
+    "read on 2026-02-01.",
+    "MTLS008": '`mtls-inspect/ignore: "MTLS0l2: waived"` (a letter l for a one).',
     "MTLS009": "`manifests/token.yaml` is a symbolic link to `/home/runner/.config/gh/hosts.yml`.",
     "MTLS010": "`verifyDepth: -1`, or `verifyServer: true` without `trustedCertSecret`.",
     "MTLS011": "`nginx.org/policies: ingress-mtls-polcy` (a typo), or a Policy in another namespace referenced "
@@ -2406,6 +2469,36 @@ _EXAMPLES: Mapping[str, str] = {
 }
 
 
+def check_section(c: Check) -> list[str]:
+    """One check's page in Markdown (``## ID slug`` down to its example): docs/checks.md, ``checks ID``, SARIF."""
+    out = [
+        f"## {c.id} {c.slug}",
+        "",
+        f"**{c.title}**",
+        "",
+        f"- Severity: {c.severity}",
+        f"- NIC enforced: {'yes' if c.nic_enforced else 'no (NIC does not check this)'}",
+        f"- Outcome: {c.outcome}",
+        f"- Category: {c.category}",
+    ]
+    if c.seed_check:
+        out.append(f"- Seed check: {c.seed_check}")
+    formats = nic_formats(c)
+    if formats:
+        out.append("- NIC message:")
+        out += [f"  - `{m}`" for m in formats]
+    else:
+        out.append("- NIC message: none")
+    out += ["", c.description or c.title, "", f"Remediation: {c.remediation}", ""]
+    out += [f"Example: {_EXAMPLES.get(c.id, '(none)')}", ""]
+    return out
+
+
+def check_page(c: Check) -> str:
+    """``mtls-inspect checks ID``: one check's page."""
+    return "\n".join(check_section(c)).rstrip("\n") + "\n"
+
+
 def checks_markdown() -> str:
     """``docs/checks.md``: a section per check, anchored by its slug."""
     out = [
@@ -2417,7 +2510,8 @@ def checks_markdown() -> str:
         "not enforce, 100-129 certificate facts, 130-139 live cluster. Ids are never reused.",
         "",
         "Suppress a check with `--ignore ID` or `--ignore ID=Kind/namespace/name`, or with the annotation "
-        f'`{IGNORE_ANNOTATION}: "MTLS012: reason"` on the object (several separated by `,` or newlines). '
+        f'`{IGNORE_ANNOTATION}: "MTLS012: reason"` on the object (several separated by `,` or newlines; a '
+        "reason may contain commas), or in the config file's `suppressions:` (with an optional `expires:` date). "
         "Suppressed findings stay in the json and sarif reports, marked as suppressed.",
         "",
         "| ID | Check | Severity | NIC enforced | Outcome |",
@@ -2429,27 +2523,7 @@ def checks_markdown() -> str:
         )
     out.append("")
     for c in CHECKS:
-        out += [
-            f'<a id="{c.slug}"></a>',
-            f"## {c.id} {c.slug}",
-            "",
-            f"**{c.title}**",
-            "",
-            f"- Severity: {c.severity}",
-            f"- NIC enforced: {'yes' if c.nic_enforced else 'no (NIC does not check this)'}",
-            f"- Outcome: {c.outcome}",
-            f"- Category: {c.category}",
-        ]
-        if c.seed_check:
-            out.append(f"- Seed check: {c.seed_check}")
-        formats = nic_formats(c)
-        if formats:
-            out.append("- NIC message:")
-            out += [f"  - `{m}`" for m in formats]
-        else:
-            out.append("- NIC message: none")
-        out += ["", c.description or c.title, "", f"Remediation: {c.remediation}", ""]
-        out += [f"Example: {_EXAMPLES.get(c.id, '(none)')}", ""]
+        out += [f'<a id="{c.slug}"></a>', *check_section(c)]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -2461,6 +2535,8 @@ __all__ = [
     "SEED_CHECKS",
     "check",
     "check_json",
+    "check_page",
+    "check_section",
     "checks_markdown",
     "checks_table",
     "classify",
@@ -2468,4 +2544,5 @@ __all__ = [
     "parse_ignore_annotation",
     "parse_ignores",
     "run_checks",
+    "unknown_ignore_ids",
 ]

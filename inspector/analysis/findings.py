@@ -62,6 +62,8 @@ class Finding:
     """Why it was suppressed (``--ignore`` or the ``mtls-inspect/ignore`` annotation's reason)."""
     details: tuple[tuple[str, str], ...] = field(default=())
     """Evidence as label/value pairs (certificate subject, expiry, ...), never key material."""
+    baseline_state: str = ""
+    """With ``--baseline``: ``unchanged`` (in the baseline: reported, not counted for the exit code) or ``new``."""
 
     @property
     def id(self) -> str:

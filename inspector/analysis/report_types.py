@@ -98,13 +98,37 @@ class Report:
     def active_findings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if not f.suppressed)
 
+    def counted_findings(self) -> tuple[Finding, ...]:
+        """The findings that count for the exit code: not suppressed and not in the ``--baseline``."""
+        return tuple(f for f in self.active_findings() if f.baseline_state != "unchanged")
+
+    def impact(self) -> dict[str, tuple[str, ...]]:
+        """Hosts by what a request meets there: a 500 (host or any location), fail-open, refused TLS handshakes."""
+        out: dict[str, list[str]] = {"returns_500": [], "fail_open": [], "refused_handshake": []}
+        for h in self.hosts:
+            flags = {
+                "returns_500": h.result.returns_500 or any(loc.result.returns_500 for loc in h.locations),
+                "fail_open": h.result.fail_open,
+                "refused_handshake": h.result.ssl_reject_handshake,
+            }
+            for key, on in flags.items():
+                if on and h.host not in out[key]:
+                    out[key].append(h.host)
+        return {k: tuple(sorted(v)) for k, v in out.items()}
+
     def summary(self) -> dict[str, int]:
         active = self.active_findings()
+        counted = self.counted_findings()
+        impact = self.impact()
         return {
-            "errors": sum(1 for f in active if f.severity == "error"),
-            "warnings": sum(1 for f in active if f.severity == "warning"),
-            "infos": sum(1 for f in active if f.severity == "info"),
+            "errors": sum(1 for f in counted if f.severity == "error"),
+            "warnings": sum(1 for f in counted if f.severity == "warning"),
+            "infos": sum(1 for f in counted if f.severity == "info"),
             "suppressed": len(self.findings) - len(active),
             "hosts": len(self.hosts),
             "policies": len(self.nic.policies),
+            "baselined": len(active) - len(counted),
+            "hosts_returning_500": len(impact["returns_500"]),
+            "hosts_fail_open": len(impact["fail_open"]),
+            "hosts_refusing_handshakes": len(impact["refused_handshake"]),
         }

@@ -2,7 +2,9 @@
 
 CI systems count testcases, so a passing check is a passing testcase too: a reader sees that the CA secret of a
 policy was checked and passed, not only what failed. Which checks apply to which kind is a small table here
-(plus any check that actually fired on the object). Suppressed findings are ``skipped`` with the reason.
+(plus any check that actually fired on the object). Suppressed and baselined findings are ``skipped`` with the
+reason; a finding below ``--fail-on`` leaves its testcase passing, with the finding in ``system-out``. Every text is
+made printable and XML-safe (control characters escaped), so the document stays well-formed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from inspector.analysis.checks import BY_ID, CHECKS
 from inspector.analysis.findings import Check, Finding
 from inspector.model import ObjectRef
+from inspector.output.common import xml_safe
 from inspector.report import Report
 
 _INGRESS = (
@@ -110,30 +113,56 @@ def _refs(report: Report) -> list[ObjectRef]:
     return refs
 
 
-def _case(suite: ET.Element, name: str, classname: str, findings: Sequence[Finding]) -> tuple[int, int]:
-    case = ET.SubElement(suite, "testcase", name=name, classname=classname, time="0")
-    active = [f for f in findings if not f.suppressed]
-    if active:
-        for f in active:
-            fail = ET.SubElement(case, "failure", message=f.message, type=f"{f.check.severity}")
-            lines = [f"{f.check.id} {f.check.title}", f"at {f.source}" if f.source else ""]
-            if f.nic_message:
-                lines.append(f"NIC: {f.nic_message}")
-            lines.append(f"fix: {f.check.remediation}")
-            fail.text = "\n".join(x for x in lines if x)
+_RANK = {"error": 0, "warning": 1, "info": 2}
+_THRESHOLD = {"error": 0, "warning": 1, "info": 2, "never": -1}
+
+
+def _fails(f: Finding, fail_on: str) -> bool:
+    """A finding fails its testcase only at or above ``--fail-on`` (as it counts for the exit code)."""
+    return _RANK.get(f.severity, 3) <= _THRESHOLD.get(fail_on, 0)
+
+
+def _text(f: Finding) -> str:
+    lines = [f"{f.check.id} {f.check.title}", f"at {f.source}" if f.source else ""]
+    if f.nic_message:
+        lines.append(f"NIC: {f.nic_message}")
+    lines.append(f"fix: {f.check.remediation}")
+    return xml_safe("\n".join(x for x in lines if x))
+
+
+def _case(
+    suite: ET.Element, name: str, classname: str, findings: Sequence[Finding], fail_on: str
+) -> tuple[int, int]:
+    case = ET.SubElement(suite, "testcase", name=name, classname=xml_safe(classname), time="0")
+    active = [f for f in findings if not f.suppressed and f.baseline_state != "unchanged"]
+    failing = [f for f in active if _fails(f, fail_on)]
+    if failing:
+        for f in failing:
+            fail = ET.SubElement(case, "failure", message=xml_safe(f.message), type=f"{f.check.severity}")
+            fail.text = _text(f)
+    below = [f for f in active if not _fails(f, fail_on)]
+    if below:
+        out = ET.SubElement(case, "system-out")
+        out.text = "\n\n".join(f"{f.severity}: {xml_safe(f.message)}\n{_text(f)}" for f in below)
+    if failing:
         return 1, 0
-    if findings:
-        ET.SubElement(case, "skipped", message="; ".join(f"suppressed: {f.suppression}" for f in findings))
+    if findings and not active:
+        why = [
+            f"suppressed: {f.suppression}" if f.suppressed else "in the baseline" for f in findings
+        ]
+        ET.SubElement(case, "skipped", message=xml_safe("; ".join(why)))
         return 0, 1
     return 0, 0
 
 
-def _suite(root: ET.Element, name: str, checks: Iterable[Check], findings: Sequence[Finding]) -> tuple[int, int, int]:
-    suite = ET.SubElement(root, "testsuite", name=name)
+def _suite(
+    root: ET.Element, name: str, checks: Iterable[Check], findings: Sequence[Finding], fail_on: str
+) -> tuple[int, int, int]:
+    suite = ET.SubElement(root, "testsuite", name=xml_safe(name))
     tests = failures = skipped = 0
     for c in checks:
         mine = [f for f in findings if f.check.id == c.id]
-        fail, skip = _case(suite, f"{c.id} {c.slug}", name, mine)
+        fail, skip = _case(suite, f"{c.id} {c.slug}", name, mine, fail_on)
         tests, failures, skipped = tests + 1, failures + fail, skipped + skip
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
@@ -142,7 +171,8 @@ def _suite(root: ET.Element, name: str, checks: Iterable[Check], findings: Seque
     return tests, failures, skipped
 
 
-def render_junit(report: Report) -> str:
+def render_junit(report: Report, *, fail_on: str = "error") -> str:
+    """JUnit XML; a testcase fails only for a finding at or above ``fail_on`` (``never``: none fails)."""
     root = ET.Element("testsuites", name="mtls-inspect")
     totals = [0, 0, 0]
     by_ref: dict[ObjectRef | None, list[Finding]] = {}
@@ -156,12 +186,12 @@ def render_junit(report: Report) -> str:
         mine = by_ref.get(ref, [])
         ids = list(APPLIES.get(ref.kind, ()))
         ids += [f.check.id for f in mine if f.check.id not in ids]
-        counts = _suite(root, f"{ref.kind}/{ref.namespace}/{ref.name}", (BY_ID[i] for i in ids), mine)
+        counts = _suite(root, f"{ref.kind}/{ref.namespace}/{ref.name}", (BY_ID[i] for i in ids), mine, fail_on)
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
     loose = [f for ref, fs in by_ref.items() if ref is None or ref not in seen for f in fs]
     if loose:
         ids = list(dict.fromkeys(f.check.id for f in loose))
-        counts = _suite(root, INPUT_SUITE, (BY_ID[i] for i in ids), loose)
+        counts = _suite(root, INPUT_SUITE, (BY_ID[i] for i in ids), loose, fail_on)
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
     root.set("tests", str(totals[0]))
     root.set("failures", str(totals[1]))

@@ -2,54 +2,54 @@
 
 Suppressed findings stay in the log with ``suppressions`` (``inSource`` for the ``mtls-inspect/ignore``
 annotation, ``external`` for ``--ignore``), as SARIF intends, so a reviewer still sees what was waived. A clean
-run still has ``"results": []`` (an absent array means "not run" to some consumers).
+run still has ``"results": []`` (an absent array means "not run" to some consumers). Artifact URIs are relative to
+``SRCROOT`` (the working directory, in ``originalUriBaseIds``) and percent-encoded; ``helpUri`` appears only when
+``$MTLS_INSPECT_DOCS_URL`` is an absolute URL, the help text travels inline in every rule.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from inspector import __version__
 from inspector._json import dumps
-from inspector.analysis.checks import CHECKS, IGNORE_ANNOTATION, nic_formats
+from inspector.analysis.baseline import FINGERPRINT_KEY, fingerprint
+from inspector.analysis.checks import CHECKS, IGNORE_ANNOTATION, check_page, nic_formats
 from inspector.analysis.findings import Check, Finding
+from inspector.output import common
 from inspector.report import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-DOCS_ENV = "MTLS_INSPECT_DOCS_URL"
-"""Base URL of docs/checks.md for ``helpUri`` (e.g. the repository's web view); SARIF wants an absolute URI."""
+DOCS_ENV = common.DOCS_ENV
+"""Base URL of the check pages for ``helpUri`` (e.g. the repository's web view of docs/checks.md)."""
+SRCROOT = "SRCROOT"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def docs_base() -> str:
-    """``$MTLS_INSPECT_DOCS_URL``, else a ``file:`` URI of the checkout's docs/checks.md, else the relative path."""
-    env = os.environ.get(DOCS_ENV, "").strip()
-    if env:
-        return env
-    local = Path(__file__).resolve().parent.parent.parent / "docs" / "checks.md"
-    if local.is_file():
-        return local.as_uri()
-    return "docs/checks.md"
+    """``$MTLS_INSPECT_DOCS_URL`` when it is an absolute URL, else empty: SARIF wants absolute URIs, and the help
+    text travels inline in each rule."""
+    url = common.docs_url()
+    scheme = urlsplit(url).scheme
+    return url if scheme in ("http", "https") else ""
 
 
 def _rule(c: Check, base: str) -> dict[str, Any]:
     formats = nic_formats(c)
-    help_lines = [c.remediation]
+    help_lines = [c.description or c.title, f"Fix: {c.remediation}"]
     if formats:
         help_lines.append("NIC message: " + " | ".join(formats))
     help_lines.append(f"NIC enforced: {'yes' if c.nic_enforced else 'no'}; outcome: {c.outcome}.")
-    return {
+    help_lines.append(f"More: mtls-inspect checks {c.id}")
+    rule: dict[str, Any] = {
         "id": c.id,
         "name": "".join(part.capitalize() for part in c.slug.split("-")),
         "shortDescription": {"text": c.title},
         "fullDescription": {"text": c.description or c.title},
-        "help": {"text": "\n".join(help_lines), "markdown": "\n\n".join(help_lines)},
-        "helpUri": f"{base}#{c.slug}",
+        "help": {"text": "\n".join(help_lines), "markdown": check_page(c)},
         "defaultConfiguration": {"level": _LEVEL[c.severity]},
         "properties": {
             "tags": [c.category, "nic-enforced" if c.nic_enforced else "lint"],
@@ -58,16 +58,27 @@ def _rule(c: Check, base: str) -> dict[str, Any]:
             "slug": c.slug,
         },
     }
+    if base:
+        rule["helpUri"] = f"{base}#{c.slug}"
+    return rule
 
 
 def _split_source(source: str) -> tuple[str, int]:
-    m = re.fullmatch(r"(.*):(\d+)", source)
-    if m:
-        return m.group(1), int(m.group(2))
-    return source, 0
+    return common.split_source(source)
 
 
-def _location(f: Finding) -> list[dict[str, Any]]:
+def artifact_location(file: str, cwd: Path) -> dict[str, Any]:
+    """A percent-encoded URI: relative to ``SRCROOT`` (the working directory) below it, else an absolute file URI."""
+    path = Path(file)
+    absolute = path if path.is_absolute() else cwd / path
+    try:
+        rel = absolute.resolve().relative_to(cwd.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return {"uri": absolute.resolve().as_uri()}
+    return {"uri": quote(rel.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+def _location(f: Finding, cwd: Path) -> list[dict[str, Any]]:
     uri, line = _split_source(f.source)
     logical = (
         [{"fullyQualifiedName": f"{f.resource.kind}/{f.resource.namespace}/{f.resource.name}", "kind": "object"}]
@@ -76,7 +87,7 @@ def _location(f: Finding) -> list[dict[str, Any]]:
     )
     if not uri or uri.startswith(("cluster:", "<")):
         return [{"logicalLocations": logical}] if logical else []
-    physical: dict[str, Any] = {"artifactLocation": {"uri": Path(uri).as_posix()}}
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(uri, cwd)}
     if line > 0:
         physical["region"] = {"startLine": line}
     loc: dict[str, Any] = {"physicalLocation": physical}
@@ -85,21 +96,18 @@ def _location(f: Finding) -> list[dict[str, Any]]:
     return [loc]
 
 
-def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(f: Finding, index: dict[str, int], cwd: Path) -> dict[str, Any]:
     text = f.message
     if f.nic_message and f.nic_message not in text:
         text += f" (NIC: {f.nic_message})"
-    identity = "|".join(
-        [f.check.id, str(f.resource or ""), f.host or "", f.path or "", f.policy or "", f.source.rsplit(":", 1)[0]]
-    )
     result: dict[str, Any] = {
         "ruleId": f.check.id,
         "ruleIndex": index[f.check.id],
         "level": _LEVEL[f.check.severity],
         "message": {"text": text},
-        "locations": _location(f),
+        "locations": _location(f, cwd),
         # Stable across runs and line moves, so code-scanning UIs track one finding instead of a new one per edit.
-        "partialFingerprints": {"mtlsInspectFinding/v1": hashlib.sha256(identity.encode()).hexdigest()},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
         "properties": {
             k: v
             for k, v in {
@@ -112,41 +120,48 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
             if v
         },
     }
+    if f.baseline_state:
+        result["baselineState"] = f.baseline_state
     if f.suppressed:
         kind = "inSource" if f.suppression.startswith(IGNORE_ANNOTATION) else "external"
         result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": f.suppression}]
     return result
 
 
-def sarif_log(report: Report) -> dict[str, Any]:
-    """The SARIF log as a dict (for tests and for callers that embed it)."""
+def sarif_log(report: Report, *, exit_code: int | None = None, cwd: Path | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict (for tests and for callers that embed it). ``exit_code`` adds the invocation."""
     base = docs_base()
+    here = cwd or Path.cwd()
     index = {c.id: n for n, c in enumerate(CHECKS)}
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "mtls-inspect",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": base,
-                        "rules": [_rule(c, base) for c in CHECKS],
-                        # The NIC release the findings predict (a property bag keeps the log schema-valid).
-                        "properties": {
-                            "nicVersion": report.settings.nic_version,
-                            "nicVersionNotes": [n.message for n in report.nic.version_notes],
-                        },
-                    }
-                },
-                "results": [_result(f, index) for f in report.findings],
-                "columnKind": "unicodeCodePoints",
-            }
-        ],
+    driver: dict[str, Any] = {
+        "name": "mtls-inspect",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "rules": [_rule(c, base) for c in CHECKS],
+        # The NIC release the findings predict (a property bag keeps the log schema-valid).
+        "properties": {
+            "nicVersion": report.settings.nic_version,
+            "nicVersionNotes": [n.message for n in report.nic.version_notes],
+        },
     }
+    if base:
+        driver["informationUri"] = base
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "originalUriBaseIds": {SRCROOT: {"uri": here.resolve().as_uri().rstrip("/") + "/"}},
+        "results": [_result(f, index, here) for f in report.findings],
+        "columnKind": "unicodeCodePoints",
+    }
+    if exit_code is not None:
+        run["invocations"] = [
+            {
+                "executionSuccessful": exit_code in (0, 1),
+                "exitCode": int(exit_code),
+                "workingDirectory": {"uri": here.resolve().as_uri().rstrip("/") + "/"},
+            }
+        ]
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(report: Report) -> str:
-    return dumps(sarif_log(report), newline=True)
+def render_sarif(report: Report, *, exit_code: int | None = None) -> str:
+    return dumps(sarif_log(report, exit_code=exit_code), newline=True)

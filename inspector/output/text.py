@@ -1,8 +1,10 @@
-"""The default ``check`` output: findings grouped by host, one istioctl-style line each, then a summary line.
+"""The default ``check`` output: what breaks first, then findings grouped by host, then a summary.
 
-``severity [ID] (Kind ns/name file:line) message`` followed by the remediation, so that a person reading a CI log
-knows what to change without opening the docs. Colours only when the caller says the stream is a terminal and
-``NO_COLOR`` is unset (the CLI decides; this module takes ``color`` as a plain flag so it stays pure).
+Hosts that return 500, are fail-open or refuse TLS handshakes come first (their impact named in the host's header),
+then hosts with errors, then the rest; inside a host, errors first. Each finding is ``severity [ID] message`` with
+its place (``at Kind ns/name file:line``) on the next line, so that the impact is not at the end of a long line.
+Places are relative to the current folder. Every untrusted string is made printable (``common.printable``).
+Colours only when the caller says so (the CLI decides; this module takes ``color`` as a plain flag so it stays pure).
 """
 
 from __future__ import annotations
@@ -14,26 +16,63 @@ from rich.console import Console
 from rich.text import Text
 
 from inspector.analysis.findings import Finding
+from inspector.output.common import docs_ref, printable, relative_source
 from inspector.report import Report
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_RANK = {"error": 0, "warning": 1, "info": 2}
 NO_HOST = "(not tied to a host)"
+IMPACT_LABEL = {
+    "returns_500": "returns 500",
+    "fail_open": "FAIL-OPEN (no client certificate check)",
+    "refused_handshake": "refuses TLS handshakes",
+}
+
+
+def place(f: Finding) -> str:
+    """``Kind ns/name file:line [path]``, the file relative to the current folder; printable."""
+    parts = [f"{f.resource.kind} {f.resource.key}" if f.resource else "", relative_source(f.source) if f.source else ""]
+    where = " ".join(p for p in parts if p)
+    if f.path:
+        where += f" [{f.path}]"
+    return printable(where.strip(), newlines=False)
 
 
 def finding_line(f: Finding) -> str:
-    """``severity [ID] (Kind ns/name file:line) message`` as plain text."""
-    where = " ".join(p for p in (f"{f.resource.kind} {f.resource.key}" if f.resource else "", f.source) if p)
-    place = f" ({where})" if where else ""
-    extra = f" [{f.path}]" if f.path else ""
-    return f"{f.severity} [{f.check.id}]{place}{extra} {f.message}"
+    """``severity [ID] (Kind ns/name file:line) message`` as plain, printable text (explain's compact form)."""
+    where = place(f)
+    return f"{f.severity} [{f.check.id}]{f' ({where})' if where else ''} {printable(f.message, newlines=False)}"
 
 
-def _group(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+def quiet_line(f: Finding) -> str:
+    """One line per finding for ``-q``: ``severity [ID] message (place)``."""
+    where = place(f)
+    return f"{f.severity} [{f.check.id}] {printable(f.message, newlines=False)}{f' ({where})' if where else ''}"
+
+
+def host_impacts(report: Report) -> dict[str, list[str]]:
+    """Host -> the impact labels that apply to it (returns 500, fail-open, refuses handshakes)."""
+    out: dict[str, list[str]] = {}
+    for key, hosts in report.impact().items():
+        for h in hosts:
+            out.setdefault(h, []).append(key)
+    return out
+
+
+def group_findings(report: Report, findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings by host, hosts ordered by impact (500, fail-open, refused), then worst severity, then name."""
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.host or NO_HOST, []).append(f)
-    keys = sorted(k for k in groups if k != NO_HOST) + ([NO_HOST] if NO_HOST in groups else [])
-    return [(k, groups[k]) for k in keys]
+    impacts = host_impacts(report)
+    order = list(IMPACT_LABEL)
+
+    def rank(host: str) -> tuple[int, int, str]:
+        first = min((order.index(k) for k in impacts.get(host, ())), default=len(order))
+        worst = min(_RANK.get(f.severity, 3) for f in groups[host])
+        return first, worst, "~" if host == NO_HOST else host
+
+    return [(h, sorted(groups[h], key=lambda f: _RANK.get(f.severity, 3))) for h in sorted(groups, key=rank)]
 
 
 def summary_line(report: Report) -> str:
@@ -44,13 +83,20 @@ def summary_line(report: Report) -> str:
         f"{s['infos']} info{'s' if s['infos'] != 1 else ''}",
     ]
     tail = f", {s['suppressed']} suppressed" if s.get("suppressed") else ""
-    return (f"{', '.join(parts)}{tail} ({s['hosts']} hosts, {s['policies']} policies checked, "
-            f"predicted for NIC {report.settings.nic_version})")
+    tail += f", {s['baselined']} in the baseline" if s.get("baselined") else ""
+    impact = (
+        f"{s['hosts_returning_500']} returning 500, {s['hosts_fail_open']} fail-open, "
+        f"{s['hosts_refusing_handshakes']} refusing handshakes"
+    )
+    return (
+        f"{', '.join(parts)}{tail} ({s['hosts']} hosts: {impact}; {s['policies']} policies checked, "
+        f"predicted for NIC {report.settings.nic_version})"
+    )
 
 
 def make_console(buf: io.StringIO, *, color: bool, width: int, soft_wrap: bool = False) -> Console:
     """A rich console writing to ``buf``: escape codes only with ``color``, no markup/emoji/highlight guessing
-    (resource names and NIC texts are printed as they are)."""
+    (resource names and NIC texts are printed as they are, made printable by the caller)."""
     return Console(
         file=buf,
         force_terminal=color,
@@ -64,38 +110,89 @@ def make_console(buf: io.StringIO, *, color: bool, width: int, soft_wrap: bool =
     )
 
 
-def render_text(report: Report, *, color: bool = False, width: int = 120) -> str:
-    """The human report. ``color=False`` gives plain text with no escape codes."""
+def _impact_block(console: Console, report: Report) -> None:
+    impact = report.impact()
+    if not any(impact.values()):
+        return
+    for key, label in IMPACT_LABEL.items():
+        if impact[key]:
+            hosts = ", ".join(printable(h, newlines=False) for h in impact[key])
+            console.print(Text(f"{label}: ", style="bold red") + Text(hosts))
+    console.print()
+
+
+def _finding(console: Console, f: Finding, *, verbose: bool) -> None:
+    line = Text()
+    line.append(f.severity, style=_STYLE.get(f.severity, ""))
+    line.append(f" [{f.check.id}] ", style="bold")
+    line.append(printable(f.message, newlines=False))
+    console.print(line)
+    where = place(f)
+    if where:
+        console.print(Text("    at ", style="dim") + Text(where))
+    if f.nic_message and f.nic_message not in f.message:
+        for text in f.nic_message.splitlines():
+            console.print(Text("    NIC: ", style="dim") + Text(printable(text)))
+    console.print(Text("    fix: ", style="dim") + Text(f.check.remediation))
+    if verbose:
+        for label, value in f.details:
+            console.print(Text(f"    {printable(label)}: ", style="dim") + Text(printable(value, newlines=False)))
+        console.print(Text(f"    NIC enforced: {'yes' if f.check.nic_enforced else 'no'}; outcome: {f.check.outcome}"))
+    console.print(Text(f"    docs: {docs_ref(f.check)}", style="dim"))
+
+
+def render_text(
+    report: Report, *, color: bool = False, width: int = 120, quiet: bool = False, verbose: bool = False
+) -> str:
+    """The human report. ``color=False`` gives plain text with no escape codes; ``quiet`` only the finding lines."""
     buf = io.StringIO()
     console = make_console(buf, color=color, width=width, soft_wrap=True)
-    active = report.active_findings()
-    if not active:
+    counted = report.counted_findings()
+    if quiet:
+        for _host, items in group_findings(report, counted):
+            for f in items:
+                console.print(Text(quiet_line(f), style=_STYLE.get(f.severity, "")))
+        return buf.getvalue()
+    if not counted:
         console.print("No findings.")
-    for host, items in _group(active):
-        console.print(Text(host, style="bold underline"))
+    else:
+        _impact_block(console, report)
+    impacts = host_impacts(report)
+    for host, items in group_findings(report, counted):
+        header = Text(printable(host, newlines=False), style="bold underline")
+        labels = [IMPACT_LABEL[k] for k in impacts.get(host, ())]
+        if labels:
+            header.append(" (" + ", ".join(labels) + ")", style="bold red")
+        console.print(header)
         for f in items:
-            line = Text()
-            line.append(f.severity, style=_STYLE.get(f.severity, ""))
-            line.append(f" [{f.check.id}]", style="bold")
-            line.append(finding_line(f)[len(f.severity) + len(f.check.id) + 3 :])
-            console.print(line)
-            if f.nic_message and f.nic_message not in f.message:
-                for text in f.nic_message.splitlines():
-                    console.print(Text("    NIC: ", style="dim") + Text(text))
-            console.print(Text("    fix: ", style="dim") + Text(f.check.remediation))
-            console.print(Text(f"    docs: {f.check.docs}", style="dim"))
+            _finding(console, f, verbose=verbose)
         console.print()
-    suppressed = [f for f in report.findings if f.suppressed]
-    if suppressed:
-        console.print(Text("suppressed", style="bold underline"))
-        for f in suppressed:
-            console.print(Text(f"{finding_line(f)} -- {f.suppression}", style="dim"))
-        console.print()
+    for title, chosen in (
+        ("in the baseline", [f for f in report.active_findings() if f.baseline_state == "unchanged"]),
+        ("suppressed", [f for f in report.findings if f.suppressed]),
+    ):
+        if chosen:
+            console.print(Text(title, style="bold underline"))
+            for f in chosen:
+                why = f" -- {printable(f.suppression, newlines=False)}" if f.suppressed else ""
+                console.print(Text(f"{quiet_line(f)}{why}", style="dim"))
+            console.print()
     for note in report.nic.version_notes:
         if not note.fail_open:  # a fail-open one is a finding (MTLS017) already
-            console.print(Text("note: ", style="dim") + Text(note.message))
+            console.print(Text("note: ", style="dim") + Text(printable(note.message)))
     console.print(Text(summary_line(report), style="bold"))
     return buf.getvalue()
 
 
-__all__ = ["finding_line", "make_console", "render_text", "summary_line"]
+__all__ = [
+    "IMPACT_LABEL",
+    "NO_HOST",
+    "finding_line",
+    "group_findings",
+    "host_impacts",
+    "make_console",
+    "place",
+    "quiet_line",
+    "render_text",
+    "summary_line",
+]
