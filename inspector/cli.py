@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import difflib
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -27,12 +29,103 @@ if TYPE_CHECKING:
     from inspector.sources.overlay import Proposed
     from inspector.tui.app import InspectorApp
 
-COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff", "migrate")
-FORMATS = ("text", "json", "sarif", "junit")
+COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff", "migrate", "completion")
+FORMATS = ("text", "json", "yaml", "sarif", "junit", "github", "markdown")
 
 
 class UsageError(Exception):
     """Unusable input or command line: one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for mistyped options and choices (``suggest_on_error`` is Python 3.14 only)."""
+
+    def _all_options(self) -> list[str]:
+        opts = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    opts += [o for o in sub._option_string_actions if o not in opts]
+        return opts
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        unknown = re.match(r"unrecognized arguments: (.*)", message)
+        if unknown:
+            for arg in unknown.group(1).split():
+                if arg.startswith("-"):
+                    close = difflib.get_close_matches(arg.split("=", 1)[0], self._all_options(), n=1, cutoff=0.6)
+                    if close:
+                        hint = f" (did you mean {close[0]}?)"
+                        break
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            options = re.findall(r"[\w-]+", choice.group(2))
+            close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.5)
+            if close:
+                hint = f" (did you mean {close[0]}?)"
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}{hint}\n")
+
+
+EXAMPLES: dict[str, str] = {
+    "tui": """\
+examples:
+  mtls-inspect                              the bundled sample cluster
+  mtls-inspect k8s/                         manifests in a folder
+  helm template chart | mtls-inspect -      rendered chart on stdin
+  mtls-inspect --context prod -A            a live cluster, read-only""",
+    "check": """\
+examples:
+  mtls-inspect check k8s/
+  mtls-inspect check -f k8s/ -o json
+  mtls-inspect check k8s/ -o sarif=mtls.sarif -o github -o junit=mtls.xml
+  helm template chart | mtls-inspect check - --fail-on warning
+  mtls-inspect check k8s/ --create-baseline mtls-baseline.json
+  mtls-inspect check k8s/ --baseline mtls-baseline.json""",
+    "render": """\
+examples:
+  mtls-inspect render k8s/ --host cafe.example.com
+  mtls-inspect render --sample --resource Ingress/default/cafe-ingress""",
+    "explain": """\
+examples:
+  mtls-inspect explain --sample cafe.example.com/tea
+  mtls-inspect explain k8s/ webapp.example.com --format json""",
+    "rehearse": """\
+examples:
+  mtls-inspect rehearse --sample --host cafe.example.com
+  mtls-inspect rehearse k8s/ --client-cert client.crt --client-key client.key""",
+    "checks": """\
+examples:
+  mtls-inspect checks
+  mtls-inspect checks MTLS015
+  mtls-inspect checks --format json""",
+    "completion": """\
+examples:
+  mtls-inspect completion bash > /etc/bash_completion.d/mtls-inspect
+  mtls-inspect completion zsh > "${fpath[1]}/_mtls-inspect"
+  mtls-inspect completion fish > ~/.config/fish/completions/mtls-inspect.fish""",
+}
+"""The Examples section of each command's --help."""
+
+
+def _add_common_options(p: argparse.ArgumentParser) -> None:
+    """Options every command takes: --version, colour, verbosity, the config file."""
+    p.add_argument("--version", action="version", version=f"mtls-inspect {__version__}")
+    o = p.add_argument_group("output and config")
+    o.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colours: auto (a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR forces), always, never",
+    )
+    o.add_argument("-q", "--quiet", action="store_true", help="findings only: no headers, fixes or summary")
+    o.add_argument("-v", "--verbose", action="count", default=0, help="more detail (evidence, NIC's outcome)")
+    o.add_argument(
+        "--config", metavar="FILE", help="config file (default: .mtls-inspect.yaml here or at the git repository root)"
+    )
+    o.add_argument("--no-config", action="store_true", help="ignore .mtls-inspect.yaml")
+    o.add_argument("--show-config", action="store_true", help="print the merged settings and where each came from")
 
 
 # --- argument parsing ----------------------------------------------------------------------------------------
@@ -46,6 +139,9 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         metavar="SOURCE",
         help="manifest files or folders (recursive: *.yaml, *.yml, *.json); '-' reads stdin; with --kubeconfig/"
         "--context: a proposed change, laid over the cluster",
+    )
+    g.add_argument(
+        "-f", "--filename", action="append", default=[], dest="filenames", metavar="SOURCE", help="as kubectl: a SOURCE"
     )
     g.add_argument("--sample", action="store_true", help="use the bundled sample cluster")
     g.add_argument(
@@ -129,37 +225,51 @@ def _file_size(text: str) -> int:
 
 
 class _FormatAction(argparse.Action):
-    """``--format`` opens a new output; the ``--output`` after it says where that output goes."""
+    """``--format F`` is ``-o F``; an ``--output FILE`` right after it (the old pairing) says where it goes."""
 
     def __call__(
         self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: object, opt: object = None
     ) -> None:
-        ns.outputs = [*(ns.outputs or []), [str(value), None]]
+        ns.outputs = [*(ns.outputs or []), [str(value), None, True]]
 
 
 class _OutputAction(argparse.Action):
+    """``-o/--output FORMAT[=FILE]`` (kubectl's habit), repeatable."""
+
     def __call__(
         self, parser: argparse.ArgumentParser, ns: argparse.Namespace, value: object, opt: object = None
     ) -> None:
-        outputs = ns.outputs or []
-        if not outputs:
-            outputs = [["text", None]]
-        if outputs[-1][1] is not None:
-            parser.error(f"--output {value}: each --output follows its own --format")
-        outputs[-1][1] = str(value)
+        outputs = list(ns.outputs or [])
+        fmt, sep, target = str(value).partition("=")
+        if fmt in FORMATS:
+            if sep and not target:
+                parser.error(f"-o {value}: give a file after '=', or no '=' for stdout")
+            outputs.append([fmt, target or None, False])
+        elif not sep and outputs and outputs[-1][2] and outputs[-1][1] is None:
+            outputs[-1][1] = str(value)  # --format sarif --output r.sarif
+        else:
+            close = difflib.get_close_matches(fmt, FORMATS, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            parser.error(f"-o {value}: expected FORMAT[=FILE], FORMAT one of {', '.join(FORMATS)}{hint}")
         ns.outputs = outputs
 
 
 def _add_check_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(outputs=None)
     p.add_argument(
-        "-f",
-        "--format",
-        action=_FormatAction,
-        choices=FORMATS,
-        help="output format: text (default), json, sarif, junit; repeatable, each optionally followed by --output",
+        "-o",
+        "--output",
+        action=_OutputAction,
+        metavar="FORMAT[=FILE]",
+        help=f"output: {', '.join(FORMATS)}; to FILE after '=', else stdout (repeatable, at most one on stdout)",
     )
-    p.add_argument("-o", "--output", action=_OutputAction, metavar="FILE", help="write the preceding --format here")
+    p.add_argument("--format", action=_FormatAction, choices=FORMATS, help="same as -o FORMAT")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="findings in this baseline (or SARIF log) are reported as such and do not count for the exit code",
+    )
+    p.add_argument("--create-baseline", metavar="FILE", help="write today's findings as a baseline to FILE")
     p.add_argument(
         "--fail-on",
         choices=("error", "warning", "never"),
@@ -176,19 +286,21 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mtls-inspect",
         description=(
             "Predict what NGINX Ingress Controller does with ingressMTLS/egressMTLS policies, before rollout. "
             "With no command it opens the terminal UI (on the bundled sample when no SOURCE is given)."
         ),
         epilog="exit codes: 0 ok, 1 findings at/above --fail-on (rehearse: a probe differed), 2 unusable input or "
-        "command line, 130 interrupted. Docs: docs/checks.md",
+        "command line, 130 interrupted. Checks: mtls-inspect checks [ID]",
     )
     parser.add_argument("--version", action="version", version=f"mtls-inspect {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    tui = sub.add_parser("tui", help="the terminal UI (the default command)", description="Open the terminal UI.")
+    tui = sub.add_parser(
+        "tui", help="the terminal UI (the default command)", description="Open the terminal UI."
+    )
     _add_source_options(tui)
 
     check = sub.add_parser(
@@ -215,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="which policy wins at HOST[/PATH] and what a request gets",
         description="Explain the server and location NGINX picks for HOST[/PATH], the policies on the way, "
         "the effective mTLS settings and what clients get.",
+        usage="mtls-inspect explain [options] [SOURCE ...] HOST[/PATH]",
     )
     _add_source_options(explain)
     explain.add_argument("--format", choices=("text", "json"), default="text", dest="explain_format")
@@ -287,8 +400,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare what ingress-nginx enforced with the original against what NIC will enforce with the result",
     )
 
-    checks = sub.add_parser("checks", help="list the check catalogue", description="List every check.")
+    checks = sub.add_parser(
+        "checks",
+        help="list the check catalogue, or print one check's page",
+        description="List every check, or print the page of one (what, why, NIC's text, outcome, fix, example).",
+    )
+    checks.add_argument("check_id", nargs="?", metavar="ID", help="a check id or slug, e.g. MTLS015")
     checks.add_argument("--format", choices=("text", "json", "markdown"), default="text", dest="checks_format")
+    completion = sub.add_parser(
+        "completion",
+        help="shell completion script (bash, zsh, fish)",
+        description="Print a completion script for the shell.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+    for name, p in sub.choices.items():
+        _add_common_options(p)
+        p.epilog = EXAMPLES.get(name)
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -297,6 +425,10 @@ def _normalise_argv(argv: Sequence[str]) -> list[str]:
     args = list(argv)
     if args and (args[0] in COMMANDS or args[0] in ("-h", "--help", "--version")):
         return args
+    if args and not args[0].startswith("-") and args[0] != "-" and not Path(args[0]).exists():
+        close = difflib.get_close_matches(args[0], COMMANDS, n=1, cutoff=0.6)
+        if close:
+            raise UsageError(f"{args[0]!r} is neither a command nor a file: did you mean `mtls-inspect {close[0]}`?")
     return ["tui", *args]
 
 
@@ -495,42 +627,112 @@ def _write(text: str, target: str | None, stdout: TextIO) -> None:
         raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
 
 
-def _render_format(fmt: str, report: Report, *, color: bool) -> str:
-    if fmt == "json":
-        from inspector._json import dumps
+def _render_format(
+    fmt: str, report: Report, *, color: bool, ns: argparse.Namespace | None = None, code: int = 0
+) -> str:
+    quiet = bool(getattr(ns, "quiet", False))
+    verbose = bool(getattr(ns, "verbose", 0))
+    if fmt in ("json", "yaml"):
         from inspector.report import to_json
+
+        if fmt == "yaml":
+            import yaml
+
+            return yaml.safe_dump(to_json(report), sort_keys=False, allow_unicode=True, width=1000)
+        from inspector._json import dumps
 
         return dumps(to_json(report), newline=True)  # _write would copy the text to add it
     if fmt == "sarif":
         from inspector.output.sarif import render_sarif
 
-        return render_sarif(report)
+        return render_sarif(report, exit_code=code)
     if fmt == "junit":
         from inspector.output.junit import render_junit
 
-        return render_junit(report)
+        return render_junit(report, fail_on=getattr(ns, "fail_on", "error"))
+    if fmt == "github":
+        from inspector.output.github import render_github
+
+        return render_github(report)
+    if fmt == "markdown":
+        from inspector.output.markdown import render_markdown
+
+        return render_markdown(report)
     from inspector.output.text import render_text
 
-    return render_text(report, color=color)
+    return render_text(report, color=color, quiet=quiet, verbose=verbose)
 
 
-def _use_color(stream: TextIO) -> bool:
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+def _use_color(stream: TextIO, mode: str = "auto") -> bool:
+    """``--color``: always/never, or auto: a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR forces it."""
+    if mode in ("always", "never"):
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
 
 
-READS_RENDERED = frozenset({"json"})
+def _finish(report: Report, ns: argparse.Namespace) -> Report:
+    """The config file's suppressions and the ``--baseline``, applied to a built report (both are pure)."""
+    import datetime as dt
+
+    findings = report.findings
+    suppressions = getattr(ns, "config_suppressions", ())
+    if suppressions:
+        from inspector.analysis.suppressions import apply_suppressions
+
+        findings = apply_suppressions(findings, suppressions, dt.datetime.now(dt.UTC).date())
+    baseline = getattr(ns, "baseline", None)
+    if baseline:
+        from inspector.analysis.baseline import BaselineError, apply_baseline, read_baseline
+
+        try:
+            text = Path(baseline).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{baseline}: cannot read the baseline: {getattr(exc, 'strerror', None) or exc}") from None
+        try:
+            findings = apply_baseline(findings, read_baseline(text, baseline))
+        except BaselineError as exc:
+            raise UsageError(str(exc)) from None
+    return replace(report, findings=findings) if findings is not report.findings else report
+
+
+def _exit_code(report: Report, fail_on: str) -> int:
+    """``exit_codes.check_exit`` over the findings that count: one in the ``--baseline`` does not, unless it says
+    that input could not be used (that is exit 2 whatever a baseline says)."""
+    counted = [f for f in report.findings if f.baseline_state != "unchanged" or f.id in UNUSABLE_INPUT_CHECKS]
+    return int(check_exit(counted, fail_on))
+
+
+READS_RENDERED = frozenset({"json", "yaml"})
 """The ``check`` formats that print rendered directives (the report's hosts); the others need no re-parse."""
 
 
 def cmd_check(ns: argparse.Namespace, stdout: TextIO) -> int:
-    outputs: list[tuple[str, str | None]] = [(f, o) for f, o in (ns.outputs or [["text", None]])]
+    outputs: list[tuple[str, str | None]] = [(o[0], o[1]) for o in (ns.outputs or [["text", None]])]
     if sum(1 for _, o in outputs if o in (None, "-")) > 1:
-        raise UsageError("only one --format can go to stdout: give the others an --output FILE")
+        raise UsageError("only one output can go to stdout: give the others a file, e.g. -o sarif=mtls.sarif")
     _, _, report = build(ns, rendered=any(fmt in READS_RENDERED for fmt, _ in outputs))
+    report = _finish(report, ns)
+    if ns.create_baseline:
+        import json
+
+        from inspector.analysis.baseline import apply_baseline, baseline_json, fingerprint
+
+        data = baseline_json(report.active_findings())
+        _write(json.dumps(data, indent=2, ensure_ascii=False), ns.create_baseline, stdout)
+        known = frozenset(fingerprint(f) for f in report.active_findings())
+        report = replace(report, findings=apply_baseline(report.findings, known))
+        print(f"mtls-inspect: wrote {len(data['findings'])} findings to {ns.create_baseline}", file=sys.stderr)
+    code = _exit_code(report, ns.fail_on)
     for fmt, target in outputs:
-        color = target in (None, "-") and _use_color(stdout)
-        _write(_render_format(fmt, report, color=color), target, stdout)
-    return _unusable_input_exit(report) or check_exit(report.findings, ns.fail_on)
+        color = target in (None, "-") and _use_color(stdout, ns.color)
+        _write(_render_format(fmt, report, color=color, ns=ns, code=code), target, stdout)
+    return _unusable_input_exit(report) or code
 
 
 def _unusable_input_exit(report: Report, *, list_them: bool = False) -> ExitCode | None:
@@ -598,7 +800,7 @@ def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
     else:
         from inspector.output.explain import render_explanation
 
-        stdout.write(render_explanation(exp, color=_use_color(stdout)))
+        stdout.write(render_explanation(exp, color=_use_color(stdout, ns.color)))
     return _unusable_input_exit(report, list_them=True) or ExitCode.OK
 
 
@@ -707,22 +909,55 @@ def cmd_migrate(ns: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def cmd_checks(ns: argparse.Namespace, stdout: TextIO) -> int:
-    from inspector.analysis.checks import checks_table
+    from inspector.analysis.checks import check, check_json, check_page, checks_table
 
+    if ns.check_id:
+        try:
+            found = check(ns.check_id)
+        except KeyError:
+            from inspector.analysis.checks import BY_ID
+
+            close = difflib.get_close_matches(ns.check_id.upper(), list(BY_ID), n=1)
+            hint = f"; did you mean {close[0]}?" if close else " (see `mtls-inspect checks`)"
+            raise UsageError(f"unknown check {ns.check_id!r}{hint}") from None
+        if ns.checks_format == "json":
+            import json
+
+            stdout.write(json.dumps(check_json(found), indent=2, ensure_ascii=False) + "\n")
+        else:
+            stdout.write(check_page(found))
+        return ExitCode.OK
     stdout.write(checks_table(ns.checks_format))
     return ExitCode.OK
+
+
+def cmd_completion(ns: argparse.Namespace, stdout: TextIO) -> int:
+    """A completion script generated from the parser itself (shtab), so new options complete without edits."""
+    import shtab
+
+    stdout.write(shtab.complete(build_parser(), shell=ns.shell))
+    return ExitCode.OK
+
+
+def _no_terminal(stdout: TextIO) -> bool:
+    try:
+        return not (sys.stdin.isatty() and stdout.isatty())
+    except (AttributeError, ValueError):
+        return True
 
 
 def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.report import build_report
 
+    if _no_terminal(stdout):
+        raise UsageError("no terminal for the TUI: in scripts and CI run `mtls-inspect check [SOURCE ...]`")
     if _is_live(ns):
         return _tui_live(ns)
     inp = with_declared_secrets(resolve_input(ns, default_sample=True), ns)
     settings = settings_from_args(ns, inp.detected)
 
     def load() -> Report:
-        return build_report(inp.load(), settings)
+        return _finish(build_report(inp.load(), settings), ns)
 
     from inspector.tui.app import run_tui
 
@@ -793,8 +1028,47 @@ def _stdout_to_devnull(out: TextIO) -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"mtls-inspect: {message}", file=sys.stderr)
+    from inspector.output.common import printable
+
+    print(f"mtls-inspect: {printable(message, newlines=False)}", file=sys.stderr)
     raise SystemExit(ExitCode.UNUSABLE_INPUT)
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str], stdout: TextIO) -> argparse.Namespace | None:
+    """The command line over the config file over the defaults; ``None`` when ``--show-config`` printed it all."""
+    from inspector.config import ConfigError, command_tokens, find_config, load_config, show_config, subparsers
+
+    args = _normalise_argv(argv)
+    after_dash: list[str] | None = None
+    if args and args[0] == "diff" and "--" in args:  # diff BEFORE... -- AFTER... [flags]
+        cut = args.index("--")
+        rest = args[cut + 1 :]
+        flags = next((i for i, token in enumerate(rest) if token.startswith("-") and token != "-"), len(rest))
+        args, after_dash = args[:cut] + rest[flags:], rest[:flags]
+    user = parser.parse_args(args)
+    sub = subparsers(parser)[user.command]
+    config = None
+    path = None if user.no_config else (Path(user.config) if user.config else find_config())
+    if user.config and not user.no_config and not Path(user.config).is_file():
+        raise UsageError(f"{user.config}: no such config file")
+    try:
+        if path is not None:
+            config = load_config(path, parser)
+        tokens = command_tokens(config, sub, cli_outputs=getattr(user, "outputs", None) is not None) if config else []
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    ns = parser.parse_args([args[0], *tokens, *args[1:]]) if tokens else user
+    if after_dash is not None:
+        ns.after_dash = after_dash
+        ns.raw_argv = ("--",)
+    ns.config_suppressions = config.suppressions if config is not None else ()
+    if hasattr(ns, "filenames"):
+        # -f SOURCE first: explain's HOST[/PATH] stays the last positional.
+        ns.sources = [*ns.filenames, *ns.sources]
+    if ns.show_config:
+        stdout.write(show_config(sub, ns, user, config))
+        return None
+    return ns
 
 
 ONE_SHOT = ("check", "render", "explain", "checks")
@@ -839,25 +1113,6 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, pro
         print("mtls-inspect: stdout is closed: nothing could be printed (redirect it to a file)", file=sys.stderr)
         return ExitCode.UNUSABLE_INPUT
     parser = build_parser()
-    args = _normalise_argv(sys.argv[1:] if argv is None else argv)
-    after_dash: list[str] | None = None
-    if args and args[0] == "diff" and "--" in args:  # diff BEFORE... -- AFTER... [flags]
-        cut = args.index("--")
-        rest = args[cut + 1 :]
-        flags = next((i for i, token in enumerate(rest) if token.startswith("-") and token != "-"), len(rest))
-        args, after_dash = args[:cut] + rest[flags:], rest[:flags]
-    ns = parser.parse_args(args)
-    if after_dash is not None:
-        ns.after_dash = after_dash
-        ns.raw_argv = ("--",)
-    if process and ns.command in ONE_SHOT and not (hasattr(ns, "kubeconfig") and _is_live(ns)):
-        # Nothing a one-shot command builds needs the cyclic collector (the report is acyclic; the few cycles in
-        # libraries are freed at exit anyway); its passes over a growing heap cost 0.5 s at 10k objects. Live mode
-        # keeps the normal exit (the Kubernetes client and its temp files).
-        import gc
-
-        gc.disable()
-        _fast_exit = True
     handlers = {
         "check": cmd_check,
         "render": cmd_render,
@@ -867,8 +1122,20 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, pro
         "tui": cmd_tui,
         "diff": cmd_diff,
         "migrate": cmd_migrate,
+        "completion": cmd_completion,
     }
     try:
+        ns = parse_args(parser, sys.argv[1:] if argv is None else argv, out)
+        if ns is None:
+            return ExitCode.OK
+        if process and ns.command in ONE_SHOT and not (hasattr(ns, "kubeconfig") and _is_live(ns)):
+            # Nothing a one-shot command builds needs the cyclic collector (the report is acyclic; the few cycles in
+            # libraries are freed at exit anyway); its passes over a growing heap cost 0.5 s at 10k objects. Live mode
+            # keeps the normal exit (the Kubernetes client and its temp files).
+            import gc
+
+            gc.disable()
+            _fast_exit = True
         code = int(handlers[ns.command](ns, out))
         out.flush()  # a full disk or /dev/full fails here, inside the handler below, not at interpreter exit
         return code

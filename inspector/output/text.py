@@ -22,9 +22,14 @@ from inspector.report import Report
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _RANK = {"error": 0, "warning": 1, "info": 2}
 NO_HOST = "(not tied to a host)"
+IMPACT_MEANS = {
+    "returns_500": "every request, or every request to a path, gets 500",
+    "fail_open": "served without client-certificate verification",
+    "refused_handshake": "TLS handshakes refused",
+}
 IMPACT_LABEL = {
     "returns_500": "returns 500",
-    "fail_open": "FAIL-OPEN (no client certificate check)",
+    "fail_open": "FAIL-OPEN",
     "refused_handshake": "refuses TLS handshakes",
 }
 
@@ -117,7 +122,7 @@ def _impact_block(console: Console, report: Report) -> None:
     for key, label in IMPACT_LABEL.items():
         if impact[key]:
             hosts = ", ".join(printable(h, newlines=False) for h in impact[key])
-            console.print(Text(f"{label}: ", style="bold red") + Text(hosts))
+            console.print(Text(f"{label} ({IMPACT_MEANS[key]}): ", style="bold red") + Text(hosts))
     console.print()
 
 
