@@ -915,9 +915,10 @@ def cmd_checks(ns: argparse.Namespace, stdout: TextIO) -> int:
         try:
             found = check(ns.check_id)
         except KeyError:
-            from inspector.analysis.checks import BY_ID
+            from inspector.analysis.checks import BY_ID, BY_SLUG
 
-            close = difflib.get_close_matches(ns.check_id.upper(), list(BY_ID), n=1)
+            wanted = ns.check_id.upper() if ns.check_id.upper().startswith("MTLS") else ns.check_id.lower()
+            close = difflib.get_close_matches(wanted, [*BY_ID, *BY_SLUG], n=1)
             hint = f"; did you mean {close[0]}?" if close else " (see `mtls-inspect checks`)"
             raise UsageError(f"unknown check {ns.check_id!r}{hint}") from None
         if ns.checks_format == "json":

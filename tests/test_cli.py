@@ -185,6 +185,194 @@ def test_broken_file_is_a_finding_and_the_rest_is_still_analysed(tmp_path: Path)
     proc = run("check", str(broken), str(good), "--format", "text")
     assert proc.returncode == 2  # input that could not be used (issue 12): exit 2, after the rest is printed
     assert "Traceback" not in proc.stderr
-    line = next(ln for ln in proc.stdout.splitlines() if "[MTLS001]" in ln)
-    assert line.count("broken.yaml") == 1, line  # the place is named once, in the (Kind file:line) part
+    lines = proc.stdout.splitlines()
+    n = next(i for i, ln in enumerate(lines) if "[MTLS001]" in ln)
+    # The message first, then its place once, on its own line.
+    assert "broken.yaml" not in lines[n] and lines[n + 1].startswith("    at "), lines[n : n + 2]
+    assert lines[n + 1].count("broken.yaml") == 1, lines[n + 1]
     assert "cafe.example.com" in proc.stdout  # the good file is still analysed
+
+
+# --- CI habits (issue 12): no terminal, kubectl's -o/-f, did you mean, help, colour, verbosity, completion -----
+
+
+def _cafe(tmp_path: Path) -> Path:
+    manifest = tmp_path / "cafe.yaml"
+    manifest.write_text(CAFE_NO_TLS)
+    return manifest
+
+
+def test_default_command_without_terminal_exits_2_pointing_at_check() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "inspector", "--sample"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    (line,) = proc.stderr.strip().splitlines()
+    assert "mtls-inspect check" in line
+
+
+def test_mistyped_command_is_an_error_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["chekc", "--sample"], stdout=io.StringIO())
+    assert exc.value.code == 2
+    assert "did you mean `mtls-inspect check`" in capsys.readouterr().err
+
+
+def test_a_file_named_like_a_command_is_still_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chekc").write_text(CAFE_NO_TLS)
+    with pytest.raises(SystemExit):
+        main(["chekc"], stdout=io.StringIO())
+    err = capsys.readouterr().err
+    assert "did you mean" not in err and "no terminal" in err  # read as SOURCE of the TUI, which needs a terminal
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (["check", "--sample", "--fail-onn", "never"], "did you mean --fail-on?"),
+        (["check", "--sample", "--fail-on", "eror"], "did you mean error?"),
+        (["check", "--sample", "-o", "jsn"], "did you mean json?"),
+    ],
+)
+def test_mistyped_options_suggest(args: list[str], suggestion: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(args, stdout=io.StringIO())
+    assert exc.value.code == 2
+    assert suggestion in capsys.readouterr().err
+
+
+def test_output_format_equals_file_repeatable(tmp_path: Path) -> None:
+    manifest = _cafe(tmp_path)
+    sarif, junit, gh = tmp_path / "m.sarif", tmp_path / "m.xml", tmp_path / "gh.txt"
+    out = io.StringIO()
+    code = main(
+        ["check", str(manifest), "-o", f"sarif={sarif}", "-o", "json", "-o", f"junit={junit}", "-o", f"github={gh}"],
+        stdout=out,
+    )
+    assert code == 1
+    assert json.loads(out.getvalue())["schema"] == "mtls-inspect/report/v1"  # -o json prints JSON, not a file "json"
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert junit.read_text().startswith("<?xml")
+    assert "::error file=" in gh.read_text()
+    assert not (tmp_path / "json").exists()
+
+
+def test_only_one_output_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(_cafe(tmp_path)), "-o", "json", "-o", "github"], stdout=io.StringIO())
+    assert exc.value.code == 2
+    assert "stdout" in capsys.readouterr().err
+
+
+def test_dash_f_is_a_source_as_in_kubectl(tmp_path: Path) -> None:
+    _cafe(tmp_path)
+    out = io.StringIO()
+    assert main(["check", "-f", str(tmp_path), "-o", "json"], stdout=out) == 1
+    assert any(h["host"] == "cafe.example.com" for h in json.loads(out.getvalue())["hosts"])
+
+
+def test_yaml_output_is_the_json_report(tmp_path: Path) -> None:
+    import yaml
+
+    manifest = _cafe(tmp_path)
+    as_yaml, as_json = io.StringIO(), io.StringIO()
+    main(["check", str(manifest), "-o", "yaml", "--fail-on", "never"], stdout=as_yaml)
+    main(["check", str(manifest), "-o", "json", "--fail-on", "never"], stdout=as_json)
+    assert yaml.safe_load(as_yaml.getvalue()) == json.loads(as_json.getvalue())
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_examples_and_version(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, "--help"])
+    text = capsys.readouterr().out
+    assert "examples:\n  mtls-inspect" in text
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args([command, "--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("mtls-inspect ")
+
+
+def test_explain_usage_names_host_path(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["explain", "--help"])
+    assert "usage: mtls-inspect explain [options] [SOURCE ...] HOST[/PATH]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("mode", "env", "tty", "expected"),
+    [
+        ("auto", {}, True, True),
+        ("auto", {}, False, False),
+        ("auto", {"NO_COLOR": "1"}, True, False),
+        ("auto", {"TERM": "dumb"}, True, False),
+        ("auto", {"FORCE_COLOR": "1"}, False, True),
+        ("always", {"NO_COLOR": "1"}, False, True),
+        ("never", {"FORCE_COLOR": "1"}, True, False),
+    ],
+)
+def test_color_modes(
+    mode: str, env: dict[str, str], tty: bool, expected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.cli import _use_color
+
+    for var in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(var, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return tty
+
+    assert _use_color(Stream(), mode) is expected
+
+
+def test_color_always_and_never_reach_the_text(tmp_path: Path) -> None:
+    manifest = _cafe(tmp_path)
+    coloured, plain = io.StringIO(), io.StringIO()
+    main(["check", str(manifest), "--color", "always"], stdout=coloured)
+    main(["check", str(manifest), "--color", "never"], stdout=plain)
+    assert "\x1b[" in coloured.getvalue() and "\x1b[" not in plain.getvalue()
+
+
+def test_quiet_prints_findings_only_and_verbose_more(tmp_path: Path) -> None:
+    manifest = _cafe(tmp_path)
+    quiet, normal, verbose = io.StringIO(), io.StringIO(), io.StringIO()
+    main(["check", str(manifest), "-q"], stdout=quiet)
+    main(["check", str(manifest)], stdout=normal)
+    main(["check", str(manifest), "-v"], stdout=verbose)
+    lines = quiet.getvalue().splitlines()
+    assert lines and all(ln.startswith(("error [", "warning [", "info [")) for ln in lines), lines
+    assert any("[MTLS016]" in ln and "cafe.yaml:" in ln for ln in lines)
+    assert "NIC enforced: yes; outcome: 500" in verbose.getvalue()
+    assert "NIC enforced" not in normal.getvalue()
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts(shell: str) -> None:
+    out = io.StringIO()
+    assert main(["completion", shell], stdout=out) == 0
+    script = out.getvalue()
+    assert "mtls-inspect" in script and "check" in script and "--fail-on" in script
+
+
+def test_checks_id_prints_one_page(capsys: pytest.CaptureFixture[str]) -> None:
+    out = io.StringIO()
+    assert main(["checks", "MTLS016"], stdout=out) == 0
+    page = out.getvalue()
+    assert page.startswith("## MTLS016 ingress-mtls-without-tls")
+    assert "Remediation:" in page and "Example:" in page and "TLS must be enabled" in page
+    assert "MTLS017" not in page
+    with pytest.raises(SystemExit) as exc:
+        main(["checks", "ingress-mtls-witout-tls"], stdout=io.StringIO())
+    assert exc.value.code == 2
+    assert "did you mean ingress-mtls-without-tls" in capsys.readouterr().err

@@ -22,7 +22,8 @@ from inspector.output.text import render_text
 REPO = Path(__file__).resolve().parent.parent
 NS = "t"
 HOST = "a.example.com"
-LINE = re.compile(r"^(error|warning|info) \[MTLS\d{3}\] \((\S+ \S+/\S+ )?\S+:\d+\)( \[\S+\])? \S")
+LINE = re.compile(r"^(error|warning|info) \[MTLS\d{3}\] \S")
+PLACE = re.compile(r"^    at (\S+ \S+/\S+ )?\S+:\d+( \[\S+\])?$")
 
 
 def _clean_report(tmp_path: Path) -> Any:
@@ -44,14 +45,21 @@ def test_text_lines_are_istioctl_style_and_grouped_by_host() -> None:
     assert "\x1b[" not in out
     finding_lines = [line for line in out.splitlines() if re.match(r"^(error|warning|info) \[", line)]
     assert finding_lines, out
+    lines = out.splitlines()
     for line in finding_lines:
         assert LINE.match(line), line
-    assert "\nno-tls.broken.example.com\n" in out
+        # The message comes first, its place on the next line (the impact is not at the end of a long line).
+        after = lines[lines.index(line) + 1]
+        assert PLACE.match(after), after
+    assert "\nno-tls.broken.example.com (returns 500)\n" in out
     assert out.index("no-tls.broken.example.com") < out.index("[MTLS016]")
     assert "    fix: Add `spec.tls`" in out
+    assert "    docs: mtls-inspect checks MTLS016" in out
     summary = out.rstrip().splitlines()[-1]
-    pattern = (r"\d+ errors?, \d+ warnings?, \d+ infos?(, \d+ suppressed)? "
-               r"\(\d+ hosts, \d+ policies checked, predicted for NIC 5\.6\)")
+    pattern = (
+        r"\d+ errors?, \d+ warnings?, \d+ infos?(, \d+ suppressed)? \(\d+ hosts: \d+ returning 500, \d+ fail-open, "
+        r"\d+ refusing handshakes; \d+ policies checked, predicted for NIC 5\.6\)"
+    )
     assert re.fullmatch(pattern, summary), summary
 
 
@@ -98,7 +106,9 @@ def validate_sarif(log: dict[str, Any]) -> None:
             ids.append(_require(rule, "id", str, rw))
             for key in ("shortDescription", "fullDescription", "help"):
                 _message(_require(rule, key, dict, rw), f"{rw}.{key}")
-            assert re.match(r"^[a-z][a-z0-9+.-]*:|^docs/", _require(rule, "helpUri", str, rw)), rw
+            if "helpUri" in rule:
+                assert re.match(r"^https?://", rule["helpUri"]), rw
+            assert rule["help"].get("markdown"), f"{rw}: the help travels inline"
             level = _require(_require(rule, "defaultConfiguration", dict, rw), "level", str, rw)
             assert level in LEVELS, rw
         assert len(ids) == len(set(ids)), "rule ids must be unique"
@@ -134,8 +144,9 @@ def test_sarif_sample_is_valid_and_points_at_lines() -> None:
     assert phys["region"]["startLine"] > 1
     assert no_tls["level"] == "error"
     rule = run["tool"]["driver"]["rules"][[c.id for c in CHECKS].index("MTLS016")]
-    assert rule["helpUri"].endswith("#ingress-mtls-without-tls")
+    assert "helpUri" not in rule  # no absolute docs URL configured: the help is inline
     assert BY_ID["MTLS016"].remediation in rule["help"]["text"]
+    assert "## MTLS016 ingress-mtls-without-tls" in rule["help"]["markdown"]
 
 
 def test_sarif_clean_run_has_empty_results(tmp_path: Path) -> None:
