@@ -274,3 +274,191 @@ def test_sarif_fingerprints_are_stable_and_distinct() -> None:
     prints = [r["partialFingerprints"]["mtlsInspectFinding/v1"] for r in first]
     assert prints == [r["partialFingerprints"]["mtlsInspectFinding/v1"] for r in second]
     assert len(prints) == len(set(prints))
+
+
+# --- issue 12: SARIF against the official schema, URIs, invocations; JUnit and --fail-on; github, markdown ------
+
+SARIF_SCHEMA_FILE = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-2.1.0-rtm.5.json"
+OSC52 = "\x1b]52;c;aGVsbG8=\x07"
+
+
+def _yaml_escaped(manifest: str) -> str:
+    """Control characters as YAML double-quoted escapes (a raw ESC is not allowed in a YAML file)."""
+    return manifest.replace("\x1b", "\\e").replace("\x07", "\\a").replace("\x00", "\\0").replace("\x0b", "\\v")
+
+
+def _schema_validate(log: dict[str, Any]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    if not SARIF_SCHEMA_FILE.is_file():
+        pytest.skip(f"{SARIF_SCHEMA_FILE.parent} not found: the SARIF schema from ../shared/schemas is not beside this")
+    schema = json.loads(SARIF_SCHEMA_FILE.read_text(encoding="utf-8"))
+    checker = jsonschema.FormatChecker()
+    assert "uri" in checker.checkers, "the uri format needs rfc3986-validator (test extra)"
+    validator = jsonschema.Draft7Validator(schema, format_checker=checker)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(log)]
+    assert not errors, errors[:10]
+
+
+def test_sarif_validates_against_the_official_schema_with_format_checks() -> None:
+    from inspector.output.sarif import sarif_log
+
+    log = sarif_log(sample_report(), exit_code=1)
+    _schema_validate(log)
+    validate_sarif(log)
+
+
+def test_sarif_schema_check_catches_a_relative_help_uri() -> None:
+    log = sarif_log(sample_report())
+    log["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = "docs/checks.md#x"
+    with pytest.raises(AssertionError, match="helpUri"):
+        _schema_validate(log)
+
+
+def test_sarif_help_uri_only_when_an_absolute_url_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MTLS_INSPECT_DOCS_URL", "docs/checks.md")
+    rule = sarif_log(sample_report())["runs"][0]["tool"]["driver"]["rules"][0]
+    assert "helpUri" not in rule and rule["help"]["markdown"].startswith("## MTLS001")
+    monkeypatch.setenv("MTLS_INSPECT_DOCS_URL", "https://example.com/mtls/checks.md")
+    log = sarif_log(sample_report())
+    rule = log["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["helpUri"] == "https://example.com/mtls/checks.md#unreadable-source"
+    assert log["runs"][0]["tool"]["driver"]["informationUri"] == "https://example.com/mtls/checks.md"
+    _schema_validate(log)
+
+
+def test_sarif_uris_relative_percent_encoded_with_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "my dir#1"
+    folder.mkdir()
+    docs = (service("app", NS), ca_secret("ca", NS), ingress_policy("p", NS, "ca"))
+    docs += (ingress("ing", NS, HOST, policies="p"),)
+    report = report_from(folder, *docs)
+    monkeypatch.chdir(tmp_path)
+    log = sarif_log(report, exit_code=1)
+    _schema_validate(log)
+    run = log["runs"][0]
+    loc = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc == {"uri": "my%20dir%231/manifests.yaml", "uriBaseId": "SRCROOT"}
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    (inv,) = run["invocations"]
+    assert inv == {
+        "executionSuccessful": True,
+        "exitCode": 1,
+        "workingDirectory": {"uri": tmp_path.resolve().as_uri() + "/"},
+    }
+    # Outside the working directory: an absolute, percent-encoded file URI.
+    monkeypatch.chdir(folder.parent.parent)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    loc = sarif_log(report)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc["uri"].startswith("file:///") and loc["uri"].endswith("/my%20dir%231/manifests.yaml")
+    assert "uriBaseId" not in loc
+
+
+def _warning_and_error_report(tmp_path: Path) -> Any:
+    # MTLS016 (error: no TLS) and MTLS060 (warning: verifyClient optional_no_ca) on one Ingress.
+    return report_from(
+        tmp_path,
+        service("app", NS),
+        ca_secret("ca", NS),
+        ingress_policy("p", NS, "ca", verifyClient="optional_no_ca"),
+        ingress("ing", NS, HOST, policies="p"),
+    )
+
+
+def _failed_ids(xml: str) -> set[str]:
+    root = ET.fromstring(xml)
+    return {str(c.get("name")).split()[0] for c in root.iter("testcase") if c.find("failure") is not None}
+
+
+def test_junit_fails_only_at_or_above_fail_on(tmp_path: Path) -> None:
+    report = _warning_and_error_report(tmp_path)
+    severities = {f.check.id: f.severity for f in report.findings}
+    assert "error" in severities.values() and "warning" in severities.values(), severities
+    errors = {i for i, s in severities.items() if s == "error"}
+    warnings = {i for i, s in severities.items() if s == "warning"}
+    assert _failed_ids(render_junit(report, fail_on="error")) == errors
+    assert _failed_ids(render_junit(report, fail_on="warning")) == errors | warnings
+    assert _failed_ids(render_junit(report, fail_on="never")) == set()
+    # A finding below the threshold is still told, in the passing testcase's system-out.
+    root = ET.fromstring(render_junit(report, fail_on="error"))
+    outs = [c.findtext("system-out") or "" for c in root.iter("testcase")]
+    assert any(next(iter(warnings)) in text for text in outs)
+
+
+def test_junit_stays_well_formed_with_control_characters(tmp_path: Path) -> None:
+    report = report_from(
+        tmp_path,
+        service("app", NS),
+        _yaml_escaped(ingress(f'"cafe{OSC52}\x00\x0b"', NS, HOST)),
+    )
+    xml = render_junit(report)
+    root = ET.fromstring(xml)  # well-formed
+    assert "\x1b" not in xml and "\x07" not in xml and "\x00" not in xml
+    texts = " ".join((e.get("message") or "") + (e.text or "") for e in root.iter())
+    assert "cafe\\x1b]52;c;aGVsbG8=\\x07\\x00\\x0b" in texts  # visible as text
+
+
+def test_text_and_github_and_markdown_make_escapes_printable(tmp_path: Path) -> None:
+    from inspector.output.github import render_github
+    from inspector.output.markdown import render_markdown
+
+    manifest = _yaml_escaped(ingress(f'"cafe{OSC52}"', NS, HOST))  # an object name with an OSC 52 sequence
+    report = report_from(tmp_path, service("app", NS), manifest)
+    assert any(OSC52 in f.message for f in report.findings)  # the untrusted value reaches the finding as it is
+    for out in (render_text(report), render_text(report, quiet=True), render_github(report), render_markdown(report)):
+        assert "\x1b" not in out and "\x07" not in out
+        assert "\\x1b]52" in out
+
+
+def test_github_annotations_and_escaping() -> None:
+    from inspector.analysis.findings import Finding
+    from inspector.output.github import annotation, render_github
+
+    f = Finding(check=BY_ID["MTLS016"], message="50% of it\r\nnext::warning x", source="a dir/x,y:z.yaml:12")
+    line = annotation(f)
+    head, _, body = line.partition("::")[2].partition("::")
+    assert head.startswith("error file=a dir/x%2Cy%3Az.yaml,line=12,title=MTLS016 ")
+    assert "\n" not in line and "\r" not in line
+    assert body.startswith("50%25 of it\\x0d%0Anext::warning x")  # CR made printable, LF escaped for the runner
+    out = render_github(sample_report())
+    lines = out.splitlines()
+    assert lines[0] == "::group::minion-ingress-mtls.broken.example.com"  # hosts that return 500 first
+    assert lines.count("::endgroup::") == sum(1 for ln in lines if ln.startswith("::group::"))
+    assert any(ln.startswith("::error file=sample-cluster/broken/no-tls.yaml,line=") for ln in lines) or any(
+        ln.startswith("::error file=") and "no-tls.yaml" in ln for ln in lines
+    )
+    assert any(ln.startswith("::warning ") for ln in lines)
+
+
+def test_markdown_summary_puts_the_breaking_hosts_first() -> None:
+    from inspector.output.markdown import cell, render_markdown
+
+    out = render_markdown(sample_report())
+    assert out.startswith("## mtls-inspect\n")
+    assert "| **returns 500** | " in out and "| **FAIL-OPEN** | " in out
+    first_host = out.index("### ")
+    assert out[first_host:].startswith("### minion-ingress-mtls.broken.example.com (returns 500)")
+    assert "| ❌ error | `MTLS016` |" in out
+    assert cell("a|b\nc") == "a\\|b c"
+
+
+def test_summary_counts_hosts_by_impact() -> None:
+    from inspector.report import to_json
+
+    report = sample_report()
+    s = to_json(report)["summary"]
+    impact = report.impact()
+    assert s["hosts_returning_500"] == len(impact["returns_500"]) > 0
+    assert s["hosts_fail_open"] == len(impact["fail_open"]) > 0
+    assert s["hosts_refusing_handshakes"] == len(impact["refused_handshake"])
+    assert "no-tls.broken.example.com" in impact["returns_500"]
+
+
+def test_text_places_are_relative_to_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = _warning_and_error_report(tmp_path)
+    assert any(f.source.startswith(str(tmp_path)) for f in report.findings)
+    monkeypatch.chdir(tmp_path)
+    out = render_text(report)
+    assert str(tmp_path) not in out
+    assert "    at Ingress t/ing manifests.yaml:" in out

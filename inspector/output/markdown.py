@@ -11,7 +11,8 @@ _ICON = {"error": "❌ error", "warning": "⚠️ warning", "info": "ℹ️ info
 
 
 def cell(text: str) -> str:
-    return printable(text, newlines=False).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+    flat = " ".join(text.splitlines())
+    return printable(flat, newlines=False).replace("|", "\\|").strip()
 
 
 def render_markdown(report: Report) -> str:
