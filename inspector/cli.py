@@ -260,10 +260,11 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         action=_OutputAction,
+        dest="outputs",
         metavar="FORMAT[=FILE]",
         help=f"output: {', '.join(FORMATS)}; to FILE after '=', else stdout (repeatable, at most one on stdout)",
     )
-    p.add_argument("--format", action=_FormatAction, choices=FORMATS, help="same as -o FORMAT")
+    p.add_argument("--format", action=_FormatAction, dest="outputs", choices=FORMATS, help="same as -o FORMAT")
     p.add_argument(
         "--baseline",
         metavar="FILE",

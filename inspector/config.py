@@ -85,11 +85,12 @@ def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPa
 
 def configurable(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
     """dest -> action for the options a config key can set on this (sub)parser."""
-    return {
-        a.dest: a
-        for a in parser._actions
-        if a.option_strings and a.dest not in NOT_CONFIGURABLE and a.dest != argparse.SUPPRESS
-    }
+    out: dict[str, argparse.Action] = {}
+    for a in parser._actions:
+        # The first option of a dest speaks for it (``-o/--output`` before its synonym ``--format``).
+        if a.option_strings and a.dest not in NOT_CONFIGURABLE and a.dest != argparse.SUPPRESS:
+            out.setdefault(a.dest, a)
+    return out
 
 
 def config_key(dest: str) -> str:
