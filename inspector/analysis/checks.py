@@ -2253,7 +2253,8 @@ def parse_ignores(ignores: Sequence[str]) -> list[tuple[Check, str | None]]:
 
 def _split_ignore_annotation(value: str) -> list[tuple[str, str]]:
     """Entries of the annotation as (ident, reason). Entries are separated by newlines, or by a comma followed by
-    something that names a check (``MTLS...``, even mistyped, or a known slug) and a ``:``; any other comma belongs to the reason."""
+    something that names a check (``MTLS...``, even mistyped, or a known slug) and a ``:``; any other comma belongs
+    to the reason."""
     idents = "|".join(re.escape(slug) for slug in sorted(BY_SLUG, key=len, reverse=True))
     splitter = re.compile(rf",\s*(?=(?:MTLS\w+|{idents})\s*(?::|,|$))", re.I | re.M)
     out: list[tuple[str, str]] = []
