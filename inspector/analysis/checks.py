@@ -2260,6 +2260,10 @@ def _split_ignore_annotation(value: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for line in value.splitlines():
         for part in splitter.split(line):
+            # ``MTLS060, bogus: x``: an id without a reason, then the next entry.
+            while bare := re.match(r"\s*([\w-]+)\s*,(.*)", part, re.S):
+                out.append((bare.group(1), ""))
+                part = bare.group(2)
             ident, _, reason = part.partition(":")
             if ident.strip():
                 out.append((ident.strip(), reason.strip()))
