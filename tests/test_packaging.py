@@ -31,6 +31,15 @@ def test_wheel_carries_templates_and_sample(wheel: Path) -> None:
     assert any(n.startswith("inspector/_data/templates/") and n.endswith(".j2") for n in names)
     assert any(n.startswith("inspector/_data/sample-cluster/") and n.endswith(".yaml") for n in names)
     assert "inspector/samples.py" in names
+    assert "inspector/_data/docs/checks.md" in names  # the check pages travel with the package
+
+
+def test_wheel_metadata_for_ci_users(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next(zf.read(n).decode() for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+    assert "Classifier: Environment :: Console" in meta
+    requires = [ln for ln in meta.splitlines() if ln.startswith("Requires-Dist: textual")]
+    assert requires and "<" in requires[0], requires  # an upper bound on Textual's major version
 
 
 def test_installed_wheel_checks_the_sample(wheel: Path, tmp_path: Path) -> None:
@@ -73,3 +82,22 @@ def test_installed_wheel_checks_the_sample(wheel: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["hosts"] and report["resources"]
+    # One check's page and the docs: lines work without a checkout.
+    page = subprocess.run(
+        [str(env_dir / "bin" / "mtls-inspect"), "checks", "MTLS015"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert page.returncode == 0, page.stderr
+    assert page.stdout.startswith("## MTLS015 ") and "Remediation:" in page.stdout
+    text = subprocess.run(
+        [str(env_dir / "bin" / "mtls-inspect"), "check", "--sample", "--fail-on", "never"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert "    docs: mtls-inspect checks MTLS016" in text.stdout
+    assert "docs/checks.md" not in text.stdout
