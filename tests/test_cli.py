@@ -376,3 +376,60 @@ def test_checks_id_prints_one_page(capsys: pytest.CaptureFixture[str]) -> None:
         main(["checks", "ingress-mtls-witout-tls"], stdout=io.StringIO())
     assert exc.value.code == 2
     assert "did you mean ingress-mtls-without-tls" in capsys.readouterr().err
+
+
+# --- terminal escapes (issue 14 item 5): untrusted strings are made printable in every human output -------------
+
+OSC52 = "\x1b]52;c;aGVsbG8=\x07"
+HEADER_INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: cafe
+  annotations:
+    nginx.org/proxy-set-headers: "X-A: \\e]52;c;aGVsbG8=\\a"
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: cafe.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: tea
+            port:
+              number: 80
+"""
+
+
+def test_render_and_explain_print_no_raw_escape(tmp_path: Path) -> None:
+    manifest = tmp_path / "cafe.yaml"
+    manifest.write_text(HEADER_INGRESS)
+    out = io.StringIO()
+    assert main(["render", str(manifest)], stdout=out) == 0
+    assert "\x1b" not in out.getvalue() and "\\x1b]52;c;aGVsbG8=" in out.getvalue()
+    out = io.StringIO()
+    assert main(["explain", str(manifest), f"cafe.example.com/x{OSC52}", "--color", "always"], stdout=out) == 0
+    text = out.getvalue()
+    assert "]52;" in text and "\x1b]52" not in text and "\x07" not in text
+    assert "\x1b[" in text  # the colours themselves still reach the terminal
+
+
+def test_stderr_messages_are_printable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", str(tmp_path / f"x{OSC52}.yaml")], stdout=io.StringIO())
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "x\\x1b]52;c;aGVsbG8=\\x07.yaml" in err
+
+
+def test_check_text_with_an_osc52_object_name(tmp_path: Path) -> None:
+    manifest = tmp_path / "ing.yaml"
+    # The API server refuses the name (MTLS003), whose message quotes it: the quote must not reach a terminal raw.
+    manifest.write_text(HEADER_INGRESS.replace("  name: cafe\n", '  name: "cafe\\e]52;c;aGVsbG8=\\a"\n'))
+    for fmt in ("text", "github", "markdown"):
+        out = io.StringIO()
+        main(["check", str(manifest), "-o", fmt], stdout=out)
+        assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue(), fmt
+        assert "cafe\\x1b]52;c;aGVsbG8=\\x07" in out.getvalue(), fmt

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from inspector.analysis.explain import Explanation
+from inspector.output.common import printable
 from inspector.output.text import finding_line, make_console
 
 
@@ -61,24 +62,31 @@ def _table(*columns: str) -> Table:
     return table
 
 
+def _p(value: object) -> str:
+    """Manifest values reach this text (host, names, reasons): made printable before they meet a terminal."""
+    return printable(str(value), newlines=False)
+
+
 def render_explanation(exp: Explanation, *, color: bool = False, width: int = 120) -> str:
     """The explanation for a person: server and location chosen, policies on the way, effective settings,
     predicted outcomes per client."""
     buf = io.StringIO()
     console = make_console(buf, color=color, width=width)
     bold = "bold"
-    console.print(Text(f"{exp.host}{exp.path}", style="bold underline"))
+    console.print(Text(_p(f"{exp.host}{exp.path}"), style="bold underline"))
     if exp.server is None:
-        console.print(f"server: NIC's default server ({exp.server_match})")
+        console.print(_p(f"server: NIC's default server ({exp.server_match})"))
     else:
-        console.print(f"server: server_name {exp.server} ({exp.server_match}) from {exp.resource}")
+        console.print(_p(f"server: server_name {exp.server} ({exp.server_match}) from {exp.resource}"))
         console.print(
-            f"location: {exp.location or '(none)'} ({exp.location_match})"
-            + (f" from {exp.location_resource}" if exp.location_resource else "")
-            + (f", {exp.action} action ({exp.action_code})" if exp.action in ("return", "redirect") else "")
+            _p(
+                f"location: {exp.location or '(none)'} ({exp.location_match})"
+                + (f" from {exp.location_resource}" if exp.location_resource else "")
+                + (f", {exp.action} action ({exp.action_code})" if exp.action in ("return", "redirect") else "")
+            )
         )
         if exp.candidates:
-            console.print(Text(f"  candidates: {', '.join(exp.candidates)}", style="dim"))
+            console.print(Text(_p(f"  candidates: {', '.join(exp.candidates)}"), style="dim"))
         flags = [
             "TLS" if exp.tls else "no TLS",
             "FAIL-OPEN" if exp.fail_open else "",
@@ -89,24 +97,26 @@ def render_explanation(exp: Explanation, *, color: bool = False, width: int = 12
         console.print(Text("\npolicies on the way", style=bold))
         table = _table("policy", "type", "scope", "from", "status", "reason")
         for p in exp.policies:
-            table.add_row(p.key, p.type, f"{p.scope} ({p.context})", f"{p.owner} {p.source}", p.status, p.reason)
+            row = (p.key, p.type, f"{p.scope} ({p.context})", f"{p.owner} {p.source}", p.status, p.reason)
+            table.add_row(*map(_p, row))
         console.print(table)
     for title, settings in (("client certificate (server)", exp.ingress), ("upstream TLS (location)", exp.egress)):
         if settings:
             console.print(Text(f"\neffective {title}", style=bold))
             table = _table("directive", "value", "from", "policy")
             for s in settings:
-                table.add_row(s.directive, s.value or "(not set)", s.source, s.policy or "-")
+                table.add_row(*map(_p, (s.directive, s.value or "(not set)", s.source, s.policy or "-")))
             console.print(table)
     console.print(Text("\npredicted outcomes", style=bold))
     table = _table("client", "status", "outcome", "why")
     for pr in exp.predictions:
-        table.add_row(pr.scenario, str(pr.status) if pr.status is not None else "-", pr.title, pr.detail)
+        status = str(pr.status) if pr.status is not None else "-"
+        table.add_row(*map(_p, (pr.scenario, status, pr.title, pr.detail)))
     console.print(table)
     if exp.upstream is not None:
-        console.print(f"upstream: {exp.upstream.detail}")
+        console.print(_p(f"upstream: {exp.upstream.detail}"))
     for note in exp.notes:
-        console.print(Text(f"note: {note}", style="yellow"))
+        console.print(Text(_p(f"note: {note}"), style="yellow"))
     if exp.findings:
         console.print(Text("\nfindings here", style=bold))
         for f in exp.findings:
