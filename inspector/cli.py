@@ -940,7 +940,14 @@ def cmd_completion(ns: argparse.Namespace, stdout: TextIO) -> int:
     """A completion script generated from the parser itself (shtab), so new options complete without edits."""
     import shtab
 
-    stdout.write(shtab.complete(build_parser(), shell=ns.shell))
+    from inspector.config import subparsers
+
+    parser = build_parser()
+    for sub in [parser, *subparsers(parser).values()]:
+        for action in sub._actions:
+            if action.metavar in ("SOURCE", "FILE"):
+                action.complete = shtab.FILE  # type: ignore[attr-defined,unused-ignore]
+    stdout.write(shtab.complete(parser, shell=ns.shell))
     return ExitCode.OK
 
 

@@ -289,6 +289,8 @@ def show_config(
             origins.append("command line")
         origin = " + ".join(origins) or "default"
         del action
+        if dest == "outputs" and isinstance(value, list):
+            value = [f"{o[0]}={o[1]}" if o[1] else o[0] for o in value]
         lines.append(f"{config_key(dest)}: {json.dumps(value, default=str)}  # {origin}")
     if config is not None and config.suppressions:
         lines.append(f"{SUPPRESSIONS}:")

@@ -363,6 +363,8 @@ def test_completion_scripts(shell: str) -> None:
     assert main(["completion", shell], stdout=out) == 0
     script = out.getvalue()
     assert "mtls-inspect" in script and "check" in script and "--fail-on" in script
+    if shell == "bash":
+        assert "_shtab_compgen_files" in script  # SOURCE and FILE arguments complete file names
 
 
 def test_checks_id_prints_one_page(capsys: pytest.CaptureFixture[str]) -> None:

@@ -89,6 +89,9 @@ def test_show_config_says_where_each_setting_came_from(tmp_path: Path, monkeypat
     assert 'fail-on: "warning"  # command line' in text
     assert "wildcard-tls-secret: null  # default" in text
     assert f'- {{"id": "MTLS016", "reason": "pilot"}}  # {cfg}:4' in text
+    out = io.StringIO()
+    main(["check", "--show-config", "-o", "sarif=m.sarif", "-o", "text"], stdout=out)
+    assert 'outputs: ["sarif=m.sarif", "text"]  # command line' in out.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ the generated docs/checks.md, and the headless import contract."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -462,3 +463,11 @@ def test_text_places_are_relative_to_the_current_folder(tmp_path: Path, monkeypa
     out = render_text(report)
     assert str(tmp_path) not in out
     assert "    at Ingress t/ing manifests.yaml:" in out
+
+
+def test_sarif_uri_of_a_non_utf8_file_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspector.output.sarif import artifact_location
+
+    name = os.fsdecode(b"caf\xe9 #1.yaml")  # Latin-1 bytes: not UTF-8
+    monkeypatch.chdir(tmp_path)
+    assert artifact_location(name, tmp_path) == {"uri": "caf%E9%20%231.yaml", "uriBaseId": "SRCROOT"}

@@ -14,6 +14,7 @@ and W12 for a missing policy) are carried together in one finding's ``nic_messag
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -2251,15 +2252,19 @@ def parse_ignores(ignores: Sequence[str]) -> list[tuple[Check, str | None]]:
     return out
 
 
+@functools.cache
+def _ignore_splitter() -> re.Pattern[str]:
+    idents = "|".join(re.escape(slug) for slug in sorted(BY_SLUG, key=len, reverse=True))
+    return re.compile(rf",\s*(?=(?:MTLS\w+|{idents})\s*(?::|,|$))", re.I)
+
+
 def _split_ignore_annotation(value: str) -> list[tuple[str, str]]:
     """Entries of the annotation as (ident, reason). Entries are separated by newlines, or by a comma followed by
     something that names a check (``MTLS...``, even mistyped, or a known slug) and a ``:``; any other comma belongs
     to the reason."""
-    idents = "|".join(re.escape(slug) for slug in sorted(BY_SLUG, key=len, reverse=True))
-    splitter = re.compile(rf",\s*(?=(?:MTLS\w+|{idents})\s*(?::|,|$))", re.I | re.M)
     out: list[tuple[str, str]] = []
     for line in value.splitlines():
-        for part in splitter.split(line):
+        for part in _ignore_splitter().split(line):
             # ``MTLS060, bogus: x``: an id without a reason, then the next entry.
             while bare := re.match(r"\s*([\w-]+)\s*,(.*)", part, re.S):
                 out.append((bare.group(1), ""))

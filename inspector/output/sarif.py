@@ -75,7 +75,8 @@ def artifact_location(file: str, cwd: Path) -> dict[str, Any]:
         rel = absolute.resolve().relative_to(cwd.resolve())
     except (ValueError, OSError, RuntimeError):
         return {"uri": absolute.resolve().as_uri()}
-    return {"uri": quote(rel.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    # A file name that is not UTF-8 keeps its bytes (percent-encoded), as Path.as_uri does for absolute paths.
+    return {"uri": quote(rel.as_posix(), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _location(f: Finding, cwd: Path) -> list[dict[str, Any]]:
