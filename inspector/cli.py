@@ -416,8 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     for name, p in sub.choices.items():
         _add_common_options(p)
-        p.epilog = EXAMPLES.get(name)
-        p.formatter_class = argparse.RawDescriptionHelpFormatter
+        if name in EXAMPLES:
+            p.epilog = EXAMPLES[name]
+            p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
