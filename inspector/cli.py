@@ -729,7 +729,8 @@ def cmd_check(ns: argparse.Namespace, stdout: TextIO) -> int:
         _write(json.dumps(data, indent=2, ensure_ascii=False), ns.create_baseline, stdout)
         known = frozenset(fingerprint(f) for f in report.active_findings())
         report = replace(report, findings=apply_baseline(report.findings, known))
-        print(f"mtls-inspect: wrote {len(data['findings'])} findings to {ns.create_baseline}", file=sys.stderr)
+        if not ns.quiet:
+            print(f"mtls-inspect: wrote {len(data['findings'])} findings to {ns.create_baseline}", file=sys.stderr)
     code = _exit_code(report, ns.fail_on)
     for fmt, target in outputs:
         color = target in (None, "-") and _use_color(stdout, ns.color)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import datetime as dt
 import difflib
 import io
@@ -197,6 +198,9 @@ def load_config(path: Path, parser: argparse.ArgumentParser) -> ConfigFile:
         if key == SUPPRESSIONS:
             suppressions = _suppressions(value_node, loader, path)
             continue
+        if key in KEY_ALIASES and KEY_ALIASES[key] not in known:
+            option = "--" + KEY_ALIASES[key].replace("_", "-")
+            raise _fail(path, line, f"{key}: this mtls-inspect has no {option} option (a newer version has)")
         if key not in known:
             close = difflib.get_close_matches(key, [*known, SUPPRESSIONS], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else " (see --show-config for the keys)"
@@ -257,10 +261,13 @@ def command_tokens(config: ConfigFile, sub: argparse.ArgumentParser, *, cli_outp
         if action is None or (entry.dest == "outputs" and cli_outputs):
             continue
         toks = tokens(entry, action, config.path)
+        # The option alone, in a parser of its own: the command's required arguments are not the file's business.
+        alone = argparse.ArgumentParser(prog=sub.prog, add_help=False)
+        alone._add_action(copy.copy(action))
         err = io.StringIO()
         try:
             with contextlib.redirect_stderr(err):
-                sub.parse_args(toks)
+                alone.parse_args(toks)
         except SystemExit:
             message = err.getvalue().strip().splitlines()[-1] if err.getvalue().strip() else "invalid value"
             message = message.split("error: ", 1)[-1]

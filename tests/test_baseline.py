@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from test_checks_helpers import ca_secret, ingress, ingress_policy, service
+from test_output import _schema_validate
 
 from inspector.cli import main
 
@@ -62,7 +63,9 @@ def test_baseline_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "b.example.com" in body and "[MTLS016]" in body
 
     _run(str(manifest), "--baseline", "base.json", "-o", "sarif=m.sarif")
-    results = json.loads((tmp_path / "m.sarif").read_text())["runs"][0]["results"]
+    log = json.loads((tmp_path / "m.sarif").read_text())
+    _schema_validate(log)
+    results = log["runs"][0]["results"]
     assert sorted(r["baselineState"] for r in results if r["ruleId"] == "MTLS016") == ["new", "unchanged"]
 
 

@@ -206,3 +206,30 @@ def test_parse_ignore_annotation_splits_only_at_check_names() -> None:
     value = "MTLS016: a, b: c\ningress-mtls-verify-client-permissive: pilot, MTLS999: nope"
     assert parse_ignore_annotation(value) == {"MTLS016": "a, b: c", "MTLS060": "pilot"}
     assert unknown_ignore_ids(value) == ["MTLS999"]
+
+
+def test_keys_of_options_a_command_does_not_have_do_not_break_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".mtls-inspect.yaml").write_text("color: never\nfail-on: never\n")
+    out = io.StringIO()
+    assert main(["completion", "bash"], stdout=out) == 0  # completion's SHELL argument is required: not the file's
+    assert "mtls-inspect" in out.getvalue()
+
+
+def test_secrets_made_elsewhere_maps_onto_its_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inspector.cli import build_parser
+    from inspector.config import configurable, subparsers
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".mtls-inspect.yaml").write_text("secrets-made-elsewhere: [default/tls-secret=kubernetes.io/tls]\n")
+    if "secret_made_elsewhere" not in configurable(subparsers(build_parser())["check"]):
+        err = _usage_error(["check", "--sample"], capsys)
+        assert ":1: secrets-made-elsewhere: this mtls-inspect has no --secret-made-elsewhere option" in err
+        return
+    out = io.StringIO()
+    main(["check", "--show-config"], stdout=out)
+    assert 'secrets-made-elsewhere: ["default/tls-secret=kubernetes.io/tls"]' in out.getvalue()
