@@ -613,7 +613,8 @@ def build(
     inp = with_declared_secrets(resolve_input(ns, default_sample=default_sample), ns)
     settings = settings_from_args(ns, inp.detected)
     cluster = inp.load()
-    return inp, settings, build_report(cluster, settings, ignores=getattr(ns, "ignore", ()), rendered=rendered)
+    report = build_report(cluster, settings, ignores=getattr(ns, "ignore", ()), rendered=rendered)
+    return inp, settings, _finish(report, ns)
 
 
 # --- commands ------------------------------------------------------------------------------------------------
@@ -719,7 +720,6 @@ def cmd_check(ns: argparse.Namespace, stdout: TextIO) -> int:
     if sum(1 for _, o in outputs if o in (None, "-")) > 1:
         raise UsageError("only one output can go to stdout: give the others a file, e.g. -o sarif=mtls.sarif")
     _, _, report = build(ns, rendered=any(fmt in READS_RENDERED for fmt, _ in outputs))
-    report = _finish(report, ns)
     if ns.create_baseline:
         import json
 
