@@ -442,6 +442,7 @@ def test_markdown_summary_puts_the_breaking_hosts_first() -> None:
     assert out[first_host:].startswith("### minion-ingress-mtls.broken.example.com (returns 500)")
     assert "| ❌ error | `MTLS016` |" in out
     assert cell("a|b\nc") == "a\\|b c"
+    assert cell("<img src=x> & co") == "&lt;img src=x> &amp; co"
 
 
 def test_summary_counts_hosts_by_impact() -> None:

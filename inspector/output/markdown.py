@@ -12,7 +12,8 @@ _ICON = {"error": "❌ error", "warning": "⚠️ warning", "info": "ℹ️ info
 
 def cell(text: str) -> str:
     flat = " ".join(text.splitlines())
-    return printable(flat, newlines=False).replace("|", "\\|").strip()
+    # No raw HTML from a manifest value reaches a pull-request comment either.
+    return printable(flat, newlines=False).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").strip()
 
 
 def render_markdown(report: Report) -> str:
