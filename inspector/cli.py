@@ -1013,7 +1013,7 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
 
     def load() -> Report:
         cluster, detected = live.snapshot_with(creds, proposed() if proposed else None)
-        return build_report(add_declared(cluster), settings_from_args(ns, detected))
+        return _finish(build_report(add_declared(cluster), settings_from_args(ns, detected)), ns)
 
     from inspector.tui.app import InspectorApp
 

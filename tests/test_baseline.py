@@ -68,6 +68,13 @@ def test_baseline_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     results = log["runs"][0]["results"]
     assert sorted(r["baselineState"] for r in results if r["ruleId"] == "MTLS016") == ["new", "unchanged"]
 
+    # JUnit skips the baselined case, GitHub annotates only the new finding.
+    _run(str(manifest), "--baseline", "base.json", "-o", "junit=m.xml", "-o", "github=gh.txt")
+    xml = (tmp_path / "m.xml").read_text()
+    assert 'message="in the baseline"' in xml and xml.count("<failure ") == 1
+    annotations = [ln for ln in (tmp_path / "gh.txt").read_text().splitlines() if ln.startswith("::error")]
+    assert len(annotations) == 1 and "b.example.com" in annotations[0]
+
 
 def test_a_sarif_log_serves_as_a_baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
