@@ -1,4 +1,9 @@
-"""Command line: the TUI by default, and the headless twins check, render, explain, rehearse and checks.
+"""Command line: the TUI by default, and the headless twins check, render, explain, rehearse, checks, completion.
+
+Settings come from the command line over the config file (``inspector.config``: its keys are the options' long
+names, turned into tokens placed before the user's) over NIC's defaults. ``check`` writes any number of outputs
+(``-o FORMAT[=FILE]``), at most one on stdout; the config file's suppressions and a ``--baseline`` are applied to the
+built report (pure functions in ``inspector.analysis``).
 
 stdout is data, messages go to stderr, exit codes are an API (``inspector.exit_codes``). The headless commands
 never import Textual or a Kubernetes client when they read files: every heavy import sits inside the function
