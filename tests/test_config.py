@@ -73,6 +73,9 @@ def test_the_command_line_wins_and_config_flag_names_a_file(tmp_path: Path, monk
     other.write_text("fail-on: never\n")
     assert _check(str(manifest), "--config", str(other))[0] == 0
     assert _check(str(manifest), "--config", str(other), "--fail-on", "error")[0] == 1
+    with pytest.raises(SystemExit) as exc:
+        _check(str(manifest), "--config", str(tmp_path / "nope.yaml"))
+    assert exc.value.code == 2
 
 
 def test_show_config_says_where_each_setting_came_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
