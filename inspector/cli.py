@@ -298,8 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
             "Predict what NGINX Ingress Controller does with ingressMTLS/egressMTLS policies, before rollout. "
             "With no command it opens the terminal UI (on the bundled sample when no SOURCE is given)."
         ),
-        epilog="exit codes: 0 ok, 1 findings at/above --fail-on (rehearse: a probe differed), 2 unusable input or "
-        "command line, 130 interrupted. Checks: mtls-inspect checks [ID]",
+        epilog="examples:\n  mtls-inspect k8s/\n  mtls-inspect check k8s/ -o sarif=mtls.sarif -o github\n"
+        "  mtls-inspect explain k8s/ cafe.example.com/tea\n  mtls-inspect checks MTLS016\n\n"
+        "exit codes: 0 ok, 1 findings at/above --fail-on (rehearse: a probe differed), 2 unusable input or "
+        "command line, 130 interrupted. Config: .mtls-inspect.yaml (see --show-config).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mtls-inspect {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -306,6 +306,7 @@ def test_sarif_validates_against_the_official_schema_with_format_checks() -> Non
     log = sarif_log(sample_report(), exit_code=1)
     _schema_validate(log)
     validate_sarif(log)
+    assert log["runs"][0]["properties"]["summary"]["hosts_returning_500"] > 0
 
 
 def test_sarif_schema_check_catches_a_relative_help_uri() -> None:

@@ -152,6 +152,8 @@ def sarif_log(report: Report, *, exit_code: int | None = None, cwd: Path | None 
         "originalUriBaseIds": {SRCROOT: {"uri": here.resolve().as_uri().rstrip("/") + "/"}},
         "results": [_result(f, index, here) for f in report.findings],
         "columnKind": "unicodeCodePoints",
+        # The report's summary (the hosts that return 500, are fail-open or refuse handshakes, counted).
+        "properties": {"summary": report.summary()},
     }
     if exit_code is not None:
         run["invocations"] = [
