@@ -8,7 +8,7 @@ free; a few keys are spelt for people (``outputs`` for ``-o``, ``secrets-made-el
 
 Settings become command-line tokens placed before the user's own, so the command line wins for a single value and
 adds to a list (``--ignore``, ``--configmap``); a command line with ``-o``/``--format`` replaces the file's
-``outputs``. A key that belongs to another command (``fail-on`` for ``render``) is skipped. An unknown key, a wrong
+``outputs``. Files named in the config file are relative to its folder. A key that belongs to another command (``fail-on`` for ``render``) is skipped. An unknown key, a wrong
 type or a value the option refuses is exit 2 naming the file and line.
 """
 
@@ -245,10 +245,23 @@ def tokens(entry: Entry, action: argparse.Action, path: Path) -> list[str]:
             items = [_scalar(v, entry.key, path, entry.line) for v in value]
         else:
             items = [_scalar(value, entry.key, path, entry.line)]
-        return [f"{opt}={item}" for item in items]
+        return [f"{opt}={_relative_to(path, action, item)}" for item in items]
     if isinstance(entry.value, list | Mapping):
         raise _fail(path, entry.line, f"{entry.key}: expected one value, got a {type(entry.value).__name__}")
-    return [f"{opt}={_scalar(entry.value, entry.key, path, entry.line)}"]
+    return [f"{opt}={_relative_to(path, action, _scalar(entry.value, entry.key, path, entry.line))}"]
+
+
+def _relative_to(config: Path, action: argparse.Action, value: str) -> str:
+    """A file named in the config file is relative to the config file's folder (the repository root, typically),
+    wherever the command runs: options whose metavar is FILE, and the FILE of ``outputs: [FORMAT=FILE]``."""
+    if action.dest == "outputs":
+        fmt, sep, file = value.partition("=")
+        return f"{fmt}={_join(config, file)}" if sep and file and file != "-" else value
+    return _join(config, value) if action.metavar == "FILE" and value else value
+
+
+def _join(config: Path, file: str) -> str:
+    return file if Path(file).is_absolute() else str(config.parent / file)
 
 
 def command_tokens(config: ConfigFile, sub: argparse.ArgumentParser, *, cli_outputs: bool) -> list[str]:

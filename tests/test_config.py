@@ -236,3 +236,14 @@ def test_secrets_made_elsewhere_maps_onto_its_option(
     out = io.StringIO()
     main(["check", "--show-config"], stdout=out)
     assert 'secrets-made-elsewhere: ["default/tls-secret=kubernetes.io/tls"]' in out.getvalue()
+
+
+def test_files_in_the_config_are_relative_to_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    manifest = _manifest(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-config", str(manifest), "--create-baseline", "base.json"], stdout=io.StringIO()) == 0
+    (tmp_path / ".mtls-inspect.yaml").write_text("baseline: base.json\noutputs: [text, sarif=m.sarif]\n")
+    monkeypatch.chdir(manifest.parent)
+    assert main(["check", "cafe.yaml"], stdout=io.StringIO()) == 0  # the baseline at the root was found
+    assert (tmp_path / "m.sarif").is_file() and not (manifest.parent / "m.sarif").exists()
