@@ -8,8 +8,9 @@ free; a few keys are spelt for people (``outputs`` for ``-o``, ``secrets-made-el
 
 Settings become command-line tokens placed before the user's own, so the command line wins for a single value and
 adds to a list (``--ignore``, ``--configmap``); a command line with ``-o``/``--format`` replaces the file's
-``outputs``. Files named in the config file are relative to its folder. A key that belongs to another command (``fail-on`` for ``render``) is skipped. An unknown key, a wrong
-type or a value the option refuses is exit 2 naming the file and line.
+``outputs``. Files named in the config file are relative to its folder. A key that belongs to another command
+(``fail-on`` for ``render``) is skipped. An unknown key, a wrong type or a value the option refuses is exit 2 naming
+the file and line.
 """
 
 from __future__ import annotations

@@ -1,17 +1,20 @@
 """Baselines: accept today's findings, fail only on new ones.
 
 A finding's fingerprint is the one SARIF carries in ``partialFingerprints`` (check id, resource, host, path, policy,
-file; not the line, so moving a manifest's lines keeps it). ``--create-baseline FILE`` writes the fingerprints of the
-findings that count today; ``--baseline FILE`` marks the findings found there ``unchanged`` (reported as such, not
+file relative to its repository's root; not the line, so moving a manifest's lines keeps it). ``--create-baseline
+FILE`` writes the fingerprints of the findings that count today; ``--baseline FILE`` marks the findings found there ``unchanged`` (reported as such, not
 counted for the exit code, kept in json and sarif with ``baselineState``) and the others ``new``.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from inspector.analysis.findings import Finding
@@ -24,11 +27,37 @@ class BaselineError(ValueError):
     """A baseline file that cannot be used (the CLI turns it into exit code 2)."""
 
 
+@functools.lru_cache(maxsize=1024)
+def _repository_root(folder: Path) -> Path | None:
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def stable_file(source: str) -> str:
+    """The file of ``file:line`` as the same text however the run spelt it: relative to its git repository's root,
+    else to the current folder, else as given (so a baseline made at the root matches a run from a subfolder)."""
+    m = re.fullmatch(r"(.*):\d+", source)
+    file = m.group(1) if m else source
+    if not file or file.startswith(("<", "cluster:")):
+        return file
+    try:
+        resolved = Path(file).resolve()
+    except (OSError, RuntimeError):
+        return file
+    root = _repository_root(resolved.parent)
+    if root is not None:
+        return resolved.relative_to(root).as_posix()
+    cwd = Path.cwd().resolve()
+    return resolved.relative_to(cwd).as_posix() if resolved.is_relative_to(cwd) else Path(file).as_posix()
+
+
 def fingerprint(f: Finding) -> str:
     identity = "|".join(
-        [f.check.id, str(f.resource or ""), f.host or "", f.path or "", f.policy or "", f.source.rsplit(":", 1)[0]]
+        [f.check.id, str(f.resource or ""), f.host or "", f.path or "", f.policy or "", stable_file(f.source)]
     )
-    return hashlib.sha256(identity.encode()).hexdigest()
+    return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def baseline_json(findings: Iterable[Finding]) -> dict[str, Any]:
