@@ -1,9 +1,10 @@
 """Baselines: accept today's findings, fail only on new ones.
 
 A finding's fingerprint is the one SARIF carries in ``partialFingerprints`` (check id, resource, host, path, policy,
-file relative to its repository's root; not the line, so moving a manifest's lines keeps it). ``--create-baseline
-FILE`` writes the fingerprints of the findings that count today; ``--baseline FILE`` marks the findings found there ``unchanged`` (reported as such, not
-counted for the exit code, kept in json and sarif with ``baselineState``) and the others ``new``.
+file relative to its repository's root; not the line, so moving a manifest's lines keeps it).
+``--create-baseline FILE`` writes the fingerprints of the findings that count today; ``--baseline FILE`` marks the
+findings found there ``unchanged`` (reported as such, not counted for the exit code, kept in json and sarif with
+``baselineState``) and the others ``new``.
 """
 
 from __future__ import annotations
