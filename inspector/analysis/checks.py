@@ -2303,13 +2303,8 @@ def _ignore_annotation_findings(b: _Builder) -> None:
         for ident in unknown_ignore_ids(value):
             ref = obj.meta.ref
             where = obj.meta.origin.at(field_path("metadata", "annotations", IGNORE_ANNOTATION))
-            b.draft(
-                (chk.id, ref, ident),
-                _Draft(chk, f"{IGNORE_ANNOTATION} on {ref} names an unknown check {ident!r}: it suppresses nothing",
-                    ref,
-                    where,
-                ),
-            )
+            message = f"{IGNORE_ANNOTATION} on {ref} names an unknown check {ident!r}: it suppresses nothing"
+            b.draft((chk.id, ref, ident), _Draft(chk, message, ref, where))
 
 
 def _suppress(
