@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         usage="mtls-inspect explain [options] [SOURCE ...] HOST[/PATH]",
     )
     _add_source_options(explain)
-    explain.add_argument("--format", choices=("text", "json"), default="text", dest="explain_format")
+    explain.add_argument("-o", "--format", choices=("text", "json"), default="text", dest="explain_format")
 
     rehearse = sub.add_parser(
         "rehearse",
@@ -353,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--client-key", metavar="FILE")
     rehearse.add_argument("--upstream-cert", metavar="FILE", help="the real upstream's server certificate")
     rehearse.add_argument("--upstream-key", metavar="FILE")
-    rehearse.add_argument("--format", choices=("text", "json"), default="text", dest="rehearse_format")
+    rehearse.add_argument("-o", "--format", choices=("text", "json"), default="text", dest="rehearse_format")
     rehearse.add_argument("--keep", action="store_true", help="keep the temporary nginx prefix and print its path")
     rehearse.add_argument(
         "--allow-injection",
@@ -415,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every check, or print the page of one (what, why, NIC's text, outcome, fix, example).",
     )
     checks.add_argument("check_id", nargs="?", metavar="ID", help="a check id or slug, e.g. MTLS015")
-    checks.add_argument("--format", choices=("text", "json", "markdown"), default="text", dest="checks_format")
+    checks.add_argument("-o", "--format", choices=("text", "json", "markdown"), default="text", dest="checks_format")
     completion = sub.add_parser(
         "completion",
         help="shell completion script (bash, zsh, fish)",

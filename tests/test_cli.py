@@ -435,3 +435,12 @@ def test_check_text_with_an_osc52_object_name(tmp_path: Path) -> None:
         main(["check", str(manifest), "-o", fmt], stdout=out)
         assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue(), fmt
         assert "cafe\\x1b]52;c;aGVsbG8=\\x07" in out.getvalue(), fmt
+
+
+def test_dash_o_selects_the_format_of_explain_and_checks() -> None:
+    out = io.StringIO()
+    assert main(["explain", "--sample", "cafe.example.com/tea", "-o", "json"], stdout=out) == 0
+    assert json.loads(out.getvalue())["schema"] == "mtls-inspect/explain/v1"
+    out = io.StringIO()
+    assert main(["checks", "-o", "json"], stdout=out) == 0
+    assert json.loads(out.getvalue())[0]["id"] == "MTLS001"
