@@ -1,9 +1,11 @@
 # mtls-inspect with Debian's nginx, so that `rehearse` works in the image too.
 #
 #   docker build -t mtls-inspect .
-#   docker run --rm -v "$PWD:/work" mtls-inspect check k8s/ -o sarif=mtls.sarif -o text
+#   docker run --rm -v "$PWD:/work:ro" mtls-inspect check k8s/
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/work" mtls-inspect check k8s/ -o sarif=mtls.sarif -o text
 #
-# The tool runs as an unprivileged user; mount the manifests at /work (read-only is enough).
+# The tool runs as an unprivileged user; mount the manifests at /work (read-only is enough unless an output file is
+# written there: then run as your own user, as in the second line).
 FROM python:3.12-slim
 
 RUN apt-get update \

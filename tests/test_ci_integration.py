@@ -73,6 +73,8 @@ def _run_action(tmp_path: Path, workspace: Path, **given: str) -> tuple[int, dic
     action: dict[str, Any] = yaml.safe_load((REPO / "action.yml").read_text())
     inputs = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
     inputs.update(given)
+    missing = [k for k, v in action["inputs"].items() if v.get("required") and k not in given]
+    assert not missing, f"required inputs: {missing}"
     outputs: dict[str, str] = {}
     gh_output, summary = tmp_path / "output", tmp_path / "summary.md"
     env = {
