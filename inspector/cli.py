@@ -1092,7 +1092,7 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str], stdout: Tex
         # -f SOURCE first: explain's HOST[/PATH] stays the last positional.
         ns.sources = [*ns.filenames, *ns.sources]
     if ns.show_config:
-        stdout.write(show_config(sub, ns, user, config))
+        stdout.write(show_config(sub, ns, args[1:], config))
         return None
     return ns
 

@@ -22,7 +22,7 @@ import datetime as dt
 import difflib
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,26 +290,33 @@ def command_tokens(config: ConfigFile, sub: argparse.ArgumentParser, *, cli_outp
     return out
 
 
+def _on_command_line(action: argparse.Action, argv: Sequence[str]) -> bool:
+    """Whether one of the action's option strings is among the user's tokens (``--opt``, ``--opt=v``, ``-o v``)."""
+    opts = action.option_strings
+    return any(t in opts or any(t.startswith(o + "=") for o in opts if o.startswith("--")) for t in argv) or any(
+        len(o) == 2 and t.startswith(o) and not t.startswith("--") for o in opts for t in argv
+    )
+
+
 def show_config(
     sub: argparse.ArgumentParser,
     merged: argparse.Namespace,
-    user: argparse.Namespace,
+    argv: Sequence[str],
     config: ConfigFile | None,
 ) -> str:
     """Every setting of the command with its value and where it came from (default, file:line, command line)."""
     from_file = {e.dest: e for e in config.entries} if config is not None else {}
+    given = {a.dest for a in sub._actions if _on_command_line(a, argv)}
     lines = [f"# config file: {config.path if config is not None else '(none)'}"]
     for dest, action in configurable(sub).items():
         value = getattr(merged, dest, None)
-        default = sub.get_default(dest)
-        user_value = getattr(user, dest, None)
         origins: list[str] = []
-        if dest in from_file and not (dest == "outputs" and user_value is not None):
+        single = not isinstance(action, argparse._AppendAction | argparse._CountAction)
+        if dest in from_file and not (dest in given and (single or dest == "outputs")):
             origins.append(config.at(from_file[dest].line) if config is not None else "")
-        if user_value != default and user_value not in (None, []):
+        if dest in given:
             origins.append("command line")
         origin = " + ".join(origins) or "default"
-        del action
         if dest == "outputs" and isinstance(value, list):
             value = [f"{o[0]}={o[1]}" if o[1] else o[0] for o in value]
         lines.append(f"{config_key(dest)}: {json.dumps(value, default=str)}  # {origin}")

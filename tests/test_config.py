@@ -95,6 +95,10 @@ def test_show_config_says_where_each_setting_came_from(tmp_path: Path, monkeypat
     out = io.StringIO()
     main(["check", "--show-config", "-o", "sarif=m.sarif", "-o", "text"], stdout=out)
     assert 'outputs: ["sarif=m.sarif", "text"]  # command line' in out.getvalue()
+    (tmp_path / ".mtls-inspect.yaml").write_text("fail-on: never\n")
+    out = io.StringIO()
+    main(["check", "--show-config", "--fail-on", "error"], stdout=out)  # the default value, given explicitly
+    assert 'fail-on: "error"  # command line' in out.getvalue()
 
 
 @pytest.mark.parametrize(
