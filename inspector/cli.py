@@ -277,6 +277,12 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--create-baseline", metavar="FILE", help="write today's findings as a baseline to FILE")
     p.add_argument(
+        "--docs-url",
+        metavar="URL",
+        help="base URL of the check pages (e.g. your web view of docs/checks.md): docs: lines and SARIF link there "
+        "(default: $MTLS_INSPECT_DOCS_URL)",
+    )
+    p.add_argument(
         "--fail-on",
         choices=("error", "warning", "never"),
         default="error",
@@ -643,6 +649,7 @@ def _render_format(
 ) -> str:
     quiet = bool(getattr(ns, "quiet", False))
     verbose = bool(getattr(ns, "verbose", 0))
+    docs_url: str | None = getattr(ns, "docs_url", None)
     if fmt in ("json", "yaml"):
         from inspector.report import to_json
 
@@ -656,7 +663,7 @@ def _render_format(
     if fmt == "sarif":
         from inspector.output.sarif import render_sarif
 
-        return render_sarif(report, exit_code=code)
+        return render_sarif(report, exit_code=code, docs_url=docs_url)
     if fmt == "junit":
         from inspector.output.junit import render_junit
 
@@ -664,14 +671,14 @@ def _render_format(
     if fmt == "github":
         from inspector.output.github import render_github
 
-        return render_github(report)
+        return render_github(report, docs_url=docs_url)
     if fmt == "markdown":
         from inspector.output.markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, docs_url=docs_url)
     from inspector.output.text import render_text
 
-    return render_text(report, color=color, quiet=quiet, verbose=verbose)
+    return render_text(report, color=color, quiet=quiet, verbose=verbose, docs_url=docs_url)
 
 
 def _use_color(stream: TextIO, mode: str = "auto") -> bool:

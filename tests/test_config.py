@@ -251,3 +251,19 @@ def test_files_in_the_config_are_relative_to_its_folder(tmp_path: Path, monkeypa
     monkeypatch.chdir(manifest.parent)
     assert main(["check", "cafe.yaml"], stdout=io.StringIO()) == 0  # the baseline at the root was found
     assert (tmp_path / "m.sarif").is_file() and not (manifest.parent / "m.sarif").exists()
+
+
+def test_docs_url_from_the_config_reaches_docs_lines_and_sarif(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MTLS_INSPECT_DOCS_URL", raising=False)
+    manifest = _manifest(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".mtls-inspect.yaml").write_text("docs-url: https://example.com/mtls/checks.md\n")
+    out = io.StringIO()
+    main(["check", str(manifest), "-o", "text", "-o", "sarif=m.sarif"], stdout=out)
+    assert "docs: mtls-inspect checks MTLS016 (https://example.com/mtls/checks.md#ingress-mtls-without-tls)" in (
+        out.getvalue()
+    )
+    rules = json.loads((tmp_path / "m.sarif").read_text())["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[0]["helpUri"] == "https://example.com/mtls/checks.md#unreadable-source"

@@ -68,13 +68,15 @@ def relative_source(source: str, cwd: Path | None = None) -> str:
     return f"{shown}:{line}" if line else shown
 
 
-def docs_url() -> str:
-    return os.environ.get(DOCS_ENV, "").strip()
+def docs_url(given: str | None = None) -> str:
+    """The configured base URL of the check pages: ``--docs-url`` (or the config's ``docs-url``), else the
+    ``MTLS_INSPECT_DOCS_URL`` environment variable, else none."""
+    return (given if given is not None else os.environ.get(DOCS_ENV, "")).strip()
 
 
-def docs_ref(check: Check) -> str:
+def docs_ref(check: Check, url: str | None = None) -> str:
     """What a ``docs:`` line says: the command that prints the page, plus its URL when one is configured."""
-    url = docs_url()
+    url = docs_url(url)
     cmd = f"mtls-inspect checks {check.id}"
     return f"{cmd} ({url}#{check.slug})" if url else cmd
 

@@ -26,7 +26,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(f: Finding) -> str:
+def annotation(f: Finding, docs_url: str | None = None) -> str:
     props: list[str] = []
     file, line = split_source(f.source)
     if file and not file.startswith(("<", "cluster:")):
@@ -36,15 +36,15 @@ def annotation(f: Finding) -> str:
     props.append(f"title={escape_property(f'{f.check.id} {f.check.title}')}")
     where = place(f)
     body = printable(f.message) + (f"\n{where}" if where else "") + f"\nfix: {f.check.remediation}"
-    body += f"\ndocs: {docs_ref(f.check)}"
+    body += f"\ndocs: {printable(docs_ref(f.check, docs_url))}"
     return f"::{_COMMAND.get(f.severity, 'notice')} {','.join(props)}::{escape_data(body)}"
 
 
-def render_github(report: Report) -> str:
+def render_github(report: Report, *, docs_url: str | None = None) -> str:
     lines: list[str] = []
     for host, items in group_findings(report, report.counted_findings()):
         lines.append(f"::group::{escape_data(printable(host if host != NO_HOST else 'not tied to a host'))}")
-        lines += [annotation(f) for f in items]
+        lines += [annotation(f, docs_url) for f in items]
         lines.append("::endgroup::")
     s = report.summary()
     lines.append(

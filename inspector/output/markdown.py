@@ -16,7 +16,7 @@ def cell(text: str) -> str:
     return printable(flat, newlines=False).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").strip()
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, *, docs_url: str | None = None) -> str:
     s = report.summary()
     out = [
         "## mtls-inspect",
@@ -47,7 +47,7 @@ def render_markdown(report: Report) -> str:
         for f in items:
             out.append(
                 f"| {_ICON.get(f.severity, f.severity)} | `{f.check.id}` | {cell(f.message)} | {cell(place(f))} "
-                f"| {cell(f.check.remediation)} ({cell(docs_ref(f.check))}) |"
+                f"| {cell(f.check.remediation)} ({cell(docs_ref(f.check, docs_url))}) |"
             )
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -29,10 +29,10 @@ SRCROOT = "SRCROOT"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def docs_base() -> str:
-    """``$MTLS_INSPECT_DOCS_URL`` when it is an absolute URL, else empty: SARIF wants absolute URIs, and the help
-    text travels inline in each rule."""
-    url = common.docs_url()
+def docs_base(given: str | None = None) -> str:
+    """The docs URL (``--docs-url`` or ``$MTLS_INSPECT_DOCS_URL``) when it is absolute, else empty: SARIF wants
+    absolute URIs, and the help text travels inline in each rule."""
+    url = common.docs_url(given)
     scheme = urlsplit(url).scheme
     return url if scheme in ("http", "https") else ""
 
@@ -129,9 +129,11 @@ def _result(f: Finding, index: dict[str, int], cwd: Path) -> dict[str, Any]:
     return result
 
 
-def sarif_log(report: Report, *, exit_code: int | None = None, cwd: Path | None = None) -> dict[str, Any]:
+def sarif_log(
+    report: Report, *, exit_code: int | None = None, cwd: Path | None = None, docs_url: str | None = None
+) -> dict[str, Any]:
     """The SARIF log as a dict (for tests and for callers that embed it). ``exit_code`` adds the invocation."""
-    base = docs_base()
+    base = docs_base(docs_url)
     here = cwd or Path.cwd()
     index = {c.id: n for n, c in enumerate(CHECKS)}
     driver: dict[str, Any] = {
@@ -166,5 +168,5 @@ def sarif_log(report: Report, *, exit_code: int | None = None, cwd: Path | None 
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(report: Report, *, exit_code: int | None = None) -> str:
-    return dumps(sarif_log(report, exit_code=exit_code), newline=True)
+def render_sarif(report: Report, *, exit_code: int | None = None, docs_url: str | None = None) -> str:
+    return dumps(sarif_log(report, exit_code=exit_code, docs_url=docs_url), newline=True)

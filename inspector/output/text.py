@@ -126,7 +126,7 @@ def _impact_block(console: Console, report: Report) -> None:
     console.print()
 
 
-def _finding(console: Console, f: Finding, *, verbose: bool) -> None:
+def _finding(console: Console, f: Finding, *, verbose: bool, docs_url: str | None) -> None:
     line = Text()
     line.append(f.severity, style=_STYLE.get(f.severity, ""))
     line.append(f" [{f.check.id}] ", style="bold")
@@ -143,11 +143,17 @@ def _finding(console: Console, f: Finding, *, verbose: bool) -> None:
         for label, value in f.details:
             console.print(Text(f"    {printable(label)}: ", style="dim") + Text(printable(value, newlines=False)))
         console.print(Text(f"    NIC enforced: {'yes' if f.check.nic_enforced else 'no'}; outcome: {f.check.outcome}"))
-    console.print(Text(f"    docs: {docs_ref(f.check)}", style="dim"))
+    console.print(Text(f"    docs: {printable(docs_ref(f.check, docs_url))}", style="dim"))
 
 
 def render_text(
-    report: Report, *, color: bool = False, width: int = 120, quiet: bool = False, verbose: bool = False
+    report: Report,
+    *,
+    color: bool = False,
+    width: int = 120,
+    quiet: bool = False,
+    verbose: bool = False,
+    docs_url: str | None = None,
 ) -> str:
     """The human report. ``color=False`` gives plain text with no escape codes; ``quiet`` only the finding lines."""
     buf = io.StringIO()
@@ -170,7 +176,7 @@ def render_text(
             header.append(" (" + ", ".join(labels) + ")", style="bold red")
         console.print(header)
         for f in items:
-            _finding(console, f, verbose=verbose)
+            _finding(console, f, verbose=verbose, docs_url=docs_url)
         console.print()
     for title, chosen in (
         ("in the baseline", [f for f in report.active_findings() if f.baseline_state == "unchanged"]),
