@@ -218,6 +218,8 @@ def _scalar(value: Any, key: str, path: Path, line: int) -> str:
         return str(value)
     if isinstance(value, str):
         return value
+    if value is None:
+        raise _fail(path, line, f"{key}: no value (give one, or remove the key)")
     if isinstance(value, float):
         raise _fail(path, line, f"{key}: write {value!r} in quotes (YAML reads it as a number)")
     raise _fail(path, line, f"{key}: expected a string, got {type(value).__name__}")

@@ -109,6 +109,7 @@ def test_show_config_says_where_each_setting_came_from(tmp_path: Path, monkeypat
         ("fail-on: sometimes\n", ":1: fail-on: argument --fail-on: invalid choice: 'sometimes'"),
         ("ingress-class: 1.5\n", ":1: ingress-class: write 1.5 in quotes"),
         ("ingress-class: [a, b]\n", ":1: ingress-class: expected one value"),
+        ("ingress-class:\n", ":1: ingress-class: no value"),
         ("fail-on: never\nfail-on: error\n", ":2: key 'fail-on' is already defined"),
         ("suppressions:\n- id: MTLS016\n", ":2: suppressions: reason must be a non-empty string"),
         ("suppressions:\n- id: MTLS016\n  reason: x\n  expires: soon\n", ":4: expires: expected a date"),
