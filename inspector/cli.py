@@ -78,7 +78,7 @@ EXAMPLES: dict[str, str] = {
 examples:
   mtls-inspect                              the bundled sample cluster
   mtls-inspect k8s/                         manifests in a folder
-  helm template chart | mtls-inspect -      rendered chart on stdin
+  mtls-inspect tui --plus k8s/              predicting NGINX Plus
   mtls-inspect --context prod -A            a live cluster, read-only""",
     "check": """\
 examples:
