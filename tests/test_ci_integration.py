@@ -147,10 +147,22 @@ def test_action_uploads_sarif_only_when_asked() -> None:
     assert "inputs.upload-sarif == 'true'" in upload["if"] and upload["with"]["sarif_file"] == "${{ inputs.sarif }}"
 
 
-def test_pre_commit_hooks_are_declared() -> None:
+def test_pre_commit_hook_entry_runs_on_the_changed_files(tmp_path: Path) -> None:
+    """What pre-commit does with the hook, without installing its environment: the entry plus the file names."""
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    assert hooks["mtls-inspect"]["entry"].startswith("mtls-inspect check")
     assert hooks["mtls-inspect-all"]["pass_filenames"] is False
+    (tmp_path / "cafe.yaml").write_text(BROKEN)
+    entry = hooks["mtls-inspect"]["entry"].split()
+    assert entry[0] == "mtls-inspect"
+    proc = subprocess.run(
+        [sys.executable, "-m", "inspector", *entry[1:], "cafe.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "[MTLS016]" in proc.stdout and "\x1b[" not in proc.stdout
 
 
 @pytest.mark.skipif(
