@@ -1069,8 +1069,6 @@ def _fail(message: str) -> NoReturn:
 
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str], stdout: TextIO) -> argparse.Namespace | None:
     """The command line over the config file over the defaults; ``None`` when ``--show-config`` printed it all."""
-    from inspector.config import ConfigError, command_tokens, find_config, load_config, show_config, subparsers
-
     args = _normalise_argv(argv)
     after_dash: list[str] | None = None
     if args and args[0] == "diff" and "--" in args:  # diff BEFORE... -- AFTER... [flags]
@@ -1079,6 +1077,8 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str], stdout: Tex
         flags = next((i for i, token in enumerate(rest) if token.startswith("-") and token != "-"), len(rest))
         args, after_dash = args[:cut] + rest[flags:], rest[:flags]
     user = parser.parse_args(args)
+    from inspector.config import ConfigError, command_tokens, find_config, load_config, show_config, subparsers
+
     sub = subparsers(parser)[user.command]
     config = None
     path = None if user.no_config else (Path(user.config) if user.config else find_config())

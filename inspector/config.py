@@ -25,11 +25,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from inspector.analysis.suppressions import Suppression
+if TYPE_CHECKING:
+    # The check registry is imported only when the file has suppressions (``--version`` stays fast).
+    from inspector.analysis.suppressions import Suppression
 
 CONFIG_NAME = ".mtls-inspect.yaml"
 SUPPRESSIONS = "suppressions"
@@ -120,6 +122,8 @@ def _date(value: Any, line: int, path: Path) -> dt.date:
 
 
 def _suppressions(node: yaml.Node, loader: yaml.SafeLoader, path: Path) -> tuple[Suppression, ...]:
+    from inspector.analysis.suppressions import Suppression
+
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.SequenceNode):
         raise _fail(path, line, "suppressions: expected a list of {id, reason, expires, objects}")
