@@ -1096,6 +1096,9 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str], stdout: Tex
         ns.raw_argv = ("--",)
     ns.config_suppressions = config.suppressions if config is not None else ()
     if hasattr(ns, "filenames"):
+        for name in ns.filenames:
+            if name in FORMATS and not Path(name).exists():  # the old `-f json`
+                raise UsageError(f"-f {name}: -f names a SOURCE, as in kubectl; the output format is -o {name}")
         # -f SOURCE first: explain's HOST[/PATH] stays the last positional.
         ns.sources = [*ns.filenames, *ns.sources]
     if ns.show_config:

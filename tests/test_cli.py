@@ -279,6 +279,17 @@ def test_dash_f_is_a_source_as_in_kubectl(tmp_path: Path) -> None:
     assert any(h["host"] == "cafe.example.com" for h in json.loads(out.getvalue())["hosts"])
 
 
+
+def test_dash_f_with_a_format_name_says_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--sample", "-f", "json"], stdout=io.StringIO())
+    assert exc.value.code == 2
+    assert "-f names a SOURCE, as in kubectl; the output format is -o json" in capsys.readouterr().err
+
+
 def test_yaml_output_is_the_json_report(tmp_path: Path) -> None:
     import yaml
 

@@ -128,21 +128,21 @@ def test_concatenated_manifests_exit_2_in_every_format(tmp_path: Path, cli: Call
         assert "MTLS001" in proc.stdout, fmt
         assert "apiVersion" in proc.stdout and "already defined at line 1" in proc.stdout, fmt
         assert proc.stderr == "mtls-inspect: some input could not be used (MTLS001 in the findings): exit code 2\n"
-    found = findings(cli("check", "cat.yaml", "-f", "json", cwd=tmp_path))
+    found = findings(cli("check", "cat.yaml", "-o", "json", cwd=tmp_path))
     assert [(f["id"], f["source"]) for f in found] == [("MTLS001", "cat.yaml:10")]  # the second apiVersion
 
 
 def test_fail_on_never_and_ignore_do_not_turn_unusable_input_green(tmp_path: Path, cli: Callable[..., Result]) -> None:
     (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n  bad: [\n")
     (tmp_path / "svc.yaml").write_text(SERVICE)
-    never = cli("check", ".", "--fail-on", "never", "-f", "json", cwd=tmp_path)
+    never = cli("check", ".", "--fail-on", "never", "-o", "json", cwd=tmp_path)
     assert never.returncode == 2
     assert [f["id"] for f in findings(never)] == ["MTLS001"]
-    ignored = cli("check", ".", "--ignore", "MTLS001", "-f", "json", cwd=tmp_path)
+    ignored = cli("check", ".", "--ignore", "MTLS001", "-o", "json", cwd=tmp_path)
     assert ignored.returncode == 2
     [finding] = findings(ignored)
     assert finding["id"] == "MTLS001" and finding["suppressed"] is True  # still listed, marked suppressed
-    both = cli("check", ".", "--ignore", "MTLS001", "--fail-on", "never", "-f", "sarif", cwd=tmp_path)
+    both = cli("check", ".", "--ignore", "MTLS001", "--fail-on", "never", "-o", "sarif", cwd=tmp_path)
     assert both.returncode == 2
     [result] = json.loads(both.stdout)["runs"][0]["results"]
     assert result["ruleId"] == "MTLS001" and result["suppressions"]
@@ -156,12 +156,12 @@ def test_empty_stdin_exits_2(stdin: str, cli: Callable[..., Result]) -> None:
     assert proc.returncode == 2
     assert "[MTLS006]" in proc.stdout and "nothing was checked" in proc.stdout
     assert "MTLS006" in proc.stderr
-    proc = cli("check", "-", "--fail-on", "never", "--ignore", "MTLS006", "-f", "json", stdin=stdin)
+    proc = cli("check", "-", "--fail-on", "never", "--ignore", "MTLS006", "-o", "json", stdin=stdin)
     assert proc.returncode == 2 and [f["id"] for f in findings(proc)] == ["MTLS006"]
 
 
 def test_empty_folder_exits_2(tmp_path: Path, cli: Callable[..., Result]) -> None:
-    proc = cli("check", str(tmp_path), "-f", "json")
+    proc = cli("check", str(tmp_path), "-o", "json")
     assert proc.returncode == 2
     assert [f["id"] for f in findings(proc)] == ["MTLS006"]
 
@@ -171,7 +171,7 @@ def test_clean_input_still_exits_0_and_findings_still_exit_1(tmp_path: Path, cli
     clean = cli("check", "svc.yaml", cwd=tmp_path)
     assert clean.returncode == 0 and clean.stderr == ""
     (tmp_path / "policy.yaml").write_text(POLICY)  # verifyDepth -1: NIC rejects it, input is fine
-    failing = cli("check", ".", "-f", "json", cwd=tmp_path)
+    failing = cli("check", ".", "-o", "json", cwd=tmp_path)
     assert failing.returncode == 1, failing.stderr
     assert not {f["id"] for f in findings(failing)} & UNUSABLE_INPUT_CHECKS
 
@@ -197,12 +197,12 @@ def test_render_and_explain_name_unusable_input_on_stderr_and_exit_2(
 def test_helm_stream_places_findings_in_templates_in_text_json_and_sarif(cli: Callable[..., Result]) -> None:
     text = cli("check", "-", stdin=HELM)
     assert text.returncode == 2
-    assert "(Policy default/mtls cafe/templates/policy.yaml:" in text.stdout
-    assert "(cafe/templates/broken.yaml:" in text.stdout
-    report = json.loads(cli("check", "-", "-f", "json", stdin=HELM).stdout)
+    assert "    at Policy default/mtls cafe/templates/policy.yaml:" in text.stdout  # the place under its message
+    assert "    at cafe/templates/broken.yaml:" in text.stdout
+    report = json.loads(cli("check", "-", "-o", "json", stdin=HELM).stdout)
     sources = {r["name"]: r["source"] for r in report["resources"]}
     assert sources == {"tea-svc": "cafe/templates/service.yaml:1", "mtls": "cafe/templates/policy.yaml:1"}
-    sarif = json.loads(cli("check", "-", "-f", "sarif", stdin=HELM).stdout)
+    sarif = json.loads(cli("check", "-", "-o", "sarif", stdin=HELM).stdout)
     uris = {
         loc["physicalLocation"]["artifactLocation"]["uri"]
         for result in sarif["runs"][0]["results"]
@@ -213,7 +213,7 @@ def test_helm_stream_places_findings_in_templates_in_text_json_and_sarif(cli: Ca
 
 
 def test_stdin_name_names_plain_stdin_documents(cli: Callable[..., Result]) -> None:
-    proc = cli("check", "-", "--stdin-name", "release.yaml", "-f", "json", stdin=POLICY)
+    proc = cli("check", "-", "--stdin-name", "release.yaml", "-o", "json", stdin=POLICY)
     assert {r["source"] for r in json.loads(proc.stdout)["resources"]} == {"release.yaml:1"}
     assert all(str(f["source"]).startswith("release.yaml:") for f in findings(proc))
 
@@ -230,7 +230,7 @@ def test_chart_and_kustomization_folders_name_the_command_to_run(tmp_path: Path,
     kustomize = tmp_path / "overlay"
     kustomize.mkdir()
     (kustomize / "kustomization.yaml").write_text("resources: []\n")
-    proc = cli("check", "overlay", "-f", "json", cwd=tmp_path)
+    proc = cli("check", "overlay", "-o", "json", cwd=tmp_path)
     assert proc.returncode == 2
     [finding] = findings(proc)
     assert str(finding["message"]).endswith("kubectl kustomize overlay | mtls-inspect check -")
@@ -241,7 +241,7 @@ def test_chart_and_kustomization_folders_name_the_command_to_run(tmp_path: Path,
 
 def test_dev_zero_on_stdin_ends_quickly_with_a_finding() -> None:
     with open("/dev/zero", "rb") as zero:
-        proc = run("check", "-", "--max-file-size", "8MiB", "-f", "json", stdin_file=zero)
+        proc = run("check", "-", "--max-file-size", "8MiB", "-o", "json", stdin_file=zero)
     assert proc.returncode == 2
     assert [f["message"] for f in findings(proc)] == [
         "more than 8 MiB: too large to be a manifest, not read (--max-file-size)"
@@ -250,7 +250,7 @@ def test_dev_zero_on_stdin_ends_quickly_with_a_finding() -> None:
 
 def test_max_file_size_is_a_setting(tmp_path: Path, cli: Callable[..., Result]) -> None:
     (tmp_path / "svc.yaml").write_text(SERVICE + "#" * 2000)
-    small = cli("check", "svc.yaml", "--max-file-size", "1k", "-f", "json", cwd=tmp_path)
+    small = cli("check", "svc.yaml", "--max-file-size", "1k", "-o", "json", cwd=tmp_path)
     assert small.returncode == 2 and "more than 1,000 bytes" in str(findings(small)[0]["message"])
     assert cli("check", "svc.yaml", cwd=tmp_path).returncode == 0
     bad = cli("check", "svc.yaml", "--max-file-size", "lots", cwd=tmp_path)
@@ -267,13 +267,13 @@ def test_closed_stdout_is_one_line(tmp_path: Path) -> None:
 def test_full_disk_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "svc.yaml").write_text(SERVICE)
     with open("/dev/full", "w") as full:
-        full_disk = run("check", "svc.yaml", "-f", "json", cwd=tmp_path, stdout_file=full)
+        full_disk = run("check", "svc.yaml", "-o", "json", cwd=tmp_path, stdout_file=full)
     assert full_disk.returncode == 2
     assert full_disk.stderr == "mtls-inspect: cannot write the output: No space left on device\n"
 
 
 def test_closed_stdin_is_a_finding() -> None:
-    stdin_closed = run("check", "-", "-f", "json", stdin_file=subprocess.DEVNULL, close_fd=0)
+    stdin_closed = run("check", "-", "-o", "json", stdin_file=subprocess.DEVNULL, close_fd=0)
     assert stdin_closed.returncode == 2
     assert [f["message"] for f in findings(stdin_closed)] == ["stdin is closed"]
     one_line(stdin_closed.stderr)
@@ -294,7 +294,7 @@ def test_symlink_out_of_the_folder_is_a_finding_and_exit_2(tmp_path: Path, cli: 
     repo.mkdir()
     (repo / "svc.yaml").write_text(SERVICE)
     (repo / "leak.yaml").symlink_to(secret)
-    proc = cli("check", "repo", "-f", "json", cwd=tmp_path)
+    proc = cli("check", "repo", "-o", "json", cwd=tmp_path)
     assert proc.returncode == 2
     assert [(f["id"], f["source"]) for f in findings(proc)] == [("MTLS009", "repo/leak.yaml")]
     assert "hunter2" not in proc.stdout and "hunter2" not in proc.stderr
@@ -365,7 +365,7 @@ def test_tui_details_read_the_template_origin() -> None:
 def test_non_utf8_file_name_is_printable_in_sarif_and_text(tmp_path: Path) -> None:
     with open(os.fsencode(tmp_path) + b"/caf\xe9.yaml", "wb") as out:
         out.write(b"- not an object\n")
-    sarif = run("check", ".", "-f", "sarif", cwd=tmp_path)
+    sarif = run("check", ".", "-o", "sarif", cwd=tmp_path)
     one_line(sarif.stderr)
     assert sarif.returncode == 2  # only a non-object: no Kubernetes object at all
     uris = [
@@ -374,6 +374,6 @@ def test_non_utf8_file_name_is_printable_in_sarif_and_text(tmp_path: Path) -> No
         for loc in result["locations"]
         if "physicalLocation" in loc
     ]
-    assert "caf\\xe9.yaml" in uris
+    assert "caf%5Cxe9.yaml" in uris  # the printable name, percent-encoded (a raw backslash is no valid URI)
     text = run("check", ".", cwd=tmp_path)
     assert "caf\\xe9.yaml:1" in text.stdout

@@ -194,7 +194,7 @@ def test_migrated_manifests_pass_check_and_verify_finds_no_difference(
     originals = [d for d in (repo / "apps.yaml").read_text().split("---\n") if "kind: Ingress" not in d]
     (combined / "rest.yaml").write_text("---\n".join(originals))
     (combined / "migrated.yaml").write_text((out_dir / "apps.yaml").read_text())
-    code, report, _ = _run("check", str(combined), "-f", "json", capsys=capsys)
+    code, report, _ = _run("check", str(combined), "-o", "json", capsys=capsys)
     findings = json.loads(report)["findings"]
     assert [f["id"] for f in findings if f["severity"] == "error"] == []
     assert code == 0
