@@ -474,3 +474,13 @@ def test_sarif_uri_of_a_non_utf8_file_name(tmp_path: Path, monkeypatch: pytest.M
     name = os.fsdecode(b"caf\xe9 #1.yaml")  # Latin-1 bytes: not UTF-8
     monkeypatch.chdir(tmp_path)
     assert artifact_location(name, tmp_path) == {"uri": "caf%E9%20%231.yaml", "uriBaseId": "SRCROOT"}
+
+
+def test_rehearsal_text_prints_no_raw_escape() -> None:
+    from inspector.rehearse.output import render_text as rehearsal_text
+    from inspector.rehearse.plan import Skipped
+
+    skipped = Skipped(host=f"cafe{OSC52}.example.com", path="/", scenario="no client cert", reason=f"r{OSC52}")
+    out = rehearsal_text([], [skipped], {"version": "1.22"}, 0.1)
+    assert "\x1b" not in out and "\x07" not in out
+    assert "cafe\\x1b]52;c;aGVsbG8=\\x07.example.com" in out

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from inspector.output.common import printable
 from inspector.rehearse.plan import Probe, Skipped
 from inspector.rehearse.probes import Observation
 
@@ -129,4 +130,5 @@ def render_text(
     ]
     if nginx.get("prefix"):
         lines.append(f"kept: {nginx['prefix']}")
-    return "\n".join(lines) + "\n"
+    # Hosts, paths and nginx's error-log lines carry manifest values: no terminal escape is printed raw.
+    return "\n".join(printable(line, newlines=False) for line in lines) + "\n"
