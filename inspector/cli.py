@@ -764,7 +764,8 @@ def _unusable_input_exit(report: Report, *, list_them: bool = False) -> ExitCode
     if list_them:
         unusable = [f for f in report.findings if f.id in UNUSABLE_INPUT_CHECKS]
         for f in unusable[:10]:
-            print(f"mtls-inspect: {f.source + ': ' if f.source else ''}{f.message} [{f.id}]", file=sys.stderr)
+            where = f"{f.source}: " if f.source else ""
+            print(f"mtls-inspect: {_printable(where + f.message)} [{f.id}]", file=sys.stderr)
         if len(unusable) > 10:
             print(f"mtls-inspect: ... and {len(unusable) - 10} more (see `mtls-inspect check`)", file=sys.stderr)
     print(f"mtls-inspect: {note}", file=sys.stderr)
@@ -891,7 +892,7 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
         raise UsageError(str(exc)) from None
     for unusable in (b.unusable, a.unusable):
         if unusable:
-            print(f"mtls-inspect: {unusable}", file=sys.stderr)
+            print(f"mtls-inspect: {_printable(unusable)}", file=sys.stderr)
     code = diff_exit(changes, ns.diff_fail_on, b.unusable, a.unusable)
     if ns.diff_tui:
         if not (sys.stdout.isatty() and sys.stdin.isatty()):
@@ -1189,7 +1190,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, pro
             if os.environ.get("MTLS_INSPECT_DEBUG"):
                 raise
             text = f"{exc.filename}: {exc.strerror}" if exc.filename else f"{exc.strerror or exc}"
-            print(f"mtls-inspect: {text}", file=sys.stderr)
+            print(f"mtls-inspect: {_printable(text)}", file=sys.stderr)
             return ExitCode.UNUSABLE_INPUT
         _stdout_to_devnull(out)
         print(f"mtls-inspect: cannot write the output: {exc.strerror}", file=sys.stderr)
