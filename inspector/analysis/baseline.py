@@ -40,7 +40,11 @@ def stable_file(source: str) -> str:
     """The file of ``file:line`` as the same text however the run spelt it: relative to its git repository's root,
     else to the current folder, else as given (so a baseline made at the root matches a run from a subfolder)."""
     m = re.fullmatch(r"(.*):\d+", source)
-    file = m.group(1) if m else source
+    return _stable(m.group(1) if m else source, Path.cwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _stable(file: str, cwd: Path) -> str:
     if not file or file.startswith(("<", "cluster:")):
         return file
     try:
@@ -50,8 +54,8 @@ def stable_file(source: str) -> str:
     root = _repository_root(resolved.parent)
     if root is not None:
         return resolved.relative_to(root).as_posix()
-    cwd = Path.cwd().resolve()
-    return resolved.relative_to(cwd).as_posix() if resolved.is_relative_to(cwd) else Path(file).as_posix()
+    here = cwd.resolve()
+    return resolved.relative_to(here).as_posix() if resolved.is_relative_to(here) else Path(file).as_posix()
 
 
 def fingerprint(f: Finding) -> str:
