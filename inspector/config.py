@@ -203,7 +203,7 @@ def load_config(path: Path, parser: argparse.ArgumentParser) -> ConfigFile:
         if key == SUPPRESSIONS:
             suppressions = _suppressions(value_node, loader, path)
             continue
-        if key in KEY_ALIASES and KEY_ALIASES[key] not in known:
+        if key in KEY_ALIASES and KEY_ALIASES[key] not in known.values():
             option = "--" + KEY_ALIASES[key].replace("_", "-")
             raise _fail(path, line, f"{key}: this mtls-inspect has no {option} option (a newer version has)")
         if key not in known:
