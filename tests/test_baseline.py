@@ -98,3 +98,18 @@ def test_unusable_baseline_is_exit_2(
     with pytest.raises(SystemExit):
         _run("cafe.yaml", "--baseline", "missing.json")
     assert "missing.json" in capsys.readouterr().err
+
+
+def test_fingerprints_do_not_depend_on_how_the_path_was_spelt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from inspector.analysis.baseline import stable_file
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "k8s").mkdir()
+    manifest = tmp_path / "k8s" / "cafe.yaml"
+    manifest.write_text("")
+    monkeypatch.chdir(tmp_path / "k8s")
+    spellings = [f"{manifest}:3", "cafe.yaml:3", "../k8s/cafe.yaml:9", "./cafe.yaml"]
+    assert {stable_file(s) for s in spellings} == {"k8s/cafe.yaml"}
+    assert stable_file("<stdin>:4") == "<stdin>"
