@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from inspector.sources.overlay import Proposed
     from inspector.tui.app import InspectorApp
 
-COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff", "migrate", "completion")
+COMMANDS = ("check", "render", "explain", "rehearse", "checks", "tui", "diff", "migrate", "checklist", "completion")
 FORMATS = ("text", "json", "yaml", "sarif", "junit", "github", "markdown")
 
 
@@ -100,6 +100,11 @@ examples:
 examples:
   mtls-inspect rehearse --sample --host cafe.example.com
   mtls-inspect rehearse k8s/ --client-cert client.crt --client-key client.key""",
+    "checklist": """\
+examples:
+  mtls-inspect checklist cafe.example.com --sample
+  mtls-inspect checklist shop.example.com k8s/ -o json > signoff.json
+  mtls-inspect checklist cafe.example.com k8s/ -o markdown=signoff.md""",
     "checks": """\
 examples:
   mtls-inspect checks
@@ -346,6 +351,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source_options(explain)
     explain.add_argument("-o", "--format", choices=("text", "json"), default="text", dest="explain_format")
+
+    checklist = sub.add_parser(
+        "checklist",
+        help="the rollout sign-off of HOST (the TUI's checklist export), for a change ticket",
+        description="Walk the seed's \"Checks Before Rollout\" for HOST: every step with its verdict (a step "
+        "passes only where its policy takes effect and none of its checks fired), the evidence, the fix, the "
+        "findings no step covers, the inputs with their digests and the host's rendered block.",
+        usage="mtls-inspect checklist [options] HOST [SOURCE ...]",
+    )
+    _add_source_options(checklist)
+    checklist.add_argument(
+        "-o",
+        "--format",
+        dest="checklist_output",
+        default="markdown",
+        metavar="markdown|json[=FILE]",
+        help="markdown (default) or json, optionally =FILE to write it there (never over an earlier file)",
+    )
 
     rehearse = sub.add_parser(
         "rehearse",
@@ -826,6 +849,56 @@ def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
     return _unusable_input_exit(report, list_them=True) or ExitCode.OK
 
 
+def cmd_checklist(ns: argparse.Namespace, stdout: TextIO) -> int:
+    """The TUI's sign-off, headless: the same steps and verdicts (``tui/signoff.py`` is pure, no Textual)."""
+    import datetime as dt
+
+    fmt, _, target = ns.checklist_output.partition("=")
+    if fmt not in ("markdown", "json"):
+        raise UsageError(f"checklist -o {fmt}: choose markdown or json (optionally =FILE)")
+    if not ns.sources:
+        raise UsageError("checklist needs HOST, e.g. checklist cafe.example.com --sample")
+    host_name = ns.sources.pop(0)
+    inp, _, report = build(ns, default_sample=False)
+    host = next((h for h in report.hosts if h.host == host_name), None)
+    if host is None:
+        known = sorted(h.host for h in report.hosts)
+        close = difflib.get_close_matches(host_name, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else f" (hosts: {', '.join(known[:8]) or 'none'})"
+        raise UsageError(f"checklist: no host {host_name!r} in the input{hint}")
+    from inspector.tui import signoff
+
+    results = signoff.walk(report, host)
+    when = dt.datetime.now(dt.UTC)
+    inputs = signoff.input_lines(report, host)
+    if fmt == "json":
+        from inspector._json import dumps
+
+        text = dumps(signoff.as_json(report, host, results, when=when, inputs=inputs)) + "\n"
+    else:
+        text = signoff.markdown(
+            report,
+            host,
+            results,
+            {},
+            source_label=inp.label,
+            when=when,
+            inputs=inputs,
+            others=signoff.other_findings(report, host),
+        )
+    if target:
+        path = Path(target)
+        if path.exists():
+            raise UsageError(f"checklist: {target} exists; an earlier sign-off is never overwritten")
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
+    else:
+        stdout.write(text)
+    return _unusable_input_exit(report, list_them=True) or ExitCode.OK
+
+
 def cmd_rehearse(ns: argparse.Namespace, stdout: TextIO) -> int:
     if bool(ns.client_cert) != bool(ns.client_key):
         raise UsageError("--client-cert and --client-key go together")
@@ -1159,6 +1232,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, pro
         "tui": cmd_tui,
         "diff": cmd_diff,
         "migrate": cmd_migrate,
+        "checklist": cmd_checklist,
         "completion": cmd_completion,
     }
     try:

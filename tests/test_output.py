@@ -258,6 +258,9 @@ from inspector.output.explain import render_explanation, explanation_json
 report = build_report(load_cluster([str(samples.path())]), ControllerSettings())
 render_text(report); render_sarif(report); render_junit(report); json.dumps(to_json(report)); checks_table("text")
 exp = explain(report, "cafe.example.com", "/tea"); render_explanation(exp); json.dumps(explanation_json(exp))
+from inspector.tui import signoff
+host = next(h for h in report.hosts if h.host == "cafe.example.com")
+signoff.as_json(report, host, signoff.walk(report, host), when=__import__("datetime").datetime.now(), inputs=[])
 bad = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "kubernetes_asyncio", "kubernetes"))
 print(json.dumps(bad))
 """

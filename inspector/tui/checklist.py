@@ -7,7 +7,6 @@ time, evidence and fix beside it), a note per step and the Markdown export for a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 from collections.abc import Sequence
@@ -47,34 +46,6 @@ def free_path(target: Path) -> Path:
         if not candidate.exists():
             return candidate
         number += 1
-
-
-def input_lines(report: Report, host: HostReport) -> list[str]:
-    """What the report was made from: each file with its sha256 (read now), or the cluster and resourceVersion."""
-    files = sorted({obj.meta.origin.file for obj in report.cluster.all_objects()} | set(report.cluster.sources))
-    lines: list[str] = []
-    for name in files:
-        if not name:
-            continue
-        if name.startswith("cluster:"):
-            lines.append(f"cluster context {name.removeprefix('cluster:')}")
-            continue
-        path = Path(name)
-        if name == "<stdin>" or not path.is_file():
-            if path.is_dir():
-                continue
-            lines.append(f"{name} (no digest: not a file now)")
-            continue
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as exc:
-            lines.append(f"{name} (no digest: {exc.strerror or exc})")
-            continue
-        lines.append(f"{name} sha256:{digest}")
-    owner = next((o for o in report.cluster.all_objects() if o.meta.ref == host.resource), None)
-    if owner is not None and owner.meta.resource_version:
-        lines.append(f"{host.resource.kind} {host.resource.key} at resourceVersion {owner.meta.resource_version}")
-    return lines
 
 
 def step_prompt(number: int, result: StepResult, *, verified: bool = False) -> Text:
@@ -345,7 +316,7 @@ class ChecklistScreen(ModalScreen[None]):
             self.notes,
             source_label=self.source_label,
             when=dt.datetime.now(dt.UTC),
-            inputs=input_lines(self.report, self.host),
+            inputs=signoff.input_lines(self.report, self.host),
             others=self.others,
             verified=self.verified,
         )

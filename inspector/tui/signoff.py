@@ -9,8 +9,10 @@ point at ``mtls-inspect rehearse``; this module never decides a NIC rule itself.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from inspector import __version__
@@ -250,6 +252,34 @@ def _finding_line(finding: Finding) -> list[str]:
     return out
 
 
+def input_lines(report: Report, host: HostReport) -> list[str]:
+    """What the report was made from: each file with its sha256 (read now), or the cluster and resourceVersion."""
+    files = sorted({obj.meta.origin.file for obj in report.cluster.all_objects()} | set(report.cluster.sources))
+    lines: list[str] = []
+    for name in files:
+        if not name:
+            continue
+        if name.startswith("cluster:"):
+            lines.append(f"cluster context {name.removeprefix('cluster:')}")
+            continue
+        path = Path(name)
+        if name == "<stdin>" or not path.is_file():
+            if path.is_dir():
+                continue
+            lines.append(f"{name} (no digest: not a file now)")
+            continue
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            lines.append(f"{name} (no digest: {exc.strerror or exc})")
+            continue
+        lines.append(f"{name} sha256:{digest}")
+    owner = next((o for o in report.cluster.all_objects() if o.meta.ref == host.resource), None)
+    if owner is not None and owner.meta.resource_version:
+        lines.append(f"{host.resource.kind} {host.resource.key} at resourceVersion {owner.meta.resource_version}")
+    return lines
+
+
 def markdown(
     report: Report,
     host: HostReport,
@@ -356,3 +386,42 @@ def markdown(
         out.append("None: NIC generates no server block for this host.")
     out += ["", "## Sign-off", "", "Reviewed by: ______________________  Date: ____________", ""]
     return "\n".join(out)
+
+
+def as_json(
+    report: Report, host: HostReport, results: Sequence[StepResult], *, when: dt.datetime, inputs: Sequence[str]
+) -> dict[str, object]:
+    """The same sign-off as data (``mtls-inspect checklist -o json``): steps numbered as on screen."""
+    titles = check_titles(report)
+    return {
+        "schema": "mtls-inspect/checklist/v1",
+        "host": host.host,
+        "resource": {"kind": host.resource.kind, "namespace": host.resource.namespace, "name": host.resource.name},
+        "tool": f"mtls-inspect {__version__}",
+        "nic_version": report.settings.nic_version,
+        "generated": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "inputs": list(inputs),
+        "returns_500": host.result.returns_500,
+        "fail_open": host.result.fail_open,
+        "ssl_reject_handshake": host.result.ssl_reject_handshake,
+        "steps": [
+            {
+                "number": number,
+                "id": r.step.id,
+                "policy_type": r.step.policy_type,
+                "text": r.step.text,
+                "verdict": r.verdict,
+                "checked_by": [{"id": c, "title": titles.get(c, c)} for c in r.covered_by],
+                "evidence": list(r.evidence),
+                "findings": [{"id": f.id, "severity": f.severity, "message": f.message} for f in r.findings],
+                "fixes": list(r.fixes),
+                "not_applied": list(r.not_applied),
+            }
+            for number, r in enumerate(results, 1)
+        ],
+        "other_findings": [
+            {"id": f.id, "title": titles.get(f.id, f.id), "severity": f.severity, "message": f.message}
+            for f in other_findings(report, host)
+            if not f.suppressed
+        ],
+    }
