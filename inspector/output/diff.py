@@ -10,16 +10,15 @@ from typing import Any
 from inspector.diff.command import SideResult
 from inspector.diff.compare import VERDICTS, Change
 from inspector.diff.posture import Responsible
+from inspector.output import common
 
 SCHEMA = "mtls-inspect/diff/v1"
 FORMATS = ("text", "json", "markdown", "github")
 
 
 def printable(text: str) -> str:
-    """Untrusted text (names and values from manifests) with C0/C1 controls escaped, so no terminal obeys them."""
-    return "".join(
-        ch if ch == "\t" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) else f"\\x{ord(ch):02x}" for ch in text
-    )
+    """Untrusted text (names and values from manifests) on one line, every control character escaped."""
+    return common.printable(text, newlines=False)
 
 
 def by_host(changes: Sequence[Change]) -> list[tuple[str, list[Change]]]:

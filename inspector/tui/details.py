@@ -18,6 +18,7 @@ from rich.text import Text
 from inspector.analysis.effective import Effective
 from inspector.analysis.findings import Finding
 from inspector.model import ObjectRef, Secret
+from inspector.output.common import docs_ref
 from inspector.report import HostReport, LocationReport, PolicyUse, Report
 from inspector.tui.labels import STATUS_STYLES, badge, host_badges, mark, origin_phrase
 from inspector.tui.view import Item
@@ -92,7 +93,7 @@ def findings_block(findings: Sequence[Finding]) -> list[RenderableType]:
             rows.append(("at", finding.source))
         rows.append(("fix", Text(finding.check.remediation, style="green")))
         rows.extend((label, value) for label, value in finding.details)
-        rows.append(("docs", finding.check.docs))
+        rows.append(("docs", docs_ref(finding.check)))
         out.extend([title, _facts(rows), Text("")])
     return out
 
