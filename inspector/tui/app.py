@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.filter import LineFilter
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.worker import Worker, WorkerState
@@ -32,6 +33,7 @@ from inspector.tui.commands import InspectorCommands
 from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
 from inspector.tui.keys import MAIN_BINDINGS, keymap_path, load_keymap, remapped
+from inspector.tui.printable import PRINTABLE
 from inspector.tui.rendered import block_for, injected_values, render_block
 from inspector.tui.strip_view import StripView
 from inspector.tui.tree import ReportTree
@@ -83,6 +85,10 @@ class InspectorApp(App[int]):
     AUTO_FOCUS = "#tree"
     BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
     COMMANDS = App.COMMANDS | {InspectorCommands}
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then ours: no control character from a manifest reaches the terminal."""
+        return [*super().get_line_filters(), PRINTABLE]
 
     def __init__(
         self,

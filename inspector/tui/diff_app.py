@@ -15,11 +15,13 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.filter import LineFilter
 from textual.widgets import Footer, Header, Static, Tree
 
 from inspector.diff.compare import Change, worst
 from inspector.diff.posture import Responsible
 from inspector.output.diff import by_host, counts, printable
+from inspector.tui.printable import PRINTABLE
 
 STYLE = {"weakened": "bold red", "changed": "yellow", "strengthened": "green"}
 MARK = {"weakened": "✗ WEAKENED", "changed": "~ changed", "strengthened": "✓ strengthened"}
@@ -79,6 +81,10 @@ class DiffApp(App[int]):
         Binding("n", "next_weakened", "next weakened"),
         Binding("q", "quit", "quit"),
     ]
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then ours: no control character from a manifest reaches the terminal."""
+        return [*super().get_line_filters(), PRINTABLE]
 
     def __init__(self, changes: Sequence[Change], before: str, after: str, exit_code: int = 0) -> None:
         super().__init__()
