@@ -433,6 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(migrate)
     migrate.add_argument("-o", "--output", dest="migrate_dir", metavar="DIR", help="write into this new folder")
     migrate.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="run ingress-nginx's and NIC's client-certificate directives in real nginx and compare the status codes",
+    )
+    migrate.add_argument("--client-cert", metavar="FILE", help="with --rehearse: a client certificate to try too")
+    migrate.add_argument("--client-key", metavar="FILE")
+    migrate.add_argument(
         "--verify",
         action="store_true",
         help="compare what ingress-nginx enforced with the original against what NIC will enforce with the result",
@@ -996,6 +1003,8 @@ def cmd_migrate(ns: argparse.Namespace, stdout: TextIO) -> int:
             out_dir=ns.migrate_dir,
             do_verify=ns.verify,
             settings=settings_from_args(ns),
+            do_rehearse=ns.rehearse,
+            client=(ns.client_cert, ns.client_key) if ns.client_cert else None,
             stdout=stdout,
             stderr=sys.stderr,
         )

@@ -98,6 +98,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     docs.append(_service("secure-backend-svc", 443))
     (root / "apps.yaml").write_text("---\n".join(docs))
+    client = make_leaf("a client", client_ca, client=True, server=False)
+    (root / "client.crt").write_bytes(client.chain_pem)  # not a manifest: the loader reads *.yaml/*.yml/*.json
+    (root / "client.key").write_bytes(client.key_pem)
     return root
 
 
@@ -200,20 +203,25 @@ def test_migrated_manifests_pass_check_and_verify_finds_no_difference(
     assert code == 0
 
 
-def test_verify_reports_what_nic_would_lose(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # A host without spec.tls: ingress-nginx checked client certificates on 443 with its default certificate; NIC
-    # serves it fail-open. The migration says so, and --verify proves it.
+@pytest.mark.parametrize(
+    ("tls", "outcome"),
+    [(False, "every request gets 500"), (True, "fail-open: served without client-certificate checks")],
+)
+def test_verify_reports_what_nic_would_lose(
+    tls: bool, outcome: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A host without its spec.tls entry: ingress-nginx checked client certificates on 443 with its default
+    # certificate. NIC 500s a server whose Ingress has no spec.tls at all ("TLS must be enabled") and serves a host
+    # that spec.tls does not list fail-open. The migration says so, and --verify proves it.
     ca = make_ca("verify test CA")
-    text = "---\n".join(
-        [
-            _secret("ca-secret", "Opaque", ca_crt=ca.cert_pem),
-            _ingress("no-tls", "plain.example.com", {"auth-tls-secret": "default/ca-secret"}, tls=False),
-        ]
-    )
-    (tmp_path / "in.yaml").write_text(text)
+    ingress = _ingress("no-tls", "plain.example.com", {"auth-tls-secret": "default/ca-secret"}, tls=tls)
+    if tls:
+        ingress = ingress.replace("    - plain.example.com\n    secretName", "    - other.example.com\n    secretName")
+    (tmp_path / "in.yaml").write_text("---\n".join([_secret("ca-secret", "Opaque", ca_crt=ca.cert_pem), ingress]))
     code, _, err = _run("migrate", str(tmp_path / "in.yaml"), "--verify", capsys=capsys)
     assert code == 1
-    assert "fail-open" in err and "WEAKENED" in err
+    assert f"outcome: serves -> {outcome}" in err
+    assert ("500 (TLS must be enabled" in err) != tls and ("(fail-open)" in err) == tls
 
 
 def test_migrate_refuses_a_folder_that_is_not_empty(repo: Path, tmp_path: Path) -> None:
@@ -230,3 +238,34 @@ def test_migrate_without_ingress_nginx_annotations_says_so(capsys: pytest.Captur
     code, out, err = _run("migrate", str(samples.path() / "cafe"), capsys=capsys)
     assert (code, out) == (0, "")
     assert "nothing to migrate" in err
+
+
+def test_rehearse_runs_both_controllers_directives_with_the_same_clients(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], nginx_bin: str
+) -> None:
+    given = ("--client-cert", str(repo / "client.crt"), "--client-key", str(repo / "client.key"))
+    code, _, err = _run("migrate", str(repo), "--rehearse", *given, capsys=capsys)
+    assert code == 0, err
+    table = err[err.index("HOST") :]
+    assert "mydomain.com  no client certificate  400 No required SSL certificate was sent" in table
+    given_row = next(line for line in table.splitlines() if "given" in line)
+    assert given_row.split()[-3:] == ["200", "200", "yes"]
+    assert "DIFF" not in table and "0 differ" in table
+
+
+def test_rehearse_shows_the_fail_open_difference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], nginx_bin: str
+) -> None:
+    ca = make_ca("rehearse test CA")
+    text = "---\n".join(
+        [
+            _secret("ca-secret", "Opaque", ca_crt=ca.cert_pem),
+            _ingress("no-tls", "plain.example.com", {"auth-tls-secret": "default/ca-secret"}, tls=False),
+        ]
+    )
+    (tmp_path / "in.yaml").write_text(text)
+    code, _, err = _run("migrate", str(tmp_path / "in.yaml"), "--rehearse", capsys=capsys)
+    assert code == 1
+    row = next(line for line in err.splitlines() if line.startswith("plain.example.com  no client certificate"))
+    # No spec.tls at all: NIC 500s the server ("TLS must be enabled"), where ingress-nginx asked for a certificate.
+    assert "400 No required SSL certificate was sent" in row and row.split()[-2:] == ["500", "DIFF"]

@@ -9,7 +9,8 @@ from typing import IO, TextIO
 
 from inspector.exit_codes import UNUSABLE_INPUT_CHECKS, ExitCode
 from inspector.migrate.translate import Migration, migrate
-from inspector.model import ControllerSettings
+from inspector.model import Cluster, ControllerSettings
+from inspector.sources import RawObject
 
 
 class MigrateError(Exception):
@@ -23,6 +24,8 @@ def run_migrate(
     out_dir: str | None,
     do_verify: bool,
     settings: ControllerSettings,
+    do_rehearse: bool = False,
+    client: tuple[str, str] | None = None,
     stdout: TextIO,
     stderr: TextIO,
 ) -> int:
@@ -61,7 +64,7 @@ def run_migrate(
                     yaml.safe_dump_all([o for m in ms for o in m.objects], sort_keys=False, explicit_start=True)
                 )
     _summary(migrations, out_dir, stderr)
-    code = ExitCode.UNUSABLE_INPUT if unreadable else ExitCode.OK
+    code: int = ExitCode.UNUSABLE_INPUT if unreadable else ExitCode.OK
     if do_verify:
         from inspector.migrate.verify import verify
 
@@ -69,9 +72,52 @@ def run_migrate(
         if changes:
             print("verify: what NIC will enforce differs from what ingress-nginx enforced:", file=stderr)
             stderr.write(to_text(changes, "ingress-nginx", "NIC"))
-            return code or ExitCode.FINDINGS
-        print("verify: NIC will enforce what ingress-nginx enforced, host by host and path by path", file=stderr)
+            code = code or ExitCode.FINDINGS
+        else:
+            print("verify: NIC will enforce what ingress-nginx enforced, host by host and path by path", file=stderr)
+    if do_rehearse:
+        code = _rehearse(raws, cluster, migrations, settings, client, stderr) or code
     return code
+
+
+def _rehearse(
+    raws: Sequence[RawObject],
+    cluster: Cluster,
+    migrations: Sequence[Migration],
+    settings: ControllerSettings,
+    client: tuple[str, str] | None,
+    stderr: TextIO,
+) -> int:
+    """Both controllers' client-certificate directives in real nginx, the same clients: the status codes compared."""
+    from inspector.migrate.ingress_nginx import parse
+    from inspector.migrate.rehearse import rehearse_migration, render_rows
+    from inspector.migrate.verify import migrated_raws
+    from inspector.rehearse.material import MaterialError, load_material
+    from inspector.rehearse.run import RehearsalError
+    from inspector.report import build_report
+    from inspector.sources.convert import build_cluster
+
+    hosts = sorted(
+        {
+            r.host
+            for m in migrations
+            if (ing := cluster.ingresses.get(m.ingress.key)) is not None and parse(ing).auth is not None
+            for r in ing.rules
+            if r.host
+        }
+    )
+    if not hosts:
+        print("rehearse: no migrated host checks client certificates: nothing to rehearse", file=stderr)
+        return ExitCode.OK
+    try:
+        material = load_material("given client", *client) if client is not None else None
+        report = build_report(build_cluster(migrated_raws(raws, migrations)), settings)
+        rows = rehearse_migration(cluster, report, hosts, client=material)
+    except (RehearsalError, MaterialError) as exc:
+        raise MigrateError(f"migrate --rehearse: {exc}") from None
+    print("rehearse: ingress-nginx's and NIC's client-certificate directives in real nginx, same clients:", file=stderr)
+    stderr.write(render_rows(rows))
+    return ExitCode.FINDINGS if any(not r.same for r in rows) else ExitCode.OK
 
 
 def _check_out_dir(out_dir: str) -> None:

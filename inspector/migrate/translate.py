@@ -143,12 +143,18 @@ def _one(raw: RawObject, ingress: Ingress, cluster: Cluster) -> Migration:
         annotations["nginx.org/policies"] = _merge(annotations.get("nginx.org/policies", ""), policies)
     tls_hosts = {h for t in ingress.tls or () for h in t.hosts}
     if ann.auth is not None:
+        # NIC: no spec.tls at all is "TLS must be enabled" and a 500 for the whole server; a spec.tls that does
+        # not list the host serves it without the check (fail-open). ingress-nginx checked on 443 either way.
+        outcome = (
+            "NIC answers every request with 500 (TLS must be enabled for an ingressMTLS policy)"
+            if ingress.tls is None
+            else "NIC serves it without TLS and without any check (fail-open)"
+        )
         for host in sorted({r.host for r in ingress.rules if r.host and r.host not in tls_hosts}):
             note(
                 "lost",
                 f"{host} has no spec.tls entry: ingress-nginx still served it on 443 with its default certificate and "
-                "checked client certificates; NIC serves it without TLS and without any check (fail-open). Add the "
-                "host to spec.tls with its certificate Secret",
+                f"checked client certificates; {outcome}. Add the host to spec.tls with its certificate Secret",
             )
     if annotations:
         metadata["annotations"] = annotations
