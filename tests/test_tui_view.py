@@ -519,3 +519,20 @@ def test_a_refused_handshake_is_badged_ranked_and_found_by_the_filter() -> None:
     assert {i.key.host for r in filter_roots(view, "refused") for i in r.walk() if i.kind == "host"} == {
         "cafe.example.com"
     }
+
+
+def test_the_rendered_pane_names_who_makes_a_secret() -> None:
+    from inspector.model import ControllerSettings
+    from inspector.report import build_report
+    from inspector.sources.convert import load_cluster
+    from inspector.tui.rendered import block_for, made_elsewhere, render_block
+    from inspector.tui.view import build_view
+
+    data = Path(__file__).parent / "data" / "made-elsewhere"
+    report = build_report(load_cluster([str(data)]), ControllerSettings())
+    cafe = next(h for h in report.hosts if h.host == "cafe.example.com")
+    notes = made_elsewhere(report, cafe)
+    assert notes == ("Secret default/cafe-secret: made by Certificate default/cafe-cert; content unknown until it exists",)
+    item = next(i for i in build_view(report).walk() if i.kind == "host" and i.host is cafe)
+    text = render_block(block_for(item), notes=notes)
+    assert "# Secret default/cafe-secret: made by Certificate default/cafe-cert" in str(text)

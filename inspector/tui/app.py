@@ -34,7 +34,7 @@ from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
 from inspector.tui.keys import MAIN_BINDINGS, keymap_path, load_keymap, remapped
 from inspector.tui.printable import PRINTABLE
-from inspector.tui.rendered import block_for, injected_values, render_block
+from inspector.tui.rendered import block_for, injected_values, made_elsewhere, render_block
 from inspector.tui.strip_view import StripView
 from inspector.tui.tree import ReportTree
 from inspector.tui.view import GroupBy, Item, ItemKey, View, build_view, counts, filter_roots, finding_items, next_item
@@ -341,7 +341,10 @@ class InspectorApp(App[int]):
         rendered.border_title = block.title if block is not None else "Rendered NGINX config"
         natural = block.width + 8 if block is not None else 0
         marks = injected_values(self.report, block.host) if block is not None else ()
-        rendered.show(render_block(block, dark=self.current_theme.dark, marks=marks), natural_width=natural)
+        notes = made_elsewhere(self.report, block.host) if block is not None else ()
+        rendered.show(
+            render_block(block, dark=self.current_theme.dark, marks=marks, notes=notes), natural_width=natural
+        )
         if block is not None and block.highlight:
             # Bring the selected policy's first line into view, with a little context above it.
             rendered.scroll_to(y=max(0, min(block.highlight) - block.first - 2), animate=False)

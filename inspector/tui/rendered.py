@@ -114,7 +114,21 @@ def injected_values(report: Report, host: HostReport) -> tuple[str, ...]:
     return tuple(dict.fromkeys(pieces))
 
 
-def render_block(block: Block | None, *, dark: bool = True, marks: tuple[str, ...] = ()) -> RenderableType:
+def made_elsewhere(report: Report, host: HostReport) -> tuple[str, ...]:
+    """One line per Secret of this host that another object makes (its MTLS112 finding names the host)."""
+    lines = []
+    for promise in report.nic.promised_secrets.values():
+        maker = promise.made_by or promise.ref
+        for f in report.findings:
+            hosts = (f.host, *dict(f.details).get("hosts", "").split(", "))
+            if f.id == "MTLS112" and f.resource == maker and host.host in hosts:
+                lines.append(f"{promise.ref}: made by {promise.maker}; content unknown until it exists")
+    return tuple(dict.fromkeys(lines))
+
+
+def render_block(
+    block: Block | None, *, dark: bool = True, marks: tuple[str, ...] = (), notes: tuple[str, ...] = ()
+) -> RenderableType:
     """Syntax-highlighted NGINX text with the real line numbers of the file's server block.
 
     Lines of the selected policy carry a ``▌`` and a background, ``return 500;`` is red, ``marks`` (flagged
@@ -145,4 +159,6 @@ def render_block(block: Block | None, *, dark: bool = True, marks: tuple[str, ..
         out.append_text(line)
         if number < block.last:
             out.append("\n")
+    for note in notes:
+        out.append(f"\n# {note}", style="dim italic")
     return out
