@@ -532,7 +532,9 @@ def test_the_rendered_pane_names_who_makes_a_secret() -> None:
     report = build_report(load_cluster([str(data)]), ControllerSettings())
     cafe = next(h for h in report.hosts if h.host == "cafe.example.com")
     notes = made_elsewhere(report, cafe)
-    assert notes == ("Secret default/cafe-secret: made by Certificate default/cafe-cert; content unknown until it exists",)
+    assert notes == (
+        "Secret default/cafe-secret: made by Certificate default/cafe-cert; content unknown until it exists",
+    )
     item = next(i for i in build_view(report).walk() if i.kind == "host" and i.host is cafe)
     text = render_block(block_for(item), notes=notes)
     assert "# Secret default/cafe-secret: made by Certificate default/cafe-cert" in str(text)
