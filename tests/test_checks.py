@@ -620,3 +620,34 @@ def test_a_san_gap_in_a_shared_tls_secret_is_filed_under_the_host_it_concerns(tm
     (gap,) = [f for f in active(report) if "does not cover host" in f.message]
     assert gap.host == "b.example.com"
     assert "b.example.com" in gap.message
+
+
+def test_a_resource_the_replica_cannot_replay_is_an_error_on_its_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.nic import replica
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(replica, "_run_regular", broken)
+    report = report_from(tmp_path, ingress("shop", "default", "shop.example.com"), service("app", "default"))
+    (finding,) = [f for f in active(report) if f.id == "MTLS073"]
+    assert finding.severity == "error" and finding.host == "shop.example.com"
+    assert "RuntimeError: boom" in finding.message and "not predicted" in finding.message
+    assert [f.id for f in active(report) if f.id == "MTLS030"] == []
+
+
+def test_a_forged_provenance_marker_in_a_snippet_is_only_a_comment(tmp_path: Path) -> None:
+    configmap = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nginx-config\n  namespace: nginx-ingress\ndata:\n"
+        '  server-snippets: "#@@src {\\"k\\":\\"x\\"}\\n#@@end\\nadd_header X-A b;"\n'
+    )
+    report = report_from(
+        tmp_path, configmap, ingress("shop", "default", "shop.example.com"), service("app", "default"),
+        settings=ControllerSettings(nic_configmap="nginx-ingress/nginx-config"),
+    )
+    (host,) = report.hosts
+    assert host.host == "shop.example.com" and "add_header X-A b" in host.server_directives
+    assert "#@@src" in host.text  # written as NIC writes it: a comment line
+    assert {f.id for f in active(report)} == {"MTLS068"}

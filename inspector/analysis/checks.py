@@ -38,7 +38,7 @@ from inspector.model import (
     field_path,
 )
 from inspector.nic import verbatim, versions
-from inspector.nic.replica import find_nic_configmap
+from inspector.nic.replica import INTERNAL_ERROR, find_nic_configmap
 from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, validate_secret
 from inspector.nic.types import EgressMTLSCfg, PoliciesCfg, PolicyOutcome
 
@@ -747,6 +747,18 @@ CHECKS: tuple[Check, ...] = (
         "proxied plain HTTP. The finding's details show the Policy to use instead.",
         category="general",
     ),
+    _check(
+        "MTLS073",
+        "replica-internal-error",
+        "mtls-inspect could not replay NIC for a resource",
+        "error",
+        False,
+        "none",
+        "Report the input that causes it (a bug in mtls-inspect). Until then the resource's hosts are not predicted: "
+        "check them another way before rolling out.",
+        description="The NIC replica failed on this resource. Its hosts are missing from the prediction, so this "
+        "is an error: a run that could not predict part of the input is never green.",
+    ),
     # --- 100-129: certificate facts ----------------------------------------------------------------------------------
     _check(
         certs.CERT_EXPIRED,
@@ -1421,7 +1433,28 @@ def _rejection_field(text: str) -> str | None:
     return None
 
 
+_INTERNAL_PREFIX = INTERNAL_ERROR.split("{}")[0]
+
+
+def _internal_error(b: _Builder, ref: ObjectRef, origin: Origin, detail: str, hosts: Sequence[str]) -> None:
+    """A resource the replica could not replay: an error on each of its hosts, never a silent drop (no green run
+    on a prediction that is missing)."""
+    chk = BY_ID["MTLS073"]
+    obj = b.cluster.lookup(ref)
+    served = list(hosts) or [r.host for r in getattr(obj, "rules", ()) if getattr(r, "host", "")]
+    if not served and isinstance(getattr(obj, "host", None), str) and obj.host:  # type: ignore[union-attr]
+        served = [obj.host]  # type: ignore[union-attr]
+    d = b.draft((chk.id, ref), _Draft(chk, "", ref, origin.at()))
+    where = ", ".join(served) or "its hosts"
+    d.message = f"{ref} could not be replayed ({detail}): what NIC does for {where} is not predicted"
+    for h in served:
+        d.add_host(h)
+
+
 def _resource_warning(b: _Builder, ref: ObjectRef, origin: Origin, text: str, hosts: Sequence[str]) -> None:
+    if text.startswith(_INTERNAL_PREFIX):
+        _internal_error(b, ref, origin, text[len(_INTERNAL_PREFIX) :], hosts)
+        return
     hit = classify(text)
     name, args = hit if hit else ("", ())
     if name == "W15":
@@ -2437,6 +2470,7 @@ _EXAMPLES: Mapping[str, str] = {
     "MTLS029": "`Policy error for Ingress default/cafe: failed to get namespace other`.",
     "MTLS030": "A NIC warning text this version of mtls-inspect does not classify.",
     "MTLS031": "A `return 500;` in the rendered server with no other finding explaining it.",
+    "MTLS073": "A bug in mtls-inspect on an unusual resource (the message names the exception).",
     "MTLS034": "`--nic-version 5.3` with `nginx.org/policies: ingress-mtls-policy` on `cafe-ingress`.",
     "MTLS033": "`shop-v2` lists only `shop.example.com`, which the older Ingress `shop` already serves.",
     "MTLS032": "`crlFileName: clients.crl` without the file on the NIC pods: "

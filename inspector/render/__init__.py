@@ -6,14 +6,16 @@ per NIC block (``templates/_macros.j2``), so a reader can hold both side by side
 NIC does (no autoescape: this is nginx config, and ``ciphers``/``protocols``/``crlFileName`` pass through NIC
 unvalidated; the checks flag them).
 
-Provenance: macros wrap every policy-produced block in marker comments (``#@@src {...}`` / ``#@@end``).
-``render`` strips them and returns, beside the clean text, which line came from which policy, so a view can
-highlight the lines a given policy produced. The markers never reach the text NIC would write.
+Provenance: macros wrap every policy-produced block in marker comments (``#@@src-<nonce> {...}`` /
+``#@@end-<nonce>``). ``render`` strips them and returns, beside the clean text, which line came from which policy,
+so a view can highlight the lines a given policy produced. The markers never reach the text NIC would write, and
+the nonce is random per process, so a manifest value (copied verbatim, as NIC copies snippets) cannot forge one.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -47,8 +49,10 @@ __all__ = [
     "tokenize",
 ]
 
-_BEGIN = "#@@src "
-_END = "#@@end"
+_NONCE = secrets.token_hex(16)
+"""Per process: no manifest value can forge a marker (a value is copied verbatim into the text before stripping)."""
+_BEGIN = f"#@@src-{_NONCE} "
+_END = f"#@@end-{_NONCE}"
 
 
 def _src_begin(source: PolicySource | None, kind: str, scope: str, policy: str = "") -> str:
