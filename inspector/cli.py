@@ -19,6 +19,7 @@ import difflib
 import errno
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -832,6 +833,17 @@ def cmd_render(ns: argparse.Namespace, stdout: TextIO) -> int:
     return _unusable_input_exit(report, list_them=True) or ExitCode.OK
 
 
+def _explain_width(stdout: TextIO) -> int:
+    """A terminal's width (or COLUMNS); piped to a file or a program, wide enough that no cell is cut with '…'."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    isatty = getattr(stdout, "isatty", None)
+    if isatty is not None and isatty():
+        return shutil.get_terminal_size().columns
+    return 1000
+
+
 def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
     if not ns.sources and not ns.sample and not _is_live(ns):
         raise UsageError("explain needs HOST[/PATH] after the sources, e.g. explain --sample cafe.example.com/tea")
@@ -852,7 +864,7 @@ def cmd_explain(ns: argparse.Namespace, stdout: TextIO) -> int:
     else:
         from inspector.output.explain import render_explanation
 
-        stdout.write(render_explanation(exp, color=_use_color(stdout, ns.color)))
+        stdout.write(render_explanation(exp, color=_use_color(stdout, ns.color), width=_explain_width(stdout)))
     return _unusable_input_exit(report, list_them=True) or ExitCode.OK
 
 

@@ -455,3 +455,16 @@ def test_dash_o_selects_the_format_of_explain_and_checks() -> None:
     out = io.StringIO()
     assert main(["checks", "-o", "json"], stdout=out) == 0
     assert json.loads(out.getvalue())[0]["id"] == "MTLS001"
+
+
+def test_explain_piped_is_not_cut() -> None:
+    import os as _os
+
+    env = {k: v for k, v in _os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "inspector", "explain", "--sample", "shop.example.com/api"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "…" not in proc.stdout
+    assert "sample-cluster/mergeable/api-minion.yaml" in proc.stdout
