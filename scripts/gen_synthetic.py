@@ -41,35 +41,19 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _app(i: int, ns: str, tls_crt: str, tls_key: str, ca_crt: str) -> str:
-    """The seven manifests of app ``i`` in namespace ``ns``."""
-    host = f"app-{i}.{ns}.example.com"
-    vs_host = f"vs-{i}.{ns}.example.com"
-    # A few deliberate mistakes, as a real cluster has them: an Ingress without spec.tls (500 for the host),
-    # a host missing from spec.tls.hosts (fail-open), a policy naming a CA secret that does not exist.
-    no_tls = i % 97 == 5
-    fail_open = i % 89 == 7
-    missing_ca = i % 83 == 11
-    tls_hosts = "other.example.com" if fail_open else host
-    tls_block = (
-        ""
-        if no_tls
-        else f"""  tls:
-  - hosts:
-    - {tls_hosts}
-    secretName: tls-{i}
-"""
-    )
-    ca_name = f"ca-{i}-missing" if missing_ca else f"ca-{i}"
+def _backing(
+    i: int, ns: str, tls_crt: str, tls_key: str, ca_crt: str, ca_name: str, *, labels: bool, egress_extra: bool
+) -> str:
+    """What both shapes give app ``i``: its Service, TLS and CA Secrets, ingressMTLS and egressMTLS Policies."""
+    label_block = f"  labels:\n    app: app-{i}\n" if labels else ""
+    extra = '    protocols: "TLSv1.2 TLSv1.3"\n    serverName: true\n' if egress_extra else ""
     return f"""---
 apiVersion: v1
 kind: Service
 metadata:
   name: app-{i}
   namespace: {ns}
-  labels:
-    app: app-{i}
-spec:
+{label_block}spec:
   ports:
   - port: 443
     targetPort: 8443
@@ -119,10 +103,31 @@ spec:
     trustedCertSecret: ca-{i}
     verifyServer: true
     verifyDepth: 2
-    protocols: "TLSv1.2 TLSv1.3"
-    serverName: true
-    sslName: app-{i}.{ns}.svc
----
+{extra}    sslName: app-{i}.{ns}.svc
+"""
+
+
+def _app(i: int, ns: str, tls_crt: str, tls_key: str, ca_crt: str) -> str:
+    """The seven manifests of app ``i`` in namespace ``ns``."""
+    host = f"app-{i}.{ns}.example.com"
+    vs_host = f"vs-{i}.{ns}.example.com"
+    # A few deliberate mistakes, as a real cluster has them: an Ingress without spec.tls (500 for the host),
+    # a host missing from spec.tls.hosts (fail-open), a policy naming a CA secret that does not exist.
+    no_tls = i % 97 == 5
+    fail_open = i % 89 == 7
+    missing_ca = i % 83 == 11
+    tls_hosts = "other.example.com" if fail_open else host
+    tls_block = (
+        ""
+        if no_tls
+        else f"""  tls:
+  - hosts:
+    - {tls_hosts}
+    secretName: tls-{i}
+"""
+    )
+    ca_name = f"ca-{i}-missing" if missing_ca else f"ca-{i}"
+    return f"""{_backing(i, ns, tls_crt, tls_key, ca_crt, ca_name, labels=True, egress_extra=True)}---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
@@ -220,64 +225,7 @@ spec:
 """
         for r in range(VSRS_PER_VS)
     )
-    return f"""---
-apiVersion: v1
-kind: Service
-metadata:
-  name: app-{i}
-  namespace: {ns}
-spec:
-  ports:
-  - port: 443
-    targetPort: 8443
-    protocol: TCP
-    name: https
-  selector:
-    app: app-{i}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: tls-{i}
-  namespace: {ns}
-type: kubernetes.io/tls
-data:
-  tls.crt: {tls_crt}
-  tls.key: {tls_key}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: ca-{i}
-  namespace: {ns}
-type: nginx.org/ca
-data:
-  ca.crt: {ca_crt}
----
-apiVersion: k8s.nginx.org/v1
-kind: Policy
-metadata:
-  name: ingress-mtls-{i}
-  namespace: {ns}
-spec:
-  ingressMTLS:
-    clientCertSecret: {ca_name}
-    verifyClient: "on"
-    verifyDepth: 1
----
-apiVersion: k8s.nginx.org/v1
-kind: Policy
-metadata:
-  name: egress-mtls-{i}
-  namespace: {ns}
-spec:
-  egressMTLS:
-    tlsSecret: tls-{i}
-    trustedCertSecret: ca-{i}
-    verifyServer: true
-    verifyDepth: 2
-    sslName: app-{i}.{ns}.svc
----
+    return f"""{_backing(i, ns, tls_crt, tls_key, ca_crt, ca_name, labels=False, egress_extra=False)}---
 apiVersion: k8s.nginx.org/v1
 kind: VirtualServer
 metadata:
