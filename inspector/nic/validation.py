@@ -1537,22 +1537,8 @@ def _extra_int(ups: VSUpstream, key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-_NEXT_UPSTREAM_PARAMS = frozenset(
-    {
-        "error",
-        "timeout",
-        "invalid_header",
-        "http_500",
-        "http_502",
-        "http_503",
-        "http_504",
-        "http_403",
-        "http_404",
-        "http_429",
-        "non_idempotent",
-        "off",
-    }
-)
+_NEXT_UPSTREAM_PARAMS = frozenset(PROXY_NEXT_UPSTREAM_OPTIONS)
+"""The same values for a VirtualServer upstream's ``next-upstream`` (``validateNextUpstream``)."""
 
 
 def _validate_upstream_tuning(ups: VSUpstream, idx: str, plus: bool, part: str) -> list[str]:
