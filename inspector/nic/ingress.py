@@ -30,7 +30,7 @@ from inspector.nic.config import (
     parse_rewrites,
     parse_service_list,
 )
-from inspector.nic.reload import cipher_error, crl_error, egress_errors, msec_time_error, proxy_buffer_errors
+from inspector.nic.reload import cipher_error, crl_error, egress_errors, proxy_buffer_errors, timeout_errors
 from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET, tls_secret_warning
 from inspector.nic.types import PoliciesCfg, SecretReference
 
@@ -644,14 +644,13 @@ def reload_errors(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> list[s
                 # NIC's path check allows braces without letters (`/a{1}`); unquoted, nginx opens a block there.
                 words = loc.location_path.split("{", 1)[1].split()
                 errors.append(f'unknown directive "{words[0]}"' if words else 'unexpected "{"')
-            prefix = "grpc" if loc.grpc else "proxy"
-            for name, value in (
-                ("connect_timeout", loc.proxy_connect_timeout),
-                ("read_timeout", loc.proxy_read_timeout),
-                ("send_timeout", loc.proxy_send_timeout),
-                ("next_upstream_timeout", loc.proxy_next_upstream_timeout),
-            ):
-                errors.append(msec_time_error(f"{prefix}_{name}", value))
+            errors += timeout_errors(
+                loc.grpc,
+                loc.proxy_connect_timeout,
+                loc.proxy_read_timeout,
+                loc.proxy_send_timeout,
+                loc.proxy_next_upstream_timeout,
+            )
             if not loc.grpc:
                 errors += proxy_buffer_errors(
                     loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size

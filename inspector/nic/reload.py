@@ -182,6 +182,14 @@ def msec_time_error(directive: str, value: str) -> str | None:
     return None
 
 
+def timeout_errors(grpc: bool, connect: str, read: str, send: str, next_upstream: str) -> list[str | None]:
+    """``msec_time_error`` for a location's four proxy (or grpc) timeouts, Ingress and VirtualServer alike."""
+    prefix = "grpc" if grpc else "proxy"
+    names = ("connect_timeout", "read_timeout", "send_timeout", "next_upstream_timeout")
+    values = (connect, read, send, next_upstream)
+    return [msec_time_error(f"{prefix}_{name}", value) for name, value in zip(names, values, strict=True)]
+
+
 def crl_error(path: str, files: Mapping[str, bytes]) -> str | None:
     """``ssl_crl`` must name an existing file holding a PEM CRL (nginx: ``X509_LOOKUP_load_file``)."""
     if path not in files:

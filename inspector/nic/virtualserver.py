@@ -40,8 +40,8 @@ from inspector.nic.reload import (
     crl_error,
     egress_errors,
     first_statement,
-    msec_time_error,
     proxy_buffer_errors,
+    timeout_errors,
     too_long_error,
     variable_error,
 )
@@ -1208,14 +1208,13 @@ def predicted_reload_errors(config: v2.VirtualServerConfig, files: Mapping[str, 
             if statement is not None and len(statement[0]) >= 2:
                 replacements.append(statement[0][1])
         errors += [variable_error(text) for text in replacements if text]
-        prefix = "grpc" if loc.grpc_pass else "proxy"
-        for name, value in (
-            ("connect_timeout", loc.proxy_connect_timeout),
-            ("read_timeout", loc.proxy_read_timeout),
-            ("send_timeout", loc.proxy_send_timeout),
-            ("next_upstream_timeout", loc.proxy_next_upstream_timeout),
-        ):
-            errors.append(msec_time_error(f"{prefix}_{name}", value))
+        errors += timeout_errors(
+            bool(loc.grpc_pass),
+            loc.proxy_connect_timeout,
+            loc.proxy_read_timeout,
+            loc.proxy_send_timeout,
+            loc.proxy_next_upstream_timeout,
+        )
         if loc.proxy_pass:
             errors += proxy_buffer_errors(
                 loc.proxy_buffers, loc.proxy_buffer_size, loc.proxy_busy_buffers_size, loc.proxy_max_temp_file_size
