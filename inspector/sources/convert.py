@@ -1328,15 +1328,18 @@ class _Builder:
         key = meta.ref.key
         earlier = target.get(key)
         if earlier is not None:
-            self._problem(
-                DUPLICATE_OBJECT,
-                meta.origin,
-                meta.ref,
-                None,
-                f"{meta.ref} is defined again (first at {earlier.meta.origin.at()}); "
-                "the later definition replaces the earlier, as a second kubectl apply would",
-            )
+            self._redefined(meta, earlier.meta.origin)
         target[key] = built
+
+    def _redefined(self, meta: Meta, first: Origin) -> None:
+        self._problem(
+            DUPLICATE_OBJECT,
+            meta.origin,
+            meta.ref,
+            None,
+            f"{meta.ref} is defined again (first at {first.at()}); "
+            "the later definition replaces the earlier, as a second kubectl apply would",
+        )
 
     def _promise(self, kind: str, obj: dict[str, Any], meta: Meta) -> None:
         """A Certificate/ExternalSecret/SealedSecret: the Secret it makes (the first maker of a key is kept)."""
@@ -1346,14 +1349,7 @@ class _Builder:
             self._problem(check_id, meta.origin, meta.ref, path, text)
         earlier = self.makers.pop(meta.ref, None)
         if earlier is not None:
-            self._problem(
-                DUPLICATE_OBJECT,
-                meta.origin,
-                meta.ref,
-                None,
-                f"{meta.ref} is defined again (first at {earlier.origin.at()}); "
-                "the later definition replaces the earlier, as a second kubectl apply would",
-            )
+            self._redefined(meta, earlier.origin)
             if self.promised.get(earlier.ref.key) is earlier:
                 del self.promised[earlier.ref.key]
         if promise is not None:
