@@ -978,7 +978,12 @@ def cmd_diff(ns: argparse.Namespace, stdout: TextIO) -> int:
 
     try:
         changes, b, a = run_diff(
-            before, after, settings_for=settings_for, load_paths=load_paths, load_cluster=load_cluster
+            before,
+            after,
+            settings_for=settings_for,
+            load_paths=load_paths,
+            load_cluster=load_cluster,
+            finish=declared_secrets(ns),
         )
     except SideError as exc:
         raise UsageError(str(exc)) from None

@@ -320,3 +320,16 @@ async def test_diff_tui_marks_changes_and_shows_before_and_after(cafe: tuple[Pat
         assert "upstream verification" in str(app.query_one("#details", Static).render())
         await pilot.press("q")
     assert app.return_value == 1
+
+
+def test_a_git_side_gets_the_declared_secrets_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _state(tmp_path / "repo", "cafe")
+    secrets = repo / "cafe" / "secrets.yaml"
+    kept = [d for d in secrets.read_text().split("\n---\n") if "name: ingress-mtls-secret" not in d]
+    secrets.write_text("\n---\n".join(kept))  # the CA Secret is made elsewhere (Vault, CSI)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one"]):
+        _git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", *args)
+    monkeypatch.chdir(repo)
+    declared = ("--secret-made-elsewhere", "default/ingress-mtls-secret=nginx.org/ca")
+    assert _changes("git:HEAD", ".", *declared) == []
+    assert _changes("git:HEAD", "--", "git:HEAD", "cafe", *declared) == []

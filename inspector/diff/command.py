@@ -29,6 +29,7 @@ def run_diff(
     settings_for: Callable[[Side], ControllerSettings],
     load_paths: Callable[[Sequence[str]], Cluster],
     load_cluster: Callable[[Sequence[str]], Cluster],
+    finish: Callable[[Cluster], Cluster] = lambda cluster: cluster,
 ) -> tuple[tuple[Change, ...], SideResult, SideResult]:
     """Both reports and their differences; raises SideError when a side cannot be used at all."""
     from inspector.report import build_report
@@ -36,7 +37,7 @@ def run_diff(
     results = []
     reports = []
     for side in (before, after):
-        cluster = load_side(side, load_paths=load_paths, load_cluster=load_cluster)
+        cluster = load_side(side, load_paths=load_paths, load_cluster=load_cluster, finish=finish)
         results.append(SideResult(side, cluster, _unusable(side, cluster)))
         reports.append(build_report(cluster, settings_for(side)))
     return compare(posture(reports[0]), posture(reports[1])), results[0], results[1]

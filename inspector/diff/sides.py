@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 
 from inspector.catalogue import UNREADABLE_SOURCE
 from inspector.model import Cluster, LoadProblem
@@ -43,8 +43,10 @@ def load_side(
     *,
     load_paths: Callable[[Sequence[str]], Cluster],
     load_cluster: Callable[[Sequence[str]], Cluster],
+    finish: Callable[[Cluster], Cluster] = lambda cluster: cluster,
 ) -> Cluster:
-    """The snapshot of one side; ``load_paths``/``load_cluster`` are the CLI's own loaders (stdin, live mode).
+    """The snapshot of one side; ``load_paths``/``load_cluster`` are the CLI's own loaders (stdin, live mode),
+    ``finish`` what the CLI adds to every snapshot it loads (``--secret-made-elsewhere``), for git revisions too.
 
     ``cluster`` with files on one side is the cluster with those files laid over it (what applying them gives).
     """
@@ -68,32 +70,21 @@ def load_side(
         problems += got_problems
     from inspector.sources.convert import build_cluster
 
-    if not paths:
-        return build_cluster(raws, problems, sources=list(side.specs))
-    files = load_paths(paths)
     if not gits:
-        return files
-    merged = build_cluster(raws, problems, sources=gits)
-    return _union(merged, files, side.specs)
+        return load_paths(paths)
+    revisions = finish(build_cluster(raws, problems, sources=gits))
+    return _union(revisions, load_paths(paths), side.specs) if paths else revisions
 
 
 def _union(first: Cluster, second: Cluster, sources: Sequence[str]) -> Cluster:
-    """Objects of both, the second winning on the same kind/namespace/name (as a later ``kubectl apply``)."""
-    from dataclasses import replace
-
-    return replace(
-        first,
-        secrets={**first.secrets, **second.secrets},
-        services={**first.services, **second.services},
-        policies={**first.policies, **second.policies},
-        ingresses={**first.ingresses, **second.ingresses},
-        virtual_servers={**first.virtual_servers, **second.virtual_servers},
-        virtual_server_routes={**first.virtual_server_routes, **second.virtual_server_routes},
-        config_maps={**first.config_maps, **second.config_maps},
-        problems=first.problems + second.problems,
-        events=first.events + second.events,
-        sources=tuple(sources),
-    )
+    """Everything of both, the second winning on the same key (as a later ``kubectl apply``): every table of the
+    snapshot is merged, every list concatenated, whatever fields the snapshot grows."""
+    merged: dict[str, object] = {}
+    for f in fields(Cluster):
+        a, b = getattr(first, f.name), getattr(second, f.name)
+        merged[f.name] = {**a, **b} if isinstance(a, Mapping) else a + b
+    merged["sources"] = tuple(sources)
+    return Cluster(**merged)  # type: ignore[arg-type]
 
 
 def read_git(spec: str, side: str) -> tuple[list[RawObject], list[LoadProblem]]:
