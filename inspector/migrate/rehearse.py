@@ -26,7 +26,7 @@ from inspector.rehearse.plan import Expected, Probe
 from inspector.rehearse.probes import client_context, display, send
 from inspector.rehearse.run import Instance, RehearsalError, config_test, find_nginx
 from inspector.rehearse.sandbox import Confiner, SandboxError, detect
-from inspector.render.nginx_conf import TEMP_PATHS, main_config
+from inspector.render.nginx_conf import TEMP_PATHS, main_config, write_private
 from inspector.report import HostReport, Report
 
 SIDES = ("ingress-nginx", "NIC")
@@ -46,10 +46,7 @@ class Row:
 
 
 def _write(path: Path, data: bytes) -> str:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    write_private(path, data)
     return str(path)
 
 

@@ -163,7 +163,8 @@ def default_server_text(result: NicResult) -> str:
     return render("ingress.conf.j2", cfg=cfg).text
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
+    """Secret material for nginx: mode 0600 from the first byte, its folder 0700."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -193,7 +194,7 @@ def write_test_config(
     secrets.mkdir(mode=0o700, exist_ok=True)
     for path, data in result.secret_files.items():
         if path.startswith(SECRETS_DIR + "/"):
-            _write_private(secrets / path[len(SECRETS_DIR) + 1 :], data)
+            write_private(secrets / path[len(SECRETS_DIR) + 1 :], data)
     if version is None:
         version = nginx_version() or (1, 22, 1)
     conf_d = root / "conf.d"

@@ -115,14 +115,21 @@ def injected_values(report: Report, host: HostReport) -> tuple[str, ...]:
 
 
 def made_elsewhere(report: Report, host: HostReport) -> tuple[str, ...]:
-    """One line per Secret of this host that another object makes (its MTLS112 finding names the host)."""
-    lines = []
+    """One line per Secret of this host that another object makes (its MTLS112 finding names the host).
+
+    Runs on every cursor move: one pass over the findings, promises looked up by their maker.
+    """
+    if not report.nic.promised_secrets:
+        return ()
+    by_maker: dict[object, list[str]] = {}
     for promise in report.nic.promised_secrets.values():
-        maker = promise.made_by or promise.ref
-        for f in report.findings:
-            hosts = (f.host, *dict(f.details).get("hosts", "").split(", "))
-            if f.id == "MTLS112" and f.resource == maker and host.host in hosts:
-                lines.append(f"{promise.ref}: made by {promise.maker}; content unknown until it exists")
+        by_maker.setdefault(promise.made_by or promise.ref, []).append(
+            f"{promise.ref}: made by {promise.maker}; content unknown until it exists"
+        )
+    lines: list[str] = []
+    for f in report.findings:
+        if f.id == "MTLS112" and host.host in (f.host, *dict(f.details).get("hosts", "").split(", ")):
+            lines += by_maker.get(f.resource, [])
     return tuple(dict.fromkeys(lines))
 
 
