@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from rich.text import Text
 
 from inspector.report import HostReport, LocationReport, PolicyUse
-from inspector.tui.view import Item
+from inspector.tui.view import Item, host_outcomes
 
 SEVERITY_MARKS: Mapping[str | None, tuple[str, str]] = {
     "error": ("✖", "bold red"),
@@ -80,18 +80,7 @@ def badge(name: str) -> Text:
 
 def host_badges(host: HostReport) -> list[str]:
     """Badge names for a host, straight from the report's flags."""
-    names: list[str] = []
-    if host.result.rejected:
-        names.append("rejected")
-    if host.result.returns_500 or any(loc.result.returns_500 for loc in host.locations):
-        names.append("500")
-    if host.result.fail_open:
-        names.append("fail-open")
-    if host.result.ssl_reject_handshake:
-        names.append("refused")
-    if not host.result.tls and not host.result.rejected:
-        names.append("no-tls")
-    return names
+    return host_outcomes(host)
 
 
 def origin_phrase(use: PolicyUse) -> str:

@@ -313,14 +313,7 @@ def attention(item: Item) -> int:
     host = item.host
     facts: set[str] = set()
     if host is not None:
-        if host.result.returns_500 or any(loc.result.returns_500 for loc in host.locations):
-            facts.add("500")
-        if host.result.fail_open:
-            facts.add("fail-open")
-        if host.result.ssl_reject_handshake:
-            facts.add("refused")
-        if host.result.rejected:
-            facts.add("error")
+        facts.update("error" if name == "rejected" else name for name in host_outcomes(host))
     if item.severity is not None:
         facts.add(item.severity)
     return next((rank for rank, name in enumerate(ATTENTION_ORDER) if name in facts), len(ATTENTION_ORDER))
@@ -423,7 +416,7 @@ def _host_terms(item: Item) -> dict[str, set[str]]:
     """Searchable facts of a host subtree, per filter field."""
     terms: dict[str, set[str]] = {"host": set(), "ns": set(), "policy": set(), "severity": set(), "any": set()}
     if item.host is not None:
-        terms["any"].update(_outcome_terms(item.host))
+        terms["any"].update(host_outcomes(item.host))
     if item.story:
         terms["any"].update(("story", item.story.lower()))
     for node in item.walk():
@@ -447,20 +440,21 @@ def _host_terms(item: Item) -> dict[str, set[str]]:
     return terms
 
 
-def _outcome_terms(host: HostReport) -> set[str]:
-    """The words the header counts, so the filter finds them: ``500``, ``fail-open``, ``refused``, ``rejected``."""
-    words: set[str] = set()
-    if host.result.returns_500 or any(loc.result.returns_500 for loc in host.locations):
-        words.add("500")
-    if host.result.fail_open:
-        words.add("fail-open")
-    if host.result.ssl_reject_handshake:
-        words.add("refused")
+def host_outcomes(host: HostReport) -> list[str]:
+    """What happens to a host, straight from the report's flags, in badge order: the badges, the words the
+    filter finds and the attention rank all read this one list."""
+    names: list[str] = []
     if host.result.rejected:
-        words.add("rejected")
+        names.append("rejected")
+    if host.result.returns_500 or any(loc.result.returns_500 for loc in host.locations):
+        names.append("500")
+    if host.result.fail_open:
+        names.append("fail-open")
+    if host.result.ssl_reject_handshake:
+        names.append("refused")
     if not host.result.tls and not host.result.rejected:
-        words.add("no-tls")
-    return words
+        names.append("no-tls")
+    return names
 
 
 def _term_matches(field_name: str, needle: str, terms: Mapping[str, set[str]]) -> bool:
