@@ -11,7 +11,7 @@ line's (5.4.0 and 5.4.1) is not modelled and is refused with the list of known v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 POLICIES_ORG = "nginx.org/policies"
@@ -115,19 +115,12 @@ V5_5 = NicVersion(
     ingress_mtls_no_secret=_NO_SECRET_56,
     ca_rotation_reloads=False,
 )
-V5_6 = NicVersion(
+V5_6 = replace(
+    V5_5,  # what changed from 5.5 (docs/nic-versions.md): the hsts type, and a reload on CA rotation (#10390)
     name="5.6",
     tags=("0eb3072d1 (main, appVersion 5.6.0)",),
-    ingress_policy_annotations=(POLICIES_ORG, POLICIES_COM),
-    ingress_policy_types=_INGRESS_56,
-    ingress_mtls_secret_lookup=True,
-    waf_annotation_filter=True,
     policy_types=_TYPES_56,
     exactly_one_message=_ONE + "`cache`, `cors`, `externalAuth`, `hsts`",
-    custom_resources_disabled=_W16_56,
-    ingress_mtls_tls_first=False,
-    ingress_mtls_no_tls=_NO_TLS_56,
-    ingress_mtls_no_secret=_NO_SECRET_56,
     ca_rotation_reloads=True,
 )
 
