@@ -1,6 +1,6 @@
 """The Report's data: what every view reads, defined below the checks that fill its findings.
 
-Why a module of its own: the checks (``analysis/checks.py``) and explain read a Report, and ``report.py`` builds
+Why a module of its own: the checks (``analysis/checks/``) and explain read a Report, and ``report.py`` builds
 one by running them; with the dataclasses in ``report.py`` the two imported each other. Here they sit in the
 analysis layer, under both (``report.py`` re-exports them, so ``from inspector.report import Report`` still works).
 """

@@ -1,0 +1,194 @@
+"""Findings under construction, shared by every range of checks: one cause on one object is one finding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from inspector.analysis.findings import Check, Finding
+from inspector.model import AnyObject, Cluster, ObjectRef, Origin, Policy
+from inspector.nic.types import PolicyOutcome
+
+if TYPE_CHECKING:
+    from inspector.analysis.report_types import Report
+
+
+
+# --- building findings ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """A finding under construction: texts for the same cause are folded in before it is frozen."""
+
+    check: Check
+    message: str
+    resource: ObjectRef | None = None
+    source: str = ""
+    host: str | None = None
+    path: str | None = None
+    policy: str | None = None
+    nic_texts: list[str] = field(default_factory=list)
+    details: list[tuple[str, str]] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+
+    def add_nic(self, text: str) -> None:
+        if text and text not in self.nic_texts:
+            self.nic_texts.append(text)
+
+    def add_host(self, host: str, path: str | None = None) -> None:
+        if host and host not in self.hosts:
+            self.hosts.append(host)
+        if path and path not in self.paths:
+            self.paths.append(path)
+
+    def freeze(self) -> Finding:
+        details = list(self.details)
+        if len(self.hosts) > 1:
+            details.append(("hosts", ", ".join(self.hosts)))
+        if len(self.paths) > 1:
+            details.append(("paths", ", ".join(self.paths)))
+        return Finding(
+            check=self.check,
+            message=self.message,
+            resource=self.resource,
+            source=self.source,
+            host=self.host or (self.hosts[0] if self.hosts else None),
+            path=self.path or (self.paths[0] if len(self.paths) == 1 else None),
+            policy=self.policy,
+            nic_message="\n".join(self.nic_texts) or None,
+            details=tuple(dict.fromkeys(details)),
+        )
+
+
+def object_of(cluster: Cluster, ref: ObjectRef | None) -> AnyObject | None:
+    if ref is None:
+        return None
+    table: Mapping[str, Mapping[str, AnyObject]] = {
+        "Secret": cluster.secrets,
+        "Service": cluster.services,
+        "Policy": cluster.policies,
+        "Ingress": cluster.ingresses,
+        "VirtualServer": cluster.virtual_servers,
+        "VirtualServerRoute": cluster.virtual_server_routes,
+        "ConfigMap": cluster.config_maps,
+    }
+    return table.get(ref.kind, {}).get(ref.key)
+
+
+def origin_of(cluster: Cluster, ref: ObjectRef | None) -> Origin | None:
+    obj = object_of(cluster, ref)
+    return obj.meta.origin if obj is not None else None
+
+
+def source_at(cluster: Cluster, ref: ObjectRef | None, path: str | None = None) -> str:
+    origin = origin_of(cluster, ref)
+    return origin.at(path) if origin is not None else ""
+
+
+class Builder:
+    """Collects drafts for one report; keyed so that one cause on one object is one finding."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.cluster = report.cluster
+        self.drafts: dict[tuple[object, ...], Draft] = {}
+        self.consumed: set[tuple[ObjectRef, str]] = set()
+        """(owner, NIC text) pairs already carried by a finding."""
+        self.flagged_secrets: set[str] = set()
+        """``ns/name`` of secrets NIC itself reported (certificate checks stay quiet on them)."""
+        self._secrets_by_name: dict[str, list[tuple[str, str]]] | None = None
+
+    def other_namespaces(self, secret_key: str) -> list[str]:
+        """Namespaces holding a Secret of the same name as ``secret_key`` (one index per report, not a scan each)."""
+        if self._secrets_by_name is None:
+            self._secrets_by_name = {}
+            for k, sec in self.cluster.secrets.items():
+                self._secrets_by_name.setdefault(sec.meta.ref.name, []).append((k, sec.meta.ref.namespace))
+        name = secret_key.partition("/")[2]
+        return [ns for k, ns in self._secrets_by_name.get(name, ()) if k != secret_key]
+
+    def draft(self, key: tuple[object, ...], make: Callable[[], Draft] | Draft) -> Draft:
+        """The draft for ``key``, created from ``make`` the first time (so one cause stays one finding)."""
+        if key not in self.drafts:
+            self.drafts[key] = make if isinstance(make, Draft) else make()
+        return self.drafts[key]
+
+    def findings(self) -> list[Finding]:
+        return [d.freeze() for d in self.drafts.values()]
+
+
+def hosts_by_resource(report: Report) -> dict[ObjectRef, list[str]]:
+    out: dict[ObjectRef, list[str]] = {}
+    for h in report.hosts:
+        out.setdefault(h.resource, [])
+        if h.host not in out[h.resource]:
+            out[h.resource].append(h.host)
+        for loc in h.locations:
+            lst = out.setdefault(loc.result.resource, [])
+            if h.host not in lst:
+                lst.append(h.host)
+    return out
+
+
+def iter_outcomes(report: Report) -> Iterator[tuple[PolicyOutcome, str, str | None]]:
+    """Every reference's outcome with the host (and location path) it was evaluated for."""
+    for h in report.hosts:
+        if h.result.policies is not None:
+            for o in h.result.policies.outcomes:
+                yield o, h.host, None
+        for loc in h.locations:
+            if loc.result.policies is not None:
+                for o in loc.result.policies.outcomes:
+                    yield o, h.host, loc.result.path
+
+
+def qualified_secret(ns: str, value: str) -> str:
+    return value if "/" in value else f"{ns}/{value}"
+
+
+def policy_field_for_secret(policy: Policy | None, secret_key: str) -> str | None:
+    """Which Policy field names the secret, for ``file:line`` and for telling tlsSecret from trustedCertSecret."""
+    if policy is None:
+        return None
+    name = secret_key.split("/", 1)[-1]
+    if policy.ingress_mtls is not None and policy.ingress_mtls.client_cert_secret == name:
+        return "spec.ingressMTLS.clientCertSecret"
+    if policy.egress_mtls is not None:
+        if policy.egress_mtls.tls_secret == name:
+            return "spec.egressMTLS.tlsSecret"
+        if policy.egress_mtls.trusted_cert_secret == name:
+            return "spec.egressMTLS.trustedCertSecret"
+    return None
+
+
+def consequence(check: Check, hosts: Sequence[str], path: str | None) -> str:
+    where = ", ".join(hosts) or "its hosts"
+    if check.outcome == "500":
+        return f"location {path} on {where} returns 500" if path else f"every request to {where} gets 500"
+    if check.outcome == "fail-open":
+        return f"{where} is served without client-certificate verification"
+    if check.id == "MTLS020":
+        return "the Secret's ca.crl is ignored; ssl_crl names the crlFileName file"
+    if check.outcome == "ignored":
+        return "the later policy is ignored; the first one wins"
+    return ""
+
+
+
+
+def attach_hosts(b: Builder) -> None:
+    """Findings about a Policy (lints, its secrets' certificates) are listed under the hosts that use it."""
+    by_policy: dict[str, list[str]] = {}
+    for outcome, host, _path in iter_outcomes(b.report):
+        hosts = by_policy.setdefault(outcome.source.key, [])
+        if host not in hosts:
+            hosts.append(host)
+    for d in b.drafts.values():
+        if d.host is None and not d.hosts and d.policy:
+            for host in by_policy.get(d.policy, []):
+                d.add_host(host)
+
+
