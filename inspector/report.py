@@ -126,7 +126,7 @@ def _policy_json(use: PolicyUse) -> dict[str, Any]:
         "source": use.source,
         "status": o.status,
         "reason": o.reason,
-        "nic_warning": o.warning,
+        "nic_warning": o.warning.text if o.warning is not None else None,
     }
 
 
@@ -201,7 +201,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 **(_ref(r.ref) or {}),
                 "source": r.origin.at(),
                 "state": r.state,
-                "warnings": list(r.warnings),
+                "warnings": [w.text for w in r.warnings],
                 "events": [{"type": e.type, "reason": e.reason, "message": e.message} for e in r.events],
                 "rejection": r.rejection,
             }

@@ -6,6 +6,8 @@ server blocks the way the JSON report does (directives without ``;``, single-spa
 
 from __future__ import annotations
 
+from shared import texts
+
 from inspector.model import ControllerSettings, ServiceBackend
 from inspector.nic.config import default_params
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable
@@ -152,7 +154,7 @@ def test_no_spec_tls_gives_500_on_every_host() -> None:
         assert srv.directives.index("return 500") == srv.directives.index("server_tokens on") + 1
         assert not any(d.startswith("ssl_client_certificate") for d in srv.directives)
     # generated once per Ingress: the warning appears once, not per host
-    assert resource(result, "Ingress", "cafe").warnings == (
+    assert texts(resource(result, "Ingress", "cafe").warnings) == (
         "TLS must be enabled for IngressMTLS policy default/ingress-mtls-policy",
     )
 
@@ -175,7 +177,7 @@ def test_host_missing_from_tls_hosts_is_fail_open() -> None:
     assert not any(d.startswith("ssl_") or d.startswith("listen 443") for d in b.directives)
     assert "return 500" not in b.directives
     res = resource(result, "Ingress", "cafe")
-    assert res.warnings == (
+    assert texts(res.warnings) == (
         'IngressMTLS policy is ignored for host "b.example.com" because TLS is not enabled for that host',
     )
     assert next(h for h in result.hosts if h.host == "b.example.com").fail_open
@@ -202,7 +204,7 @@ def test_bad_tls_secret_rejects_handshake_and_replaces_earlier_warnings() -> Non
     assert not any(d.startswith("ssl_certificate") for d in srv.directives)
     assert "proxy_ssl_verify off" in srv.directives  # the first egress policy still applies
     res = resource(result, "Ingress", "cafe")
-    assert res.warnings == (
+    assert texts(res.warnings) == (
         "TLS secret tls-secret is invalid: secret doesn't exist or of an unsupported type",
     )
     assert res.events[0].message == (
@@ -215,7 +217,7 @@ def test_empty_secret_name_needs_wildcard() -> None:
     ing = ingress("cafe", tls=((("cafe.example.com",), ""),))
     res = run(ing)
     assert "ssl_reject_handshake on" in server(res, "cafe.example.com").directives
-    assert resource(res, "Ingress", "cafe").warnings == (
+    assert texts(resource(res, "Ingress", "cafe").warnings) == (
         "TLS termination for host 'cafe.example.com' requires specifying a TLS secret or configuring a global "
         "wildcard TLS secret",
     )
@@ -242,7 +244,7 @@ def test_missing_policy_gives_w15_and_500() -> None:
     ing = ingress("cafe", annotations={"nginx.org/policies": "nope"})
     res = run(ing)
     r = resource(res, "Ingress", "cafe")
-    assert r.warnings == (
+    assert texts(r.warnings) == (
         "Policy error for Ingress default/cafe: policy default/nope doesn't exist",
         "Policy default/nope is missing or invalid",
     )
@@ -257,7 +259,7 @@ def test_custom_resources_disabled_warns_w16_and_500s() -> None:
     ing = ingress("cafe", annotations={"nginx.org/policies": "egress-mtls-policy"})
     res = run(ing, egress_policy(), settings=ControllerSettings(enable_custom_resources=False))
     r = resource(res, "Ingress", "cafe")
-    assert r.warnings[0] == (
+    assert texts(r.warnings[0]) == (
         "Ingress default/cafe has a policies annotation but custom resources are not enabled; policies will be ignored"
     )
     assert "return 500" in server(res, "cafe.example.com").directives
@@ -358,7 +360,7 @@ def test_host_collision_source_order_wins() -> None:
     owners = {h.host: h.resource.name for h in res.hosts}
     assert owners == {"cafe.example.com": "zz-first", "other.example.com": "aa-second"}
     r2 = resource(res, "Ingress", "aa-second")
-    assert r2.warnings == ("host cafe.example.com is taken by another resource",)
+    assert texts(r2.warnings) == ("host cafe.example.com is taken by another resource",)
     assert r2.events[0].message == (
         "Configuration for default/aa-second was added or updated with warning(s): "
         "host cafe.example.com is taken by another resource"
@@ -479,7 +481,7 @@ def test_minion_ingress_mtls_is_not_allowed_and_500s_its_locations() -> None:
         "return 500",
     ]
     r = resource(res, "Ingress", "tea-minion")
-    assert r.warnings == (
+    assert texts(r.warnings) == (
         "IngressMTLS policy default/ingress-mtls-policy is not allowed in the minion context",
     )
     assert r.events[0].message == (
@@ -496,7 +498,7 @@ def test_minion_path_collision_older_minion_wins() -> None:
     res = run(master, a, b, tls_secret("tls-secret"))
     (loc,) = server(res, "cafe.example.com").locations
     assert loc.directives[0] == 'set $service "tea-a"'
-    assert resource(res, "Ingress", "aa-new").warnings == ("path /tea is taken by another resource",)
+    assert texts(resource(res, "Ingress", "aa-new").warnings) == ("path /tea is taken by another resource",)
 
 
 def test_master_deny_list_strips_ssl_services() -> None:
@@ -680,7 +682,7 @@ def test_tls_entry_without_hosts_satisfies_the_policy_but_not_the_host() -> None
         "cafe", annotations={"nginx.org/policies": "ingress-mtls-policy"}, tls=(((), "tls-secret"),)
     )
     res = run(ing, tls_secret("tls-secret"), ingress_policy(), ca_secret("ingress-mtls-secret"))
-    assert resource(res, "Ingress", "cafe").warnings == (
+    assert texts(resource(res, "Ingress", "cafe").warnings) == (
         'IngressMTLS policy is ignored for host "cafe.example.com" because TLS is not enabled for that host',
     )
     assert "return 500" not in server(res, "cafe.example.com").directives
@@ -703,7 +705,7 @@ def test_rewrite_target_pattern_quirks() -> None:
 def test_deprecated_ssl_redirect_warning_is_replaced_by_policy_warnings() -> None:
     """ingress.go :: generateNginxCfg: appended first, then ``allWarnings.Add(policy warnings)`` replaces it."""
     alone = ingress("cafe", annotations={"ingress.kubernetes.io/ssl-redirect": "false"})
-    assert resource(run(alone), "Ingress", "cafe").warnings == (
+    assert texts(resource(run(alone), "Ingress", "cafe").warnings) == (
         "The annotation 'ingress.kubernetes.io/ssl-redirect' is deprecated and will be removed. "
         "Please use 'nginx.org/ssl-redirect' instead.",
     )
@@ -714,9 +716,9 @@ def test_deprecated_ssl_redirect_warning_is_replaced_by_policy_warnings() -> Non
             "nginx.org/policies": "egress-a,egress-b",
         },
     )
-    assert resource(
+    assert texts(resource(
         run(both, egress_policy("egress-a"), egress_policy("egress-b")), "Ingress", "cafe"
-    ).warnings == (
+    ).warnings) == (
         "Multiple egressMTLS policies in the same context is not valid. EgressMTLS policy default/egress-b will "
         "be ignored",
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared import texts
 from test_nic_vs_helpers import (
     DEFAULT_PROXY_TAIL,
     EXAMPLE_EGRESS_LINES,
@@ -133,7 +134,7 @@ def test_conflicting_access_control_policies_both_kept_with_warning() -> None:
     )
     assert cfg.error_return is None
     assert (cfg.allow, cfg.deny) == (("127.0.0.1",), ("127.0.0.2",))
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "AccessControl policy (or policies) with deny rules is overridden by policy (or policies) with allow rules",
     )
     assert [o.status for o in cfg.outcomes] == ["applied", "applied"]
@@ -145,12 +146,12 @@ def test_jwt_invalid_secret_wrong_type_and_duplicate() -> None:
     jwt = other("jwt", "jwt-policy", {"realm": "test", "secret": "jwt-secret"})
     bad = gen(["jwt-policy"], [jwt], [jwk_secret(with_key=False)])
     assert bad.error_return == 500
-    assert bad.warnings == (
+    assert texts(bad.warnings) == (
         "JWT policy default/jwt-policy references an invalid secret default/jwt-secret: "
         "JWK secret must have the data field jwk",
     )
     wrong = gen(["jwt-policy"], [jwt], [ca_secret("jwt-secret")])
-    assert wrong.warnings == (
+    assert texts(wrong.warnings) == (
         "JWT policy default/jwt-policy references a secret default/jwt-secret of a wrong type 'nginx.org/ca', "
         "must be 'nginx.org/jwk'",
     )
@@ -159,7 +160,7 @@ def test_jwt_invalid_secret_wrong_type_and_duplicate() -> None:
     assert multi.error_return is None
     assert multi.jwt_auth is not None and multi.jwt_auth.secret == "/etc/nginx/secrets/default-jwt-secret"
     assert multi.jwt_auth.realm == "test"
-    assert multi.warnings == (
+    assert texts(multi.warnings) == (
         "Multiple jwt policies in the same context is not valid. JWT policy default/jwt-policy2 will be ignored",
     )
     assert [o.status for o in multi.outcomes] == ["applied", "ignored"]
@@ -179,12 +180,12 @@ def test_jwt_jwks_trusted_cert_checks() -> None:
     assert ok.jwt_auth is not None
     assert (ok.jwt_auth.key, ok.jwt_auth.jwks_host, ok.jwt_auth.key_cache) == ("default/jwks", "idp.example.com", "1h")
     wrong = gen(["jwks"], [jwt], [htpasswd_secret("idp-ca")])
-    assert wrong.warnings == (
+    assert texts(wrong.warnings) == (
         "JWT policy default/jwks references a secret default/idp-ca of a wrong type 'nginx.org/htpasswd', "
         "must be 'nginx.org/ca'",
     )
     missing = gen(["jwks"], [jwt], [])
-    assert missing.warnings == (
+    assert texts(missing.warnings) == (
         "JWT policy default/jwks references an invalid trusted cert secret default/idp-ca: "
         "secret doesn't exist or of an unsupported type",
     )
@@ -195,22 +196,22 @@ def test_basic_auth_missing_wrong_type_duplicate() -> None:
     basic = other("basicAuth", "basic-auth-policy", {"realm": "test", "secret": "htpasswd-secret"})
     missing = gen(["basic-auth-policy"], [basic])
     assert missing.error_return == 500
-    assert missing.warnings == (
+    assert texts(missing.warnings) == (
         "Basic Auth policy default/basic-auth-policy references an invalid secret default/htpasswd-secret: "
         "secret doesn't exist or of an unsupported type",
     )
     wrong = gen(["basic-auth-policy"], [basic], [jwk_secret("htpasswd-secret")])
-    assert wrong.warnings == (
+    assert texts(wrong.warnings) == (
         "Basic Auth policy default/basic-auth-policy references a secret default/htpasswd-secret of a wrong type "
         "'nginx.org/jwk', must be 'nginx.org/htpasswd'",
     )
     no_key = gen(["basic-auth-policy"], [basic], [Secret(meta("Secret", "htpasswd-secret"), "nginx.org/htpasswd")])
-    assert no_key.warnings[0].endswith("htpasswd secret must have the data field htpasswd")
+    assert no_key.warnings[0].text.endswith("htpasswd secret must have the data field htpasswd")
     basic2 = other("basicAuth", "basic-auth-policy2", {"realm": "test", "secret": "htpasswd-secret2"})
     multi = gen(["basic-auth-policy", "basic-auth-policy2"], [basic, basic2], [htpasswd_secret()])
     assert multi.basic_auth is not None
     assert (multi.basic_auth.secret, multi.basic_auth.realm) == ("/etc/nginx/secrets/default-htpasswd-secret", "test")
-    assert multi.warnings == (
+    assert texts(multi.warnings) == (
         "Multiple basic auth policies in the same context is not valid. Basic auth policy "
         "default/basic-auth-policy2 will be ignored",
     )
@@ -223,7 +224,7 @@ def test_api_key_duplicate_is_fatal_and_secret_checks() -> None:
     two = other("apiKey", "api-key-policy-2", {"suppliedIn": supplied, "clientSecret": "api-key-secret"})
     multi = gen(["api-key-policy", "api-key-policy-2"], [one, two], [apikey_secret()])
     assert multi.error_return == 500 and multi.api_key is None
-    assert multi.warnings == (
+    assert texts(multi.warnings) == (
         "Multiple API Key policies in the same context is not valid. API Key policy default/api-key-policy-2 will "
         "be ignored",
     )
@@ -233,12 +234,12 @@ def test_api_key_duplicate_is_fatal_and_secret_checks() -> None:
     ]
     assert multi.outcomes[0].reason.startswith("discarded")
     wrong = gen(["api-key-policy"], [one], [jwk_secret("api-key-secret")])
-    assert wrong.warnings == (
+    assert texts(wrong.warnings) == (
         "API Key policy default/api-key-policy references a secret default/api-key-secret of a wrong type "
         "'nginx.org/jwk', must be 'nginx.org/apikey'",
     )
     repeated = gen(["api-key-policy"], [one], [apikey_secret(a=b"same", b=b"same")])
-    assert repeated.warnings == (
+    assert texts(repeated.warnings) == (
         "API Key default/api-key-policy references an invalid secret default/api-key-secret: "
         "API Keys cannot be repeated",
     )
@@ -255,16 +256,16 @@ def test_hsts_rules() -> None:
     assert ok.hsts is not None and (ok.hsts.max_age, ok.hsts.include_subdomains) == (31536000, True)
     route = gen(["hsts-policy"], [hsts], context="route")
     assert route.error_return == 500
-    assert route.warnings == ("HSTS policy default/hsts-policy is not allowed in the route context",)
+    assert texts(route.warnings) == ("HSTS policy default/hsts-policy is not allowed in the route context",)
     no_tls = gen(["hsts-policy"], [hsts], tls=False)
-    assert no_tls.warnings == ("TLS must be enabled for HSTS policy default/hsts-policy",)
+    assert texts(no_tls.warnings) == ("TLS must be enabled for HSTS policy default/hsts-policy",)
     behind = other("hsts", "behind", {"maxAge": 10, "behindProxy": True})
     assert gen(["behind"], [behind], tls=False).hsts is not None
     missing = gen(["no-age"], [other("hsts", "no-age", {"preload": True})])
-    assert missing.warnings == ("HSTS policy default/no-age is missing required field maxAge",)
+    assert texts(missing.warnings) == ("HSTS policy default/no-age is missing required field maxAge",)
     multi = gen(["hsts-policy", "behind"], [hsts, behind])
     assert multi.hsts is not None and multi.hsts.source.key == "default/hsts-policy"
-    assert multi.warnings == (
+    assert texts(multi.warnings) == (
         "Multiple HSTS policies in the same context are not valid. HSTS policy default/behind will be ignored",
     )
 
@@ -289,7 +290,7 @@ def test_rate_limit_option_override_warnings_and_zone_names() -> None:
         "error",
         503,
     )
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "RateLimit policy default/rateLimit-policy2 with limit request option dryRun='true' is overridden to "
         "dryRun='false' by the first policy reference in this context",
         "RateLimit policy default/rateLimit-policy2 with limit request option logLevel='info' is overridden to "
@@ -312,12 +313,12 @@ def test_external_auth_duplicate_and_trusted_cert() -> None:
     ext2 = other("externalAuth", "ext2", {"authURI": "/auth", "authServiceName": "auth-svc"})
     ok = gen(["ext", "ext2"], [ext, ext2], [ca_secret("auth-ca", "other-ns")])
     assert ok.error_return is None
-    assert ok.warnings == (
+    assert texts(ok.warnings) == (
         "Multiple external auth policies in the same context is not valid. External auth policy default/ext2 will "
         "be ignored",
     )
     wrong = gen(["ext"], [ext], [htpasswd_secret("auth-ca", "other-ns")])
-    assert wrong.warnings == (
+    assert texts(wrong.warnings) == (
         "ExternalAuth policy default/ext references a secret other-ns/auth-ca of a wrong type 'nginx.org/htpasswd', "
         "must be 'nginx.org/ca'",
     )
@@ -328,7 +329,7 @@ def test_cors_later_policy_overrides_earlier_silently() -> None:
     a = other("cors", "cors-a", {"allowOrigin": ["https://a.example.com"]})
     b = other("cors", "cors-b", {"allowOrigin": ["https://b.example.com"]})
     cfg = gen(["cors-a", "cors-b"], [a, b])
-    assert cfg.warnings == ()
+    assert texts(cfg.warnings) == ()
     assert [o.status for o in cfg.outcomes] == ["overridden", "applied"]
 
 
@@ -342,7 +343,7 @@ def test_cache_oidc_waf_duplicates_warn_and_keep_the_first() -> None:
     }
     for kind, text in cases.items():
         cfg = gen([f"{kind}-1", f"{kind}-2"], [other(kind, f"{kind}-1", {}), other(kind, f"{kind}-2", {})])
-        assert cfg.error_return is None and cfg.warnings == (text,)
+        assert cfg.error_return is None and texts(cfg.warnings) == (text,)
         assert [o.status for o in cfg.outcomes] == ["applied", "ignored"]
 
 
@@ -393,7 +394,7 @@ def test_fatal_other_type_discards_mtls_in_vs_spec(kind: str) -> None:
     )
     assert cfg.error_return == 500
     assert cfg.ingress_mtls is None and cfg.egress_mtls is None and cfg.allow == ()
-    assert cfg.warnings == (warning,)
+    assert texts(cfg.warnings) == (warning,)
     assert statuses(cfg) == [
         ("default/ingress-mtls-policy", "ingressMTLS", "rejected"),
         ("default/egress-mtls-policy", "egressMTLS", "rejected"),
@@ -415,7 +416,7 @@ def test_type_unsupported_on_ingress_discards_ingress_mtls(kind: str) -> None:
         owner=ObjectRef("Ingress", "default", "cafe-ingress"),
     )
     assert cfg.error_return == 500 and cfg.ingress_mtls is None
-    assert cfg.warnings == ("Policy default/p is not supported on Ingress resources",)
+    assert texts(cfg.warnings) == ("Policy default/p is not supported on Ingress resources",)
     assert statuses(cfg)[0] == ("default/ingress-mtls-policy", "ingressMTLS", "rejected")
 
 
@@ -500,7 +501,7 @@ def test_ingress_allow_deny_right_after_ingress_mtls_oss_and_plus() -> None:
             tokens,
             "server_name cafe.example.com",
         ]
-        warnings = ih.resource(res, "Ingress", "cafe-ingress").warnings
+        warnings = texts(ih.resource(res, "Ingress", "cafe-ingress").warnings)
         assert warnings == (
             "AccessControl policy (or policies) with deny rules is overridden by policy (or policies) with allow rules",
         )
@@ -552,7 +553,7 @@ def test_ingress_mtls_discarded_by_unsupported_type_renders_500() -> None:
     )
     d = ih.server(res, "cafe.example.com").directives
     assert "return 500" in d and not any(x.startswith("ssl_client_certificate") for x in d)
-    assert ih.resource(res, "Ingress", "cafe-ingress").warnings == (
+    assert texts(ih.resource(res, "Ingress", "cafe-ingress").warnings) == (
         "Policy default/basic is not supported on Ingress resources",
     )
 
@@ -581,7 +582,7 @@ def test_vs_route_basic_auth_fatal_discards_egress() -> None:
         "proxy_pass https://vs_default_webapp_secure-app",
         *NEXT_UPSTREAM,
     )
-    assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == [
+    assert texts(r.warnings[ObjectRef("VirtualServer", "default", "webapp")]) == [
         "Basic Auth policy default/basic-auth-policy references an invalid secret default/htpasswd-secret: "
         "secret doesn't exist or of an unsupported type"
     ]
@@ -808,7 +809,8 @@ def test_hsts_validation_makes_missing_max_age_an_invalid_policy() -> None:
     r = run(vs, cluster(other("hsts", "hsts", {"includeSubDomains": True}), ingress_policy()))
     assert "return 500" in r.server.directives
     assert not any(d.startswith("ssl_client_certificate") for d in r.server.directives)
-    assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == ["Policy default/hsts is missing or invalid"]
+    webapp = ObjectRef("VirtualServer", "default", "webapp")
+    assert texts(r.warnings[webapp]) == ["Policy default/hsts is missing or invalid"]
 
 
 def test_rate_limit_validation() -> None:
@@ -1051,7 +1053,7 @@ def test_plus_vs_server_order_follows_the_template_snapshot() -> None:
         "auth_basic_user_file /etc/nginx/secrets/default-htpasswd-secret",
         *EXAMPLE_EGRESS_LINES[:2],
     ]
-    assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == [
+    assert texts(r.warnings[ObjectRef("VirtualServer", "default", "webapp")]) == [
         "AccessControl policy (or policies) with deny rules is overridden by policy (or policies) with allow rules"
     ]
 
@@ -1065,4 +1067,5 @@ def test_oidc_and_waf_never_validate_here_so_they_discard_mtls(kind: str) -> Non
     r = run(vs, cluster(ingress_policy(), other(kind, "p", {})), settings=ControllerSettings(plus=True))
     assert "return 500" in r.server.directives
     assert not any(d.startswith("ssl_client_certificate") for d in r.server.directives)
-    assert r.warnings[ObjectRef("VirtualServer", "default", "webapp")] == ["Policy default/p is missing or invalid"]
+    webapp = ObjectRef("VirtualServer", "default", "webapp")
+    assert texts(r.warnings[webapp]) == ["Policy default/p is missing or invalid"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from shared import texts
+
 from inspector.model import (
     ControllerSettings,
     ObjectRef,
@@ -71,7 +73,7 @@ def _gen(
 def test_ingress_mtls_reference() -> None:
     pol = ingress_mtls_policy(client_cert_secret="ingress-mtls-secret", verify_client="off")
     cfg = _gen([pol], secret_refs={"default/ingress-mtls-secret": _ca_ref()})
-    assert cfg.error_return is None and cfg.warnings == ()
+    assert cfg.error_return is None and texts(cfg.warnings) == ()
     assert cfg.ingress_mtls is not None
     assert (cfg.ingress_mtls.client_cert, cfg.ingress_mtls.client_crl) == (CERT, "")
     assert (cfg.ingress_mtls.verify_client, cfg.ingress_mtls.verify_depth) == ("off", 1)
@@ -102,7 +104,7 @@ def test_ingress_mtls_crl_both_set_warns_and_file_name_wins() -> None:
     pol = ingress_mtls_policy(client_cert_secret="ingress-mtls-secret", crl_file_name="my.crl")
     cfg = _gen([pol], secret_refs={"default/ingress-mtls-secret": _ca_ref(f"{CERT} {CRL}", {"ca.crl": b"x"})})
     assert cfg.ingress_mtls is not None and cfg.ingress_mtls.client_crl == "/etc/nginx/secrets/my.crl"
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "Both ca.crl in the Secret and ingressMTLS.crlFileName fields cannot be used. ca.crl in "
         "default/ingress-mtls-secret will be ignored and default/ingress-mtls-policy will be applied",
     )
@@ -144,7 +146,7 @@ def test_ingress_mtls_invalid_secret() -> None:
     pol = ingress_mtls_policy(client_cert_secret="ingress-mtls-secret")
     cfg = _gen([pol], secret_refs={"default/ingress-mtls-secret": SecretReference(None, "", "secret is invalid")})
     assert cfg.error_return == 500 and cfg.ingress_mtls is None
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         'IngressMTLS policy "default/ingress-mtls-policy" references an invalid secret default/ingress-mtls-secret: '
         "secret is invalid",
     )
@@ -155,7 +157,7 @@ def test_ingress_mtls_wrong_secret_type() -> None:
     pol = ingress_mtls_policy(client_cert_secret="ingress-mtls-secret")
     cfg = _gen([pol], secret_refs={"default/ingress-mtls-secret": _tls_ref()})
     assert cfg.error_return == 500
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "IngressMTLS policy default/ingress-mtls-policy references a secret default/ingress-mtls-secret of a wrong "
         "type 'kubernetes.io/tls', must be 'nginx.org/ca'",
     )
@@ -166,7 +168,7 @@ def test_ingress_mtls_second_policy_ignored() -> None:
     second = ingress_mtls_policy("ingress-mtls-policy2", client_cert_secret="ingress-mtls-secret2")
     cfg = _gen([first, second], secret_refs={"default/ingress-mtls-secret": _ca_ref()})
     assert cfg.ingress_mtls is not None and cfg.ingress_mtls.verify_client == "on"
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "Multiple ingressMTLS policies are not allowed. IngressMTLS policy default/ingress-mtls-policy2 will be "
         "ignored",
     )
@@ -180,17 +182,17 @@ def test_ingress_mtls_context_rules() -> None:
     for context in ("route", "subroute", "minion"):
         cfg = _gen([pol], context=context, secret_refs=refs)  # type: ignore[arg-type]
         assert cfg.error_return == 500
-        assert cfg.warnings == (
+        assert texts(cfg.warnings) == (
             f"IngressMTLS policy default/ingress-mtls-policy is not allowed in the {context} context",
         )
     cfg = _gen([pol], tls=False, secret_refs=refs)
-    assert cfg.warnings == ("TLS must be enabled for IngressMTLS policy default/ingress-mtls-policy",)
+    assert texts(cfg.warnings) == ("TLS must be enabled for IngressMTLS policy default/ingress-mtls-policy",)
     assert cfg.error_return == 500
 
 
 def test_ingress_mtls_secret_never_looked_up() -> None:
     cfg = _gen([ingress_mtls_policy(client_cert_secret="ingress-mtls-secret")])
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         'IngressMTLS policy "default/ingress-mtls-policy" references a non-existent secret default/ingress-mtls-secret',
     )
 
@@ -204,24 +206,24 @@ def test_egress_mtls_failures() -> None:
             "default/egress-trusted-secret": SecretReference(None, "", "secret is invalid"),
         },
     )
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "EgressMTLS policy default/egress-mtls-policy references an invalid secret default/egress-trusted-secret: "
         "secret is invalid",
     )
     cfg = _gen([both], secret_refs={"default/egress-mtls-secret": _ca_ref()})
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "EgressMTLS policy default/egress-mtls-policy references a secret default/egress-mtls-secret of a wrong "
         "type 'nginx.org/ca', must be 'kubernetes.io/tls'",
     )
     cfg = _gen(
         [both], secret_refs={"default/egress-mtls-secret": _tls_ref(), "default/egress-trusted-secret": _tls_ref()}
     )
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "EgressMTLS policy default/egress-mtls-policy references a secret default/egress-trusted-secret of a wrong "
         "type 'kubernetes.io/tls', must be 'nginx.org/ca'",
     )
     cfg = _gen([both])
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "EgressMTLS policy default/egress-mtls-policy references an invalid secret default/egress-mtls-secret: "
         "secret doesn't exist",
     )
@@ -233,7 +235,7 @@ def test_egress_second_policy_ignored() -> None:
     second = egress_mtls_policy("egress-mtls-policy2", tls_secret="egress-mtls-secret")
     cfg = _gen([first, second], secret_refs={"default/egress-mtls-secret": _tls_ref()})
     assert cfg.egress_mtls is not None and cfg.egress_mtls.source.key == "default/egress-mtls-policy"
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "Multiple egressMTLS policies in the same context is not valid. EgressMTLS policy "
         "default/egress-mtls-policy2 will be ignored",
     )
@@ -249,7 +251,7 @@ def test_missing_policy_discards_context_and_later_refs_unseen() -> None:
     )
     assert cfg.error_return == 500
     assert cfg.ingress_mtls is None and cfg.egress_mtls is None
-    assert cfg.warnings == ("Policy default/nope is missing or invalid",)
+    assert texts(cfg.warnings) == ("Policy default/nope is missing or invalid",)
     assert [(o.source.key, o.status) for o in cfg.outcomes] == [
         ("default/ingress-mtls-policy", "rejected"),
         ("default/nope", "rejected"),
@@ -264,7 +266,7 @@ def test_warnings_before_a_fatal_ref_are_kept() -> None:
     first = egress_mtls_policy()
     second = egress_mtls_policy("egress2")
     cfg = _gen([first, second], ["egress-mtls-policy", "egress2", "gone"])
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "Multiple egressMTLS policies in the same context is not valid. EgressMTLS policy default/egress2 will be "
         "ignored",
         "Policy default/gone is missing or invalid",
@@ -275,7 +277,7 @@ def test_not_supported_on_ingress() -> None:
     rate = Policy(meta("Policy", "default", "rl"), other_types=("rateLimit",))
     cfg = _gen([rate], owner=ING)
     assert cfg.error_return == 500
-    assert cfg.warnings == ("Policy default/rl is not supported on Ingress resources",)
+    assert texts(cfg.warnings) == ("Policy default/rl is not supported on Ingress resources",)
     access = Policy(meta("Policy", "default", "ac"), other_types=("accessControl",))
     cfg = _gen([access], owner=ING)
     assert cfg.error_return is None and cfg.outcomes[0].type == "other"
@@ -351,11 +353,11 @@ def test_secrets_resolved_in_policy_namespace_end_to_end() -> None:
         is_ingress=True,
         settings=OSS,
     )
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         'IngressMTLS policy "security/ingress-mtls-policy" references an invalid secret security/ca-secret: secret '
         "doesn't exist or of an unsupported type",
     )
-    assert p.ingress_policy_warning(ingress(), errors[0]) == (
+    assert p.ingress_policy_warning(ingress(), errors[0]).text == (
         "Policy error for Ingress default/cafe-ingress: secret doesn't exist or of an unsupported type"
     )
 
@@ -395,7 +397,7 @@ def test_opaque_and_invalid_secrets_end_to_end() -> None:
     assert list(secret_refs) == ["default/tls-secret"]
     assert errors == ["failed to validate TLS cert and key: tls: private key does not match public key"]
     cfg = _gen([eg_pol], secret_refs=secret_refs)
-    assert cfg.warnings == (
+    assert texts(cfg.warnings) == (
         "EgressMTLS policy default/egress-mtls-policy references an invalid secret default/tls-secret: failed to "
         "validate TLS cert and key: tls: private key does not match public key",
     )
@@ -440,8 +442,8 @@ def test_custom_resources_disabled_gives_missing_policy() -> None:
     assert errors == []  # createIngressEx never looks the policies up
     cfg = p.generate_policies(ING, refs, found, "spec", tls=False, secret_refs={}, is_ingress=True, settings=settings)
     assert cfg.error_return == 500
-    assert cfg.warnings == ("Policy default/egress-mtls-policy is missing or invalid",)
-    assert p.custom_resources_disabled_warning(ing) == (
+    assert texts(cfg.warnings) == ("Policy default/egress-mtls-policy is missing or invalid",)
+    assert p.custom_resources_disabled_warning(ing).text == (
         "Ingress default/cafe-ingress has a policies annotation but custom resources are not enabled; policies will "
         "be ignored"
     )

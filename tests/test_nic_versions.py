@@ -95,7 +95,7 @@ def host(rep: Report, name: str = "cafe.example.com") -> Any:
 
 
 def warnings(rep: Report) -> list[str]:
-    return [w for r in rep.nic.resources for w in r.warnings]
+    return [w.text for r in rep.nic.resources for w in r.warnings]
 
 
 def ids(rep: Report) -> set[str]:

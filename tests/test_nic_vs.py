@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from shared import texts
 from test_nic_vs_helpers import (
     DEFAULT_PROXY_TAIL,
     EXAMPLE_EGRESS_LINES,
@@ -115,7 +116,7 @@ def test_ingress_mtls_without_tls_is_500_at_server_after_server_tokens() -> None
     r = run(ingress_example_vs(tls=None), cluster(ingress_policy()))
     assert r.server.directives == (*SERVER_HEAD, 'server_tokens "on"', "return 500")
     warning = "TLS must be enabled for IngressMTLS policy default/ingress-mtls-policy"
-    assert r.warnings == {VS: [warning]}
+    assert texts(r.warnings) == {VS: [warning]}
     res = r.result.resources[0]
     assert res.state == "Warning"
     assert res.events[0].reason == "AddedOrUpdatedWithWarning"
@@ -145,7 +146,7 @@ def test_tls_redirect_comes_before_the_policy_500() -> None:
     redirect = "if ($http_x_forwarded_proto = 'http') { return 302 https://$host$request_uri; }"
     assert d.index(redirect) < d.index('server_tokens "on"') < d.index("return 500")
     assert "proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto" in r.location("/")
-    assert r.warnings[VS] == ["Policy default/missing is missing or invalid"]
+    assert texts(r.warnings[VS]) == ["Policy default/missing is missing or invalid"]
 
 
 def test_bad_tls_secret_rejects_handshake_but_keeps_ingress_mtls() -> None:
@@ -158,7 +159,7 @@ def test_bad_tls_secret_rejects_handshake_but_keeps_ingress_mtls() -> None:
     assert d.index("ssl_reject_handshake on") < d.index(
         "ssl_client_certificate /etc/nginx/secrets/default-ingress-mtls-secret-ca.crt"
     )
-    assert r.warnings[VS] == ["TLS secret tls-secret is invalid: secret doesn't exist or of an unsupported type"]
+    assert texts(r.warnings[VS]) == ["TLS secret tls-secret is invalid: secret doesn't exist or of an unsupported type"]
     assert r.result.host.ssl_reject_handshake and r.result.host.tls
 
 
@@ -198,7 +199,9 @@ def test_ingress_mtls_on_route_is_500_in_that_location_only() -> None:
     )
     assert "return 500" not in r.location("/open")
     assert "return 500" not in r.server.directives
-    assert r.warnings[VS] == ["IngressMTLS policy default/ingress-mtls-policy is not allowed in the route context"]
+    assert texts(r.warnings[VS]) == [
+        "IngressMTLS policy default/ingress-mtls-policy is not allowed in the route context"
+    ]
     by_path = {loc.path: loc for loc in r.result.host.locations}
     assert by_path["/"].returns_500 and not by_path["/open"].returns_500
 
@@ -243,7 +246,9 @@ def test_inherited_ingress_mtls_warns_on_vs_in_route_context() -> None:
     vs = vs_with_vsr((ref("ingress-mtls-policy"),))
     r = run(vs, cluster(ingress_policy(), vs, vsr))
     assert "return 500" in r.location("/tea")
-    assert r.warnings == {VS: ["IngressMTLS policy default/ingress-mtls-policy is not allowed in the route context"]}
+    assert texts(r.warnings) == {
+        VS: ["IngressMTLS policy default/ingress-mtls-policy is not allowed in the route context"]
+    }
     assert r.result.resources[1].state == "Valid"
 
 
@@ -255,7 +260,7 @@ def test_subroute_own_policies_replace_vs_route_list_and_warn_on_vsr() -> None:
     assert "return 500" in loc
     assert not any(d.startswith("proxy_ssl_") for d in loc), "the VS route's egress list must not be merged in"
     warning = "IngressMTLS policy default/ingress-mtls-policy is not allowed in the subroute context"
-    assert r.warnings == {vsr.meta.ref: [warning]}
+    assert texts(r.warnings) == {vsr.meta.ref: [warning]}
     vsr_res = r.result.resources[1]
     assert vsr_res.state == "Warning"
     assert vsr_res.events[0].message == f"Configuration for default/tea was added or updated with warning(s): {warning}"
@@ -303,7 +308,7 @@ def test_route_egress_on_grpc_upstream_uses_grpc_prefix() -> None:
 
 def test_grpc_without_http2_warns_on_owner() -> None:
     r = run(grpc_vs(), cluster(egress_policy()))
-    assert r.warnings[VS] == [
+    assert texts(r.warnings[VS]) == [
         "gRPC cannot be configured for upstream grpc. gRPC requires enabled HTTP/2 and TLS termination"
     ]
 
@@ -330,7 +335,7 @@ def test_second_egress_policy_in_same_context_is_ignored_with_warning() -> None:
         )
     )
     r = run(vs, cluster(egress_policy(), other))
-    assert r.warnings[VS] == [
+    assert texts(r.warnings[VS]) == [
         "Multiple egressMTLS policies in the same context is not valid. "
         "EgressMTLS policy default/other-egress will be ignored"
     ]
@@ -350,7 +355,7 @@ def test_missing_policy_discards_context_and_later_refs_unseen() -> None:
     r = run(vs, cluster(egress_policy()))
     loc = r.location("/")
     assert loc[1] == "return 500" and not any(x.startswith("proxy_ssl_") for x in loc)
-    assert r.warnings[VS] == ["Policy default/nope is missing or invalid"]
+    assert texts(r.warnings[VS]) == ["Policy default/nope is missing or invalid"]
 
 
 def test_egress_secret_missing_is_500_with_nic_text() -> None:
@@ -358,7 +363,7 @@ def test_egress_secret_missing_is_500_with_nic_text() -> None:
     r = run(egress_example_vs(), cluster(egress_policy(), secrets=secrets))
     assert r.location("/")[1] == "return 500"
     # controller.go :: addEgressMTLSSecretRefs stores the failed lookup, so policy.go reports the store's error.
-    assert r.warnings[VS] == [
+    assert texts(r.warnings[VS]) == [
         "EgressMTLS policy default/egress-mtls-policy references an invalid secret default/egress-mtls-secret: "
         "secret doesn't exist or of an unsupported type"
     ]
@@ -596,7 +601,7 @@ def test_port_of_nic_TestGenerateVirtualServerConfig() -> None:
         }
     )
     r = run(vs, cluster(vs, coffee, subtea, subcoffee), vsrs=[coffee, subtea, subcoffee], settings=settings)
-    assert r.warnings == {}
+    assert texts(r.warnings) == {}
     config = r.result.config
     assert config is not None
     assert [u.name for u in config.upstreams] == [
@@ -664,7 +669,7 @@ def test_crl_file_name_nic_never_writes_fails_the_reload_like_nic_e2e() -> None:
     both = run(ingress_example_vs(), cluster(pol, secrets=secrets))
     res = both.result.resources[0]
     assert res.state == "Invalid"
-    assert res.warnings == (
+    assert texts(res.warnings) == (
         "Both ca.crl in the Secret and ingressMTLS.crlFileName fields cannot be used. "
         "ca.crl in default/ingress-mtls-secret will be ignored and default/ingress-mtls-policy will be applied",
     )

@@ -45,7 +45,7 @@ def load(example: str) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], lis
     assert result.file is not None
     (server,) = rendered_servers(result.file)
     locations = {loc.path: loc.directives for loc in server.locations}
-    warnings = [w for ws in result.warnings.values() for w in ws]
+    warnings = [w.text for ws in result.warnings.values() for w in ws]
     return server.directives, locations, warnings
 
 

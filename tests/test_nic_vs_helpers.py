@@ -173,7 +173,8 @@ class Run:
 
     @property
     def warnings(self) -> dict[ObjectRef, list[str]]:
-        return self.result.warnings
+        """NIC's texts per object (the replica's ``NicWarning`` carries cause and arguments too)."""
+        return {ref: [w.text for w in ws] for ref, ws in self.result.warnings.items()}
 
 
 def run(

@@ -4,6 +4,7 @@ policy resources, secret files, and the promise never to raise."""
 from __future__ import annotations
 
 import pytest
+from shared import texts
 
 from inspector.model import (
     Action,
@@ -82,7 +83,7 @@ def test_watch_namespace_hides_objects_and_their_policies() -> None:
     settings = ControllerSettings(watch_namespaces=("default",))
     res = run_objects(outside, inside, egress_policy(namespace="other"), settings=settings)
     assert [h.host for h in res.hosts] == ["cafe.example.com"]
-    assert resource(res, "Ingress", "cafe").warnings == (
+    assert texts(resource(res, "Ingress", "cafe").warnings) == (
         "Policy error for Ingress default/cafe: failed to get namespace other",
         "Policy other/egress-mtls-policy is missing or invalid",
     )
@@ -124,7 +125,7 @@ def test_policy_resources_and_their_users() -> None:
     assert pol.events[0].message == (
         "Policy default/broken is invalid and was rejected: spec.ingressMTLS.clientCertSecret: Required value"
     )
-    assert "Policy default/broken is missing or invalid" in resource(res, "Ingress", "cafe").warnings
+    assert "Policy default/broken is missing or invalid" in texts(resource(res, "Ingress", "cafe").warnings)
     (result,) = res.policies
     assert not result.valid and [u.name for u in result.referenced_by] == ["cafe"]
 
@@ -169,8 +170,8 @@ def test_a_replica_bug_is_confined_to_its_resource(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(replica, "generate_ingress", flaky)
     res = run_objects(ingress("boom", rules=(("a.example.com", (path("/", "a"),)),)), ingress("cafe"))
     boom = resource(res, "Ingress", "boom")
-    assert boom.state == "Warning" and "ZeroDivisionError: synthetic" in boom.warnings[0]
-    assert "not a NIC message" in boom.warnings[0]
+    assert boom.state == "Warning" and "ZeroDivisionError: synthetic" in boom.warnings[0].text
+    assert "not a NIC message" in boom.warnings[0].text
     assert resource(res, "Ingress", "cafe").state == "Valid"
     assert [h.host for h in res.hosts] == ["cafe.example.com"]
 

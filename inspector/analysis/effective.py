@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from inspector.nic import messages
 from inspector.nic.secrets import make_secret_path
 from inspector.nic.types import EgressMTLSCfg, IngressMTLSCfg, PoliciesCfg, PolicyOutcome
 
@@ -171,7 +172,7 @@ def host_statuses(server: PoliciesCfg | None, *, host_tls: bool = True, host: st
     out: list[PolicyOutcome] = []
     for outcome in server.outcomes if server is not None else ():
         if not host_tls and outcome.type == "ingressMTLS" and outcome.status == "applied":
-            warning = f'IngressMTLS policy is ignored for host "{host}" because TLS is not enabled for that host'
+            warning = messages.W14(host)
             outcome = replace(
                 outcome,
                 status="ignored",

@@ -495,7 +495,7 @@ def _steps(uses: Sequence[PolicyUse]) -> tuple[PolicyStep, ...]:
                 source=u.source,
                 status=o.status,
                 reason=o.reason,
-                nic_warning=o.warning,
+                nic_warning=o.warning.text if o.warning is not None else None,
             )
         )
     return tuple(out)

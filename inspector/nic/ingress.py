@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from inspector.model import Ingress, ObjectRef, ServiceBackend
+from inspector.nic import messages
 from inspector.nic.config import (
     ConfigParams,
     IngressNginxConfig,
@@ -30,6 +31,7 @@ from inspector.nic.config import (
     parse_rewrites,
     parse_service_list,
 )
+from inspector.nic.messages import NicWarning, uncatalogued
 from inspector.nic.reload import cipher_error, crl_error, egress_errors, proxy_buffer_errors, timeout_errors
 from inspector.nic.secrets import DEFAULT_SERVER_SECRET, WILDCARD_SECRET, tls_secret_warning
 from inspector.nic.types import PoliciesCfg, SecretReference
@@ -111,15 +113,16 @@ MINION_INHERITANCE = (
 """``annotations.go :: minionInheritanceList``."""
 
 
-class Warnings(dict[ObjectRef, list[str]]):
+class Warnings(dict[ObjectRef, list[NicWarning]]):
     """NIC's ``configs.Warnings``: per-object lists where ``add`` **replaces** (``warnings.go :: Warnings.Add``)."""
 
-    def add(self, other: Mapping[ObjectRef, Sequence[str]]) -> None:
+    def add(self, other: Mapping[ObjectRef, Sequence[NicWarning]]) -> None:
         for ref, msgs in other.items():
             self[ref] = list(msgs)
 
-    def add_warning(self, ref: ObjectRef, message: str) -> None:
-        self.setdefault(ref, []).append(message)
+    def add_warning(self, ref: ObjectRef, message: NicWarning | str) -> None:
+        """A ``str`` is a NIC text no check reads by cause (``messages.uncatalogued``)."""
+        self.setdefault(ref, []).append(message if isinstance(message, NicWarning) else uncatalogued(message))
 
 
 @dataclass(frozen=True)
@@ -223,8 +226,10 @@ def generate_ingress(
         warnings.add(
             {
                 ref: [
-                    "nginx.org/rewrites and nginx.org/rewrite-target annotations are mutually exclusive; "
-                    "nginx.org/rewrites will take precedence"
+                    uncatalogued(
+                        "nginx.org/rewrites and nginx.org/rewrite-target annotations are mutually exclusive; "
+                        "nginx.org/rewrites will take precedence"
+                    )
                 ]
             }
         )
@@ -358,10 +363,7 @@ def generate_ingress(
             if server.ssl:
                 server = replace(server, ingress_mtls=ingress_mtls)
             else:
-                warnings.add_warning(
-                    ref,
-                    f'IngressMTLS policy is ignored for host "{rule.host}" because TLS is not enabled for that host',
-                )
+                warnings.add_warning(ref, messages.W14(rule.host))
                 server = replace(server, fail_open=True)
 
         locations: list[Location] = []
@@ -431,7 +433,7 @@ def _add_ssl_config(
     host: str,
     secret_refs: Mapping[str, SecretReference],
     wildcard_tls: bool,
-) -> tuple[Server, list[str]]:
+) -> tuple[Server, list[NicWarning]]:
     """``ingress.go :: addSSLConfig``: string-equal host match in ``spec.tls``; bad secret -> reject handshake."""
     tls_enabled = False
     tls_secret = ""
@@ -443,7 +445,7 @@ def _add_ssl_config(
                 break
     if not tls_enabled:
         return server, []
-    warnings: list[str] = []
+    warnings: list[NicWarning] = []
     pem = ""
     reject = False
     if tls_secret:
@@ -457,10 +459,7 @@ def _add_ssl_config(
         pem = WILDCARD_SECRET
     else:
         reject = True
-        warnings.append(
-            f"TLS termination for host '{host}' requires specifying a TLS secret or configuring a global "
-            "wildcard TLS secret"
-        )
+        warnings.append(messages.W18(host))
     server = replace(server, ssl=True, ssl_certificate=pem, ssl_certificate_key=pem, ssl_reject_handshake=reject)
     return server, warnings
 

@@ -38,7 +38,8 @@ from inspector.model import (
     PolicyReference,
     field_path,
 )
-from inspector.nic import versions
+from inspector.nic import messages, versions
+from inspector.nic.messages import NicWarning
 from inspector.nic.parsing import go_quote_meta
 from inspector.nic.secrets import (
     CA_CRL_KEY,
@@ -263,18 +264,19 @@ def mtls_secret_refs(
     return refs, errors
 
 
-def ingress_policy_warning(ing: Ingress, error: str) -> str:
+def ingress_policy_warning(ing: Ingress, error: str) -> NicWarning:
     """W15, ``controller.go :: createIngressEx``: how a lookup error reaches the Ingress's warnings."""
     ref = ing.meta.ref
-    return f"Policy error for Ingress {ref.namespace}/{ref.name}: {error}"
+    return messages.W15(ref.namespace, ref.name, error)
 
 
-def custom_resources_disabled_warning(ing: Ingress, settings: ControllerSettings | None = None) -> str:
+def custom_resources_disabled_warning(ing: Ingress, settings: ControllerSettings | None = None) -> NicWarning:
     """W16, ``controller.go :: createIngressEx`` when ``-enable-custom-resources=false`` (5.4 names the
     annotation)."""
     ref = ing.meta.ref
     text = versions.get((settings or ControllerSettings()).nic_version).custom_resources_disabled
-    return (text or versions.LATEST.custom_resources_disabled).replace("%v/%v", f"{ref.namespace}/{ref.name}", 1)
+    fmt = text or versions.LATEST.custom_resources_disabled
+    return messages.render(messages.W16.cause, fmt, ref.namespace, ref.name)
 
 
 def other_secret_refs(
@@ -511,7 +513,7 @@ def generate_policies(
             run.fatal(
                 source,
                 "unknown",
-                f"Policy {key} is missing or invalid",
+                messages.W12(key),
                 f"policy {key} is missing or invalid (it does not exist, failed validation, has another ingress "
                 f"class or sits in an unwatched namespace), so NIC makes the {context} context return 500",
             )
@@ -519,7 +521,7 @@ def generate_policies(
             run.fatal(
                 source,
                 policy_type(policy),
-                f"Policy {key} is not supported on Ingress resources",
+                messages.W13(key),
                 f"{'/'.join(policy.set_types) or 'this'} policies are not supported on Ingress resources; "
                 "the Ingress returns 500",
             )
@@ -584,7 +586,7 @@ class _ContextRun:
         self.ingress: IngressMTLSCfg | None = None
         self.egress: EgressMTLSCfg | None = None
         self.error_return: int | None = None
-        self.warnings: list[str] = []
+        self.warnings: list[NicWarning] = []
         self.outcomes: list[PolicyOutcome] = []
         self.parent = owner
         self.is_ingress = False
@@ -635,14 +637,14 @@ class _ContextRun:
             out.append(o)
         return tuple(out)
 
-    def fatal(self, source: PolicySource, kind: PolicyType, warning: str, reason: str) -> None:
+    def fatal(self, source: PolicySource, kind: PolicyType, warning: NicWarning, reason: str) -> None:
         self.warnings.append(warning)
         self.error_return = 500
         self.outcomes.append(
             PolicyOutcome(source=source, type=kind, status="rejected", reason=reason, warning=warning, fatal=True)
         )
 
-    def warn_ignored(self, source: PolicySource, kind: PolicyType, warning: str, reason: str) -> None:
+    def warn_ignored(self, source: PolicySource, kind: PolicyType, warning: NicWarning, reason: str) -> None:
         self.warnings.append(warning)
         self.outcomes.append(PolicyOutcome(source=source, type=kind, status="ignored", reason=reason, warning=warning))
 
@@ -658,7 +660,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "ingressMTLS",
-                f"IngressMTLS policy {key} is not allowed in the {self.context} context",
+                messages.W1(key, self.context),
                 f"ingressMTLS is only allowed at server scope (spec context), not in the {self.context} context; "
                 f"the {self.context} returns 500",
             )
@@ -670,7 +672,7 @@ class _ContextRun:
             self.warn_ignored(
                 source,
                 "ingressMTLS",
-                f"Multiple ingressMTLS policies are not allowed. IngressMTLS policy {key} will be ignored",
+                messages.W3(key),
                 f"second ingressMTLS policy in the {self.context} context; the first one "
                 f"({self.ingress.source.key}) wins",
             )
@@ -681,7 +683,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "ingressMTLS",
-                versions.fill(self.version.ingress_mtls_no_secret, key, secret_key),
+                messages.render(messages.W4.cause, self.version.ingress_mtls_no_secret, key, secret_key),
                 f"client CA secret {secret_key} was never looked up (NIC treats it as non-existent); 500",
             )
             return
@@ -690,8 +692,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "ingressMTLS",
-                f"IngressMTLS policy {key} references a secret {secret_key} of a wrong type '{secret_type}', "
-                f"must be '{TYPE_CA}'",
+                messages.W5(key, secret_key, secret_type, TYPE_CA),
                 f"client CA secret {secret_key} is of type {secret_type}, not {TYPE_CA}; 500",
             )
             return
@@ -699,7 +700,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "ingressMTLS",
-                f'IngressMTLS policy "{key}" references an invalid secret {secret_key}: {ref.error}',
+                messages.W6(key, secret_key, ref.error),
                 f"client CA secret {secret_key} is unusable ({ref.error}); 500",
             )
             return
@@ -707,10 +708,7 @@ class _ContextRun:
         has_crl_key = ref.secret is not None and CA_CRL_KEY in ref.secret.data
         warning = None
         if has_crl_key and spec.crl_file_name:
-            warning = (
-                f"Both ca.crl in the Secret and ingressMTLS.crlFileName fields cannot be used. ca.crl in "
-                f"{secret_key} will be ignored and {key} will be applied"
-            )
+            warning = messages.W7(secret_key, key)
             self.warnings.append(warning)
         if spec.crl_file_name:
             crl = f"{SECRETS_DIR}/{spec.crl_file_name}"
@@ -736,7 +734,7 @@ class _ContextRun:
         self.fatal(
             source,
             "ingressMTLS",
-            versions.fill(self.version.ingress_mtls_no_tls, key),
+            messages.render(messages.W2.cause, self.version.ingress_mtls_no_tls, key),
             "the resource does not terminate TLS (no spec.tls / no TLS secret), so ingressMTLS cannot apply; "
             "every host of the resource returns 500",
         )
@@ -749,7 +747,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "egressMTLS",
-                f"EgressMTLS policy {key} references an invalid secret {secret_key}: secret doesn't exist",
+                messages.W9(key, secret_key),
                 f"secret {secret_key} was never looked up (NIC stops resolving at the first bad egress secret); 500",
             )
             return None
@@ -758,8 +756,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "egressMTLS",
-                f"EgressMTLS policy {key} references a secret {secret_key} of a wrong type '{secret_type}', "
-                f"must be '{want}'",
+                messages.W10(key, secret_key, secret_type, want),
                 f"secret {secret_key} is of type {secret_type}, not {want}; 500",
             )
             return None
@@ -767,7 +764,7 @@ class _ContextRun:
             self.fatal(
                 source,
                 "egressMTLS",
-                f"EgressMTLS policy {key} references an invalid secret {secret_key}: {ref.error}",
+                messages.W11(key, secret_key, ref.error),
                 f"secret {secret_key} is unusable ({ref.error}); 500",
             )
             return None
@@ -782,8 +779,7 @@ class _ContextRun:
             self.warn_ignored(
                 source,
                 "egressMTLS",
-                f"Multiple egressMTLS policies in the same context is not valid. EgressMTLS policy {key} will be "
-                "ignored",
+                messages.W8(key),
                 f"second egressMTLS policy in the {self.context} context; the first one "
                 f"({self.egress.source.key}) wins",
             )
@@ -876,20 +872,27 @@ class _ContextRun:
             self._applied(source, kind or "unknown", "accepted; NIC generates nothing for it")
 
     def _applied(self, source: PolicySource, kind: str, reason: str, warning: str | None = None) -> None:
+        """``warning``: an uncatalogued NIC text (no check reads the other types' warnings by cause)."""
+        nic_warning = messages.uncatalogued(warning) if warning is not None else None
         self.outcomes.append(
             PolicyOutcome(
-                source=source, type="other", status="applied", reason=f"{kind} policy: {reason}", warning=warning
+                source=source, type="other", status="applied", reason=f"{kind} policy: {reason}", warning=nic_warning
             )
         )
 
     def _other_fatal(self, source: PolicySource, kind: str, warning: str, reason: str) -> None:
-        self.fatal(source, "other", warning, f"{kind} policy: {reason}; the {self.context} context returns 500")
+        self.fatal(
+            source,
+            "other",
+            messages.uncatalogued(warning),
+            f"{kind} policy: {reason}; the {self.context} context returns 500",
+        )
 
     def _other_ignored(self, source: PolicySource, kind: str, warning: str) -> None:
         self.warn_ignored(
             source,
             "other",
-            warning,
+            messages.uncatalogued(warning),
             f"{kind} policy: second {kind} policy in the {self.context} context; the first one wins",
         )
 
@@ -975,7 +978,7 @@ class _ContextRun:
                 "AccessControl policy (or policies) with deny rules is overridden by policy (or policies) with "
                 "allow rules"
             )
-            self.warnings.append(warning)
+            self.warnings.append(messages.uncatalogued(warning))
         what = f"allow {', '.join(allow)}" if allow else f"deny {', '.join(deny)}" if deny else "no rules"
         reason = f"{what} at {source.scope} scope"
         if warning:
@@ -1032,7 +1035,7 @@ class _ContextRun:
                     f"RateLimit policy {key} with limit request option rejectCode='{options.reject_code}' is "
                     f"overridden to rejectCode='{first.reject_code}' by the first policy reference in this context"
                 )
-        self.warnings.extend(warnings)
+        self.warnings.extend(messages.uncatalogued(w) for w in warnings)
         self._applied(
             source,
             "rateLimit",
@@ -1226,7 +1229,9 @@ class _ContextRun:
             self.warn_ignored(
                 source,
                 "other",
-                f"Multiple HSTS policies in the same context are not valid. HSTS policy {key} will be ignored",
+                messages.uncatalogued(
+                    f"Multiple HSTS policies in the same context are not valid. HSTS policy {key} will be ignored"
+                ),
                 f"hsts policy: second hsts policy in the {self.context} context; the first one wins",
             )
             return

@@ -31,6 +31,7 @@ from inspector.nic import validation, versions
 from inspector.nic import virtualserver as vsmod
 from inspector.nic.config import ConfigParams, IngressNginxConfig, Location, Server, parse_configmap
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable, reload_errors
+from inspector.nic.messages import INTERNAL_ERROR, NicWarning, uncatalogued
 from inspector.nic.secrets import TYPE_CA, SecretStore, promised_secrets
 from inspector.nic.types import (
     ConfigFile,
@@ -54,7 +55,6 @@ from inspector.render import render
 
 INGRESS = "Ingress"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-INTERNAL_ERROR = "mtls-inspect internal error while replaying NIC for this resource (not a NIC message): {}"
 GRPC_ERROR_CODES = (400, 401, 403, 404, 405, 408, 414, 426, 500, 501, 502, 503, 504)
 
 
@@ -148,7 +148,7 @@ def _source_rank(origin: Origin, sources: Sequence[str]) -> tuple[int, str, int,
 class _Holder:
     ref: ObjectRef
     rank: tuple[int, str, int, int]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[NicWarning] = field(default_factory=list)
 
 
 @dataclass
@@ -156,7 +156,7 @@ class Ownership:
     """``configuration.go :: buildHostsAndResources`` result: who holds each host, and the losers' warnings."""
 
     hosts: dict[str, ObjectRef]
-    warnings: dict[ObjectRef, list[str]]
+    warnings: dict[ObjectRef, list[NicWarning]]
 
 
 def host_ownership(
@@ -184,7 +184,7 @@ def host_ownership(
                 continue
             if holder.ref == ref:
                 continue
-            warning = f"host {host} is taken by another resource"
+            warning = uncatalogued(f"host {host} is taken by another resource")
             if me.rank < holder.rank:
                 holder.warnings.append(warning)
                 holders[host] = me
@@ -198,11 +198,11 @@ def host_ownership(
 
 def minion_paths(
     minions: Sequence[Ingress], sources: Sequence[str]
-) -> tuple[dict[ObjectRef, dict[str, bool]], dict[ObjectRef, list[str]]]:
+) -> tuple[dict[ObjectRef, dict[str, bool]], dict[ObjectRef, list[NicWarning]]]:
     """``configuration.go :: buildMinionConfigs``: the older minion keeps a contested path; the other is told."""
     holders: dict[str, tuple[Ingress, tuple[int, str, int, int]]] = {}
     valid: dict[ObjectRef, dict[str, bool]] = {}
-    child_warnings: dict[ObjectRef, list[str]] = {}
+    child_warnings: dict[ObjectRef, list[NicWarning]] = {}
     for ing in sorted(minions, key=lambda i: i.meta.ref.key):
         rank = _source_rank(ing.meta.origin, sources)
         mine = valid.setdefault(ing.meta.ref, {})
@@ -213,7 +213,7 @@ def minion_paths(
                 holders[p.path] = (ing, rank)
                 mine[p.path] = True
                 continue
-            warning = f"path {p.path} is taken by another resource"
+            warning = uncatalogued(f"path {p.path} is taken by another resource")
             holder, holder_rank = held
             if holder.meta.ref == ing.meta.ref:
                 continue
@@ -231,7 +231,10 @@ def minion_paths(
 
 
 def regular_ingress_event(
-    ref: ObjectRef, config_warnings: Sequence[str], warnings: Sequence[str], operation_error: str | None = None
+    ref: ObjectRef,
+    config_warnings: Sequence[NicWarning],
+    warnings: Sequence[NicWarning],
+    operation_error: str | None = None,
 ) -> NicEvent:
     """``updateRegularIngressStatusAndEvents``: note the space before ``;`` when only config warnings are empty."""
     message = ""
@@ -239,20 +242,25 @@ def regular_ingress_event(
     reason = "AddedOrUpdated"
     if config_warnings:
         kind, reason = "Warning", "AddedOrUpdatedWithWarning"
-        message = f"with warning(s): {'; '.join(config_warnings)}"
+        message = f"with warning(s): {_joined(config_warnings)}"
     if warnings:
         kind, reason = "Warning", "AddedOrUpdatedWithWarning"
-        message = f"{message}; with warning(s): {'; '.join(warnings)}"
+        message = f"{message}; with warning(s): {_joined(warnings)}"
     if operation_error is not None:
         kind, reason = "Warning", "AddedOrUpdatedWithError"
         message = f"{message}; but was not applied: {operation_error}"
     return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated {message}")
 
 
+def _joined(warnings: Sequence[NicWarning]) -> str:
+    """``strings.Join(warnings, "; ")``: the event carries the warnings' texts."""
+    return "; ".join(w.text for w in warnings)
+
+
 def mergeable_event(
     ref: ObjectRef,
-    config_warnings: Sequence[str],
-    warnings: Sequence[str],
+    config_warnings: Sequence[NicWarning],
+    warnings: Sequence[NicWarning],
     operation_error: str | None = None,
     *,
     minion: bool = False,
@@ -263,10 +271,10 @@ def mergeable_event(
     reason = "AddedOrUpdated"
     if config_warnings:
         kind, reason = "Warning", "AddedOrUpdatedWithWarning"
-        message, suffix = f"with warning(s): {'; '.join(config_warnings)}", "; "
+        message, suffix = f"with warning(s): {_joined(config_warnings)}", "; "
     if warnings:
         kind, reason = "Warning", "AddedOrUpdatedWithWarning"
-        message, suffix = f"{message}{suffix}with warning(s): {'; '.join(warnings)}", "; "
+        message, suffix = f"{message}{suffix}with warning(s): {_joined(warnings)}", "; "
     if operation_error is not None:
         kind, reason = "Warning", "AddedOrUpdatedWithError"
         joint = f"{suffix}; " if minion else suffix
@@ -289,7 +297,7 @@ class _PolicyRun:
     """What createIngressEx resolves for one Ingress's policies."""
 
     cfg: PoliciesCfg | None = None
-    policy_warnings: list[str] = field(default_factory=list)
+    policy_warnings: list[NicWarning] = field(default_factory=list)
     secret_refs: dict[str, SecretReference] = field(default_factory=dict)
 
 
@@ -354,7 +362,8 @@ def _waf_annotation_cfg(
     ing: Ingress, refs: Sequence[Any], waf: tuple[str, str], policy_map: Mapping[str, Any], context: Context
 ) -> PoliciesCfg:
     """The 500-out of ``filterIngressPolicyRefs``: the WAF reference is fatal, no other reference is evaluated."""
-    key, warning = waf
+    key, text = waf
+    warning = uncatalogued(text)
     owner = ing.meta.ref
     outcomes = []
     for ref, fpath in refs:
@@ -469,7 +478,7 @@ def _tls_secret_refs(ing: Ingress, store: SecretStore) -> dict[str, SecretRefere
 
 def _internal_error(ref: ObjectRef, origin: Origin, exc: BaseException) -> ResourceResult:
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return ResourceResult(ref=ref, origin=origin, state="Warning", warnings=(INTERNAL_ERROR.format(detail),))
+    return ResourceResult(ref=ref, origin=origin, state="Warning", warnings=(INTERNAL_ERROR(detail),))
 
 
 @dataclass
@@ -501,7 +510,7 @@ def _record_users(acc: _Acc, cfg: PoliciesCfg | None, owner: ObjectRef, scope: A
         acc.use(outcome.source.key, owner.kind, owner.namespace, owner.name, scope)
 
 
-def _ingress_state(config_warnings: Sequence[str], warnings: Sequence[str]) -> Any:
+def _ingress_state(config_warnings: Sequence[NicWarning], warnings: Sequence[NicWarning]) -> Any:
     return "Warning" if config_warnings or warnings else "Valid"
 
 
@@ -513,7 +522,7 @@ def _run_ingresses(
     store: SecretStore,
     ingresses: Sequence[Ingress],
     owner_of: Mapping[str, ObjectRef],
-    host_warnings: Mapping[ObjectRef, list[str]],
+    host_warnings: Mapping[ObjectRef, list[NicWarning]],
 ) -> None:
     masters_by_host: dict[str, Ingress] = {}
     minions_by_host: dict[str, list[Ingress]] = {}
@@ -567,7 +576,7 @@ def _run_regular(
     store: SecretStore,
     ing: Ingress,
     valid_hosts: Mapping[str, bool],
-    config_warnings: list[str],
+    config_warnings: list[NicWarning],
 ) -> None:
     ref = ing.meta.ref
     tls_refs = _tls_secret_refs(ing, store)
@@ -609,7 +618,7 @@ def _run_mergeable(
     store: SecretStore,
     master: Ingress,
     valid_hosts: Mapping[str, bool],
-    config_warnings: list[str],
+    config_warnings: list[NicWarning],
     minions: Sequence[Ingress],
 ) -> None:
     mref = master.meta.ref
@@ -786,7 +795,7 @@ def run(cluster: Cluster, settings: ControllerSettings, *, text: bool = True) ->
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         objects: list[Ingress | VirtualServer] = [*cluster.ingresses.values(), *cluster.virtual_servers.values()]
         resources = tuple(
-            ResourceResult(o.meta.ref, o.meta.origin, "Warning", warnings=(INTERNAL_ERROR.format(detail),))
+            ResourceResult(o.meta.ref, o.meta.origin, "Warning", warnings=(INTERNAL_ERROR(detail),))
             for o in objects
         )
         return NicResult(settings=settings, resources=resources, policies=(), hosts=())

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from inspector.model import Cluster, ControllerSettings, Meta, PromisedSecret, Secret
+from inspector.nic import messages
+from inspector.nic.messages import NicWarning
 from inspector.nic.types import SecretReference
 
 SECRETS_DIR = "/etc/nginx/secrets"
@@ -304,18 +306,18 @@ def secret_path(secret: Secret) -> str:
     return base
 
 
-def tls_secret_warning(name: str, ref: SecretReference | None) -> str | None:
+def tls_secret_warning(name: str, ref: SecretReference | None) -> NicWarning | None:
     """Why a server's TLS secret is unusable (NIC then rejects the handshake), None when ``ref.path`` serves.
 
     The same two texts in ``ingress.go :: addSSLConfig`` and ``virtualserver.go :: generateSSLConfig``; a
     secret the store does not hold is a lookup error (``store.go :: GetSecret``).
     """
     if ref is None:
-        return f"TLS secret {name} is invalid: {MISSING_SECRET_ERROR}"
+        return messages.W17A(name, MISSING_SECRET_ERROR)
     if ref.secret is not None and ref.secret.type and ref.secret.type != TYPE_TLS:
-        return f"TLS secret {name} is of a wrong type '{ref.secret.type}', must be '{TYPE_TLS}'"
+        return messages.W17B(name, ref.secret.type, TYPE_TLS)
     if ref.error is not None:
-        return f"TLS secret {name} is invalid: {ref.error}"
+        return messages.W17A(name, ref.error)
     return None
 
 

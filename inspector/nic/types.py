@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from inspector.model import ControllerSettings, ObjectRef, Origin, PromisedSecret, Secret
+from inspector.nic.messages import NicWarning
 
 Context = Literal["spec", "route", "subroute", "minion"]
 """NIC's ``pathContext`` values (``policy.go``, ``ingress.go :: minionContext``, ``virtualserver.go`` constants)."""
@@ -198,8 +199,8 @@ class PolicyOutcome:
     status: PolicyStatus
     reason: str
     """In words, e.g. "second egressMTLS policy in the spec context; the first one wins"."""
-    warning: str | None = None
-    """The NIC warning text this reference produced, if any."""
+    warning: NicWarning | None = None
+    """The NIC warning this reference produced, if any (its ``text`` is NIC's)."""
     fatal: bool = False
     """True when this reference caused the context's 500-out."""
 
@@ -212,7 +213,7 @@ class PoliciesCfg:
     egress_mtls: EgressMTLSCfg | None = None
     error_return: int | None = None
     """500 when the context is 500-out; then ingress/egress cfg are None (NIC discards what it gathered)."""
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[NicWarning, ...] = ()
     outcomes: tuple[PolicyOutcome, ...] = ()
     # The other policy types (policy.go :: policiesCfg), empty/None on 500-out like the mTLS parts.
     allow: tuple[str, ...] = ()
@@ -247,7 +248,7 @@ class ResourceResult:
     ref: ObjectRef
     origin: Origin
     state: ResourceState
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[NicWarning, ...] = ()
     events: tuple[NicEvent, ...] = ()
     rejection: str | None = None
     """The validation error text when ``state == "Invalid"``."""

@@ -35,6 +35,7 @@ from inspector.nic import policies as pol
 from inspector.nic import validation
 from inspector.nic import version2 as v2
 from inspector.nic.config import ConfigParams, parse_configmap
+from inspector.nic.messages import NicWarning, uncatalogued
 from inspector.nic.parsing import go_quote, parse_int, parse_time
 from inspector.nic.reload import (
     crl_error,
@@ -101,7 +102,7 @@ class VirtualServerResult:
     host: HostResult
     file: ConfigFile | None
     """``conf.d/vs_<ns>_<name>.conf``; None when the VirtualServer was rejected."""
-    warnings: dict[ObjectRef, list[str]]
+    warnings: dict[ObjectRef, list[NicWarning]]
     """Configuration warnings per object (VS and each VSR), in NIC's order (append semantics)."""
     resources: list[ResourceResult]
     """The VS first, then each VSR it references, with state, warnings and events."""
@@ -349,11 +350,12 @@ class _Warnings:
     """``configs.Warnings`` with VS semantics: ``mergeWarnings``/``addWarningf`` append per object."""
 
     def __init__(self) -> None:
-        self.by_obj: dict[ObjectRef, list[str]] = {}
+        self.by_obj: dict[ObjectRef, list[NicWarning]] = {}
 
-    def add(self, obj: ObjectRef, *msgs: str) -> None:
+    def add(self, obj: ObjectRef, *msgs: NicWarning | str) -> None:
+        """A ``str`` is a NIC text no check reads by cause (``messages.uncatalogued``)."""
         if msgs:
-            self.by_obj.setdefault(obj, []).extend(msgs)
+            self.by_obj.setdefault(obj, []).extend(m if isinstance(m, NicWarning) else uncatalogued(m) for m in msgs)
 
 
 @dataclass(frozen=True)
@@ -1322,7 +1324,7 @@ def generate_virtual_server(
     host = _host_result(config, vs_ref, file.name)
 
     vs_gen = warnings.get(vs_ref, [])
-    vs_all = list(config_warnings) + list(vs_gen)
+    vs_all = [uncatalogued(w) for w in config_warnings] + list(vs_gen)
     # A view, not a copy: the store grows with the cluster, and copying it per VS made the replica quadratic.
     own = {p: b for ref in env.secret_refs.values() for p, b in secret_files(ref).items()}
     # ChainMap only ever writes to its first map; the store's read-only view is safe behind it.
@@ -1335,7 +1337,7 @@ def generate_virtual_server(
             origin=vs.meta.origin,
             state="Invalid" if op_error else _state(vs_all),
             warnings=tuple(vs_all),
-            events=(_vs_event(vs_ref, config_warnings, vs_gen, op_error),),
+            events=(_vs_event(vs_ref, config_warnings, [w.text for w in vs_gen], op_error),),
         )
     ]
     for vsr in vsrs:
@@ -1346,10 +1348,10 @@ def generate_virtual_server(
                 origin=vsr.meta.origin,
                 state="Invalid" if op_error else _state(vw),
                 warnings=tuple(vw),
-                events=(_vsr_event(vsr.meta.ref, vw, op_error),),
+                events=(_vsr_event(vsr.meta.ref, [w.text for w in vw], op_error),),
             )
         )
-    out_warnings: dict[ObjectRef, list[str]] = {}
+    out_warnings: dict[ObjectRef, list[NicWarning]] = {}
     if vs_all:
         out_warnings[vs_ref] = vs_all
     for vsr in vsrs:
@@ -1361,7 +1363,7 @@ def generate_virtual_server(
     )
 
 
-def _state(warnings: Sequence[str]) -> ResourceState:
+def _state(warnings: Sequence[NicWarning]) -> ResourceState:
     return "Warning" if warnings else "Valid"
 
 

@@ -115,7 +115,7 @@ def _resource_rows(report: Report, ref: ObjectRef) -> list[tuple[str, str | Text
     rows.append(("source", result.origin.at()))
     if result.rejection:
         rows.append(("rejected", Text(result.rejection, style="red")))
-    rows.extend(("NIC warning", Text(w, style="yellow")) for w in result.warnings)
+    rows.extend(("NIC warning", Text(w.text, style="yellow")) for w in result.warnings)
     rows.extend((f"event {e.type}", f"{e.reason}: {e.message}") for e in result.events)
     return rows
 
@@ -170,7 +170,7 @@ def _chain(uses: Sequence[PolicyUse], effective: Mapping[str, Effective] | None 
             line.append(f"; {beat}", style="italic")
         lines.append(line)
         if outcome.warning:
-            lines.append(Text(f"   NIC warning: {outcome.warning}", style="yellow"))
+            lines.append(Text(f"   NIC warning: {outcome.warning.text}", style="yellow"))
         if use.source:
             lines.append(Text(f"   at {use.source}", style="dim"))
     return lines
@@ -305,7 +305,7 @@ def policy_details(
     if outcome.reason or beat:
         rows.append(("why", "; ".join(part for part in (outcome.reason, beat) if part)))
     if outcome.warning:
-        rows.append(("NIC warning", Text(outcome.warning, style="yellow")))
+        rows.append(("NIC warning", Text(outcome.warning.text, style="yellow")))
     if outcome.fatal:
         rows.append(("effect", Text("this reference makes NIC render `return 500;`", style="bold red")))
     policy_result = next((p for p in report.policies if p.key == use.key), None)

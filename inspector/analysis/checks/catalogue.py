@@ -12,6 +12,31 @@ from inspector.analysis import certs
 from inspector.analysis.findings import Category, Check, Outcome
 from inspector.analysis.reality import DISAGREES
 from inspector.model import Severity
+from inspector.nic.messages import (
+    E1,
+    E3,
+    E3R,
+    RELOAD_ERROR,
+    W1,
+    W2,
+    W3,
+    W4,
+    W5,
+    W6,
+    W7,
+    W8,
+    W9,
+    W10,
+    W11,
+    W12,
+    W13,
+    W14,
+    W15,
+    W16,
+    W17A,
+    W17B,
+    W18,
+)
 
 if TYPE_CHECKING:
     pass
@@ -51,41 +76,6 @@ SEED_CHECKS = (
     SEED_E_SSLNAME,
     SEED_E_FAIL,
 )
-
-# --- NIC's exact format strings (spec §7), cited by the checks ------------------------------------------------
-
-W1 = "IngressMTLS policy %s is not allowed in the %v context"
-W2 = "TLS must be enabled for IngressMTLS policy %s"
-W3 = "Multiple ingressMTLS policies are not allowed. IngressMTLS policy %s will be ignored"
-W4 = "IngressMTLS policy %q references a non-existent secret %s"
-W5 = "IngressMTLS policy %s references a secret %s of a wrong type '%s', must be '%s'"
-W6 = "IngressMTLS policy %q references an invalid secret %s: %v"
-W7 = (
-    "Both ca.crl in the Secret and ingressMTLS.crlFileName fields cannot be used. "
-    "ca.crl in %s will be ignored and %s will be applied"
-)
-W8 = "Multiple egressMTLS policies in the same context is not valid. EgressMTLS policy %s will be ignored"
-W9 = "EgressMTLS policy %s references an invalid secret %s: secret doesn't exist"
-W10 = "EgressMTLS policy %s references a secret %s of a wrong type '%s', must be '%s'"
-W11 = "EgressMTLS policy %s references an invalid secret %s: %v"
-W12 = "Policy %s is missing or invalid"
-W13 = "Policy %s is not supported on Ingress resources"
-W14 = "IngressMTLS policy is ignored for host %q because TLS is not enabled for that host"
-W15 = "Policy error for Ingress %v/%v: %v"
-W16 = "Ingress %v/%v has a policies annotation but custom resources are not enabled; policies will be ignored"
-W16_54 = (
-    "Ingress %v/%v has the nginx.org/policies annotation but custom resources are not enabled; policies will be ignored"
-)
-"""W16 as NIC 5.4 words it (``nic/versions.py``)."""
-W17A = "TLS secret %s is invalid: %v"
-W17B = "TLS secret %s is of a wrong type '%s', must be '%s'"
-W18 = "TLS termination for host '%s' requires specifying a TLS secret or configuring a global wildcard TLS secret"
-E1 = "Policy %v/%v is invalid and was rejected: %v"
-E3 = "VirtualServer %s was rejected with error: %s"
-E3R = "VirtualServerRoute %s was rejected with error: %s"
-RELOAD_ERROR = "Configuration for %s was added or updated ; but was not applied: %v"
-"""``controller.go :: updateRegularIngressStatusAndEvents`` (the VS/minion/VSR variants differ in spacing)."""
-
 
 def _check(
     id: str,
@@ -237,7 +227,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "rejected",
         "Fix the Policy field named in the error (see `spec.ingressMTLS`/`spec.egressMTLS` in the NIC docs).",
-        nic=E1,
+        nic=E1.format,
         description="An invalid Policy is missing from NIC's policy map: every resource referencing it gets "
         "`Policy <key> is missing or invalid` and `return 500;` (spec §2.3, §4.3).",
         category="general",
@@ -251,7 +241,7 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "Create the Policy, or fix the name/namespace in `nginx.org/policies` (Ingress) or `policies[]` (VS/VSR); "
         "a reference without namespace means the referencing resource's namespace.",
-        nic=W12,
+        nic=W12.format,
         description="NIC drops the reference in `getPolicies` and 500-outs the whole context "
         "(`internal/configs/policy.go :: generatePolicies`). For Ingress it also emits "
         "`Policy error for Ingress <ns>/<name>: policy <key> doesn't exist`.",
@@ -265,7 +255,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "500",
         "Set the Policy's `spec.ingressClassName` to this controller's class, or leave it empty.",
-        nic=W12,
+        nic=W12.format,
         description="`HasCorrectIngressClass` fails, the reference becomes missing: W15 (Ingress) and W12, 500.",
         category="general",
     ),
@@ -289,7 +279,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "rejected",
         "Fix the field named in the error (e.g. a duplicate entry in `policies[]`).",
-        nic=E3,
+        nic=E3.format,
         description="NIC generates no configuration for a rejected VirtualServer/VirtualServerRoute.",
         category="general",
     ),
@@ -302,7 +292,7 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "Move the ingressMTLS policy to the mergeable master's `nginx.org/policies` or to the VirtualServer's "
         "`spec.policies`.",
-        nic=W1,
+        nic=W1.format,
         description="ingressMTLS is only allowed at server scope (`policy.go :: addIngressMTLSConfig`); "
         "elsewhere the location returns 500.",
         category="ingressMTLS",
@@ -317,7 +307,7 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "Add `spec.tls` with a `kubernetes.io/tls` secret covering the host (Ingress), or `spec.tls.secret` "
         "(VirtualServer).",
-        nic=W2,
+        nic=W2.format,
         description="Without `spec.tls` NIC 500-outs every host of the resource (spec §6.1).",
         category="ingressMTLS",
         seed=SEED_I_TLS,
@@ -330,7 +320,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "fail-open",
         "Add the host to `spec.tls[].hosts` (exact string; NIC does no wildcard matching here).",
-        nic=W14,
+        nic=W14.format,
         description="The host is served without client-certificate verification: fail-open, not a 500 "
         "(`ingress.go :: generateNginxCfg`). The seed says 500; NIC's code says otherwise.",
         category="ingressMTLS",
@@ -344,7 +334,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "ignored",
         "Reference one ingressMTLS policy per resource; remove the later reference.",
-        nic=W3,
+        nic=W3.format,
         description="The first ingressMTLS policy wins; the later one is ignored.",
         category="ingressMTLS",
     ),
@@ -359,7 +349,7 @@ CHECKS: tuple[Check, ...] = (
         "PEM certificate under `ca.crt`. A cert-manager Certificate always makes `kubernetes.io/tls`: get the CA "
         "into an `nginx.org/ca` Secret with an ExternalSecret (`spec.target.template.type: nginx.org/ca`) or "
         "`kubectl create secret generic NAME --type=nginx.org/ca --from-file=ca.crt`.",
-        nic=W6,
+        nic=W6.format,
         description="NIC looks the secret up in the Policy's namespace only; Opaque and other unsupported "
         "types look non-existent. Any failure 500-outs the context.",
         category="ingressMTLS",
@@ -373,7 +363,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "ignored",
         "Use either the `ca.crl` key of the CA secret or `ingressMTLS.crlFileName`, not both.",
-        nic=W7,
+        nic=W7.format,
         description="`crlFileName` wins; the secret's `ca.crl` is ignored.",
         category="ingressMTLS",
     ),
@@ -385,7 +375,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "ignored",
         "Reference one egressMTLS policy per context (spec, route, subroute, minion); remove the later one.",
-        nic=W8,
+        nic=W8.format,
         description="The first egressMTLS policy in the context wins.",
         category="egressMTLS",
     ),
@@ -398,7 +388,7 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "Create the secret named by `tlsSecret` in the Policy's namespace with `type: kubernetes.io/tls` and a "
         "matching `tls.crt`/`tls.key`.",
-        nic=W11,
+        nic=W11.format,
         description="NIC looks the secret up in the Policy's namespace only; failure 500-outs the context.",
         category="egressMTLS",
         seed=SEED_E_TLS_SECRET,
@@ -412,7 +402,7 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "Create the secret named by `trustedCertSecret` in the Policy's namespace with `type: nginx.org/ca` and a "
         "PEM certificate under `ca.crt`.",
-        nic=W11,
+        nic=W11.format,
         description="Failure 500-outs the context.",
         category="egressMTLS",
         seed=SEED_E_CA,
@@ -426,7 +416,7 @@ CHECKS: tuple[Check, ...] = (
         "500",
         "Create the secret in the Policy's namespace (NIC resolves policy secrets there, never in the "
         "namespace of the Ingress/VirtualServer), or move the Policy next to the secret.",
-        nic=W4,
+        nic=W4.format,
         description="A secret with the referenced name exists, but in another namespace; NIC reports it as "
         "non-existent and 500-outs the context (spec §3.4).",
         category="general",
@@ -440,7 +430,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "500",
         "Reference this policy from a VirtualServer instead, or remove it from `nginx.org/policies`.",
-        nic=W13,
+        nic=W13.format,
         description="Raised for types other than the mTLS ones; the Ingress returns 500.",
     ),
     _check(
@@ -451,7 +441,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "500",
         "Run NIC with `-enable-custom-resources=true`, or remove `nginx.org/policies`.",
-        nic=W16,
+        nic=W16.format,
         description="The warning says 'ignored', but config generation still reads the annotation and finds "
         "no policies: W12 and 500 (spec §4.1, inferred, unverified by NIC tests).",
     ),
@@ -464,7 +454,7 @@ CHECKS: tuple[Check, ...] = (
         "rejected",
         "Point `spec.tls[].secretName` (Ingress) or `spec.tls.secret` (VS) at a valid `kubernetes.io/tls` "
         "secret in the resource's namespace.",
-        nic=W17A,
+        nic=W17A.format,
         description="NIC renders `ssl_reject_handshake on;`: every TLS handshake for the host is refused.",
         category="tls",
         seed=SEED_I_TLS,
@@ -477,7 +467,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "rejected",
         "Set `spec.tls[].secretName`, or run NIC with `-wildcard-tls-secret`.",
-        nic=W18,
+        nic=W18.format,
         description="NIC renders `ssl_reject_handshake on;` for the host.",
         category="tls",
         seed=SEED_I_TLS,
@@ -490,7 +480,7 @@ CHECKS: tuple[Check, ...] = (
         True,
         "none",
         "Read the wrapped error: it names the policy or secret to fix.",
-        nic=W15,
+        nic=W15.format,
         description="`controller.go :: createIngressEx` wraps lookup errors for the Ingress event.",
     ),
     _check(
@@ -522,7 +512,7 @@ CHECKS: tuple[Check, ...] = (
         "rejected",
         "Fix the value the error names; for `crlFileName`, provide the file in `/etc/nginx/secrets` on every NIC "
         "pod or use the CA secret's `ca.crl` instead.",
-        nic=RELOAD_ERROR,
+        nic=RELOAD_ERROR.format,
         description="NIC writes the configuration, `nginx -s reload` fails, and the event reason is "
         "`AddedOrUpdatedWithError`: the resource's new configuration is not applied (spec §2.4, §9.6).",
     ),
@@ -925,14 +915,14 @@ BY_ID: Mapping[str, Check] = {c.id: c for c in CHECKS}
 BY_SLUG: Mapping[str, Check] = {c.slug: c for c in CHECKS}
 
 EXTRA_NIC_MESSAGES: Mapping[str, tuple[str, ...]] = {
-    "MTLS011": (W15,),
-    "MTLS012": (W15,),
-    "MTLS014": (E3R,),
-    "MTLS019": (W4, W5),
-    "MTLS022": (W9, W10),
-    "MTLS023": (W9, W10),
-    "MTLS024": (W9, W6, W11),
-    "MTLS027": (W17B,),
+    "MTLS011": (W15.format,),
+    "MTLS012": (W15.format,),
+    "MTLS014": (E3R.format,),
+    "MTLS019": (W4.format, W5.format),
+    "MTLS022": (W9.format, W10.format),
+    "MTLS023": (W9.format, W10.format),
+    "MTLS024": (W9.format, W6.format, W11.format),
+    "MTLS027": (W17B.format,),
 }
 """Further NIC formats a check stands for (one cause, several texts); the docs list them all."""
 

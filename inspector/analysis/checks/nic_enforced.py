@@ -8,30 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from inspector.analysis.checks.catalogue import (
-    BY_ID,
-    E1,
-    W1,
-    W2,
-    W3,
-    W4,
-    W5,
-    W6,
-    W7,
-    W8,
-    W9,
-    W10,
-    W11,
-    W12,
-    W13,
-    W14,
-    W15,
-    W16,
-    W16_54,
-    W17A,
-    W17B,
-    W18,
-)
+from inspector.analysis.checks.catalogue import BY_ID
 from inspector.analysis.checks.drafts import (
     Builder,
     Draft,
@@ -45,8 +22,7 @@ from inspector.analysis.checks.drafts import (
 )
 from inspector.analysis.promised import provenance, wrong_type_note
 from inspector.model import Cluster, Ingress, ObjectRef, Origin, Policy, field_path
-from inspector.nic import versions
-from inspector.nic.replica import INTERNAL_ERROR
+from inspector.nic.messages import E1, INTERNAL, NicWarning
 from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, validate_secret
 from inspector.nic.types import PolicyOutcome
 
@@ -55,71 +31,17 @@ if TYPE_CHECKING:
 
 
 
-# --- classifying NIC texts ------------------------------------------------------------------------------------
-
-
-def _go_regex(fmt: str) -> re.Pattern[str]:
-    """A Go format string as a regex with one group per verb (``%q`` quoted, ``%s``/``%v`` anything)."""
-    out = ""
-    pos = 0
-    for m in re.finditer(r"%[sqvd]", fmt):
-        out += re.escape(fmt[pos : m.start()])
-        out += r'"((?:[^"\\]|\\.)*)"' if m.group() == "%q" else r"(.*?)"
-        pos = m.end()
-    return re.compile(out + re.escape(fmt[pos:]) + r"\Z", re.S)
-
-
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, _go_regex(fmt))
-    for name, fmt in (
-        # Order matters: W9 before W11 (W9 is a special case of W11's shape).
-        ("W1", W1),
-        ("W2", W2),
-        ("W3", W3),
-        ("W4", W4),
-        ("W5", W5),
-        ("W6", W6),
-        ("W7", W7),
-        ("W8", W8),
-        ("W9", W9),
-        ("W10", W10),
-        ("W11", W11),
-        ("W12", W12),
-        ("W13", W13),
-        ("W14", W14),
-        ("W15", W15),
-        ("W16", W16),
-        ("W16", W16_54),
-        ("W2", versions.V5_4.ingress_mtls_no_tls),
-        ("W4", versions.V5_4.ingress_mtls_no_secret),
-        ("W17B", W17B),
-        ("W17A", W17A),
-        ("W18", W18),
-    )
-)
-
-
-def classify(text: str) -> tuple[str, tuple[str, ...]] | None:
-    """Which NIC warning (``W1``..``W18``) a text is, with the values filled into its verbs."""
-    for name, pattern in _PATTERNS:
-        m = pattern.match(text)
-        if m:
-            return name, tuple(m.groups())
-    return None
-
-
 def outcome_findings(b: Builder) -> None:
     """Findings from each reference's outcome (W1-W13): these carry the reference's file:line."""
     report, cluster = b.report, b.cluster
     for outcome, host, path in iter_outcomes(report):
-        text = outcome.warning
-        if not text:
+        warning = outcome.warning
+        if warning is None or not warning.text:
             continue
+        text, name, args = warning.text, warning.cause, warning.args
         src = outcome.source
         owner = src.owner
         b.consumed.add((owner, text))
-        hit = classify(text)
-        name, args = hit if hit else ("", ())
         policy_obj = cluster.policies.get(src.key)
         ref_at = src.owner_origin.at(src.field) if src.owner_origin else source_at(cluster, owner, src.field)
         if name == "W12":
@@ -184,7 +106,7 @@ def _e1_text(report: Report, key: str, errors: Sequence[str]) -> str:
                     return e.message
     agg = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
     ns, _, name = key.partition("/")
-    return E1.replace("%v/%v", f"{ns}/{name}", 1).replace("%v", agg, 1)
+    return E1(ns, name, agg).text
 
 
 def _invalid_policy_draft(b: Builder, key: str) -> Draft | None:
@@ -300,10 +222,10 @@ def resource_findings(b: Builder) -> None:
             d.message = f"{r.ref} is rejected: {text or event}" + " (NIC generates no configuration for it)"
             for h in hosts_of.get(r.ref, []):
                 d.add_host(h)
-        for text in r.warnings:
-            if (r.ref, text) in b.consumed:
+        for warning in r.warnings:
+            if (r.ref, warning.text) in b.consumed:
                 continue
-            _resource_warning(b, r.ref, r.origin, text, hosts_of.get(r.ref, []))
+            _resource_warning(b, r.ref, r.origin, warning, hosts_of.get(r.ref, []))
 
 
 def _tls_field(cluster: Cluster, ref: ObjectRef, secret: str, host: str, hosts: Sequence[str]) -> tuple[str, list[str]]:
@@ -348,9 +270,6 @@ def _rejection_field(text: str) -> str | None:
     return None
 
 
-_INTERNAL_PREFIX = INTERNAL_ERROR.split("{}")[0]
-
-
 def _internal_error(b: Builder, ref: ObjectRef, origin: Origin, detail: str, hosts: Sequence[str]) -> None:
     """A resource the replica could not replay: an error on each of its hosts, never a silent drop (no green run
     on a prediction that is missing)."""
@@ -366,12 +285,11 @@ def _internal_error(b: Builder, ref: ObjectRef, origin: Origin, detail: str, hos
         d.add_host(h)
 
 
-def _resource_warning(b: Builder, ref: ObjectRef, origin: Origin, text: str, hosts: Sequence[str]) -> None:
-    if text.startswith(_INTERNAL_PREFIX):
-        _internal_error(b, ref, origin, text[len(_INTERNAL_PREFIX) :], hosts)
+def _resource_warning(b: Builder, ref: ObjectRef, origin: Origin, warning: NicWarning, hosts: Sequence[str]) -> None:
+    text, name, args = warning.text, warning.cause, warning.args
+    if name == INTERNAL:
+        _internal_error(b, ref, origin, args[0], hosts)
         return
-    hit = classify(text)
-    name, args = hit if hit else ("", ())
     if name == "W15":
         _fold_w15(b, ref, origin, text, args[2], hosts)
         return
