@@ -604,6 +604,7 @@ def test_mergeable_reload_failure_events_keep_nic_spacing() -> None:
     )
     m = resource(res, "Ingress", "cafe-master")
     assert (m.state, m.events[0].reason) == ("Invalid", "AddedOrUpdatedWithError")
+    assert m.events[0].not_applied == error  # the cause as data: nobody splits the message to get it back
     assert (
         m.events[0].message
         == f"Configuration for default/cafe-master was added or updated but was not applied: {error}"

@@ -664,6 +664,7 @@ def test_crl_file_name_nic_never_writes_fails_the_reload_like_nic_e2e() -> None:
         "Configuration for default/webapp was added or updated ; but was not applied: "
     )
     assert 'X509_LOOKUP_load_file("/etc/nginx/secrets/webapp.crl")' in res.events[0].message
+    assert res.events[0].message.endswith(f"not applied: {res.events[0].not_applied}")
 
     secrets = [tls_secret("tls-secret"), ca_secret("ingress-mtls-secret", crl=True)]
     both = run(ingress_example_vs(), cluster(pol, secrets=secrets))

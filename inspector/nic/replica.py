@@ -249,7 +249,7 @@ def regular_ingress_event(
     if operation_error is not None:
         kind, reason = "Warning", "AddedOrUpdatedWithError"
         message = f"{message}; but was not applied: {operation_error}"
-    return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated {message}")
+    return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated {message}", operation_error)
 
 
 def _joined(warnings: Sequence[NicWarning]) -> str:
@@ -280,7 +280,7 @@ def mergeable_event(
         joint = f"{suffix}; " if minion else suffix
         message = f"{message}{joint}but was not applied: {operation_error}"
     prefixed = f" {message}" if message else ""
-    return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated{prefixed}")
+    return NicEvent(kind, reason, f"Configuration for {ref.key} was added or updated{prefixed}", operation_error)
 
 
 def _operation_error(cfg: IngressNginxConfig, files: Mapping[str, bytes]) -> str | None:

@@ -239,6 +239,9 @@ class NicEvent:
     type: Literal["Normal", "Warning"]
     reason: str
     message: str
+    not_applied: str | None = None
+    """For ``AddedOrUpdatedWithError``: the operation error NIC puts after "but was not applied:" (the nginx reload
+    failure), so a reader gets the cause without splitting the message."""
 
 
 @dataclass(frozen=True)

@@ -1247,7 +1247,8 @@ def _vs_event(
     if operation_error is not None:
         message = f"{message}; but was not applied: {operation_error}"
         kind = ("Warning", "AddedOrUpdatedWithError")
-    return NicEvent(kind[0], kind[1], f"Configuration for {ref.key} was added or updated {message}")  # type: ignore[arg-type]
+    message = f"Configuration for {ref.key} was added or updated {message}"
+    return NicEvent(kind[0], kind[1], message, operation_error)  # type: ignore[arg-type]
 
 
 def _vsr_event(ref: ObjectRef, warnings: Sequence[str], operation_error: str | None = None) -> NicEvent:
@@ -1260,7 +1261,8 @@ def _vsr_event(ref: ObjectRef, warnings: Sequence[str], operation_error: str | N
     if operation_error is not None:
         message = f" {message}; but was not applied:{operation_error}"
         kind = ("Warning", "AddedOrUpdatedWithError")
-    return NicEvent(kind[0], kind[1], f"Configuration for {ref.key} was added or updated{message}")  # type: ignore[arg-type]
+    message = f"Configuration for {ref.key} was added or updated{message}"
+    return NicEvent(kind[0], kind[1], message, operation_error)  # type: ignore[arg-type]
 
 
 def _rejected(vs: VirtualServer, errors: Sequence[str]) -> VirtualServerResult:

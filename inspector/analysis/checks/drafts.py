@@ -33,6 +33,8 @@ class Draft:
     details: list[tuple[str, str]] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    users: list[ObjectRef] = field(default_factory=list)
+    """For an invalid Policy: the resources whose references were folded into it (its ``users`` detail)."""
 
     def add_nic(self, text: str) -> None:
         if text and text not in self.nic_texts:

@@ -24,7 +24,7 @@ from inspector.analysis.promised import provenance, wrong_type_note
 from inspector.model import Cluster, Ingress, ObjectRef, Origin, Policy, field_path
 from inspector.nic.messages import E1, INTERNAL, NicWarning
 from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, validate_secret
-from inspector.nic.types import PolicyOutcome
+from inspector.nic.types import NicEvent, PolicyOutcome
 
 if TYPE_CHECKING:
     from inspector.analysis.report_types import Report
@@ -136,6 +136,8 @@ def _missing_policy(b: Builder, outcome: PolicyOutcome, text: str, host: str, pa
         invalid.add_host(host, path)
         users = dict(invalid.details).get("users", "")
         user = f"{src.owner} ({src.field})"
+        if src.owner not in invalid.users:
+            invalid.users.append(src.owner)
         if user not in users:
             invalid.details = [(k, v) for k, v in invalid.details if k != "users"]
             invalid.details.append(("users", f"{users}, {user}" if users else user))
@@ -210,7 +212,7 @@ def resource_findings(b: Builder) -> None:
             continue
         for e in r.events:
             if e.reason == "AddedOrUpdatedWithError":
-                _reload_error(b, r.ref, r.origin, e.message, hosts_of.get(r.ref, []))
+                _reload_error(b, r.ref, r.origin, e, hosts_of.get(r.ref, []))
         reload_failed = any(e.reason == "AddedOrUpdatedWithError" for e in r.events)
         if r.state == "Invalid" and (r.rejection or not reload_failed):
             chk = BY_ID["MTLS014"] if r.ref.kind in ("VirtualServer", "VirtualServerRoute") else BY_ID["MTLS013"]
@@ -241,9 +243,10 @@ def _tls_field(cluster: Cluster, ref: ObjectRef, secret: str, host: str, hosts: 
     return "spec.tls", [host] if host else list(hosts)
 
 
-def _reload_error(b: Builder, ref: ObjectRef, origin: Origin, event: str, hosts: Sequence[str]) -> None:
+def _reload_error(b: Builder, ref: ObjectRef, origin: Origin, e: NicEvent, hosts: Sequence[str]) -> None:
     """An ``AddedOrUpdatedWithError`` event: point at the policy field whose value broke the reload, if one did."""
     chk = BY_ID["MTLS032"]
+    event, reason = e.message, (e.not_applied or "").strip()
     source, policy = origin.at(), None
     for key, pol in b.cluster.policies.items():
         crl = pol.ingress_mtls.crl_file_name if pol.ingress_mtls is not None else ""
@@ -254,7 +257,6 @@ def _reload_error(b: Builder, ref: ObjectRef, origin: Origin, event: str, hosts:
     d.add_nic(event)
     for h in hosts:
         d.add_host(h)
-    reason = event.split("but was not applied:", 1)[-1].strip()
     d.message = f"{ref}: NGINX would not load the configuration ({reason}); the change is not applied"
     if policy is not None:
         d.message += f" (crlFileName of Policy {policy}: NIC never writes that file)"
@@ -365,7 +367,7 @@ def _fold_w15(b: Builder, ref: ObjectRef, origin: Origin, text: str, inner: str,
     """W15 wraps a lookup error already behind another finding of this Ingress: carry it there."""
     m = re.search(r"polic(?:y|ies) (?:error )?([a-z0-9.-]+/[a-z0-9.-]+)", inner)
     key = m.group(1) if m else None
-    own = [d for d in b.drafts.values() if d.resource == ref or (ref in _users(d))]
+    own = [d for d in b.drafts.values() if d.resource == ref or ref in d.users]
     target = None
     if key is not None:
         target = next(
@@ -385,15 +387,6 @@ def _fold_w15(b: Builder, ref: ObjectRef, origin: Origin, text: str, inner: str,
     d.add_nic(text)
     for h in hosts:
         d.add_host(h)
-
-
-def _users(d: Draft) -> list[ObjectRef]:
-    """The resources folded into an invalid-policy finding (its ``users`` detail)."""
-    text = dict(d.details).get("users", "")
-    out: list[ObjectRef] = []
-    for m in re.finditer(r"(Ingress|VirtualServer|VirtualServerRoute) ([a-z0-9.-]+)/([a-z0-9.-]+)", text):
-        out.append(ObjectRef(m.group(1), m.group(2), m.group(3)))
-    return out
 
 
 def policy_findings(b: Builder) -> None:
