@@ -152,7 +152,7 @@ def checks_markdown() -> str:
     out = [
         "# mtls-inspect checks",
         "",
-        "Generated from `inspector/analysis/checks.py` by `scripts/gen_checks_doc.py`; do not edit by hand.",
+        "Generated from `inspector/analysis/checks/catalogue.py` by `scripts/gen_checks_doc.py`; do not edit by hand.",
         "",
         "Ranges: 001-009 input and API-server admission, 010-059 what NIC itself enforces, 060-099 lints NIC does "
         "not enforce, 100-129 certificate facts, 130-139 live cluster. Ids are never reused.",
