@@ -1,8 +1,9 @@
 """The Report: one value that every view reads (CLI outputs, TUI, explain, rehearsal).
 
-``build_report`` is the whole pipeline after the sources: NIC replica -> rendering -> effective settings ->
-checks. Views never re-derive a NIC rule; if a view needs a fact, it belongs here. ``to_json`` is the
-``mtls-inspect/report/v1`` contract of DESIGN.md (stable field names; lists keep NIC's order).
+``build_report`` is the whole pipeline after the sources: NIC replica -> rendering (the renderer's line records
+give each host its directives, text and policy lines) -> effective settings -> checks. Views never re-derive a
+NIC rule; if a view needs a fact, it belongs here. ``to_json`` is the ``mtls-inspect/report/v1`` contract of
+DESIGN.md (stable field names; lists keep NIC's order).
 """
 
 from __future__ import annotations
@@ -89,17 +90,18 @@ def build_report(
 ) -> Report:
     """Run the whole analysis on one snapshot. Pure: same inputs, same report.
 
-    ``rendered=False`` renders no config text and so reads none back into each host's directives, text and line
-    policies (half the report at 10k objects): the checks never read them, nor do the SARIF, JUnit and text
-    outputs, so ``check`` without ``--format json`` asks for none. The findings are the same either way.
+    ``rendered=False`` renders nothing, so each host's directives, text and line policies stay empty: the checks
+    never read them, nor do the SARIF, JUnit and text outputs, so ``check`` without ``--format json`` asks for
+    none. The findings are the same either way. With it, each file is rendered once, its servers are read from
+    the records and the records are dropped before the next file.
     """
     from inspector.analysis.checks import run_checks
     from inspector.nic.replica import run
-    from inspector.render import rendered_servers
+    from inspector.render import render_config
 
     with gc_paused():
-        nic = run(cluster, settings, text=rendered)
-        files = {f.name: rendered_servers(f) for f in nic.files} if rendered else {}
+        nic = run(cluster, settings)
+        files = {f.name: render_config(f).servers() for f in nic.files} if rendered else {}
         hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=(), rendered=rendered)
     findings = tuple(run_checks(partial, ignores=ignores))

@@ -11,6 +11,7 @@ from shared import texts
 from inspector.model import ControllerSettings, ServiceBackend
 from inspector.nic.config import default_params
 from inspector.nic.ingress import IngressEx, generate_ingress, generate_mergeable
+from inspector.render import file_text
 from tests.shared import NIC_EXAMPLES
 from tests.test_nic_ingress_helpers import (
     ca_secret,
@@ -285,7 +286,7 @@ def test_ssl_services_exact_match_and_sorted_upstreams() -> None:
         rules=(("cafe.example.com", (path("/tea", "tea-svc", 443), path("/coffee", "coffee-svc", "http"))),),
     )
     res = run(ing)
-    text = res.files[0].text
+    text = file_text(res.files[0])
     assert text.index("upstream default-cafe-cafe.example.com-coffee-svc-http") < text.index(
         "upstream default-cafe-cafe.example.com-tea-svc-443"
     )
@@ -456,7 +457,7 @@ def test_mergeable_minion_egress_at_location_with_grpc_prefix() -> None:
         coffee_loc.directives[-1] == "grpc_pass grpc://default-coffee-minion-cafe.example.com-coffee-svc-80"
     )
     assert not any("_ssl_" in d for d in tea_loc.directives)  # tea inherits the master's proxy_ssl_* lines
-    text = res.files[0].text
+    text = file_text(res.files[0])
     assert "# location for minion default/coffee-minion" in text
     assert res.files[0].name == "conf.d/default-cafe-master.conf"
     host = res.hosts[0]
@@ -557,7 +558,7 @@ def test_annotations_change_location_lines() -> None:
     assert "client_max_body_size 4m" in tea.directives and "proxy_buffering off" in tea.directives
     assert "proxy_set_header X-Forwarded-Proto https" in tea.directives
     assert "if ($http_x_forwarded_proto = 'http') { return 301 https://$host$request_uri; }" in srv.directives
-    assert "random two least_conn" not in res.files[0].text
+    assert "random two least_conn" not in file_text(res.files[0])
 
 
 def test_plus_edition_order_and_quoting() -> None:
@@ -568,7 +569,7 @@ def test_plus_edition_order_and_quoting() -> None:
     assert srv.directives[i + 1] == "proxy_ssl_verify off"
     assert 'server_tokens "on"' in srv.directives and "status_zone cafe.example.com" in srv.directives
     assert 'status_zone "tea-svc"' in srv.locations[0].directives
-    text = res.files[0].text
+    text = file_text(res.files[0])
     assert "zone default-cafe-cafe.example.com-tea-svc-80 512k;" in text and "127.0.0.1:8181" not in text
 
 

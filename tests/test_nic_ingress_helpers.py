@@ -137,11 +137,11 @@ def resource(result: NicResult, kind: str, name: str, namespace: str = "default"
 
 def server(result: NicResult, host: str) -> Any:
     """The rendered server block of ``host`` (via the parser), as the report reads it."""
-    from inspector.render import rendered_servers
+    from inspector.render import render_config
 
     h = next(h for h in result.hosts if h.host == host and not h.rejected)
     f = next(f for f in result.files if f.name == h.config_file)
-    return rendered_servers(f)[h.server_index]
+    return render_config(f).servers()[h.server_index]
 
 
 # --- NIC's example manifests ------------------------------------------------------------------------------------

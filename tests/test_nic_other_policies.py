@@ -49,6 +49,7 @@ from inspector.nic.policies import generate_policies, ingress_waf_annotation_err
 from inspector.nic.secrets import SecretStore
 from inspector.nic.types import NicResult, PoliciesCfg
 from inspector.nic.virtualserver import generate_virtual_server
+from inspector.render import file_text
 from inspector.render.nginx_conf import nginx_test, write_test_config
 from tests import test_nic_ingress_helpers as ih
 
@@ -627,7 +628,7 @@ def test_vs_route_order_allow_limit_req_basic_auth_then_egress() -> None:
         "proxy_pass https://vs_default_webapp_secure-app",
         *NEXT_UPSTREAM,
     )
-    text = r.result.file.text if r.result.file else ""
+    text = file_text(r.result.file) if r.result.file else ""
     assert 'limit_req_zone "${binary_remote_addr}" zone=pol_rl_default_rl_default_webapp_vs:10M rate=10r/s;' in text
 
 
@@ -749,15 +750,15 @@ def test_rendered_other_policies_load_in_nginx(tmp_path: Path, nginx_bin: str) -
     result = generate_virtual_server(vs, None, cl, settings, store)
     assert result.file is not None
     assert result.host.locations[0].returns_500 is False
-    assert "limit_req zone=pol_rl_default_rl_default_webapp_vs burst=3 delay=2;" in result.file.text
-    assert "limit_req_dry_run on;" in result.file.text and "limit_req_status 429;" in result.file.text
+    assert "limit_req zone=pol_rl_default_rl_default_webapp_vs burst=3 delay=2;" in file_text(result.file)
+    assert "limit_req_dry_run on;" in file_text(result.file) and "limit_req_status 429;" in file_text(result.file)
     nic = NicResult(
         settings=settings, resources=(), policies=(), hosts=(), files=(result.file,), secret_files=store.files()
     )
     conf = write_test_config(nic, tmp_path / "nginx")
     assert (tmp_path / "nginx" / "secrets" / "default-htpasswd-secret").read_bytes().startswith(b"user:{SHA}")
     ok, output = nginx_test(conf, nginx_bin)
-    assert ok, f"nginx -t failed:\n{output}\n---\n{result.file.text}"
+    assert ok, f"nginx -t failed:\n{output}\n---\n{file_text(result.file)}"
 
 
 # --- validation of the other types (pkg/apis/configuration/validation/policy.go) -------------------------------
@@ -972,7 +973,7 @@ def test_mergeable_master_cors_falls_back_to_minions_after_their_add_headers() -
         'add_header Access-Control-Allow-Origin "$cors_origin_default_cafe_master_ing_default_coffee_minion_default_'
         'coffee_cors" always'
     ]
-    text = res.files[0].text
+    text = file_text(res.files[0])
     assert "map $http_origin $cors_origin_default_cafe_master_ing_default_coffee_minion_default_coffee_cors {" in text
 
 
@@ -999,20 +1000,20 @@ def test_cors_configs_load_in_nginx(tmp_path: Path, nginx_bin: str) -> None:
     )
     conf = write_test_config(res, tmp_path / "ing")
     ok, output = nginx_test(conf, nginx_bin)
-    assert ok, f"nginx -t failed:\n{output}\n---\n{res.files[0].text}"
+    assert ok, f"nginx -t failed:\n{output}\n---\n{file_text(res.files[0])}"
     vs = egress_example_vs(policies=(ref("cors-policy"),))
     settings = ControllerSettings()
     cl = cluster(vs, egress_policy(), other("cors", "cors-policy", origins))
     store = SecretStore(cl.secrets)
     result = generate_virtual_server(vs, None, cl, settings, store)
     assert result.file is not None and "map $http_origin $cors_origin_default_webapp_vs_default_cors_policy {" in (
-        result.file.text
+        file_text(result.file)
     )
     nic = NicResult(
         settings=settings, resources=(), policies=(), hosts=(), files=(result.file,), secret_files=store.files()
     )
     ok, output = nginx_test(write_test_config(nic, tmp_path / "vs"), nginx_bin)
-    assert ok, f"nginx -t failed:\n{output}\n---\n{result.file.text}"
+    assert ok, f"nginx -t failed:\n{output}\n---\n{file_text(result.file)}"
 
 
 def test_plus_vs_server_order_follows_the_template_snapshot() -> None:

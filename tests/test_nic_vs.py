@@ -49,6 +49,7 @@ from inspector.model import (
 )
 from inspector.nic.secrets import SecretStore
 from inspector.nic.virtualserver import attached_vsrs, generate_virtual_server, select_vsrs, unattached_vsr_results
+from inspector.render import file_text
 
 VS = ObjectRef("VirtualServer", "default", "webapp")
 SERVER_HEAD = (
@@ -391,7 +392,7 @@ def test_splits_make_internal_locations_with_policies_and_a_redirect_location() 
     assert split0[:2] == ('set $service "secure-app"', "internal")
     assert split0[2:12] == EXAMPLE_EGRESS_LINES
     assert "proxy_pass https://vs_default_webapp_secure-app$request_uri" in split0
-    text = r.result.file.text if r.result.file else ""
+    text = file_text(r.result.file) if r.result.file else ""
     assert "split_clients $request_id $vs_default_webapp_splits_0" in text
     internal = [loc.path for loc in r.result.host.locations if loc.internal]
     assert internal == ["/internal_location_splits_0_split_0", "/internal_location_splits_0_split_1"]
@@ -415,7 +416,7 @@ def test_matches_generate_maps_and_internal_locations() -> None:
     for path in ("/internal_location_matches_0_match_0", "/internal_location_matches_0_default"):
         loc = r.location(path)
         assert loc[1:3] == ("internal", "return 500")
-    text = r.result.file.text if r.result.file else ""
+    text = file_text(r.result.file) if r.result.file else ""
     assert 'map $http_x_version $vs_default_webapp_matches_0_match_0_cond_0 {\n    "v2" 1;' in text
 
 
@@ -452,7 +453,7 @@ def test_plus_adds_status_zones_and_keeps_mtls_lines() -> None:
     loc = r.location("/")
     assert loc[:2] == ('set $service "secure-app"', 'status_zone "secure-app"')
     assert loc[2:12] == EXAMPLE_EGRESS_LINES
-    assert "zone vs_default_webapp_secure-app 512k;" in (r.result.file.text if r.result.file else "")
+    assert "zone vs_default_webapp_secure-app 512k;" in (file_text(r.result.file) if r.result.file else "")
 
 
 def test_invalid_vs_is_rejected_without_config() -> None:
@@ -800,7 +801,7 @@ def test_plus_health_check_locations_carry_no_policy_block() -> None:
     assert r.location("@hc-vs_default_webapp_g")[-1] == (
         "health_checkinterval=5s jitter=0s fails=1 passes=1 type=grpc grpc_status=12"
     )
-    text = r.result.file.text if r.result.file else ""
+    text = file_text(r.result.file) if r.result.file else ""
     assert "match vs_default_webapp_secure-app_match {\n    status 200;\n}" in text
     assert [loc.path for loc in r.result.host.locations] == [loc.path for loc in r.server.locations]
     cl = cluster(egress_policy())

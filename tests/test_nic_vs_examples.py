@@ -18,7 +18,7 @@ from test_nic_vs_helpers import (
 from inspector.model import ControllerSettings
 from inspector.nic.secrets import SecretStore
 from inspector.nic.virtualserver import generate_virtual_server
-from inspector.render import rendered_servers
+from inspector.render import render_config
 from tests.shared import NIC_EXAMPLES, need
 
 EXAMPLES = NIC_EXAMPLES / "custom-resources"
@@ -43,7 +43,7 @@ def load(example: str) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], lis
     (vs,) = cl.virtual_servers.values()
     result = generate_virtual_server(vs, None, cl, ControllerSettings(), SecretStore(cl.secrets))
     assert result.file is not None
-    (server,) = rendered_servers(result.file)
+    (server,) = render_config(result.file).servers()
     locations = {loc.path: loc.directives for loc in server.locations}
     warnings = [w.text for ws in result.warnings.values() for w in ws]
     return server.directives, locations, warnings

@@ -25,6 +25,7 @@ from test_nic_vs_helpers import (
 from inspector.model import Cluster, ControllerSettings, VirtualServer
 from inspector.nic.secrets import SecretStore
 from inspector.nic.virtualserver import generate_virtual_server
+from inspector.render import file_text
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -59,6 +60,6 @@ def test_golden(name: str) -> None:
     path = GOLDEN / name
     if os.environ.get("MTLS_INSPECT_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(exist_ok=True)
-        path.write_text(result.file.text, encoding="utf-8")
+        path.write_text(file_text(result.file), encoding="utf-8")
     assert path.exists(), f"missing golden file {path}; run with MTLS_INSPECT_UPDATE_GOLDEN=1 once and review it"
-    assert result.file.text == path.read_text(encoding="utf-8")
+    assert file_text(result.file) == path.read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ from inspector.model import (
 )
 from inspector.nic.secrets import SecretStore
 from inspector.nic.virtualserver import VirtualServerResult, generate_virtual_server
-from inspector.render import RenderedServer, rendered_servers
+from inspector.render import RenderedServer, file_text, render_config
 from tests import nic_fixtures
 
 
@@ -187,8 +187,8 @@ def run(
     settings = settings or ControllerSettings()
     result = generate_virtual_server(vs, vsrs, cl, settings, SecretStore(cl.secrets))
     assert result.file is not None, result.resources
-    servers = rendered_servers(result.file)
-    assert len(servers) == 1, result.file.text
+    servers = render_config(result.file).servers()
+    assert len(servers) == 1, file_text(result.file)
     return Run(result=result, server=servers[0])
 
 

@@ -44,6 +44,7 @@ from inspector.model import (
 from inspector.nic.secrets import SecretStore
 from inspector.nic.types import NicResult
 from inspector.nic.virtualserver import VirtualServerResult, generate_virtual_server
+from inspector.render import file_text
 from inspector.render.nginx_conf import nginx_test, write_test_config
 
 
@@ -66,7 +67,7 @@ def nginx_check(
     )
     conf = write_test_config(nic, tmp_path / "nginx")
     ok, output = nginx_test(conf, nginx_bin)
-    assert ok, f"nginx -t failed:\n{output}\n---\n{result.file.text}"
+    assert ok, f"nginx -t failed:\n{output}\n---\n{file_text(result.file)}"
     return result
 
 
@@ -86,7 +87,8 @@ def test_ingress_example_with_crl_and_redirect_loads(tmp_path: Path, nginx_bin: 
     secrets = [tls_secret("tls-secret"), ca_secret("ingress-mtls-secret", crl=True)]
     result = nginx_check(tmp_path, nginx_bin, vs, (ingress_policy(),), secrets=secrets)
     assert (
-        result.file is not None and "ssl_crl /etc/nginx/secrets/default-ingress-mtls-secret-ca.crl;" in result.file.text
+        result.file is not None
+        and "ssl_crl /etc/nginx/secrets/default-ingress-mtls-secret-ca.crl;" in file_text(result.file)
     )
 
 
@@ -163,7 +165,7 @@ def test_grpc_with_http2_loads(tmp_path: Path, nginx_bin: str) -> None:
     )
     assert (
         result.file is not None
-        and "grpc_ssl_certificate $secret_dir_path/default-egress-mtls-secret;" in result.file.text
+        and "grpc_ssl_certificate $secret_dir_path/default-egress-mtls-secret;" in file_text(result.file)
     )
 
 
@@ -172,7 +174,7 @@ def test_static_secret_paths_load(tmp_path: Path, nginx_bin: str, dynamic: bool)
     """``-ssl-dynamic-reload=false`` prints literal /etc/nginx/secrets paths for certificate/key lines."""
     settings = ControllerSettings(ssl_dynamic_reload=dynamic)
     result = nginx_check(tmp_path, nginx_bin, egress_example_vs(), (egress_policy(),), settings=settings)
-    text = result.file.text if result.file else ""
+    text = file_text(result.file) if result.file else ""
     expected = "$secret_dir_path" if dynamic else "/etc/nginx/secrets"
     assert f"proxy_ssl_certificate {expected}/default-egress-mtls-secret;" in text
 

@@ -12,11 +12,17 @@ from dataclasses import replace
 from inspector.model import ObjectRef
 from inspector.nic import version2 as v2
 from inspector.nic.types import EgressMTLSCfg, Header, IngressMTLSCfg, PolicySource
-from inspector.nic.virtualserver import render_virtual_server
-from inspector.render import rendered_servers
+from inspector.render import LineSource, rendered_servers
+from inspector.render.virtualserver import render_virtual_server as render_records
 
 VS = ObjectRef("VirtualServer", "default", "cafe")
 SRC = PolicySource(key="default/p", owner=VS, field="spec.policies[0]", context="spec")
+
+
+def render_virtual_server(config: v2.VirtualServerConfig) -> tuple[str, tuple[LineSource, ...]]:
+    """The file's text and its policy lines' provenance, from the renderer's records."""
+    rendered = render_records(config)
+    return rendered.text, rendered.provenance
 
 
 def config(**server: object) -> v2.VirtualServerConfig:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from inspector.model import ControllerSettings
 from inspector.nic import validation
+from inspector.render import file_text
 from inspector.report import build_report
 from inspector.sources.convert import load_cluster
 
@@ -226,7 +227,7 @@ def test_unrendered_report_keeps_findings_and_outputs(which: str, sample_dir: Pa
     lean = build_report(cluster, ControllerSettings(), rendered=False)
     assert full.rendered and not lean.rendered
     assert [f.name for f in lean.nic.files] == [f.name for f in full.nic.files]
-    assert all(f.text for f in full.nic.files) and not any(f.text or f.provenance for f in lean.nic.files)
+    assert [f.config for f in lean.nic.files] == [f.config for f in full.nic.files]
     assert lean.nic.resources == full.nic.resources and lean.nic.policies == full.nic.policies
     assert any(h.server_directives for h in full.hosts)
     assert not any(h.server_directives or h.text or any(loc.directives for loc in h.locations) for h in lean.hosts)
@@ -305,7 +306,8 @@ def test_tokenizer_matches_the_reference_on_rendered_files(sample_dir: Path) -> 
     report = build_report(load_cluster([sample_dir]), ControllerSettings())
     assert report.nic.files
     for f in report.nic.files:
-        assert [tuple(t) for t in tokenize(f.text)] == _tokenize_reference(f.text)
+        text = file_text(f)
+        assert [tuple(t) for t in tokenize(text)] == _tokenize_reference(text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -330,4 +332,5 @@ def test_one_pass_parser_matches_on_rendered_files(sample_dir: Path) -> None:
 
     report = build_report(load_cluster([sample_dir]), ControllerSettings())
     for f in report.nic.files:
-        assert parse(f.text) == _Parser(tokenize(f.text)).block(0)[0]
+        text = file_text(f)
+        assert parse(text) == _Parser(tokenize(text)).block(0)[0]

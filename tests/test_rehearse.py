@@ -23,6 +23,7 @@ import pytest
 
 from inspector import pki
 from inspector.model import ControllerSettings, Secret
+from inspector.render import file_text
 from inspector.report import Report, build_report
 from inspector.sources.convert import load_cluster
 
@@ -569,7 +570,7 @@ def test_http2_on_becomes_the_listen_parameter_on_old_nginx(sample_dir: Path) ->
 
     settings = ControllerSettings(configmap={"http2": "true"})
     report = build_report(load_cluster([str(sample_dir / "cafe"), str(sample_dir / "vs-ingress-mtls")]), settings)
-    assert any("http2 on;" in f.text for f in report.nic.files)
+    assert any("http2 on;" in file_text(f) for f in report.nic.files)
     code, data, _ = run(report, sample=True, keep=True)
     prefix = Path(data["nginx"]["prefix"])
     try:

@@ -11,6 +11,7 @@ import pytest
 from inspector import pki
 from inspector.analysis.explain import explain
 from inspector.model import ControllerSettings, ObjectRef
+from inspector.nic.config import IngressNginxConfig, Upstream
 from inspector.nic.types import ConfigFile
 from inspector.rehearse.material import (
     MaterialError,
@@ -153,7 +154,8 @@ def test_point_upstreams_keeps_lines_and_drops_extra_endpoints() -> None:
     assert lines[3].lstrip().startswith("#")
     assert lines[6] == "    server unix:/p/backends/1.sock max_fails=1;"
     assert "server_name a.example.com;" in out
-    f = ConfigFile("conf.d/x.conf", ObjectRef("Ingress", "ns", "x"), text)
+    cfg = IngressNginxConfig("ns", "x", {}, upstreams=(Upstream("vs_b"), Upstream("a")), servers=())
+    f = ConfigFile("conf.d/x.conf", ObjectRef("Ingress", "ns", "x"), cfg)
     assert upstream_names([f]) == ["a", "vs_b"]
 
 

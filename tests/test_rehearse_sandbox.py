@@ -22,6 +22,7 @@ import pytest
 
 from inspector.model import ControllerSettings
 from inspector.rehearse.sandbox import ConfineError, Confiner, listening, redact_outside
+from inspector.render import file_text
 from inspector.report import Report, build_report
 from inspector.sources.convert import load_cluster
 
@@ -462,7 +463,7 @@ def test_nic_maps_splits_and_regex_locations_are_not_refused(tmp_path: Path) -> 
     """NIC's own output (map and split_clients entries, quoted regexes, ``${var}``) passes the confinement."""
     (tmp_path / "vs.yaml").write_text(VIRTUAL_SERVER)
     report = build_report(load_cluster([str(tmp_path / "vs.yaml")]), ControllerSettings())
-    assert any("split_clients" in f.text for f in report.nic.files)
+    assert any("split_clients" in file_text(f) for f in report.nic.files)
     code, data, _ = rehearse(report, host=[], sample=False, allow_injection=False)
     assert code == 0 and data["summary"]["probes"] == 3
     assert data["nginx"]["confined"] == []

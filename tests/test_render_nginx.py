@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from inspector.model import ControllerSettings
+from inspector.render import file_text
 from inspector.render.nginx_conf import adapt_file_text, nginx_test, write_test_config
 from tests.shared import NIC_EXAMPLES
 from tests.test_nic_ingress_helpers import (
@@ -93,7 +94,7 @@ def test_mergeable_grpc_with_http2_passes_nginx_t(tmp_path: Path, nginx_bin: str
         ca_secret("trusted"),
         settings=ControllerSettings(configmap={"http2": "true"}),
     )
-    assert "http2 on;" in result.files[0].text
+    assert "http2 on;" in file_text(result.files[0])
     ok, out, conf = _check(result, tmp_path, nginx_bin, version=(1, 22, 1))
     assert ok, out
     text = (conf.parent / "conf.d" / "default-master.conf").read_text()
@@ -114,7 +115,7 @@ def test_crl_file_name_nic_does_not_manage_fails_nginx_t(tmp_path: Path, nginx_b
         ingress_policy(crl_file_name="nope.crl"),
         ca_secret("ingress-mtls-secret"),
     )
-    assert "ssl_crl /etc/nginx/secrets/nope.crl;" in result.files[0].text
+    assert "ssl_crl /etc/nginx/secrets/nope.crl;" in file_text(result.files[0])
     ok, out, _ = _check(result, tmp_path, nginx_bin)
     assert not ok and "nope.crl" in out
 
@@ -205,6 +206,6 @@ def test_every_sample_cluster_config_passes_nginx_t(tmp_path: Path, nginx_bin: s
         r.ref for r in result.resources if any(e.reason == "AddedOrUpdatedWithError" for e in r.events)
     }
     for index, f in enumerate(result.files):
-        conf = write_test_config(result, tmp_path / f"n{index}", files=[f])
+        conf = write_test_config(result, tmp_path / f"n{index}", files=[(f.name, file_text(f))])
         ok, out = nginx_test(conf, nginx_bin)
         assert ok is (f.resource not in failing), f"{f.name}: {out}"

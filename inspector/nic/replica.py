@@ -51,7 +51,6 @@ from inspector.nic.types import (
     UpstreamScheme,
     VersionNote,
 )
-from inspector.render import render
 
 INGRESS = "Ingress"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -449,20 +448,10 @@ def _host_results(cfg: IngressNginxConfig, file_name: str) -> list[HostResult]:
     return hosts
 
 
-def render_ingress(cfg: IngressNginxConfig, resource: ObjectRef, *, text: bool = True) -> ConfigFile:
-    """``conf.d/<ns>-<name>.conf`` (``configurator.go :: getFileNameForIngress``) rendered from the model.
-
-    ``text=False``: the file's name only, for a run whose outputs never read the text (see ``run``)."""
-    name = f"conf.d/{resource.namespace}-{resource.name}.conf"
-    if not text:
-        return ConfigFile(name=name, resource=resource, text="")
-    rendered = render("ingress.conf.j2", cfg=cfg)
-    return ConfigFile(
-        name=name,
-        resource=resource,
-        text=rendered.text,
-        provenance=rendered.provenance,
-    )
+def ingress_file(cfg: IngressNginxConfig, resource: ObjectRef) -> ConfigFile:
+    """``conf.d/<ns>-<name>.conf`` (``configurator.go :: getFileNameForIngress``) with the model it is rendered
+    from (``render/`` writes the text when a view asks for it)."""
+    return ConfigFile(name=f"conf.d/{resource.namespace}-{resource.name}.conf", resource=resource, config=cfg)
 
 
 def _tls_secret_refs(ing: Ingress, store: SecretStore) -> dict[str, SecretReference]:
@@ -494,8 +483,6 @@ class _Acc:
         default_factory=list
     )
     """Ingress files whose resource results wait for the reload verdict (judged once every secret is written)."""
-    text: bool = True
-    """Render each file's text (``run(text=False)`` leaves it empty)."""
 
     def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
         user = PolicyUser(kind, namespace, name, scope)
@@ -590,7 +577,7 @@ def _run_regular(
         dynamic_ssl_reload=settings.ssl_dynamic_reload,
     )
     acc.logs.extend(NicLog(r, line) for r, line in logs.entries)
-    file = render_ingress(cfg, ref, text=acc.text)
+    file = ingress_file(cfg, ref)
     acc.files.append(file)
     acc.hosts.extend(_host_results(cfg, file.name))
     _record_users(acc, policy_run.cfg, ref, "spec")
@@ -643,7 +630,7 @@ def _run_mergeable(
         dynamic_ssl_reload=settings.ssl_dynamic_reload,
     )
     acc.logs.extend(NicLog(r, line) for r, line in logs.entries)
-    file = render_ingress(cfg, mref, text=acc.text)
+    file = ingress_file(cfg, mref)
     acc.files.append(file)
     acc.hosts.extend(_host_results(cfg, file.name))
     _record_users(acc, master_run.cfg, mref, "spec")
@@ -703,7 +690,7 @@ def _run_virtual_servers(
             )
             continue
         try:
-            result = vsmod.generate_virtual_server(vs, None, cluster, settings, store, catalog=catalog, text=acc.text)
+            result = vsmod.generate_virtual_server(vs, None, cluster, settings, store, catalog=catalog)
         except Exception as exc:
             acc.resources[ref] = _internal_error(ref, vs.meta.origin, exc)
             continue
@@ -783,14 +770,14 @@ def _rejected_hosts(rejected: Sequence[Ingress | VirtualServer], served: set[str
     return out
 
 
-def run(cluster: Cluster, settings: ControllerSettings, *, text: bool = True) -> NicResult:
+def run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     """Replay NIC 5.6 on one snapshot. Never raises (see the module docstring).
 
-    ``text=False`` skips rendering the config files' text (names, hosts, locations and every verdict stay): the
-    checks never read it, so a report for SARIF, JUnit or text output need not render at all.
+    Nothing is rendered here: each ConfigFile carries its config model, and ``render/`` writes the text only for
+    the outputs that read it (the checks never do).
     """
     try:
-        return _run(cluster, settings, text)
+        return _run(cluster, settings)
     except Exception as exc:  # last resort: every per-resource step already guards itself
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         objects: list[Ingress | VirtualServer] = [*cluster.ingresses.values(), *cluster.virtual_servers.values()]
@@ -801,13 +788,13 @@ def run(cluster: Cluster, settings: ControllerSettings, *, text: bool = True) ->
         return NicResult(settings=settings, resources=resources, policies=(), hosts=())
 
 
-def _run(cluster: Cluster, settings: ControllerSettings, text: bool = True) -> NicResult:
+def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     settings = effective_settings(cluster, settings)
     params = parse_configmap(settings.configmap, settings.plus)
     seen = watched_cluster(cluster, settings)
     promised = promised_secrets(seen, settings)
     store = SecretStore(seen.secrets, {k: p for k, p in promised.items() if watched(k.split("/", 1)[0], settings)})
-    acc = _Acc(text=text)
+    acc = _Acc()
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
     valid_ings: list[Ingress] = []
@@ -851,7 +838,7 @@ def _run(cluster: Cluster, settings: ControllerSettings, text: bool = True) -> N
                 rejected.append(vs)  # generate_virtual_server reports the rejection itself
                 try:
                     result = vsmod.generate_virtual_server(
-                        vs, None, seen, settings, store, catalog=catalog, text=acc.text
+                        vs, None, seen, settings, store, catalog=catalog
                     )
                     for res in result.resources:
                         acc.resources[res.ref] = res

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from inspector.model import ControllerSettings, ObjectRef, Origin, PromisedSecret, Secret
 from inspector.nic.messages import NicWarning
+
+if TYPE_CHECKING:
+    from inspector.nic.config import IngressNginxConfig
+    from inspector.nic.version2 import VirtualServerConfig
 
 Context = Literal["spec", "route", "subroute", "minion"]
 """NIC's ``pathContext`` values (``policy.go``, ``ingress.go :: minionContext``, ``virtualserver.go`` constants)."""
@@ -280,29 +284,13 @@ class PolicyResult:
 
 
 @dataclass(frozen=True)
-class LineSource:
-    """Provenance of one rendered line: which policy (or policy error) produced it, at which scope."""
-
-    line: int
-    """1-based line in ``ConfigFile.text``."""
-    kind: Literal["ingressMTLS", "egressMTLS", "return500"]
-    policy: str
-    """Policy key ``ns/name``; for ``return500`` the key of the fatal reference (may be empty)."""
-    scope: Scope
-    owner: str = ""
-    """``Kind/ns/name`` of the resource whose reference produced the line."""
-    field: str = ""
-
-
-@dataclass(frozen=True)
 class ConfigFile:
     """One file NIC writes into ``conf.d`` (``configurator.go :: getFileNameForIngress/VirtualServer``)."""
 
     name: str
     resource: ObjectRef
-    text: str
-    provenance: tuple[LineSource, ...] = ()
-    """Lines of ``text`` produced by policies (render/ records them while stripping its marker comments)."""
+    config: IngressNginxConfig | VirtualServerConfig
+    """The config model NIC executes its template with; ``render.render_config`` writes the file from it."""
 
 
 UpstreamScheme = Literal["http", "https", "grpc", "grpcs", ""]

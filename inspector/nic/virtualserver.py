@@ -1,8 +1,8 @@
 """VirtualServer / VirtualServerRoute config generation: NIC 5.6's ``GenerateVirtualServerConfig`` replayed.
 
 Given one VirtualServer, the VirtualServerRoutes NIC would attach to it, the cluster and the controller settings,
-this builds the ``version2``-shaped model NIC builds (``internal/configs/virtualserver.go``), renders it with
-``templates/virtualserver.conf.j2`` (a line-by-line twin of ``version2/nginx(-plus).virtualserver.tmpl``) and
+this builds the ``version2``-shaped model NIC builds (``internal/configs/virtualserver.go``), which
+``render/virtualserver.py`` writes as NIC's ``version2/nginx(-plus).virtualserver.tmpl`` does, and
 reports what NIC reports: the warnings per resource (VS and VSR, appended in NIC's order), the resource states
 and events (``internal/k8s/controller.go :: updateVirtualServerStatusAndEvents``), and the secret references
 NIC would write to disk.
@@ -54,7 +54,6 @@ from inspector.nic.types import (
     Header,
     HostResult,
     LimitReqZoneCfg,
-    LineSource,
     LocationAction,
     LocationResult,
     NicEvent,
@@ -64,7 +63,6 @@ from inspector.nic.types import (
     SecretReference,
     UpstreamScheme,
 )
-from inspector.render import render
 
 VS_KIND = "VirtualServer"
 VSR_KIND = "VirtualServerRoute"
@@ -1299,13 +1297,12 @@ def generate_virtual_server(
     store: SecretStore,
     *,
     catalog: VSRCatalog | None = None,
-    text: bool = True,
 ) -> VirtualServerResult:
-    """Replay NIC for one VirtualServer: validation, VSR attachment, config generation, render, events.
+    """Replay NIC for one VirtualServer: validation, VSR attachment, config generation, events.
 
     ``vsrs`` is the list NIC attached (``attached_vsrs``); pass None to let this function compute it (then the
     VS also carries NIC's configuration warnings about the VSRs it references; ``catalog`` saves revalidating
-    every VSR of the cluster for each VS). ``text=False`` leaves the file's text empty (``replica.run``).
+    every VSR of the cluster for each VS). The file carries the config model; nothing is rendered here.
     """
     errors = validation.validate_virtual_server(vs, settings)
     if errors:
@@ -1319,10 +1316,9 @@ def generate_virtual_server(
 
     gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings)
     config, env = _build(gen)
-    rendered, provenance = render_virtual_server(config) if text else ("", ())
     vs_ref = vs.meta.ref
     warnings = gen.warnings.by_obj
-    file = ConfigFile(name=config_file_name(vs), resource=vs_ref, text=rendered, provenance=provenance)
+    file = ConfigFile(name=config_file_name(vs), resource=vs_ref, config=config)
     host = _host_result(config, vs_ref, file.name)
 
     vs_gen = warnings.get(vs_ref, [])
@@ -1663,12 +1659,3 @@ def _host_result(config: v2.VirtualServerConfig, ref: ObjectRef, file_name: str)
         policies=s.policies,
         locations=host_locations(config),
     )
-
-
-# --- rendering -----------------------------------------------------------------------------------------------
-
-
-def render_virtual_server(config: v2.VirtualServerConfig) -> tuple[str, tuple[LineSource, ...]]:
-    """Render ``templates/virtualserver.conf.j2`` as NIC executes its VS template; text and line provenance."""
-    rendered = render("virtualserver.conf.j2", c=config, s=config.server)
-    return rendered.text, rendered.provenance

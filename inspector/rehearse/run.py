@@ -20,12 +20,12 @@ import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inspector.nic.types import ConfigFile, NicResult
 from inspector.rehearse.sandbox import ConfineError, Confiner, Sandbox, listening, redact_outside
-from inspector.render.nginx_conf import default_server_text, write_test_config
+from inspector.render.nginx_conf import default_server_text, rendered_texts, write_test_config
 
 INSTALL_HINT = (
     "nginx not found: the rehearsal runs real nginx. Install Debian's package: "
@@ -50,7 +50,8 @@ def find_nginx() -> str:
 
 
 def upstream_names(files: Sequence[ConfigFile]) -> list[str]:
-    return sorted({m.group(1) for f in files for line in f.text.split("\n") if (m := _UPSTREAM_OPEN.match(line))})
+    """Every upstream block's name, from the config models (the rendered text is not read back)."""
+    return sorted({u.name for f in files for u in f.config.upstreams})
 
 
 def point_upstreams(text: str, ports: Mapping[str, str]) -> str:
@@ -105,12 +106,12 @@ def write_config(
     default servers, all confined (``sandbox.Confiner``); raises ``RehearsalError`` when a file cannot be."""
     root = root.resolve()
     files = [
-        replace(f, text=point_upstreams(f.text, upstreams).replace(f"unix:{NIC_SOCKETS}", f"unix:{root}/"))
-        for f in result.files
+        (name, point_upstreams(text, upstreams).replace(f"unix:{NIC_SOCKETS}", f"unix:{root}/"))
+        for name, text in rendered_texts(result)
     ]
     if files:
-        files.append(ConfigFile("conf.d/_nic-internal.conf", files[0].resource, internal_servers(root)))
-        files.append(ConfigFile("conf.d/_default-server.conf", files[0].resource, default_server_text(result)))
+        files.append(("conf.d/_nic-internal.conf", internal_servers(root)))
+        files.append(("conf.d/_default-server.conf", default_server_text(result)))
     conf = write_test_config(result, root, files=files, version=version, default_server=False)
     confiner = Confiner(root, peers.resolve() if peers is not None else None)
     for path in sorted((root / "conf.d").glob("*.conf")):

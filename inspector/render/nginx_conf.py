@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from inspector.nic.secrets import SECRETS_DIR
-from inspector.nic.types import ConfigFile, NicResult
+from inspector.nic.types import NicResult
+from inspector.render import file_text
 
 NGINX_BINARY = "/usr/sbin/nginx"
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -156,11 +157,11 @@ def default_server_text(result: NicResult) -> str:
     """NIC's ``conf.d/_default-server.conf`` for the result's settings (``ingress.default_server_config``)."""
     from inspector.nic.config import parse_configmap
     from inspector.nic.ingress import default_server_config
-    from inspector.render import render
+    from inspector.render.ingress import render_ingress
 
     params = parse_configmap(result.settings.configmap, result.settings.plus)
     cfg = default_server_config(params, dynamic_ssl_reload=result.settings.ssl_dynamic_reload)
-    return render("ingress.conf.j2", cfg=cfg).text
+    return render_ingress(cfg).text
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -171,19 +172,25 @@ def write_private(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
+def rendered_texts(result: NicResult) -> list[tuple[str, str]]:
+    """(name, text) of every config file the replica generated, rendered from its model."""
+    return [(f.name, file_text(f)) for f in result.files]
+
+
 def write_test_config(
     result: NicResult,
     root: Path,
     *,
     listen_overrides: Mapping[int, int] | None = None,
-    files: Sequence[ConfigFile] | None = None,
+    files: Sequence[tuple[str, str]] | None = None,
     version: tuple[int, int, int] | None = None,
     default_server: bool = True,
 ) -> Path:
     """Write ``root/nginx.conf`` (+ ``conf.d/``, ``secrets/``, ``tmp/``) and return its path.
 
-    ``files`` narrows which config files are included (default: all of ``result.files``); ``version`` is the
-    target nginx version (default: what ``nginx -v`` says; unknown means 1.22, Debian's). ``default_server``
+    ``files`` gives the config files as (name, text) (default: every file of ``result.files``, rendered);
+    ``version`` is the target nginx version (default: what ``nginx -v`` says; unknown means 1.22, Debian's).
+    ``default_server``
     adds NIC's own ``_default-server.conf`` (unknown hosts: 404, TLS handshake rejected), as NIC always has it.
     """
     root = root.resolve()
@@ -199,7 +206,7 @@ def write_test_config(
         version = nginx_version() or (1, 22, 1)
     conf_d = root / "conf.d"
     conf_d.mkdir(mode=0o700, exist_ok=True)
-    texts = {Path(f.name).name: f.text for f in (files if files is not None else result.files)}
+    texts = {Path(name).name: text for name, text in (files if files is not None else rendered_texts(result))}
     if default_server:
         texts["_default-server.conf"] = default_server_text(result)
     for name, raw in texts.items():

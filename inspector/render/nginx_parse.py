@@ -1,22 +1,21 @@
 """A small nginx configuration tokenizer and parser, so reports compare directives, not whitespace.
 
-NIC's templates leave odd blank lines and join directives on one line (``listen 80;listen [::]:80;``); the
-report contract compares "directives of each server block and location" after collapsing whitespace. This
-module turns rendered text into a tree of directives with line numbers, and cuts it into server blocks
-(``rendered_servers``). It understands what NIC's output contains: quoted strings (kept verbatim, quotes and
-escapes included), ``#`` comments, nested blocks, ``;`` inside quotes. It is not a validating nginx parser:
+This reads nginx text that is input: ``nginx -T`` output (rehearsal, sandbox), snippets from manifests
+(``records.snippet_lines``), and in tests the rendered text, to prove it says what the records say. The report
+never reads our own rendered text back: the renderer's records carry each directive. This module turns text into
+a tree of directives with line numbers, and cuts it into server blocks (``rendered_servers``). It understands
+what NIC's output contains: quoted strings (kept verbatim, quotes and escapes included), ``#`` comments, nested
+blocks, ``;`` inside quotes. It is not a validating nginx parser:
 ``nginx -t`` (``render/nginx_conf.py``) is the judge of validity.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from inspector.nic.types import ConfigFile, LineSource
+from inspector.render.records import RenderedLocation, RenderedServer
 
 
 class ParseError(ValueError):
@@ -199,29 +198,6 @@ class _Parser:
         return nodes, tokens[-1].line if tokens else 1
 
 
-@dataclass(frozen=True)
-class RenderedLocation:
-    path: str
-    """As written after ``location``: ``/tea``, ``= /exact``, ``@grpcerror400``."""
-    directives: tuple[str, ...]
-    start_line: int
-    end_line: int
-
-
-@dataclass(frozen=True)
-class RenderedServer:
-    text: str
-    """The server block's own lines, ``server {`` to ``}``."""
-    start_line: int
-    end_line: int
-    directives: tuple[str, ...]
-    """Top-level directives, ``name arg arg`` without ``;``; nested non-location blocks flattened to one string."""
-    locations: tuple[RenderedLocation, ...]
-    line_policies: Mapping[int, str] = field(default_factory=dict)
-    """File line -> policy key, for lines a policy produced (from the renderer's provenance map)."""
-    line_sources: Mapping[int, LineSource] = field(default_factory=dict)
-
-
 def _walk_servers(nodes: list[Node]) -> list[Node]:
     out: list[Node] = []
     for node in nodes:
@@ -232,23 +208,16 @@ def _walk_servers(nodes: list[Node]) -> list[Node]:
     return out
 
 
-def rendered_servers(source: str | ConfigFile) -> list[RenderedServer]:
-    """Every ``server { }`` block of a rendered file, in order, with its directives and locations.
-
-    Pass the ConfigFile (not only its text) to get ``line_policies``: the provenance map lives beside the text.
-    Unparseable text yields an empty list (callers show the raw text instead).
+def rendered_servers(text: str) -> list[RenderedServer]:
+    """Every ``server { }`` block of nginx config text (``nginx -T`` output, a test's text), in order, with its
+    directives and locations. Rendered files need none of this: their records say it (``records.servers_of``).
+    Unparseable text yields an empty list.
     """
-    if isinstance(source, ConfigFile):
-        text, provenance = source.text, source.provenance
-    else:
-        text, provenance = source, ()
     try:
         nodes = parse(text)
     except ParseError:
         return []
     lines = text.splitlines()
-    by_line = {p.line: p for p in provenance}
-    marked = sorted(by_line)
     servers: list[RenderedServer] = []
     for srv in _walk_servers(nodes):
         assert srv.children is not None
@@ -266,9 +235,6 @@ def rendered_servers(source: str | ConfigFile) -> list[RenderedServer]:
                 )
             else:
                 directives.append(child.flat())
-        # the provenance lines inside this server (bisect: a file with many servers made a scan per server quadratic)
-        inside = marked[bisect.bisect_left(marked, srv.line) : bisect.bisect_right(marked, srv.end_line)]
-        sources = {ln: by_line[ln] for ln in inside}
         servers.append(
             RenderedServer(
                 text="\n".join(lines[srv.line - 1 : srv.end_line]),
@@ -276,8 +242,6 @@ def rendered_servers(source: str | ConfigFile) -> list[RenderedServer]:
                 end_line=srv.end_line,
                 directives=tuple(directives),
                 locations=tuple(locations),
-                line_policies={ln: p.policy for ln, p in sources.items() if p.policy},
-                line_sources=sources,
             )
         )
     return servers
