@@ -1,4 +1,4 @@
-"""Where the bundled sample cluster and the templates live, in a checkout and in an installed wheel."""
+"""Where the bundled sample cluster and the check pages live, in a checkout and in an installed wheel."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ def _find(name: str) -> Path:
 def path() -> Path:
     """The bundled sample cluster folder."""
     return _find("sample-cluster")
-
-
-def templates_path() -> Path:
-    """The Jinja2 templates folder (one macro per NIC block)."""
-    return _find("templates")
 
 
 def rehearsal_material() -> Path:

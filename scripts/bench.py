@@ -18,7 +18,8 @@ as one file, as a cluster dump would be.
 text, against the floor, a bare ``list(yaml.load_all(f, Loader=yaml.CSafeLoader))`` of the same files. Runs
 alternate (floor, json, sarif, ... floor, json, ...) so that load on a shared machine hits all of them alike; the
 figures are medians of ``--repeat`` runs, with each process's peak RSS. ``--sample`` compares ``check --sample``
-with a bare ``python -c "import yaml, jinja2, cryptography.x509"``.
+with a bare ``python -c "import yaml, jinja2, cryptography.x509"`` (the issue's baseline; the tool itself no longer
+imports Jinja2, which the test extra still installs for the snapshot plugin).
 
 Stages:
 - load: ``sources.convert.load_cluster`` (YAML -> model), on the main thread;

@@ -1,4 +1,4 @@
-"""A non-editable install works on its own: templates and the sample cluster travel inside the wheel."""
+"""A non-editable install works on its own: the sample cluster and the check pages travel inside the wheel."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_wheel_carries_templates_and_sample(wheel: Path) -> None:
+def test_wheel_carries_the_sample_and_the_renderer(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    assert any(n.startswith("inspector/_data/templates/") and n.endswith(".j2") for n in names)
+    assert "inspector/render/virtualserver.py" in names  # the NIC blocks are Python builders, no template files
     assert any(n.startswith("inspector/_data/sample-cluster/") and n.endswith(".yaml") for n in names)
     assert "inspector/samples.py" in names
     assert "inspector/_data/docs/checks.md" in names  # the check pages travel with the package

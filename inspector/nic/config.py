@@ -5,7 +5,7 @@ Why it exists: the Ingress templates print fields of ``version1.IngressNginxConf
 (``internal/configs/config_params.go :: NewDefaultConfigParams``), the NIC ConfigMap
 (``internal/configs/configmaps.go :: ParseConfigMap``) and the Ingress annotations
 (``internal/configs/annotations.go :: parseAnnotations``). Keeping the same shape here lets a reader hold this
-module next to NIC's and lets ``templates/ingress.conf.j2`` mirror NIC's template line by line.
+module next to NIC's and lets ``render/ingress.py`` mirror NIC's template block by block.
 
 Only the parameters that change the server/location directives NIC renders for an Ingress are modelled;
 App Protect, JWT, health checks and rate limiting are left out (they do not interact with mTLS).

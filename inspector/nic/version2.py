@@ -2,7 +2,7 @@
 
 NIC builds a ``version2.VirtualServerConfig`` from a VirtualServer and its VirtualServerRoutes and hands it to
 ``nginx.virtualserver.tmpl`` / ``nginx-plus.virtualserver.tmpl``. Keeping the same shape here lets a reader hold
-this module next to ``http.go`` and lets ``templates/virtualserver.conf.j2`` mirror NIC's template line by line.
+this module next to ``http.go`` and lets ``render/virtualserver.py`` mirror NIC's template block by block.
 Only the parts that the OSS/Plus templates render for VirtualServer features this tool models are kept; the
 extra fields (``resource``, ``origin_field``, ``context``, ``policies``, ``upstream``) carry the provenance NIC
 does not keep. Nothing here computes anything: ``inspector.nic.virtualserver`` fills it in.
