@@ -17,7 +17,7 @@ from inspector.render.records import snippet_lines
 from inspector.report import build_report
 from inspector.sources.convert import load_cluster
 from tests.shared import NIC_EXAMPLES
-from tests.test_nic_ingress_helpers import ca_secret, ingress, read_examples, run, tls_secret
+from tests.test_nic_ingress_helpers import ca_secret, cluster, ingress, path, read_examples, run, tls_secret
 
 
 def _agree(result: NicResult) -> int:
@@ -105,11 +105,33 @@ def test_a_well_formed_snippet_block_spans_its_lines() -> None:
 
 def test_snippet_lines_read_as_input() -> None:
     assert snippet_lines(["\tadd_header A b;", "\t# a comment"]) == [
-        ("\tadd_header A b;", (("add_header", ("A", "b"), "simple"),)),
+        ("\tadd_header A b;", (("add_header", ("A", "b"), "simple", True),)),
         ("\t# a comment", ()),
     ]
     # not well formed on its own: each line is one statement of its text, nothing opens or closes
     assert snippet_lines(['\treturn 200 "x;', "\t}"]) == [
-        ('\treturn 200 "x;', (("return 200 \"x", (), "simple"),)),
-        ("\t}", (("}", (), "simple"),)),
+        ('\treturn 200 "x;', (("return 200 \"x", (), "simple", True),)),
+        ("\t}", (("}", (), "simple", True),)),
     ]
+
+
+def test_a_location_from_a_server_snippet_does_not_shift_the_generated_locations() -> None:
+    """NIC writes server snippets before its own locations. A ``location`` block in a snippet is not one NIC
+    generated: the report pairs the host's locations with the rendered ones in order, so counting the snippet's
+    would give /tea the snippet's directives (and every later location its neighbour's)."""
+    snippet = "location /hidden {\n    return 204;\n}"
+    paths = (path("/tea", "tea-svc"), path("/coffee", "coffee-svc"))
+    snapshot = cluster(ingress("cafe", rules=(("cafe.example.com", paths),)))
+    report = build_report(snapshot, ControllerSettings(configmap={"server-snippets": snippet}))
+    (f,) = report.nic.files
+    text = file_text(f)
+    (srv,) = render_config(f).servers()
+    assert text.index("location /hidden") < text.index("location /tea")
+    assert [loc.path for loc in srv.locations] == ["/tea", "/coffee"]
+    assert "location /hidden { return 204; }" in srv.directives
+    (host,) = report.hosts
+    tea, coffee = host.locations
+    assert (tea.result.path, coffee.result.path) == ("/tea", "/coffee")
+    assert any("tea-svc" in d for d in tea.directives) and not any("coffee-svc" in d for d in tea.directives)
+    assert any("coffee-svc" in d for d in coffee.directives)
+    assert all("return 204" not in d for d in (*tea.directives, *coffee.directives))

@@ -43,6 +43,9 @@ class Stmt(NamedTuple):
     name: str
     args: tuple[str, ...]
     block: Block
+    snippet: bool = False
+    """Read from a snippet (manifest text), not written by NIC's template: a ``location`` opened in a server snippet
+    is not one of the locations NIC generated, so it must not shift which rendered block pairs with which."""
 
 
 class Provenance(NamedTuple):
@@ -179,13 +182,13 @@ def snippet_lines(texts: Sequence[str]) -> list[tuple[str, tuple[Stmt, ...]]]:
                 head.append(tok.text)
             elif tok.kind == ";":
                 if head:
-                    per_line[head_line - 1].append(Stmt(head[0], tuple(head[1:]), "simple"))
+                    per_line[head_line - 1].append(Stmt(head[0], tuple(head[1:]), "simple", True))
                     head = []
             elif tok.kind == "{":
                 if not head:
                     ok = False
                     break
-                per_line[head_line - 1].append(Stmt(head[0], tuple(head[1:]), "open"))
+                per_line[head_line - 1].append(Stmt(head[0], tuple(head[1:]), "open", True))
                 head = []
                 depth += 1
             else:
@@ -198,7 +201,7 @@ def snippet_lines(texts: Sequence[str]) -> list[tuple[str, tuple[Stmt, ...]]]:
             ok = False
     if not ok:
         return [
-            (text, (Stmt(stripped.rstrip(";").strip(), (), "simple"),) if (stripped := text.strip()) else ())
+            (text, (Stmt(stripped.rstrip(";").strip(), (), "simple", True),) if (stripped := text.strip()) else ())
             for text in physical
         ]
     return [(text, tuple(stmts)) for text, stmts in zip(physical, per_line, strict=True)]
@@ -252,13 +255,14 @@ class RenderedFile:
         return servers_of(self.lines)
 
 
-# A node of the statement tree: (name, args, first line, last line, children or None for a simple statement).
-_Node = tuple[str, tuple[str, ...], int, int, "list[_Node] | None"]
+# A node of the statement tree: (name, args, first line, last line, children or None for a simple statement,
+# whether a snippet opened it).
+_Node = tuple[str, tuple[str, ...], int, int, "list[_Node] | None", bool]
 
 
 def _flat(node: _Node) -> str:
     """``Node.flat`` of nginx_parse: ``name arg arg``; a block ``name args { child; child; }`` on one line."""
-    name, args, _, _, children = node
+    name, args, _, _, children, _ = node
     head = " ".join((name, *args))
     if children is None:
         return head
@@ -270,18 +274,18 @@ def _tree(lines: Sequence[Line]) -> list[_Node]:
     """The statements as a tree of blocks, with line numbers (the records' own structure, no text read)."""
     top: list[_Node] = []
     current = top
-    stack: list[tuple[list[_Node], str, tuple[str, ...], int]] = []
+    stack: list[tuple[list[_Node], Stmt, int]] = []
     for number, line in enumerate(lines, 1):
         for stmt in line.statements:
             if stmt.block == "simple":
-                current.append((stmt.name, stmt.args, number, number, None))
+                current.append((stmt.name, stmt.args, number, number, None, stmt.snippet))
             elif stmt.block == "open":
-                stack.append((current, stmt.name, stmt.args, number))
+                stack.append((current, stmt, number))
                 current = []
             else:
                 children = current
-                current, name, args, first = stack.pop()
-                current.append((name, args, first, number, children))
+                current, opened, first = stack.pop()
+                current.append((opened.name, opened.args, first, number, children, opened.snippet))
     return top
 
 
@@ -301,13 +305,13 @@ def _walk_servers(nodes: list[_Node]) -> list[_Node]:
 def servers_of(lines: Sequence[Line]) -> list[RenderedServer]:
     """Every ``server { }`` block of a file's records, in order, with its directives, locations and policy lines."""
     servers: list[RenderedServer] = []
-    for _, _, start, end, children in _walk_servers(_tree(lines)):
+    for _, _, start, end, children, _ in _walk_servers(_tree(lines)):
         assert children is not None
         directives: list[str] = []
         locations: list[RenderedLocation] = []
         for child in children:
             grand = child[4]
-            if child[0] == "location" and grand is not None:
+            if child[0] == "location" and grand is not None and not child[5]:
                 locations.append(
                     RenderedLocation(
                         path=" ".join(child[1]),
