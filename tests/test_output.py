@@ -487,3 +487,35 @@ def test_rehearsal_text_prints_no_raw_escape() -> None:
     out = rehearsal_text([], [skipped], {"version": "1.22"}, 0.1)
     assert "\x1b" not in out and "\x07" not in out
     assert "cafe\\x1b]52;c;aGVsbG8=\\x07.example.com" in out
+
+
+def _as_elementtree_writes_it(xml: str) -> str:
+    """The same document as ``ElementTree.indent`` + ``tostring`` serialise it (what render_junit wrote before it
+    wrote the bytes itself)."""
+    root = ET.fromstring(xml)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def test_junit_bytes_are_elementtrees(tmp_path: Path) -> None:
+    """The writer's escaping and layout equal ElementTree's, on failures, system-out, skipped cases and values
+    holding quotes, ampersands, angle brackets, tabs, newlines and control characters."""
+    tricky = _yaml_escaped(ingress(f'"caf<e>&\\"x\\t{OSC52}\\n"', NS, HOST))
+    for sub in ("s", "t", "w"):
+        (tmp_path / sub).mkdir()
+    skipped = report_from(
+        tmp_path / "s", service("app", NS), ca_secret("ca", NS), ingress_policy("p", NS, "ca"),
+        ingress("ing", NS, HOST, policies="p"), ignores=["MTLS016=Ingress/t/ing"],
+    )
+    reports = [
+        report_from(tmp_path / "t", service("app", NS), tricky),
+        skipped,
+        _warning_and_error_report(tmp_path / "w"),
+        sample_report(),
+    ]
+    for report in reports:
+        for fail_on in ("error", "warning", "never"):
+            xml = render_junit(report, fail_on=fail_on)
+            assert xml == _as_elementtree_writes_it(xml)
+    assert "<skipped " in render_junit(skipped) and "<failure " in render_junit(reports[0])
+    assert "<system-out>" in render_junit(reports[2], fail_on="error")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from inspector.analysis.findings import Check
@@ -51,7 +52,14 @@ def relative_path(path: str, cwd: Path | None = None) -> str:
     """``path`` relative to the current folder when it lies below it; otherwise as given."""
     if not path or path.startswith(("<", "cluster:")):
         return path
-    base = (cwd or Path.cwd()).resolve()
+    return _relative(path, os.fspath(cwd) if cwd is not None else os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _relative(path: str, cwd: str) -> str:
+    """Cached per (file, folder): an output names the same few files thousands of times, and each resolve is a
+    walk of system calls (5,000 findings at 10k objects)."""
+    base = Path(cwd).resolve()
     try:
         resolved = Path(path).resolve()
     except (OSError, RuntimeError):
