@@ -20,6 +20,16 @@ from typing import Any
 import orjson
 
 
+def dumps_utf8(obj: Any, *, newline: bool = False) -> bytes | str:
+    """:func:`dumps` as UTF-8 bytes, for a writer with a binary stream (no decoded copy of a large text); what
+    orjson refuses comes back as the standard encoder's str, written as it always was."""
+    try:
+        option = orjson.OPT_INDENT_2 | (orjson.OPT_APPEND_NEWLINE if newline else 0)
+        return orjson.dumps(obj, option=option)
+    except orjson.JSONEncodeError:
+        return json.dumps(obj, indent=2, ensure_ascii=False) + ("\n" if newline else "")
+
+
 def dumps(obj: Any, *, newline: bool = False) -> str:
     """``json.dumps(obj, indent=2, ensure_ascii=False)`` for float-free data, in C.
 

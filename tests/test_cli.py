@@ -468,3 +468,27 @@ def test_explain_piped_is_not_cut() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "…" not in proc.stdout
     assert "sample-cluster/mergeable/api-minion.yaml" in proc.stdout
+
+
+def test_json_bytes_reach_every_kind_of_stream_unchanged(tmp_path: Path) -> None:
+    """The JSON report is written as orjson's UTF-8 bytes to a binary stdout (no decoded copy), decoded for a text
+    stream without a buffer or with another encoding, and as bytes to a file: the same text everywhere."""
+    from inspector.cli import _write
+
+    payload = '{\n  "host": "café.example.com"\n}'
+    data = payload.encode("utf-8")
+    raw = io.BytesIO()
+    utf8 = io.TextIOWrapper(raw, encoding="utf-8")
+    utf8.write("before ")  # text already written stays in order before the bytes
+    _write(data, None, utf8)
+    assert raw.getvalue().decode("utf-8") == "before " + payload + "\n"
+    plain = io.StringIO()
+    _write(data, "-", plain)
+    assert plain.getvalue() == payload + "\n"
+    latin = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    _write(data, None, latin)
+    latin.flush()
+    assert latin.buffer.getvalue().decode("latin-1") == payload + "\n"  # type: ignore[attr-defined]
+    target = tmp_path / "report.json"
+    _write(data + b"\n", str(target), plain)
+    assert target.read_text(encoding="utf-8") == payload + "\n"
