@@ -15,19 +15,10 @@ goes to the standard encoder, which writes what it always wrote.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
-
-
-def dumps_utf8(obj: Any, *, newline: bool = False) -> bytes | str:
-    """:func:`dumps` as UTF-8 bytes, for a writer with a binary stream (no decoded copy of a large text); what
-    orjson refuses comes back as the standard encoder's str, written as it always was."""
-    try:
-        option = orjson.OPT_INDENT_2 | (orjson.OPT_APPEND_NEWLINE if newline else 0)
-        return orjson.dumps(obj, option=option)
-    except orjson.JSONEncodeError:
-        return json.dumps(obj, indent=2, ensure_ascii=False) + ("\n" if newline else "")
 
 
 def dumps(obj: Any, *, newline: bool = False) -> str:
@@ -40,3 +31,34 @@ def dumps(obj: Any, *, newline: bool = False) -> str:
         return orjson.dumps(obj, option=option).decode("utf-8")
     except orjson.JSONEncodeError:
         return json.dumps(obj, indent=2, ensure_ascii=False) + ("\n" if newline else "")
+
+
+def _indented(obj: Any, depth: int) -> bytes:
+    """``obj`` as it appears ``depth`` levels deep in an indented document: JSON strings escape their newlines, so
+    every raw newline is layout, and each gets the enclosing indent."""
+    try:
+        out = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:
+        out = json.dumps(obj, indent=2, ensure_ascii=False).encode("utf-8", errors="replace")
+    return out.replace(b"\n", b"\n" + b"  " * depth) if depth else out
+
+
+def dump_chunks(doc: Mapping[str, Any], lazy: Mapping[str, Iterable[Any]]) -> Iterator[bytes]:
+    """:func:`dumps` of ``doc`` (with its final newline) in pieces, where each key of ``lazy`` is a list whose items
+    are produced and written one at a time: the same bytes, without the whole document or its text in memory."""
+    if not doc:
+        yield b"{}\n"
+        return
+    sep = b"{\n  "
+    for key, value in doc.items():
+        yield sep + orjson.dumps(key) + b": "
+        sep = b",\n  "
+        if key not in lazy:
+            yield _indented(value, 1)
+            continue
+        item_sep = b"[\n    "
+        for item in lazy[key]:
+            yield item_sep + _indented(item, 2)
+            item_sep = b",\n    "
+        yield b"[]" if item_sep == b"[\n    " else b"\n  ]"
+    yield b"\n}\n"

@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -665,25 +665,11 @@ def build(
 # --- commands ------------------------------------------------------------------------------------------------
 
 
-def _write(text: str | bytes, target: str | None, stdout: TextIO) -> None:
-    """One output, ending in a newline. UTF-8 bytes (the JSON report: 50 MB at 10k objects) go to the stream's
-    binary buffer as they are, instead of being decoded into a second copy first."""
-    if isinstance(text, bytes):
-        if not text.endswith(b"\n"):
-            text += b"\n"
-        if target is None or target == "-":
-            buffer = getattr(stdout, "buffer", None)
-            if buffer is None or (stdout.encoding or "").lower().replace("-", "") != "utf8":
-                stdout.write(text.decode("utf-8"))
-                return
-            stdout.flush()
-            buffer.write(text)
-            buffer.flush()
-            return
-        try:
-            Path(target).write_bytes(text)
-        except OSError as exc:
-            raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
+def _write(text: str | Iterator[bytes], target: str | None, stdout: TextIO) -> None:
+    """One output, ending in a newline. UTF-8 pieces (the JSON report, 50 MB at 10k objects, written an item at a
+    time) go to the stream's binary buffer as they come, never joined or decoded into one text."""
+    if not isinstance(text, str):
+        _write_pieces(text, target, stdout)
         return
     if target is None or target == "-":
         stdout.write(text if text.endswith("\n") else text + "\n")
@@ -694,22 +680,44 @@ def _write(text: str | bytes, target: str | None, stdout: TextIO) -> None:
         raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
 
 
+def _write_pieces(pieces: Iterator[bytes], target: str | None, stdout: TextIO) -> None:
+    """UTF-8 pieces that end with their own newline, cut at ASCII layout (each decodes on its own)."""
+    if target is None or target == "-":
+        buffer = getattr(stdout, "buffer", None)
+        if buffer is None or (stdout.encoding or "").lower().replace("-", "") != "utf8":
+            for piece in pieces:
+                stdout.write(piece.decode("utf-8"))
+            return
+        stdout.flush()
+        for piece in pieces:
+            buffer.write(piece)
+        buffer.flush()
+        return
+    try:
+        with open(target, "wb") as out:
+            for piece in pieces:
+                out.write(piece)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {exc.strerror}") from None
+
+
 def _render_format(
     fmt: str, report: Report, *, color: bool, ns: argparse.Namespace | None = None, code: int = 0
-) -> str | bytes:
+) -> str | Iterator[bytes]:
     quiet = bool(getattr(ns, "quiet", False))
     verbose = bool(getattr(ns, "verbose", 0))
     docs_url: str | None = getattr(ns, "docs_url", None)
     if fmt in ("json", "yaml"):
-        from inspector.report import to_json
-
         if fmt == "yaml":
             import yaml
 
-            return yaml.safe_dump(to_json(report), sort_keys=False, allow_unicode=True, width=1000)
-        from inspector._json import dumps_utf8
+            from inspector.report import to_json
 
-        return dumps_utf8(to_json(report), newline=True)  # _write would copy the text to add it
+            return yaml.safe_dump(to_json(report), sort_keys=False, allow_unicode=True, width=1000)
+        from inspector._json import dump_chunks
+        from inspector.report import json_document
+
+        return dump_chunks(*json_document(report))
     if fmt == "sarif":
         from inspector.output.sarif import render_sarif
 

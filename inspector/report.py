@@ -8,7 +8,7 @@ DESIGN.md (stable field names; lists keep NIC's order).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from inspector._gc import gc_paused
@@ -178,9 +178,12 @@ def _other_objects(report: Report) -> list[dict[str, Any]]:
     ]
 
 
-def to_json(report: Report) -> dict[str, Any]:
+def json_document(report: Report) -> tuple[dict[str, Any], dict[str, Iterator[Any]]]:
+    """The JSON contract as a document whose two long lists (hosts, findings) are placeholders, with those lists
+    as iterators beside it: the CLI writes them an item at a time (``_json.dump_chunks``) instead of holding the
+    whole document and its 50 MB text at once (10k objects)."""
     s = report.settings
-    return {
+    doc: dict[str, Any] = {
         "schema": SCHEMA,
         "controller": {
             "edition": s.edition,
@@ -224,40 +227,52 @@ def to_json(report: Report) -> dict[str, Any]:
             }
             for p in report.nic.policies
         ],
-        "hosts": [
-            {
-                "host": h.result.host,
-                "resource": _ref(h.result.resource),
-                "config_file": h.result.config_file,
-                "rejected": h.result.rejected,
-                "tls": h.result.tls,
-                "ssl_reject_handshake": h.result.ssl_reject_handshake,
-                "returns_500": h.result.returns_500,
-                "fail_open": h.result.fail_open,
-                "server_directives": list(h.server_directives),
-                "effective": _effective_json(h.ingress_effective),
-                "policies": [_policy_json(u) for u in h.policies],
-                "locations": [
-                    {
-                        "path": loc.result.path,
-                        "resource": _ref(loc.result.resource),
-                        "internal": loc.result.internal,
-                        "returns_500": loc.result.returns_500,
-                        "upstream": loc.result.upstream_scheme,
-                        "upstream_name": loc.result.upstream,
-                        "service": loc.result.service,
-                        "directives": list(loc.directives),
-                        "effective": _effective_json(loc.effective),
-                        "policies": [_policy_json(u) for u in loc.policies],
-                    }
-                    for loc in h.locations
-                ],
-            }
-            for h in report.hosts
-        ],
-        "findings": [finding_json(f) for f in report.findings],
+        "hosts": None,
+        "findings": None,
         "summary": report.summary(),
         "secrets_made_elsewhere": _promised_json(report),
+    }
+    lazy: dict[str, Iterator[Any]] = {
+        "hosts": (_host_json(h) for h in report.hosts),
+        "findings": (finding_json(f) for f in report.findings),
+    }
+    return doc, lazy
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The JSON contract ``mtls-inspect/report/v1`` as one dict."""
+    doc, lazy = json_document(report)
+    return {key: list(lazy[key]) if key in lazy else value for key, value in doc.items()}
+
+
+def _host_json(h: HostReport) -> dict[str, Any]:
+    return {
+        "host": h.result.host,
+        "resource": _ref(h.result.resource),
+        "config_file": h.result.config_file,
+        "rejected": h.result.rejected,
+        "tls": h.result.tls,
+        "ssl_reject_handshake": h.result.ssl_reject_handshake,
+        "returns_500": h.result.returns_500,
+        "fail_open": h.result.fail_open,
+        "server_directives": list(h.server_directives),
+        "effective": _effective_json(h.ingress_effective),
+        "policies": [_policy_json(u) for u in h.policies],
+        "locations": [
+            {
+                "path": loc.result.path,
+                "resource": _ref(loc.result.resource),
+                "internal": loc.result.internal,
+                "returns_500": loc.result.returns_500,
+                "upstream": loc.result.upstream_scheme,
+                "upstream_name": loc.result.upstream,
+                "service": loc.result.service,
+                "directives": list(loc.directives),
+                "effective": _effective_json(loc.effective),
+                "policies": [_policy_json(u) for u in loc.policies],
+            }
+            for loc in h.locations
+        ],
     }
 
 

@@ -470,25 +470,42 @@ def test_explain_piped_is_not_cut() -> None:
     assert "sample-cluster/mergeable/api-minion.yaml" in proc.stdout
 
 
-def test_json_bytes_reach_every_kind_of_stream_unchanged(tmp_path: Path) -> None:
-    """The JSON report is written as orjson's UTF-8 bytes to a binary stdout (no decoded copy), decoded for a text
-    stream without a buffer or with another encoding, and as bytes to a file: the same text everywhere."""
+def test_json_pieces_reach_every_kind_of_stream_unchanged(tmp_path: Path) -> None:
+    """The JSON report is written as UTF-8 pieces to a binary stdout (never joined or decoded into one text),
+    decoded for a text stream without a buffer or with another encoding, and as bytes to a file."""
     from inspector.cli import _write
 
-    payload = '{\n  "host": "café.example.com"\n}'
-    data = payload.encode("utf-8")
+    payload = '{\n  "host": "café.example.com"\n}\n'
+    pieces = [p.encode("utf-8") for p in ('{\n  "host": ', '"café.example.com"', "\n}\n")]
     raw = io.BytesIO()
     utf8 = io.TextIOWrapper(raw, encoding="utf-8")
     utf8.write("before ")  # text already written stays in order before the bytes
-    _write(data, None, utf8)
-    assert raw.getvalue().decode("utf-8") == "before " + payload + "\n"
+    _write(iter(pieces), None, utf8)
+    assert raw.getvalue().decode("utf-8") == "before " + payload
     plain = io.StringIO()
-    _write(data, "-", plain)
-    assert plain.getvalue() == payload + "\n"
+    _write(iter(pieces), "-", plain)
+    assert plain.getvalue() == payload
     latin = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
-    _write(data, None, latin)
+    _write(iter(pieces), None, latin)
     latin.flush()
-    assert latin.buffer.getvalue().decode("latin-1") == payload + "\n"  # type: ignore[attr-defined]
+    assert latin.buffer.getvalue().decode("latin-1") == payload  # type: ignore[attr-defined]
     target = tmp_path / "report.json"
-    _write(data + b"\n", str(target), plain)
-    assert target.read_text(encoding="utf-8") == payload + "\n"
+    _write(iter(pieces), str(target), plain)
+    assert target.read_text(encoding="utf-8") == payload
+
+
+def test_json_written_in_pieces_is_the_whole_documents_bytes() -> None:
+    """``dump_chunks`` of the report's document equals ``dumps`` of the whole dict, for the sample (hosts and
+    findings streamed) and for edge shapes: empty lists, nested empties, non-ASCII, escapes, an empty document."""
+    from inspector._json import dump_chunks, dumps
+    from inspector.model import ControllerSettings
+    from inspector.report import build_report, json_document, to_json
+    from inspector.samples import path as sample_path
+    from inspector.sources.convert import load_cluster
+
+    report = build_report(load_cluster([str(sample_path())]), ControllerSettings())
+    assert b"".join(dump_chunks(*json_document(report))).decode("utf-8") == dumps(to_json(report), newline=True)
+    doc = {"a": [], "b": {"c": [], "d": {}}, "e": None, "f": ["x\ny", "é\u2028", {"g": [1, [2, []]]}]}
+    lazy = {"a": iter([]), "f": iter(doc["f"])}  # type: ignore[call-overload]
+    assert b"".join(dump_chunks(doc, lazy)).decode("utf-8") == dumps({**doc, "a": []}, newline=True)
+    assert b"".join(dump_chunks({}, {})).decode("utf-8") == dumps({}, newline=True)
