@@ -334,3 +334,26 @@ def test_one_pass_parser_matches_on_rendered_files(sample_dir: Path) -> None:
     for f in report.nic.files:
         text = file_text(f)
         assert parse(text) == _Parser(tokenize(text)).block(0)[0]
+
+
+def test_sarif_resolves_each_file_once(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SARIF log resolves each artifact's path once, not once per finding (15k findings name 20 files at 10k)."""
+    import json
+
+    from inspector.output import sarif
+
+    report = build_report(load_cluster([vsr_cluster_dir]), ControllerSettings(), rendered=False)
+    expected = json.loads(sarif.render_sarif(report))
+    calls: list[str] = []
+    real = sarif.artifact_location
+
+    def counting(file: str, cwd: Path) -> dict[str, object]:
+        calls.append(file)
+        return real(file, cwd)
+
+    monkeypatch.setattr(sarif, "artifact_location", counting)
+    log = sarif.sarif_log(report)
+    results = log["runs"][0]["results"]
+    located = [r for r in results if r["locations"] and "physicalLocation" in r["locations"][0]]
+    assert len(located) > 10 * len(set(calls)) and sorted(calls) == sorted(set(calls))
+    assert json.loads(json.dumps(log)) == expected
