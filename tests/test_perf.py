@@ -39,10 +39,10 @@ def test_standalone_vsr_validation_runs_once_per_vsr(vsr_cluster_dir: Path, monk
     real = validation.validate_virtual_server_route
     standalone: list[str] = []
 
-    def counting(vsr, settings, *, vs_host="", vs_paths=()):  # type: ignore[no-untyped-def]
+    def counting(vsr, settings, *, vs_host="", vs_paths=(), standalone_valid=False):  # type: ignore[no-untyped-def]
         if not vs_host:
             standalone.append(vsr.meta.ref.key)
-        return real(vsr, settings, vs_host=vs_host, vs_paths=vs_paths)
+        return real(vsr, settings, vs_host=vs_host, vs_paths=vs_paths, standalone_valid=standalone_valid)
 
     monkeypatch.setattr(validation, "validate_virtual_server_route", counting)
     report = build_report(cluster, ControllerSettings())
@@ -54,6 +54,28 @@ def test_standalone_vsr_validation_runs_once_per_vsr(vsr_cluster_dir: Path, monk
     assert len(reasons) == 20
     assert reasons.pop("vsr-3-1") == "Ignored"
     assert set(reasons.values()) == {"AddedOrUpdatedWithWarning"}
+
+
+def test_vsr_checked_for_a_vs_only_on_what_depends_on_the_vs(vsr_cluster_dir: Path) -> None:
+    """A VSR that passed standalone validation gets the same errors for a VS whether or not the standalone checks
+    run again (``standalone_valid``): hosts, exact/prefix/regex paths that fit and that do not."""
+    from inspector.nic.virtualserver import vsr_catalog
+
+    cluster = load_cluster([vsr_cluster_dir, REPO.parent / "shared" / "nic-examples"])
+    for controller in (ControllerSettings(), ControllerSettings(plus=True)):
+        known = vsr_catalog(cluster, controller).known
+        assert len(known) >= 20
+        for vsr in known.values():
+            paths = [sub.path for sub in vsr.subroutes]
+            cases = [(p,) for p in paths] + [("/",), ("/nowhere",), ("=" + paths[0],), ("~ ^/x",), ("~ ^/a", "/b")]
+            cases.append(tuple(p for p in paths if p.startswith("~")) or ("~ ^/y",))
+            for host in (vsr.host, "other.example.com"):
+                for vs_paths in cases:
+                    full = validation.validate_virtual_server_route(vsr, controller, vs_host=host, vs_paths=vs_paths)
+                    quick = validation.validate_virtual_server_route(
+                        vsr, controller, vs_host=host, vs_paths=vs_paths, standalone_valid=True
+                    )
+                    assert quick == full, (vsr.meta.ref.key, host, vs_paths)
 
 
 @pytest.mark.parametrize(

@@ -129,8 +129,12 @@ def _vsr_key(route_ref: str, vs_namespace: str) -> str:
 def _vsr_problems_for_vs(
     vsr: VirtualServerRoute, vs: VirtualServer, vs_paths: Sequence[str], settings: ControllerSettings
 ) -> str:
-    """``ValidateVirtualServerRouteForVirtualServer`` as one aggregate error text ("" when the VSR fits)."""
-    errs = validation.validate_virtual_server_route(vsr, settings, vs_host=vs.host, vs_paths=tuple(vs_paths))
+    """``ValidateVirtualServerRouteForVirtualServer`` as one aggregate error text ("" when the VSR fits).
+
+    ``vsr`` is one of the catalog's, which passed standalone validation: only the VS-dependent checks run."""
+    errs = validation.validate_virtual_server_route(
+        vsr, settings, vs_host=vs.host, vs_paths=tuple(vs_paths), standalone_valid=True
+    )
     return validation.aggregate(errs)
 
 
