@@ -379,3 +379,30 @@ def test_sarif_resolves_each_file_once(vsr_cluster_dir: Path, monkeypatch: pytes
     located = [r for r in results if r["locations"] and "physicalLocation" in r["locations"][0]]
     assert len(located) > 10 * len(set(calls)) and sorted(calls) == sorted(set(calls))
     assert json.loads(json.dumps(log)) == expected
+
+
+def test_each_vs_location_is_made_once(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A location gets its route's policies as it is made, not as a copy afterwards (a quarter of the replica)."""
+    from inspector.nic import version2 as v2
+    from inspector.nic import virtualserver as vsmod
+    from inspector.nic.secrets import SecretStore
+
+    cluster = load_cluster([vsr_cluster_dir])
+    controller = ControllerSettings()
+    store = SecretStore(dict(cluster.secrets))
+    catalog = vsmod.vsr_catalog(cluster, controller)
+    made: list[str] = []
+    real = v2.Location.__init__
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(kwargs.get("path", ""))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(v2.Location, "__init__", counting)
+    locations = []
+    for vs in cluster.virtual_servers.values():
+        result = vsmod.generate_virtual_server(vs, None, cluster, controller, store, catalog=catalog)
+        assert result.config is not None
+        locations += result.config.server.locations
+    assert len(locations) > 20 and len(made) == len(locations)
+    assert all(loc.context in ("route", "subroute") and loc.policies is not None for loc in locations)

@@ -547,12 +547,32 @@ def _generate_error_page_locations(
 
 
 class _LocationBuilder:
-    """``generateLocation`` and friends, bound to the settings and the upstreams generated so far."""
+    """``generateLocation`` and friends, bound to the settings and the upstreams generated so far, and by
+    ``with_policies`` to one route's policies."""
 
     def __init__(self, params: ConfigParams, upstreams: Mapping[str, VSUpstream], warnings: _Warnings) -> None:
         self.params = params
         self.upstreams = upstreams
         self.warnings = warnings
+        self.policy_fields: dict[str, Any] = {}
+        self.cors: tuple[AddHeader, ...] = ()
+
+    def with_policies(self, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> _LocationBuilder:
+        """``virtualserver.go :: addPoliciesCfgToLocation`` plus ``AddHeaderInherit`` for every location of one
+        route, set as each location is made (copying each location with them took a quarter of the replica at 10k).
+        The other policy types' lines are read from ``policies`` by the template; the CORS headers join
+        ``add_headers`` after the location's own."""
+        bound = _LocationBuilder(self.params, self.upstreams, self.warnings)
+        bound.policy_fields = {
+            "egress_mtls": cfg.egress_mtls,
+            "policies_error_return": cfg.error_return,
+            "context": context,
+            "policies": cfg,
+            "add_header_inherit": add_header_inherit,
+            "cors_enabled": bool(cfg.cors_headers),
+        }
+        bound.cors = cfg.cors_headers
+        return bound
 
     def location(
         self,
@@ -578,11 +598,13 @@ class _LocationBuilder:
             "origin_field": origin_field,
             "snippets": snippets,
             "internal": False,
+            **self.policy_fields,
         }
         if act.redirect is not None:
             return (
                 v2.Location(
                     **base,
+                    add_headers=self.cors,
                     proxy_intercept_errors=True,
                     internal_proxy_pass=f"http://{NGINX_418_SERVER}",
                     error_pages=(
@@ -598,6 +620,7 @@ class _LocationBuilder:
             return (
                 v2.Location(
                     **base,
+                    add_headers=self.cors,
                     proxy_intercept_errors=True,
                     internal_proxy_pass=f"http://{NGINX_418_SERVER}",
                     error_pages=(v2.ErrorPage(name=name, codes="418", response_code=ret.code or 200),),
@@ -671,7 +694,7 @@ class _LocationBuilder:
             proxy_hide_headers=tuple(str(h) for h in (resp.get("hide") or [])),
             proxy_pass_headers=tuple(str(h) for h in (resp.get("pass") or [])),
             proxy_ignore_headers=" ".join(str(h) for h in (resp.get("ignore") or [])),
-            add_headers=add_headers,
+            add_headers=add_headers + self.cors,
             proxy_pass_rewrite=_proxy_pass_rewrite(path, rewrite_path, internal, proxy is not None),
             rewrites=_rewrites(path, rewrite_path, internal, original_path, is_grpc),
             has_keepalive=has_keepalive,
@@ -1090,6 +1113,7 @@ class _VSGenerator:
         origin_field: str,
     ) -> None:
         """One VS route or VSR subroute: matches, splits or a single action (``GenerateVirtualServerConfig``)."""
+        builder = builder.with_policies(policies, context, add_header_inherit)
         if route.matches or route.splits:
             if route.matches:
                 cfg = self._matches(builder, route, prefix, error_pages, vsr, resource, origin_field)
@@ -1114,7 +1138,7 @@ class _VSGenerator:
                     origin_field=origin_field,
                 )
             self.maps += cfg.maps
-            self.locations += [_with_policies(loc, policies, context, add_header_inherit) for loc in cfg.locations]
+            self.locations += cfg.locations
             if cfg.internal_redirect is not None:
                 self.internal_redirects.append(cfg.internal_redirect)
             self.return_locations += cfg.return_locations
@@ -1132,7 +1156,7 @@ class _VSGenerator:
             resource=resource,
             origin_field=origin_field,
         )
-        self.locations.append(_with_policies(loc, policies, context, add_header_inherit))
+        self.locations.append(loc)
         if ret is not None:
             self.return_locations.append(ret)
 
@@ -1150,22 +1174,6 @@ def _match_parameters(matched: str, ok: str) -> tuple[v2.Parameter, ...]:
     return (
         v2.Parameter(value=value, result="0" if negative else ok),
         v2.Parameter(value="default", result=ok if negative else "0"),
-    )
-
-
-def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> v2.Location:
-    """``virtualserver.go :: addPoliciesCfgToLocation`` plus ``AddHeaderInherit``; the other policy types' lines
-    are read from ``policies`` by the template, the CORS headers join ``add_headers``."""
-    cors = cfg.cors_headers
-    return replace(
-        loc,
-        egress_mtls=cfg.egress_mtls,
-        policies_error_return=cfg.error_return,
-        context=context,
-        policies=cfg,
-        add_header_inherit=add_header_inherit,
-        add_headers=loc.add_headers + cors,
-        cors_enabled=loc.cors_enabled or bool(cors),
     )
 
 
