@@ -406,3 +406,23 @@ def test_each_vs_location_is_made_once(vsr_cluster_dir: Path, monkeypatch: pytes
         locations += result.config.server.locations
     assert len(locations) > 20 and len(made) == len(locations)
     assert all(loc.context in ("route", "subroute") and loc.policies is not None for loc in locations)
+
+
+def test_each_policy_is_validated_once_per_run(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every list naming a Policy reads one validation of it (it ran per reference, 15x per Policy at 10k)."""
+    from inspector.nic import policies as pol
+
+    cluster = load_cluster([vsr_cluster_dir, REPO / "sample-cluster"])
+    expected = build_report(cluster, ControllerSettings(), rendered=False)
+    validated: list[str] = []
+    real = pol.validate
+
+    def counting(policy, controller):  # type: ignore[no-untyped-def]
+        validated.append(policy.meta.ref.key)
+        return real(policy, controller)
+
+    monkeypatch.setattr(pol, "validate", counting)
+    report = build_report(cluster, ControllerSettings(), rendered=False)
+    assert sorted(validated) == sorted(cluster.policies)
+    assert report.nic.policies == expected.nic.policies and report.findings == expected.findings
+    assert report.nic.resources == expected.nic.resources

@@ -311,6 +311,7 @@ def ingress_policies(
     settings: ControllerSettings,
     store: SecretStore,
     parent: ObjectRef | None = None,
+    validity: pol.PolicyValidity | None = None,
 ) -> _PolicyRun:
     """``controller.go :: createIngressEx`` (policy lookup, mTLS secrets, W15/W16) + ``generatePolicies``.
 
@@ -325,7 +326,7 @@ def ingress_policies(
     if settings.enable_custom_resources:
         # createIngressEx looks up both annotations' refs without de-duplication (errors may repeat).
         lookup = pol.ingress_lookup_refs(ing, settings)
-        policy_map, errors = pol.get_policies(lookup, ref.namespace, cluster, settings)
+        policy_map, errors = pol.get_policies(lookup, ref.namespace, cluster, settings, validity)
         run.policy_warnings += [pol.ingress_policy_warning(ing, e) for e in errors]
         if version.ingress_mtls_secret_lookup:  # 5.4 looks up no policy secret for an Ingress
             secret_refs, secret_errors = pol.mtls_secret_refs(policy_map, store, ingress_mtls=True)
@@ -483,6 +484,8 @@ class _Acc:
         default_factory=list
     )
     """Ingress files whose resource results wait for the reload verdict (judged once every secret is written)."""
+    validity: pol.PolicyValidity | None = None
+    """Each Policy's validation, once per run (``getPolicies`` and ``syncPolicy`` read it)."""
 
     def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
         user = PolicyUser(kind, namespace, name, scope)
@@ -567,7 +570,7 @@ def _run_regular(
 ) -> None:
     ref = ing.meta.ref
     tls_refs = _tls_secret_refs(ing, store)
-    policy_run = ingress_policies(ing, "spec", cluster, settings, store)
+    policy_run = ingress_policies(ing, "spec", cluster, settings, store, validity=acc.validity)
     config_warnings = config_warnings + policy_run.policy_warnings  # controller.go :: mergeIngressPolicyWarnings
     ing_ex = IngressEx(ing, valid_hosts, tls_refs, policy_run.cfg)
     cfg, warnings, logs = generate_ingress(
@@ -610,13 +613,15 @@ def _run_mergeable(
 ) -> None:
     mref = master.meta.ref
     valid_paths, child_warnings = minion_paths(minions, cluster.sources)
-    master_run = ingress_policies(master, "spec", cluster, settings, store)
+    master_run = ingress_policies(master, "spec", cluster, settings, store, validity=acc.validity)
     master_ex = IngressEx(master, valid_hosts, _tls_secret_refs(master, store), master_run.cfg)
     minion_exes: list[IngressEx] = []
     minion_runs: dict[ObjectRef, Any] = {}
     ordered = sorted(minions, key=lambda i: i.meta.ref.key)
     for minion in ordered:
-        run = ingress_policies(minion, "minion", cluster, settings, store, parent=master.meta.ref)
+        run = ingress_policies(
+            minion, "minion", cluster, settings, store, parent=master.meta.ref, validity=acc.validity
+        )
         minion_runs[minion.meta.ref] = run
         minion_exes.append(
             IngressEx(minion, {minion.rules[0].host: True}, _tls_secret_refs(minion, store), run.cfg,
@@ -690,7 +695,9 @@ def _run_virtual_servers(
             )
             continue
         try:
-            result = vsmod.generate_virtual_server(vs, None, cluster, settings, store, catalog=catalog)
+            result = vsmod.generate_virtual_server(
+                vs, None, cluster, settings, store, catalog=catalog, validity=acc.validity
+            )
         except Exception as exc:
             acc.resources[ref] = _internal_error(ref, vs.meta.origin, exc)
             continue
@@ -720,7 +727,7 @@ def _vs_policy_contexts(result: Any) -> list[tuple[PoliciesCfg | None, ObjectRef
 
 def _run_policies(acc: _Acc, cluster: Cluster, settings: ControllerSettings) -> tuple[PolicyResult, ...]:
     users = {k: tuple(v) for k, v in acc.users.items()}
-    results: tuple[PolicyResult, ...] = tuple(pol.policy_results(cluster, settings, users))
+    results: tuple[PolicyResult, ...] = tuple(pol.policy_results(cluster, settings, users, acc.validity))
     for result in results:
         policy = cluster.policies.get(result.key)
         if policy is None or not result.handled:
@@ -794,7 +801,7 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     seen = watched_cluster(cluster, settings)
     promised = promised_secrets(seen, settings)
     store = SecretStore(seen.secrets, {k: p for k, p in promised.items() if watched(k.split("/", 1)[0], settings)})
-    acc = _Acc()
+    acc = _Acc(validity=pol.PolicyValidity(settings))
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
     valid_ings: list[Ingress] = []

@@ -374,6 +374,7 @@ def _policy_env(
     cluster: Cluster,
     settings: ControllerSettings,
     store: SecretStore,
+    validity: pol.PolicyValidity,
 ) -> _PolicyEnv:
     """``controller.go :: createVirtualServerEx``: one policy map for spec, routes and subroutes (§9.1).
 
@@ -390,7 +391,7 @@ def _policy_env(
     lists += [(r.policies, vs.meta.ref.namespace, False) for r in vs.routes]
     lists += [(s.policies, vsr.meta.ref.namespace, False) for vsr in vsrs for s in vsr.subroutes]
     for refs, namespace, is_spec in lists:
-        found, _errors = pol.get_policies(refs, namespace, cluster, settings)
+        found, _errors = pol.get_policies(refs, namespace, cluster, settings, validity)
         policy_map.update(found)
         refs_found, _serrs = pol.mtls_secret_refs(found, store, ingress_mtls=is_spec)
         # controller.go :: createVirtualServerEx also resolves the JWT/basic-auth/OIDC/external-auth/API-key
@@ -780,12 +781,14 @@ class _VSGenerator:
         settings: ControllerSettings,
         store: SecretStore,
         vs_config_warnings: Sequence[str] = (),
+        validity: pol.PolicyValidity | None = None,
     ) -> None:
         self.vs = vs
         self.vsrs = list(vsrs)
         self.cluster = cluster
         self.settings = settings
         self.store = store
+        self.validity = validity if validity is not None else pol.PolicyValidity(settings)
         self.params = parse_configmap(settings.configmap, settings.plus)
         self.warnings = _Warnings()
         self.vs_config_warnings = tuple(vs_config_warnings)
@@ -1309,12 +1312,14 @@ def generate_virtual_server(
     store: SecretStore,
     *,
     catalog: VSRCatalog | None = None,
+    validity: pol.PolicyValidity | None = None,
 ) -> VirtualServerResult:
     """Replay NIC for one VirtualServer: validation, VSR attachment, config generation, events.
 
     ``vsrs`` is the list NIC attached (``attached_vsrs``); pass None to let this function compute it (then the
     VS also carries NIC's configuration warnings about the VSRs it references; ``catalog`` saves revalidating
     every VSR of the cluster for each VS). The file carries the config model; nothing is rendered here.
+    ``validity`` is the run's Policy validation (``PolicyValidity``), shared by every VS.
     """
     errors = validation.validate_virtual_server(vs, settings)
     if errors:
@@ -1326,7 +1331,7 @@ def generate_virtual_server(
         vsrs = list(sel.vsrs)
         config_warnings = sel.vs_warnings
 
-    gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings)
+    gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings, validity)
     config, env = _build(gen)
     vs_ref = vs.meta.ref
     warnings = gen.warnings.by_obj
@@ -1386,7 +1391,7 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
     """``GenerateVirtualServerConfig`` proper, in NIC's order (warnings order follows from it, §9.2)."""
     vs, settings = gen.vs, gen.settings
     vs_ref = vs.meta.ref
-    env = _policy_env(vs, gen.vsrs, gen.cluster, settings, gen.store)
+    env = _policy_env(vs, gen.vsrs, gen.cluster, settings, gen.store, gen.validity)
     ssl = gen.ssl_config(env)
     tls_redirect = None
     if vs.tls is not None and vs.tls.redirect is not None and vs.tls.redirect.enable:
