@@ -426,3 +426,20 @@ def test_each_policy_is_validated_once_per_run(vsr_cluster_dir: Path, monkeypatc
     assert sorted(validated) == sorted(cluster.policies)
     assert report.nic.policies == expected.nic.policies and report.findings == expected.findings
     assert report.nic.resources == expected.nic.resources
+
+
+def test_checks_index_hosts_by_resource_once(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks that name a resource's hosts read one index per report (it was rebuilt by four checks)."""
+    from inspector.analysis.checks import drafts, run_checks
+
+    report = build_report(load_cluster([vsr_cluster_dir, REPO / "sample-cluster"]), ControllerSettings())
+    built: list[int] = []
+    real = drafts.hosts_by_resource
+
+    def counting(r):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return real(r)
+
+    monkeypatch.setattr(drafts, "hosts_by_resource", counting)
+    assert run_checks(report) == list(report.findings)
+    assert len(built) == 1

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from inspector import catalogue
 from inspector.analysis import certs
 from inspector.analysis.checks.catalogue import BY_ID
-from inspector.analysis.checks.drafts import Builder, Draft, hosts_by_resource, iter_outcomes
+from inspector.analysis.checks.drafts import Builder, Draft, iter_outcomes
 from inspector.analysis.checks.nic_enforced import policy_secret_names
 from inspector.model import Cluster, Secret, field_path
 from inspector.nic.secrets import TYPE_CA, TYPE_TLS
@@ -190,14 +190,13 @@ def _secret_hosts(b: Builder) -> dict[str, list[str]]:
         lst = users.setdefault(key, [])
         lst.extend(h for h in hosts if h not in lst)
 
-    hosts_of = hosts_by_resource(b.report)
     for ing in b.cluster.ingresses.values():
         for tls in ing.tls or ():
             if tls.secret_name:
-                add(f"{ing.meta.ref.namespace}/{tls.secret_name}", hosts_of.get(ing.meta.ref, []))
+                add(f"{ing.meta.ref.namespace}/{tls.secret_name}", b.hosts_of(ing.meta.ref))
     for vs in b.cluster.virtual_servers.values():
         if vs.tls is not None and vs.tls.secret:
-            add(f"{vs.meta.ref.namespace}/{vs.tls.secret}", hosts_of.get(vs.meta.ref, []))
+            add(f"{vs.meta.ref.namespace}/{vs.tls.secret}", b.hosts_of(vs.meta.ref))
     for outcome, host, _path in iter_outcomes(b.report):
         pol = b.cluster.policies.get(outcome.source.key)
         if pol is not None:

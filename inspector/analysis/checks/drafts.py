@@ -102,6 +102,13 @@ class Builder:
         self.flagged_secrets: set[str] = set()
         """``ns/name`` of secrets NIC itself reported (certificate checks stay quiet on them)."""
         self._secrets_by_name: dict[str, list[tuple[str, str]]] | None = None
+        self._hosts_by_resource: dict[ObjectRef, list[str]] | None = None
+
+    def hosts_of(self, ref: ObjectRef) -> Sequence[str]:
+        """The hosts a resource's servers and locations serve (one index per report, four checks read it)."""
+        if self._hosts_by_resource is None:
+            self._hosts_by_resource = hosts_by_resource(self.report)
+        return self._hosts_by_resource.get(ref, ())
 
     def other_namespaces(self, secret_key: str) -> list[str]:
         """Namespaces holding a Secret of the same name as ``secret_key`` (one index per report, not a scan each)."""
