@@ -443,3 +443,32 @@ def test_checks_index_hosts_by_resource_once(vsr_cluster_dir: Path, monkeypatch:
     monkeypatch.setattr(drafts, "hosts_by_resource", counting)
     assert run_checks(report) == list(report.findings)
     assert len(built) == 1
+
+
+def test_each_vs_is_validated_once_and_the_configmap_parsed_once(
+    vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replica validates a VS to sort out rejected ones and hands the result on; the ConfigMap's parameters
+    are parsed once per run, not once per VS."""
+    from inspector.nic import replica
+    from inspector.nic import virtualserver as vsmod
+
+    cluster = load_cluster([vsr_cluster_dir, REPO / "sample-cluster"])
+    expected = replica.run(cluster, ControllerSettings())
+    validated: list[str] = []
+    parsed: list[int] = []
+    real_validate, real_parse = validation.validate_virtual_server, vsmod.parse_configmap
+
+    def counting_validate(vs, controller):  # type: ignore[no-untyped-def]
+        validated.append(vs.meta.ref.key)
+        return real_validate(vs, controller)
+
+    def counting_parse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(1)
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(validation, "validate_virtual_server", counting_validate)
+    monkeypatch.setattr(vsmod, "parse_configmap", counting_parse)
+    nic = replica.run(cluster, ControllerSettings())
+    assert sorted(validated) == sorted(cluster.virtual_servers) and not parsed
+    assert nic.resources == expected.resources and nic.hosts == expected.hosts

@@ -13,7 +13,7 @@ and the rest of the snapshot is still analysed.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -676,12 +676,15 @@ def _run_virtual_servers(
     acc: _Acc,
     cluster: Cluster,
     settings: ControllerSettings,
+    params: ConfigParams,
     store: SecretStore,
     virtual_servers: Sequence[VirtualServer],
+    validated: Collection[ObjectRef],
     owner_of: Mapping[str, ObjectRef],
     catalog: vsmod.VSRCatalog | None,
 ) -> set[ObjectRef]:
-    """Generate every VirtualServer that holds its host; returns the VSRs some VS attached."""
+    """Generate every VirtualServer that holds its host; returns the VSRs some VS attached. ``validated``: the VSs
+    whose validation found nothing already."""
     attached: set[ObjectRef] = set()
     for vs in sorted(virtual_servers, key=lambda v: v.meta.ref.key):
         ref = vs.meta.ref
@@ -696,7 +699,15 @@ def _run_virtual_servers(
             continue
         try:
             result = vsmod.generate_virtual_server(
-                vs, None, cluster, settings, store, catalog=catalog, validity=acc.validity
+                vs,
+                None,
+                cluster,
+                settings,
+                store,
+                catalog=catalog,
+                validity=acc.validity,
+                params=params,
+                errors=() if ref in validated else None,
             )
         except Exception as exc:
             acc.resources[ref] = _internal_error(ref, vs.meta.origin, exc)
@@ -828,6 +839,8 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
             valid_ings.append(ing)
 
     valid_vss: list[VirtualServer] = []
+    validated: set[ObjectRef] = set()
+    """VSs whose validation ran and found nothing (generate_virtual_server need not run it again)."""
     catalog: vsmod.VSRCatalog | None = None
     if settings.enable_custom_resources:
         try:
@@ -839,8 +852,10 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
                 continue
             try:
                 errors = validation.validate_virtual_server(vs, settings)
+                if not errors:
+                    validated.add(vs.meta.ref)
             except Exception:
-                errors = ()
+                errors = ()  # generate_virtual_server validates again and reports the error as the VS's
             if errors:
                 rejected.append(vs)  # generate_virtual_server reports the rejection itself
                 try:
@@ -857,7 +872,9 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     non_minions = [i for i in valid_ings if i.mergeable_type != "minion"]
     ownership = host_ownership(non_minions, valid_vss, cluster.sources)
     _run_ingresses(acc, seen, settings, params, store, valid_ings, ownership.hosts, ownership.warnings)
-    attached = _run_virtual_servers(acc, seen, settings, store, valid_vss, ownership.hosts, catalog)
+    attached = _run_virtual_servers(
+        acc, seen, settings, params, store, valid_vss, validated, ownership.hosts, catalog
+    )
     if settings.enable_custom_resources:
         _run_unattached_vsrs(acc, seen, settings, attached, ownership.hosts, catalog)
     policies = _run_policies(acc, seen, settings)

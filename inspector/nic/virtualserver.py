@@ -782,6 +782,7 @@ class _VSGenerator:
         store: SecretStore,
         vs_config_warnings: Sequence[str] = (),
         validity: pol.PolicyValidity | None = None,
+        params: ConfigParams | None = None,
     ) -> None:
         self.vs = vs
         self.vsrs = list(vsrs)
@@ -789,7 +790,7 @@ class _VSGenerator:
         self.settings = settings
         self.store = store
         self.validity = validity if validity is not None else pol.PolicyValidity(settings)
-        self.params = parse_configmap(settings.configmap, settings.plus)
+        self.params = params if params is not None else parse_configmap(settings.configmap, settings.plus)
         self.warnings = _Warnings()
         self.vs_config_warnings = tuple(vs_config_warnings)
         ns_name = f"{vs.meta.ref.namespace}_{vs.meta.ref.name}".replace("-", "_")
@@ -1313,15 +1314,20 @@ def generate_virtual_server(
     *,
     catalog: VSRCatalog | None = None,
     validity: pol.PolicyValidity | None = None,
+    params: ConfigParams | None = None,
+    errors: tuple[str, ...] | None = None,
 ) -> VirtualServerResult:
     """Replay NIC for one VirtualServer: validation, VSR attachment, config generation, events.
 
     ``vsrs`` is the list NIC attached (``attached_vsrs``); pass None to let this function compute it (then the
     VS also carries NIC's configuration warnings about the VSRs it references; ``catalog`` saves revalidating
     every VSR of the cluster for each VS). The file carries the config model; nothing is rendered here.
-    ``validity`` is the run's Policy validation (``PolicyValidity``), shared by every VS.
+    ``validity`` is the run's Policy validation (``PolicyValidity``), shared by every VS. A caller that has the
+    run's ``parse_configmap(settings.configmap, settings.plus)`` passes it as ``params``, and ``errors`` when it has
+    validated the VS already (the replica does, to sort out rejected ones): neither is computed again.
     """
-    errors = validation.validate_virtual_server(vs, settings)
+    if errors is None:
+        errors = validation.validate_virtual_server(vs, settings)
     if errors:
         return _rejected(vs, errors)
 
@@ -1331,7 +1337,7 @@ def generate_virtual_server(
         vsrs = list(sel.vsrs)
         config_warnings = sel.vs_warnings
 
-    gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings, validity)
+    gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings, validity, params)
     config, env = _build(gen)
     vs_ref = vs.meta.ref
     warnings = gen.warnings.by_obj
