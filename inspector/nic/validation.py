@@ -1386,9 +1386,16 @@ _ESCAPED_FMT = r'([^"\\]|\\.)*'
 _ESCAPED_MSG = "must have all '\"' (double quotes) escaped and must not end with an unescaped '\\' (backslash)"
 
 
+_COMPILED_ASCII: dict[str, re.Pattern[str]] = {}
+"""Each format compiled once (as ``apimachinery.matches`` does): the formats are this module's constants."""
+
+
 def _go_fullmatch(fmt: str, value: str) -> bool:
     """Go RE2 semantics for our patterns: ``\\s`` and ``\\d`` are ASCII-only and ``.`` excludes only ``\\n``."""
-    return re.fullmatch(fmt, value, re.ASCII) is not None
+    pattern = _COMPILED_ASCII.get(fmt)
+    if pattern is None:
+        pattern = _COMPILED_ASCII[fmt] = re.compile(fmt, re.ASCII)
+    return pattern.fullmatch(value) is not None
 
 
 _STRUCTURAL_REGEX_ERRORS = (
