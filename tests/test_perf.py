@@ -472,3 +472,28 @@ def test_each_vs_is_validated_once_and_the_configmap_parsed_once(
     nic = replica.run(cluster, ControllerSettings())
     assert sorted(validated) == sorted(cluster.virtual_servers) and not parsed
     assert nic.resources == expected.resources and nic.hosts == expected.hosts
+
+
+def test_route_selector_reads_a_label_index(vsr_cluster_dir: Path) -> None:
+    """A ``routeSelector`` gets the VSRs a sorted scan of every VSR would, from the catalog's label index (the
+    scan, sorted again for each route, made selectors quadratic)."""
+    from dataclasses import replace
+
+    from inspector.nic.virtualserver import vsr_catalog
+
+    cluster = load_cluster([vsr_cluster_dir])
+    vsrs = {}
+    for i, (key, vsr) in enumerate(sorted(cluster.virtual_server_routes.items(), reverse=True)):
+        labels = {"team": str(i % 3), "tier": str(i % 2)} if i % 5 else {}
+        vsrs[key] = replace(vsr, meta=replace(vsr.meta, labels=labels))
+    catalog = vsr_catalog(replace(cluster, virtual_server_routes=vsrs), ControllerSettings())
+    assert len(catalog.known) == len(vsrs) == 20
+    selectors = [{"team": "0"}, {"team": "1", "tier": "0"}, {"tier": "1", "team": "2"}, {"tier": "1"}, {"no": "x"}]
+    for selector in selectors:
+        scanned = [
+            (key, vsr)
+            for key, vsr in sorted(catalog.known.items())
+            if all(vsr.meta.labels.get(k) == v for k, v in selector.items())
+        ]
+        assert catalog.selected(selector) == scanned
+        assert scanned or selector == {"no": "x"}
