@@ -484,13 +484,16 @@ class _Acc:
         default_factory=list
     )
     """Ingress files whose resource results wait for the reload verdict (judged once every secret is written)."""
+    recorded: set[tuple[str, PolicyUser]] = field(default_factory=set)
+    """(policy key, user) pairs already in ``users``: a Policy many resources name made the list scan quadratic."""
     validity: pol.PolicyValidity | None = None
     """Each Policy's validation, once per run (``getPolicies`` and ``syncPolicy`` read it)."""
 
     def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
         user = PolicyUser(kind, namespace, name, scope)
-        if user not in self.users.setdefault(key, []):
-            self.users[key].append(user)
+        if (key, user) not in self.recorded:
+            self.recorded.add((key, user))
+            self.users.setdefault(key, []).append(user)
 
 
 def _record_users(acc: _Acc, cfg: PoliciesCfg | None, owner: ObjectRef, scope: Any) -> None:
