@@ -539,3 +539,23 @@ def test_users_of_a_shared_policy_are_recorded_without_a_scan(
     shared = users["team-000/egress-mtls-0"]
     assert len(shared) >= 15 and len(set(shared)) == len(shared)
     assert len(compared) <= sum(len(u) for u in users.values())
+
+
+def test_findings_on_a_shared_policy_list_each_host_once_in_report_order(vsr_cluster_dir: Path) -> None:
+    """The checks' host lists for a Policy every resource names (kept in dicts and sets, not scanned lists): each
+    host once, in the order the report evaluates them."""
+    from inspector.analysis.checks.drafts import iter_outcomes
+
+    cluster = _sharing_one_policy_each(load_cluster([vsr_cluster_dir]))
+    report = build_report(cluster, ControllerSettings(), rendered=False)
+    order: dict[str, dict[str, None]] = {}
+    for outcome, host, _path in iter_outcomes(report):
+        order.setdefault(outcome.source.key, {})[host] = None
+    on_policies = [f for f in report.findings if f.policy in order and f.resource and f.resource.kind == "Policy"]
+    assert on_policies
+    for f in report.findings:
+        hosts = dict(f.details).get("hosts", f.host or "").split(", ")
+        assert len(hosts) == len(set(hosts)), f.check.id
+    for f in on_policies:
+        hosts = dict(f.details).get("hosts", f.host or "").split(", ")
+        assert hosts == [h for h in order[f.policy or ""] if h in hosts], f.check.id

@@ -506,12 +506,7 @@ def every_unusable_secret(b: Builder) -> None:
     """
     report, cluster = b.report, b.cluster
     invalid = {p.key for p in report.nic.policies if not p.valid}
-    hosts: dict[str, list[str]] = {}
-    for outcome, host, _path in iter_outcomes(report):
-        lst = hosts.setdefault(outcome.source.key, [])
-        if host not in lst:
-            lst.append(host)
-    for key, served in hosts.items():
+    for key, served in b.policy_hosts().items():
         pol = cluster.policies.get(key)
         if pol is None or key in invalid:
             continue
