@@ -68,6 +68,43 @@ def test_text_colour_only_when_asked() -> None:
     assert "\x1b[" in render_text(sample_report(), color=True)
 
 
+@pytest.mark.parametrize("color", [False, True])
+def test_text_is_printed_as_one_text_with_each_line_as_it_would_print_alone(
+    color: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """render_text prints its lines as one text (one console call instead of 20k at 10k objects): each line, tabs,
+    wide characters and markup-like text included, comes out as printing it on its own would."""
+    import dataclasses
+    import io
+
+    from rich.text import Text
+
+    from inspector.output import text as text_output
+
+    report = sample_report()
+    odd = "tab\there\tand [bold]not markup[/bold] 中文 \U0001f600 e\u0301 " + "long " * 40
+    findings = tuple(
+        dataclasses.replace(f, message=f.message + " " + odd, nic_message=f"{odd}\nsecond\tline") if n % 2 else f
+        for n, f in enumerate(report.findings)
+    )
+    report = dataclasses.replace(report, findings=findings)
+    printed: list[list[Text]] = []
+    real = text_output._printed
+
+    def keeping(console, buf, lines):  # type: ignore[no-untyped-def]
+        printed.append([line.copy() for line in lines])
+        return real(console, buf, lines)
+
+    monkeypatch.setattr(text_output, "_printed", keeping)
+    for quiet, verbose, width in ((False, False, 120), (False, True, 30), (True, False, 80)):
+        out = render_text(report, color=color, quiet=quiet, verbose=verbose, width=width)
+        alone = io.StringIO()
+        console = text_output.make_console(alone, color=color, width=width, soft_wrap=True)
+        for line in printed.pop():
+            console.print(line)
+        assert out == alone.getvalue() and len(out.splitlines()) > 10 and "中文" in out
+
+
 def test_text_clean_run(tmp_path: Path) -> None:
     out = render_text(_clean_report(tmp_path))
     assert out.startswith("No findings.")

@@ -39,10 +39,10 @@ def test_standalone_vsr_validation_runs_once_per_vsr(vsr_cluster_dir: Path, monk
     real = validation.validate_virtual_server_route
     standalone: list[str] = []
 
-    def counting(vsr, settings, *, vs_host="", vs_paths=()):  # type: ignore[no-untyped-def]
+    def counting(vsr, settings, *, vs_host="", vs_paths=(), standalone_valid=False):  # type: ignore[no-untyped-def]
         if not vs_host:
             standalone.append(vsr.meta.ref.key)
-        return real(vsr, settings, vs_host=vs_host, vs_paths=vs_paths)
+        return real(vsr, settings, vs_host=vs_host, vs_paths=vs_paths, standalone_valid=standalone_valid)
 
     monkeypatch.setattr(validation, "validate_virtual_server_route", counting)
     report = build_report(cluster, ControllerSettings())
@@ -54,6 +54,28 @@ def test_standalone_vsr_validation_runs_once_per_vsr(vsr_cluster_dir: Path, monk
     assert len(reasons) == 20
     assert reasons.pop("vsr-3-1") == "Ignored"
     assert set(reasons.values()) == {"AddedOrUpdatedWithWarning"}
+
+
+def test_vsr_checked_for_a_vs_only_on_what_depends_on_the_vs(vsr_cluster_dir: Path) -> None:
+    """A VSR that passed standalone validation gets the same errors for a VS whether or not the standalone checks
+    run again (``standalone_valid``): hosts, exact/prefix/regex paths that fit and that do not."""
+    from inspector.nic.virtualserver import vsr_catalog
+
+    cluster = load_cluster([vsr_cluster_dir, REPO.parent / "shared" / "nic-examples"])
+    for controller in (ControllerSettings(), ControllerSettings(plus=True)):
+        known = vsr_catalog(cluster, controller).known
+        assert len(known) >= 20
+        for vsr in known.values():
+            paths = [sub.path for sub in vsr.subroutes]
+            cases = [(p,) for p in paths] + [("/",), ("/nowhere",), ("=" + paths[0],), ("~ ^/x",), ("~ ^/a", "/b")]
+            cases.append(tuple(p for p in paths if p.startswith("~")) or ("~ ^/y",))
+            for host in (vsr.host, "other.example.com"):
+                for vs_paths in cases:
+                    full = validation.validate_virtual_server_route(vsr, controller, vs_host=host, vs_paths=vs_paths)
+                    quick = validation.validate_virtual_server_route(
+                        vsr, controller, vs_host=host, vs_paths=vs_paths, standalone_valid=True
+                    )
+                    assert quick == full, (vsr.meta.ref.key, host, vs_paths)
 
 
 @pytest.mark.parametrize(
@@ -334,3 +356,206 @@ def test_one_pass_parser_matches_on_rendered_files(sample_dir: Path) -> None:
     for f in report.nic.files:
         text = file_text(f)
         assert parse(text) == _Parser(tokenize(text)).block(0)[0]
+
+
+def test_sarif_resolves_each_file_once(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SARIF log resolves each artifact's path once, not once per finding (15k findings name 20 files at 10k)."""
+    import json
+
+    from inspector.output import sarif
+
+    report = build_report(load_cluster([vsr_cluster_dir]), ControllerSettings(), rendered=False)
+    expected = json.loads(sarif.render_sarif(report))
+    calls: list[str] = []
+    real = sarif.artifact_location
+
+    def counting(file: str, cwd: Path) -> dict[str, object]:
+        calls.append(file)
+        return real(file, cwd)
+
+    monkeypatch.setattr(sarif, "artifact_location", counting)
+    log = sarif.sarif_log(report)
+    results = log["runs"][0]["results"]
+    located = [r for r in results if r["locations"] and "physicalLocation" in r["locations"][0]]
+    assert len(located) > 10 * len(set(calls)) and sorted(calls) == sorted(set(calls))
+    assert json.loads(json.dumps(log)) == expected
+
+
+def test_each_vs_location_is_made_once(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A location gets its route's policies as it is made, not as a copy afterwards (a quarter of the replica)."""
+    from inspector.nic import version2 as v2
+    from inspector.nic import virtualserver as vsmod
+    from inspector.nic.secrets import SecretStore
+
+    cluster = load_cluster([vsr_cluster_dir])
+    controller = ControllerSettings()
+    store = SecretStore(dict(cluster.secrets))
+    catalog = vsmod.vsr_catalog(cluster, controller)
+    made: list[str] = []
+    real = v2.Location.__init__
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(kwargs.get("path", ""))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(v2.Location, "__init__", counting)
+    locations = []
+    for vs in cluster.virtual_servers.values():
+        result = vsmod.generate_virtual_server(vs, None, cluster, controller, store, catalog=catalog)
+        assert result.config is not None
+        locations += result.config.server.locations
+    assert len(locations) > 20 and len(made) == len(locations)
+    assert all(loc.context in ("route", "subroute") and loc.policies is not None for loc in locations)
+
+
+def test_each_policy_is_validated_once_per_run(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every list naming a Policy reads one validation of it (it ran per reference, 15x per Policy at 10k)."""
+    from inspector.nic import policies as pol
+
+    cluster = load_cluster([vsr_cluster_dir, REPO / "sample-cluster"])
+    expected = build_report(cluster, ControllerSettings(), rendered=False)
+    validated: list[str] = []
+    real = pol.validate
+
+    def counting(policy, controller):  # type: ignore[no-untyped-def]
+        validated.append(policy.meta.ref.key)
+        return real(policy, controller)
+
+    monkeypatch.setattr(pol, "validate", counting)
+    report = build_report(cluster, ControllerSettings(), rendered=False)
+    assert sorted(validated) == sorted(cluster.policies)
+    assert report.nic.policies == expected.nic.policies and report.findings == expected.findings
+    assert report.nic.resources == expected.nic.resources
+
+
+def test_checks_index_hosts_by_resource_once(vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks that name a resource's hosts read one index per report (it was rebuilt by four checks)."""
+    from inspector.analysis.checks import drafts, run_checks
+
+    report = build_report(load_cluster([vsr_cluster_dir, REPO / "sample-cluster"]), ControllerSettings())
+    built: list[int] = []
+    real = drafts.hosts_by_resource
+
+    def counting(r):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return real(r)
+
+    monkeypatch.setattr(drafts, "hosts_by_resource", counting)
+    assert run_checks(report) == list(report.findings)
+    assert len(built) == 1
+
+
+def test_each_vs_is_validated_once_and_the_configmap_parsed_once(
+    vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replica validates a VS to sort out rejected ones and hands the result on; the ConfigMap's parameters
+    are parsed once per run, not once per VS."""
+    from inspector.nic import replica
+    from inspector.nic import virtualserver as vsmod
+
+    cluster = load_cluster([vsr_cluster_dir, REPO / "sample-cluster"])
+    expected = replica.run(cluster, ControllerSettings())
+    validated: list[str] = []
+    parsed: list[int] = []
+    real_validate, real_parse = validation.validate_virtual_server, vsmod.parse_configmap
+
+    def counting_validate(vs, controller):  # type: ignore[no-untyped-def]
+        validated.append(vs.meta.ref.key)
+        return real_validate(vs, controller)
+
+    def counting_parse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(1)
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(validation, "validate_virtual_server", counting_validate)
+    monkeypatch.setattr(vsmod, "parse_configmap", counting_parse)
+    nic = replica.run(cluster, ControllerSettings())
+    assert sorted(validated) == sorted(cluster.virtual_servers) and not parsed
+    assert nic.resources == expected.resources and nic.hosts == expected.hosts
+
+
+def test_route_selector_reads_a_label_index(vsr_cluster_dir: Path) -> None:
+    """A ``routeSelector`` gets the VSRs a sorted scan of every VSR would, from the catalog's label index (the
+    scan, sorted again for each route, made selectors quadratic)."""
+    from dataclasses import replace
+
+    from inspector.nic.virtualserver import vsr_catalog
+
+    cluster = load_cluster([vsr_cluster_dir])
+    vsrs = {}
+    for i, (key, vsr) in enumerate(sorted(cluster.virtual_server_routes.items(), reverse=True)):
+        labels = {"team": str(i % 3), "tier": str(i % 2)} if i % 5 else {}
+        vsrs[key] = replace(vsr, meta=replace(vsr.meta, labels=labels))
+    catalog = vsr_catalog(replace(cluster, virtual_server_routes=vsrs), ControllerSettings())
+    assert len(catalog.known) == len(vsrs) == 20
+    selectors = [{"team": "0"}, {"team": "1", "tier": "0"}, {"tier": "1", "team": "2"}, {"tier": "1"}, {"no": "x"}]
+    for selector in selectors:
+        scanned = [
+            (key, vsr)
+            for key, vsr in sorted(catalog.known.items())
+            if all(vsr.meta.labels.get(k) == v for k, v in selector.items())
+        ]
+        assert catalog.selected(selector) == scanned
+        assert scanned or selector == {"no": "x"}
+
+
+def _sharing_one_policy_each(cluster):  # type: ignore[no-untyped-def]
+    """The cluster with every VS and VSR policy reference pointing at the first app's Policy of that type."""
+    from dataclasses import replace
+
+    def same(refs):  # type: ignore[no-untyped-def]
+        return tuple(replace(r, namespace="team-000", name=r.name.rsplit("-", 1)[0] + "-0") for r in refs)
+
+    vss = {
+        k: replace(v, policies=same(v.policies), routes=tuple(replace(r, policies=same(r.policies)) for r in v.routes))
+        for k, v in cluster.virtual_servers.items()
+    }
+    vsrs = {
+        k: replace(v, subroutes=tuple(replace(r, policies=same(r.policies)) for r in v.subroutes))
+        for k, v in cluster.virtual_server_routes.items()
+    }
+    return replace(cluster, virtual_servers=vss, virtual_server_routes=vsrs)
+
+
+def test_users_of_a_shared_policy_are_recorded_without_a_scan(
+    vsr_cluster_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``referenced_by`` of a Policy that every resource names: each user is recorded once, in order, without
+    comparing it with every user recorded before (that was quadratic: 30 s at 10k objects sharing two Policies)."""
+    from inspector.nic import replica
+    from inspector.nic.types import PolicyUser
+
+    cluster = _sharing_one_policy_each(load_cluster([vsr_cluster_dir]))
+    compared: list[int] = []
+    real_eq = PolicyUser.__eq__
+
+    def counting(self, other):  # type: ignore[no-untyped-def]
+        compared.append(1)
+        return real_eq(self, other)
+
+    monkeypatch.setattr(PolicyUser, "__eq__", counting)
+    nic = replica.run(cluster, ControllerSettings())
+    users = {p.key: p.referenced_by for p in nic.policies}
+    shared = users["team-000/egress-mtls-0"]
+    assert len(shared) >= 15 and len(set(shared)) == len(shared)
+    assert len(compared) <= sum(len(u) for u in users.values())
+
+
+def test_findings_on_a_shared_policy_list_each_host_once_in_report_order(vsr_cluster_dir: Path) -> None:
+    """The checks' host lists for a Policy every resource names (kept in dicts and sets, not scanned lists): each
+    host once, in the order the report evaluates them."""
+    from inspector.analysis.checks.drafts import iter_outcomes
+
+    cluster = _sharing_one_policy_each(load_cluster([vsr_cluster_dir]))
+    report = build_report(cluster, ControllerSettings(), rendered=False)
+    order: dict[str, dict[str, None]] = {}
+    for outcome, host, _path in iter_outcomes(report):
+        order.setdefault(outcome.source.key, {})[host] = None
+    on_policies = [f for f in report.findings if f.policy in order and f.resource and f.resource.kind == "Policy"]
+    assert on_policies
+    for f in report.findings:
+        hosts = dict(f.details).get("hosts", f.host or "").split(", ")
+        assert len(hosts) == len(set(hosts)), f.check.id
+    for f in on_policies:
+        hosts = dict(f.details).get("hosts", f.host or "").split(", ")
+        assert hosts == [h for h in order[f.policy or ""] if h in hosts], f.check.id

@@ -178,17 +178,37 @@ def validate(policy: Policy, settings: ControllerSettings) -> tuple[str, ...]:
                            exactly_one=version.exactly_one_message)
 
 
+class PolicyValidity:
+    """``validate`` once per Policy in one run: every list that names a Policy reads the same result (it ran once
+    per reference: 15k validations for 1k Policies at 10k objects). Keyed by ``ns/name``; the Policy object itself
+    is kept to check that a lookup asks about the same one."""
+
+    def __init__(self, settings: ControllerSettings) -> None:
+        self.settings = settings
+        self._errors: dict[str, tuple[Policy, tuple[str, ...]]] = {}
+
+    def __call__(self, policy: Policy) -> tuple[str, ...]:
+        key = policy.meta.ref.key
+        known = self._errors.get(key)
+        if known is None or known[0] is not policy:
+            known = self._errors[key] = (policy, validate(policy, self.settings))
+        return known[1]
+
+
 def get_policies(
     refs: Sequence[PolicyReference | tuple[PolicyReference, str]],
     owner_namespace: str,
     cluster: Cluster,
     settings: ControllerSettings,
+    validity: PolicyValidity | None = None,
 ) -> tuple[dict[str, Policy], list[str]]:
     """``controller.go :: getPolicies``: the usable policies by key, and one NIC error text per dropped reference.
 
     With custom resources disabled NIC never calls it (``createIngressEx``), so the map is empty and no error is
-    reported; the Ingress then gets the W16 warning from the caller.
+    reported; the Ingress then gets the W16 warning from the caller. ``validity``: the run's validation results
+    (one per Policy); without it each reference validates its Policy.
     """
+    check = validity if validity is not None and validity.settings is settings else PolicyValidity(settings)
     found: dict[str, Policy] = {}
     errors: list[str] = []
     if not settings.enable_custom_resources:
@@ -210,7 +230,7 @@ def get_policies(
                 f"(controller ingress class: {settings.ingress_class})"
             )
             continue
-        problems = validate(policy, settings)
+        problems = check(policy)
         if problems:
             errors.append(f"policy {key} is invalid: {aggregate(problems)}")
             continue
@@ -1255,16 +1275,20 @@ class _ContextRun:
 
 
 def policy_results(
-    cluster: Cluster, settings: ControllerSettings, users: Mapping[str, Sequence[PolicyUser]]
+    cluster: Cluster,
+    settings: ControllerSettings,
+    users: Mapping[str, Sequence[PolicyUser]],
+    validity: PolicyValidity | None = None,
 ) -> tuple[PolicyResult, ...]:
     """One result per Policy in the snapshot: its validity and NIC's error texts, and who references it.
 
     ``handled`` is False when NIC never syncs the Policy (another ingress class, or a namespace it does not
     watch); such a Policy gets no event and counts as missing for its users.
     """
+    check = validity if validity is not None and validity.settings is settings else PolicyValidity(settings)
     out = []
     for key, policy in cluster.policies.items():
-        errors = validate(policy, settings)
+        errors = check(policy)
         handled = has_correct_class(policy, settings) and watches_namespace(settings, policy.meta.ref.namespace)
         out.append(
             PolicyResult(
@@ -1308,6 +1332,7 @@ __all__ = [
     "DEFAULT_EGRESS_PROTOCOLS",
     "DEFAULT_SSL_NAME",
     "INGRESS_SUPPORTED_TYPES",
+    "PolicyValidity",
     "custom_resources_disabled_warning",
     "generate_policies",
     "get_policies",

@@ -13,7 +13,7 @@ and the rest of the snapshot is still analysed.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -311,6 +311,7 @@ def ingress_policies(
     settings: ControllerSettings,
     store: SecretStore,
     parent: ObjectRef | None = None,
+    validity: pol.PolicyValidity | None = None,
 ) -> _PolicyRun:
     """``controller.go :: createIngressEx`` (policy lookup, mTLS secrets, W15/W16) + ``generatePolicies``.
 
@@ -325,7 +326,7 @@ def ingress_policies(
     if settings.enable_custom_resources:
         # createIngressEx looks up both annotations' refs without de-duplication (errors may repeat).
         lookup = pol.ingress_lookup_refs(ing, settings)
-        policy_map, errors = pol.get_policies(lookup, ref.namespace, cluster, settings)
+        policy_map, errors = pol.get_policies(lookup, ref.namespace, cluster, settings, validity)
         run.policy_warnings += [pol.ingress_policy_warning(ing, e) for e in errors]
         if version.ingress_mtls_secret_lookup:  # 5.4 looks up no policy secret for an Ingress
             secret_refs, secret_errors = pol.mtls_secret_refs(policy_map, store, ingress_mtls=True)
@@ -483,11 +484,16 @@ class _Acc:
         default_factory=list
     )
     """Ingress files whose resource results wait for the reload verdict (judged once every secret is written)."""
+    recorded: set[tuple[str, PolicyUser]] = field(default_factory=set)
+    """(policy key, user) pairs already in ``users``: a Policy many resources name made the list scan quadratic."""
+    validity: pol.PolicyValidity | None = None
+    """Each Policy's validation, once per run (``getPolicies`` and ``syncPolicy`` read it)."""
 
     def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
         user = PolicyUser(kind, namespace, name, scope)
-        if user not in self.users.setdefault(key, []):
-            self.users[key].append(user)
+        if (key, user) not in self.recorded:
+            self.recorded.add((key, user))
+            self.users.setdefault(key, []).append(user)
 
 
 def _record_users(acc: _Acc, cfg: PoliciesCfg | None, owner: ObjectRef, scope: Any) -> None:
@@ -567,7 +573,7 @@ def _run_regular(
 ) -> None:
     ref = ing.meta.ref
     tls_refs = _tls_secret_refs(ing, store)
-    policy_run = ingress_policies(ing, "spec", cluster, settings, store)
+    policy_run = ingress_policies(ing, "spec", cluster, settings, store, validity=acc.validity)
     config_warnings = config_warnings + policy_run.policy_warnings  # controller.go :: mergeIngressPolicyWarnings
     ing_ex = IngressEx(ing, valid_hosts, tls_refs, policy_run.cfg)
     cfg, warnings, logs = generate_ingress(
@@ -610,13 +616,15 @@ def _run_mergeable(
 ) -> None:
     mref = master.meta.ref
     valid_paths, child_warnings = minion_paths(minions, cluster.sources)
-    master_run = ingress_policies(master, "spec", cluster, settings, store)
+    master_run = ingress_policies(master, "spec", cluster, settings, store, validity=acc.validity)
     master_ex = IngressEx(master, valid_hosts, _tls_secret_refs(master, store), master_run.cfg)
     minion_exes: list[IngressEx] = []
     minion_runs: dict[ObjectRef, Any] = {}
     ordered = sorted(minions, key=lambda i: i.meta.ref.key)
     for minion in ordered:
-        run = ingress_policies(minion, "minion", cluster, settings, store, parent=master.meta.ref)
+        run = ingress_policies(
+            minion, "minion", cluster, settings, store, parent=master.meta.ref, validity=acc.validity
+        )
         minion_runs[minion.meta.ref] = run
         minion_exes.append(
             IngressEx(minion, {minion.rules[0].host: True}, _tls_secret_refs(minion, store), run.cfg,
@@ -671,12 +679,15 @@ def _run_virtual_servers(
     acc: _Acc,
     cluster: Cluster,
     settings: ControllerSettings,
+    params: ConfigParams,
     store: SecretStore,
     virtual_servers: Sequence[VirtualServer],
+    validated: Collection[ObjectRef],
     owner_of: Mapping[str, ObjectRef],
     catalog: vsmod.VSRCatalog | None,
 ) -> set[ObjectRef]:
-    """Generate every VirtualServer that holds its host; returns the VSRs some VS attached."""
+    """Generate every VirtualServer that holds its host; returns the VSRs some VS attached. ``validated``: the VSs
+    whose validation found nothing already."""
     attached: set[ObjectRef] = set()
     for vs in sorted(virtual_servers, key=lambda v: v.meta.ref.key):
         ref = vs.meta.ref
@@ -690,7 +701,17 @@ def _run_virtual_servers(
             )
             continue
         try:
-            result = vsmod.generate_virtual_server(vs, None, cluster, settings, store, catalog=catalog)
+            result = vsmod.generate_virtual_server(
+                vs,
+                None,
+                cluster,
+                settings,
+                store,
+                catalog=catalog,
+                validity=acc.validity,
+                params=params,
+                errors=() if ref in validated else None,
+            )
         except Exception as exc:
             acc.resources[ref] = _internal_error(ref, vs.meta.origin, exc)
             continue
@@ -720,7 +741,7 @@ def _vs_policy_contexts(result: Any) -> list[tuple[PoliciesCfg | None, ObjectRef
 
 def _run_policies(acc: _Acc, cluster: Cluster, settings: ControllerSettings) -> tuple[PolicyResult, ...]:
     users = {k: tuple(v) for k, v in acc.users.items()}
-    results: tuple[PolicyResult, ...] = tuple(pol.policy_results(cluster, settings, users))
+    results: tuple[PolicyResult, ...] = tuple(pol.policy_results(cluster, settings, users, acc.validity))
     for result in results:
         policy = cluster.policies.get(result.key)
         if policy is None or not result.handled:
@@ -794,7 +815,7 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     seen = watched_cluster(cluster, settings)
     promised = promised_secrets(seen, settings)
     store = SecretStore(seen.secrets, {k: p for k, p in promised.items() if watched(k.split("/", 1)[0], settings)})
-    acc = _Acc()
+    acc = _Acc(validity=pol.PolicyValidity(settings))
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
     valid_ings: list[Ingress] = []
@@ -821,6 +842,8 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
             valid_ings.append(ing)
 
     valid_vss: list[VirtualServer] = []
+    validated: set[ObjectRef] = set()
+    """VSs whose validation ran and found nothing (generate_virtual_server need not run it again)."""
     catalog: vsmod.VSRCatalog | None = None
     if settings.enable_custom_resources:
         try:
@@ -832,8 +855,10 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
                 continue
             try:
                 errors = validation.validate_virtual_server(vs, settings)
+                if not errors:
+                    validated.add(vs.meta.ref)
             except Exception:
-                errors = ()
+                errors = ()  # generate_virtual_server validates again and reports the error as the VS's
             if errors:
                 rejected.append(vs)  # generate_virtual_server reports the rejection itself
                 try:
@@ -850,7 +875,9 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
     non_minions = [i for i in valid_ings if i.mergeable_type != "minion"]
     ownership = host_ownership(non_minions, valid_vss, cluster.sources)
     _run_ingresses(acc, seen, settings, params, store, valid_ings, ownership.hosts, ownership.warnings)
-    attached = _run_virtual_servers(acc, seen, settings, store, valid_vss, ownership.hosts, catalog)
+    attached = _run_virtual_servers(
+        acc, seen, settings, params, store, valid_vss, validated, ownership.hosts, catalog
+    )
     if settings.enable_custom_resources:
         _run_unattached_vsrs(acc, seen, settings, attached, ownership.hosts, catalog)
     policies = _run_policies(acc, seen, settings)

@@ -1386,9 +1386,16 @@ _ESCAPED_FMT = r'([^"\\]|\\.)*'
 _ESCAPED_MSG = "must have all '\"' (double quotes) escaped and must not end with an unescaped '\\' (backslash)"
 
 
+_COMPILED_ASCII: dict[str, re.Pattern[str]] = {}
+"""Each format compiled once (as ``apimachinery.matches`` does): the formats are this module's constants."""
+
+
 def _go_fullmatch(fmt: str, value: str) -> bool:
     """Go RE2 semantics for our patterns: ``\\s`` and ``\\d`` are ASCII-only and ``.`` excludes only ``\\n``."""
-    return re.fullmatch(fmt, value, re.ASCII) is not None
+    pattern = _COMPILED_ASCII.get(fmt)
+    if pattern is None:
+        pattern = _COMPILED_ASCII[fmt] = re.compile(fmt, re.ASCII)
+    return pattern.fullmatch(value) is not None
 
 
 _STRUCTURAL_REGEX_ERRORS = (
@@ -2176,30 +2183,52 @@ def validate_virtual_server_route(
     *,
     vs_host: str = "",
     vs_paths: Sequence[str] = (),
+    standalone_valid: bool = False,
 ) -> tuple[str, ...]:
     """``virtualserver.go :: validateVirtualServerRouteSpec``.
 
     Without ``vs_host``/``vs_paths`` this is ``ValidateVirtualServerRoute`` (the standalone check that Rejects the
     VSR); with them it is ``ValidateVirtualServerRouteForVirtualServer`` (host must equal the VS host, subroutes
     must fit the VS route paths), whose failure NIC reports as a VS warning ``VirtualServerRoute <key> is invalid:``.
+
+    ``standalone_valid``: the VSR passed ``ValidateVirtualServerRoute`` already (a VS only ever attaches those). The
+    host, upstream and per-subroute checks would run again with the same arguments and find nothing, so only the
+    checks that depend on the VS run: the same errors, without validating every VSR once more per VS.
     """
     ns = vsr.meta.ref.namespace
-    errs = _validate_host(vsr.host, "spec.host")
+    errs = [] if standalone_valid else _validate_host(vsr.host, "spec.host")
     if vs_host and vsr.host != vs_host:
         errs.append(invalid("spec.host", vsr.host, f"must be equal to '{vs_host}'"))
-    ups_errs, upstreams = _validate_upstreams(vsr.upstreams, "spec.upstreams", settings.plus)
-    errs.extend(ups_errs)
-    errs.extend(_validate_subroutes(vsr.subroutes, upstreams, list(vs_paths), ns, settings.plus))
+    upstreams: set[str] = set()
+    if not standalone_valid:
+        ups_errs, upstreams = _validate_upstreams(vsr.upstreams, "spec.upstreams", settings.plus)
+        errs.extend(ups_errs)
+    route_check = None if standalone_valid else _RouteCheck(upstreams, ns, settings.plus)
+    errs.extend(_validate_subroutes(vsr.subroutes, list(vs_paths), route_check))
     return tuple(errs)
 
 
-def _validate_subroutes(
-    routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str, plus: bool = False
-) -> list[str]:
+@dataclass(frozen=True)
+class _RouteCheck:
+    """``validateRoute`` for a VSR's subroutes, bound to its upstreams and namespace (None: they passed already)."""
+
+    upstreams: set[str]
+    namespace: str
+    plus: bool
+
+    def __call__(self, route: Route, path: str) -> list[str]:
+        return _validate_route(route, path, self.upstreams, True, self.namespace, self.plus)
+
+
+def _route_errors(check: _RouteCheck | None, route: Route, path: str) -> list[str]:
+    return check(route, path) if check is not None else []
+
+
+def _validate_subroutes(routes: Sequence[Route], vs_paths: list[str], check: _RouteCheck | None) -> list[str]:
     """``virtualserver.go :: validateVirtualServerRouteSubroutes`` and its standalone/exact/regex/prefix variants."""
     base = "spec.subroutes"
     if not vs_paths:
-        return _validate_subroutes_standalone(routes, upstreams, ns, plus)
+        return _validate_subroutes_standalone(routes, check) if check is not None else []
     if len(vs_paths) > 1 and any(not p.startswith("~") for p in vs_paths):
         return [invalid(base, "subroutes", "multiple VS route paths are only supported for regex routes")]
     first = vs_paths[0]
@@ -2209,15 +2238,15 @@ def _validate_subroutes(
         if normalize_path(routes[0].path) != normalize_path(first):
             msg = f"must have the same path as the referenced VirtualServer route path '{first}'"
             return [invalid(f"{base}[0].path", routes[0].path, msg)]
-        return _validate_route(routes[0], f"{base}[0]", upstreams, True, ns, plus)
+        return _route_errors(check, routes[0], f"{base}[0]")
     if first.startswith("~"):
-        return _validate_subroutes_regex(routes, upstreams, vs_paths, ns, plus)
+        return _validate_subroutes_regex(routes, vs_paths, check)
     errs: list[str] = []
     seen: set[str] = set()
     norm_vs = normalize_path(first)
     for i, route in enumerate(routes):
         idx = f"{base}[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, True, ns, plus)
+        route_errs = _route_errors(check, route, idx)
         norm = normalize_path(route.path)
         if norm_vs and not norm.startswith(norm_vs):
             route_errs.append(invalid(f"{idx}.path", route.path, f"must start with '{first}'"))
@@ -2230,9 +2259,7 @@ def _validate_subroutes(
     return errs
 
 
-def _validate_subroutes_standalone(
-    routes: Sequence[Route], upstreams: set[str], ns: str, plus: bool = False
-) -> list[str]:
+def _validate_subroutes_standalone(routes: Sequence[Route], check: _RouteCheck) -> list[str]:
     errs: list[str] = []
     if len(routes) > 1:
         first = _path_category(routes[0].path)
@@ -2246,7 +2273,7 @@ def _validate_subroutes_standalone(
     seen: set[str] = set()
     for i, route in enumerate(routes):
         idx = f"spec.subroutes[{i}]"
-        route_errs = _validate_route(route, idx, upstreams, True, ns, plus)
+        route_errs = check(route, idx)
         norm = normalize_path(route.path)
         if route_errs:
             errs.extend(route_errs)
@@ -2257,9 +2284,7 @@ def _validate_subroutes_standalone(
     return errs
 
 
-def _validate_subroutes_regex(
-    routes: Sequence[Route], upstreams: set[str], vs_paths: list[str], ns: str, plus: bool = False
-) -> list[str]:
+def _validate_subroutes_regex(routes: Sequence[Route], vs_paths: list[str], check: _RouteCheck | None) -> list[str]:
     errs: list[str] = []
     seen: set[str] = set()
     for i, route in enumerate(routes):
@@ -2283,5 +2308,5 @@ def _validate_subroutes_regex(
     if errs:
         return errs
     for i, route in enumerate(routes):
-        errs.extend(_validate_route(route, f"spec.subroutes[{i}]", upstreams, True, ns, plus))
+        errs.extend(_route_errors(check, route, f"spec.subroutes[{i}]"))
     return errs

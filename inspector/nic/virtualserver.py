@@ -129,8 +129,12 @@ def _vsr_key(route_ref: str, vs_namespace: str) -> str:
 def _vsr_problems_for_vs(
     vsr: VirtualServerRoute, vs: VirtualServer, vs_paths: Sequence[str], settings: ControllerSettings
 ) -> str:
-    """``ValidateVirtualServerRouteForVirtualServer`` as one aggregate error text ("" when the VSR fits)."""
-    errs = validation.validate_virtual_server_route(vsr, settings, vs_host=vs.host, vs_paths=tuple(vs_paths))
+    """``ValidateVirtualServerRouteForVirtualServer`` as one aggregate error text ("" when the VSR fits).
+
+    ``vsr`` is one of the catalog's, which passed standalone validation: only the VS-dependent checks run."""
+    errs = validation.validate_virtual_server_route(
+        vsr, settings, vs_host=vs.host, vs_paths=tuple(vs_paths), standalone_valid=True
+    )
     return validation.aggregate(errs)
 
 
@@ -146,6 +150,19 @@ class VSRCatalog:
     """``ns/name`` -> VSR of the right class that passed standalone validation (``AddOrUpdateVirtualServerRoute``)."""
     rejected: Mapping[str, tuple[str, ...]]
     """``ns/name`` -> standalone validation errors of a VSR of the right class that NIC rejects."""
+    by_label: Mapping[tuple[str, str], tuple[str, ...]]
+    """(label, value) -> the sorted keys of the known VSRs carrying it: a ``routeSelector`` reads the VSRs with its
+    first label instead of sorting and scanning every VSR of the cluster for each route (quadratic)."""
+
+    def selected(self, selector: Mapping[str, str]) -> list[tuple[str, VirtualServerRoute]]:
+        """The known VSRs whose labels match every entry of a non-empty ``selector``, by key."""
+        first = next(iter(selector.items()))
+        out = []
+        for key in self.by_label.get(first, ()):
+            vsr = self.known[key]
+            if all(vsr.meta.labels.get(k) == v for k, v in selector.items()):
+                out.append((key, vsr))
+        return out
 
 
 def vsr_catalog(cluster: Cluster, settings: ControllerSettings) -> VSRCatalog:
@@ -164,7 +181,11 @@ def vsr_catalog(cluster: Cluster, settings: ControllerSettings) -> VSRCatalog:
             rejected[key] = errors
             continue
         known[key] = vsr
-    return VSRCatalog(known=known, rejected=rejected)
+    by_label: dict[tuple[str, str], list[str]] = {}
+    for key in sorted(known):
+        for label in known[key].meta.labels.items():
+            by_label.setdefault(label, []).append(key)
+    return VSRCatalog(known=known, rejected=rejected, by_label={k: tuple(v) for k, v in by_label.items()})
 
 
 def select_vsrs(
@@ -179,7 +200,8 @@ def select_vsrs(
     ``catalog`` is ``vsr_catalog(cluster, settings)``, computed once by a caller that selects for many VSs.
     """
     settings = settings if settings is not None else ControllerSettings()
-    known = (catalog if catalog is not None else vsr_catalog(cluster, settings)).known
+    catalog = catalog if catalog is not None else vsr_catalog(cluster, settings)
+    known = catalog.known
     warnings: list[str] = []
     vsrs: list[VirtualServerRoute] = []
     seen: set[str] = set()
@@ -214,19 +236,17 @@ def select_vsrs(
             vsrs.append(vsr)
         elif route.route_selector:
             # validateVSRSelectors walks a Go map (random order); sorted keys make the result deterministic.
-            for key, vsr in sorted(known.items()):
-                labels = vsr.meta.labels
-                if all(labels.get(k) == v for k, v in route.route_selector.items()):
-                    referenced.append(key)
-                    err = _vsr_problems_for_vs(vsr, vs, [route.path], settings)
-                    if err:
-                        warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
-                        continue
-                    if key in seen:
-                        warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
-                        continue
-                    seen.add(key)
-                    vsrs.append(vsr)
+            for key, vsr in catalog.selected(route.route_selector):
+                referenced.append(key)
+                err = _vsr_problems_for_vs(vsr, vs, [route.path], settings)
+                if err:
+                    warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
+                    continue
+                if key in seen:
+                    warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
+                    continue
+                seen.add(key)
+                vsrs.append(vsr)
 
     for key, (vsr, regex_paths, _idx) in sorted(regex_entries.items(), key=lambda kv: kv[1][2]):
         err = _vsr_problems_for_vs(vsr, vs, regex_paths, settings)
@@ -370,6 +390,7 @@ def _policy_env(
     cluster: Cluster,
     settings: ControllerSettings,
     store: SecretStore,
+    validity: pol.PolicyValidity,
 ) -> _PolicyEnv:
     """``controller.go :: createVirtualServerEx``: one policy map for spec, routes and subroutes (§9.1).
 
@@ -386,7 +407,7 @@ def _policy_env(
     lists += [(r.policies, vs.meta.ref.namespace, False) for r in vs.routes]
     lists += [(s.policies, vsr.meta.ref.namespace, False) for vsr in vsrs for s in vsr.subroutes]
     for refs, namespace, is_spec in lists:
-        found, _errors = pol.get_policies(refs, namespace, cluster, settings)
+        found, _errors = pol.get_policies(refs, namespace, cluster, settings, validity)
         policy_map.update(found)
         refs_found, _serrs = pol.mtls_secret_refs(found, store, ingress_mtls=is_spec)
         # controller.go :: createVirtualServerEx also resolves the JWT/basic-auth/OIDC/external-auth/API-key
@@ -543,12 +564,32 @@ def _generate_error_page_locations(
 
 
 class _LocationBuilder:
-    """``generateLocation`` and friends, bound to the settings and the upstreams generated so far."""
+    """``generateLocation`` and friends, bound to the settings and the upstreams generated so far, and by
+    ``with_policies`` to one route's policies."""
 
     def __init__(self, params: ConfigParams, upstreams: Mapping[str, VSUpstream], warnings: _Warnings) -> None:
         self.params = params
         self.upstreams = upstreams
         self.warnings = warnings
+        self.policy_fields: dict[str, Any] = {}
+        self.cors: tuple[AddHeader, ...] = ()
+
+    def with_policies(self, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> _LocationBuilder:
+        """``virtualserver.go :: addPoliciesCfgToLocation`` plus ``AddHeaderInherit`` for every location of one
+        route, set as each location is made (copying each location with them took a quarter of the replica at 10k).
+        The other policy types' lines are read from ``policies`` by the template; the CORS headers join
+        ``add_headers`` after the location's own."""
+        bound = _LocationBuilder(self.params, self.upstreams, self.warnings)
+        bound.policy_fields = {
+            "egress_mtls": cfg.egress_mtls,
+            "policies_error_return": cfg.error_return,
+            "context": context,
+            "policies": cfg,
+            "add_header_inherit": add_header_inherit,
+            "cors_enabled": bool(cfg.cors_headers),
+        }
+        bound.cors = cfg.cors_headers
+        return bound
 
     def location(
         self,
@@ -574,11 +615,13 @@ class _LocationBuilder:
             "origin_field": origin_field,
             "snippets": snippets,
             "internal": False,
+            **self.policy_fields,
         }
         if act.redirect is not None:
             return (
                 v2.Location(
                     **base,
+                    add_headers=self.cors,
                     proxy_intercept_errors=True,
                     internal_proxy_pass=f"http://{NGINX_418_SERVER}",
                     error_pages=(
@@ -594,6 +637,7 @@ class _LocationBuilder:
             return (
                 v2.Location(
                     **base,
+                    add_headers=self.cors,
                     proxy_intercept_errors=True,
                     internal_proxy_pass=f"http://{NGINX_418_SERVER}",
                     error_pages=(v2.ErrorPage(name=name, codes="418", response_code=ret.code or 200),),
@@ -667,7 +711,7 @@ class _LocationBuilder:
             proxy_hide_headers=tuple(str(h) for h in (resp.get("hide") or [])),
             proxy_pass_headers=tuple(str(h) for h in (resp.get("pass") or [])),
             proxy_ignore_headers=" ".join(str(h) for h in (resp.get("ignore") or [])),
-            add_headers=add_headers,
+            add_headers=add_headers + self.cors,
             proxy_pass_rewrite=_proxy_pass_rewrite(path, rewrite_path, internal, proxy is not None),
             rewrites=_rewrites(path, rewrite_path, internal, original_path, is_grpc),
             has_keepalive=has_keepalive,
@@ -753,13 +797,16 @@ class _VSGenerator:
         settings: ControllerSettings,
         store: SecretStore,
         vs_config_warnings: Sequence[str] = (),
+        validity: pol.PolicyValidity | None = None,
+        params: ConfigParams | None = None,
     ) -> None:
         self.vs = vs
         self.vsrs = list(vsrs)
         self.cluster = cluster
         self.settings = settings
         self.store = store
-        self.params = parse_configmap(settings.configmap, settings.plus)
+        self.validity = validity if validity is not None else pol.PolicyValidity(settings)
+        self.params = params if params is not None else parse_configmap(settings.configmap, settings.plus)
         self.warnings = _Warnings()
         self.vs_config_warnings = tuple(vs_config_warnings)
         ns_name = f"{vs.meta.ref.namespace}_{vs.meta.ref.name}".replace("-", "_")
@@ -1086,6 +1133,7 @@ class _VSGenerator:
         origin_field: str,
     ) -> None:
         """One VS route or VSR subroute: matches, splits or a single action (``GenerateVirtualServerConfig``)."""
+        builder = builder.with_policies(policies, context, add_header_inherit)
         if route.matches or route.splits:
             if route.matches:
                 cfg = self._matches(builder, route, prefix, error_pages, vsr, resource, origin_field)
@@ -1110,7 +1158,7 @@ class _VSGenerator:
                     origin_field=origin_field,
                 )
             self.maps += cfg.maps
-            self.locations += [_with_policies(loc, policies, context, add_header_inherit) for loc in cfg.locations]
+            self.locations += cfg.locations
             if cfg.internal_redirect is not None:
                 self.internal_redirects.append(cfg.internal_redirect)
             self.return_locations += cfg.return_locations
@@ -1128,7 +1176,7 @@ class _VSGenerator:
             resource=resource,
             origin_field=origin_field,
         )
-        self.locations.append(_with_policies(loc, policies, context, add_header_inherit))
+        self.locations.append(loc)
         if ret is not None:
             self.return_locations.append(ret)
 
@@ -1146,22 +1194,6 @@ def _match_parameters(matched: str, ok: str) -> tuple[v2.Parameter, ...]:
     return (
         v2.Parameter(value=value, result="0" if negative else ok),
         v2.Parameter(value="default", result=ok if negative else "0"),
-    )
-
-
-def _with_policies(loc: v2.Location, cfg: PoliciesCfg, context: Context, add_header_inherit: str) -> v2.Location:
-    """``virtualserver.go :: addPoliciesCfgToLocation`` plus ``AddHeaderInherit``; the other policy types' lines
-    are read from ``policies`` by the template, the CORS headers join ``add_headers``."""
-    cors = cfg.cors_headers
-    return replace(
-        loc,
-        egress_mtls=cfg.egress_mtls,
-        policies_error_return=cfg.error_return,
-        context=context,
-        policies=cfg,
-        add_header_inherit=add_header_inherit,
-        add_headers=loc.add_headers + cors,
-        cors_enabled=loc.cors_enabled or bool(cors),
     )
 
 
@@ -1297,14 +1329,21 @@ def generate_virtual_server(
     store: SecretStore,
     *,
     catalog: VSRCatalog | None = None,
+    validity: pol.PolicyValidity | None = None,
+    params: ConfigParams | None = None,
+    errors: tuple[str, ...] | None = None,
 ) -> VirtualServerResult:
     """Replay NIC for one VirtualServer: validation, VSR attachment, config generation, events.
 
     ``vsrs`` is the list NIC attached (``attached_vsrs``); pass None to let this function compute it (then the
     VS also carries NIC's configuration warnings about the VSRs it references; ``catalog`` saves revalidating
     every VSR of the cluster for each VS). The file carries the config model; nothing is rendered here.
+    ``validity`` is the run's Policy validation (``PolicyValidity``), shared by every VS. A caller that has the
+    run's ``parse_configmap(settings.configmap, settings.plus)`` passes it as ``params``, and ``errors`` when it has
+    validated the VS already (the replica does, to sort out rejected ones): neither is computed again.
     """
-    errors = validation.validate_virtual_server(vs, settings)
+    if errors is None:
+        errors = validation.validate_virtual_server(vs, settings)
     if errors:
         return _rejected(vs, errors)
 
@@ -1314,7 +1353,7 @@ def generate_virtual_server(
         vsrs = list(sel.vsrs)
         config_warnings = sel.vs_warnings
 
-    gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings)
+    gen = _VSGenerator(vs, vsrs, cluster, settings, store, config_warnings, validity, params)
     config, env = _build(gen)
     vs_ref = vs.meta.ref
     warnings = gen.warnings.by_obj
@@ -1374,7 +1413,7 @@ def _build(gen: _VSGenerator) -> tuple[v2.VirtualServerConfig, _PolicyEnv]:
     """``GenerateVirtualServerConfig`` proper, in NIC's order (warnings order follows from it, §9.2)."""
     vs, settings = gen.vs, gen.settings
     vs_ref = vs.meta.ref
-    env = _policy_env(vs, gen.vsrs, gen.cluster, settings, gen.store)
+    env = _policy_env(vs, gen.vsrs, gen.cluster, settings, gen.store, gen.validity)
     ssl = gen.ssl_config(env)
     tls_redirect = None
     if vs.tls is not None and vs.tls.redirect is not None and vs.tls.redirect.enable:

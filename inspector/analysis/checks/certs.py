@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from inspector import catalogue
 from inspector.analysis import certs
 from inspector.analysis.checks.catalogue import BY_ID
-from inspector.analysis.checks.drafts import Builder, Draft, hosts_by_resource, iter_outcomes
+from inspector.analysis.checks.drafts import Builder, Draft, iter_outcomes
 from inspector.analysis.checks.nic_enforced import policy_secret_names
 from inspector.model import Cluster, Secret, field_path
 from inspector.nic.secrets import TYPE_CA, TYPE_TLS
@@ -30,9 +30,17 @@ class _SecretUse:
     secret: Secret
     roles: set[str] = field(default_factory=set)
     hosts: list[str] = field(default_factory=list)
+    host_set: set[str] = field(default_factory=set)
+    """``hosts`` as a set (a wildcard TLS Secret serves many hosts: a scan of the list for each was quadratic)."""
     verify_depth: int | None = None
     crl: bool = False
     policy: str | None = None
+
+    def add_hosts(self, hosts: Iterable[str]) -> None:
+        """The hosts not there yet (checked against the hosts before this call, as the list scan was)."""
+        new = [h for h in hosts if h not in self.host_set]
+        self.hosts += new
+        self.host_set.update(new)
 
 
 def _secret_uses(cluster: Cluster, invalid: frozenset[str] = frozenset()) -> dict[str, _SecretUse]:
@@ -52,12 +60,12 @@ def _secret_uses(cluster: Cluster, invalid: frozenset[str] = frozenset()) -> dic
             if tls.secret_name:
                 u = use(f"{ing.meta.ref.namespace}/{tls.secret_name}", "tls")
                 if u is not None:
-                    u.hosts += [h for h in tls.hosts if h not in u.hosts]
+                    u.add_hosts(tls.hosts)
     for vs in cluster.virtual_servers.values():
         if vs.tls is not None and vs.tls.secret:
             u = use(f"{vs.meta.ref.namespace}/{vs.tls.secret}", "tls")
-            if u is not None and vs.host not in u.hosts:
-                u.hosts.append(vs.host)
+            if u is not None:
+                u.add_hosts([vs.host])
     for key, pol in cluster.policies.items():
         if key in invalid:
             continue
@@ -184,25 +192,23 @@ def promised_findings(b: Builder) -> None:
 
 def _secret_hosts(b: Builder) -> dict[str, list[str]]:
     """``ns/name`` of a Secret -> the hosts whose TLS or mTLS policies use it."""
-    users: dict[str, list[str]] = {}
+    users: dict[str, dict[str, None]] = {}  # a dict per Secret: ordered, and linear when every host uses it
 
     def add(key: str, hosts: Iterable[str]) -> None:
-        lst = users.setdefault(key, [])
-        lst.extend(h for h in hosts if h not in lst)
+        users.setdefault(key, {}).update(dict.fromkeys(hosts))
 
-    hosts_of = hosts_by_resource(b.report)
     for ing in b.cluster.ingresses.values():
         for tls in ing.tls or ():
             if tls.secret_name:
-                add(f"{ing.meta.ref.namespace}/{tls.secret_name}", hosts_of.get(ing.meta.ref, []))
+                add(f"{ing.meta.ref.namespace}/{tls.secret_name}", b.hosts_of(ing.meta.ref))
     for vs in b.cluster.virtual_servers.values():
         if vs.tls is not None and vs.tls.secret:
-            add(f"{vs.meta.ref.namespace}/{vs.tls.secret}", hosts_of.get(vs.meta.ref, []))
+            add(f"{vs.meta.ref.namespace}/{vs.tls.secret}", b.hosts_of(vs.meta.ref))
     for outcome, host, _path in iter_outcomes(b.report):
         pol = b.cluster.policies.get(outcome.source.key)
         if pol is not None:
             for _fld, name, _want, _cid in policy_secret_names(pol):
                 add(f"{pol.meta.ref.namespace}/{name}", [host])
-    return users
+    return {key: list(hosts) for key, hosts in users.items()}
 
 

@@ -35,13 +35,17 @@ class Draft:
     paths: list[str] = field(default_factory=list)
     users: list[ObjectRef] = field(default_factory=list)
     """For an invalid Policy: the resources whose references were folded into it (its ``users`` detail)."""
+    _host_set: set[str] = field(default_factory=set, repr=False)
+    """``hosts`` as a set: a finding on a Secret or Policy that every host uses collects thousands of hosts, and a
+    scan of the list for each made that quadratic."""
 
     def add_nic(self, text: str) -> None:
         if text and text not in self.nic_texts:
             self.nic_texts.append(text)
 
     def add_host(self, host: str, path: str | None = None) -> None:
-        if host and host not in self.hosts:
+        if host and host not in self._host_set:
+            self._host_set.add(host)
             self.hosts.append(host)
         if path and path not in self.paths:
             self.paths.append(path)
@@ -102,6 +106,24 @@ class Builder:
         self.flagged_secrets: set[str] = set()
         """``ns/name`` of secrets NIC itself reported (certificate checks stay quiet on them)."""
         self._secrets_by_name: dict[str, list[tuple[str, str]]] | None = None
+        self._hosts_by_resource: dict[ObjectRef, list[str]] | None = None
+        self._hosts_by_policy: dict[str, tuple[str, ...]] | None = None
+
+    def policy_hosts(self) -> Mapping[str, Sequence[str]]:
+        """Policy key -> the hosts its references were evaluated for, both in report order (one index per report,
+        two checks read it; a dict per Policy keeps it linear when every host names the same Policy)."""
+        if self._hosts_by_policy is None:
+            index: dict[str, dict[str, None]] = {}
+            for outcome, host, _path in iter_outcomes(self.report):
+                index.setdefault(outcome.source.key, {})[host] = None
+            self._hosts_by_policy = {k: tuple(v) for k, v in index.items()}
+        return self._hosts_by_policy
+
+    def hosts_of(self, ref: ObjectRef) -> Sequence[str]:
+        """The hosts a resource's servers and locations serve (one index per report, four checks read it)."""
+        if self._hosts_by_resource is None:
+            self._hosts_by_resource = hosts_by_resource(self.report)
+        return self._hosts_by_resource.get(ref, ())
 
     def other_namespaces(self, secret_key: str) -> list[str]:
         """Namespaces holding a Secret of the same name as ``secret_key`` (one index per report, not a scan each)."""
@@ -183,14 +205,9 @@ def consequence(check: Check, hosts: Sequence[str], path: str | None) -> str:
 
 def attach_hosts(b: Builder) -> None:
     """Findings about a Policy (lints, its secrets' certificates) are listed under the hosts that use it."""
-    by_policy: dict[str, list[str]] = {}
-    for outcome, host, _path in iter_outcomes(b.report):
-        hosts = by_policy.setdefault(outcome.source.key, [])
-        if host not in hosts:
-            hosts.append(host)
     for d in b.drafts.values():
         if d.host is None and not d.hosts and d.policy:
-            for host in by_policy.get(d.policy, []):
+            for host in b.policy_hosts().get(d.policy, ()):
                 d.add_host(host)
 
 

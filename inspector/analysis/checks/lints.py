@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from inspector import catalogue
 from inspector.analysis import ingress_nginx
 from inspector.analysis.checks.catalogue import BY_ID
-from inspector.analysis.checks.drafts import Builder, Draft, hosts_by_resource, source_at
+from inspector.analysis.checks.drafts import Builder, Draft, source_at
 from inspector.model import Cluster, Ingress, ObjectRef, Origin, field_path
 from inspector.nic import verbatim
 from inspector.nic.replica import find_nic_configmap
@@ -152,7 +152,6 @@ def verbatim_lints(b: Builder) -> None:
         text = f"ConfigMap key {v.key} {v.value!r} {why}: NIC copies it verbatim into nginx.conf"
         _lint(b, "MTLS068", ref, source, None, text, extra_key=v.key)
     handled = {r.ref: r for r in b.report.nic.resources}
-    hosts = hosts_by_resource(b.report)
     for ing in b.cluster.ingresses.values():
         res = handled.get(ing.meta.ref)
         if res is None or res.rejection:
@@ -164,7 +163,7 @@ def verbatim_lints(b: Builder) -> None:
             fld = field_path("metadata", "annotations", v.key)
             text = f"annotation {v.key} {v.value!r} {why}: NIC copies it verbatim into nginx.conf"
             d = _lint(b, "MTLS068", ing.meta.ref, ing.meta.origin.at(fld), None, text, extra_key=v.key)
-            for host in hosts.get(ing.meta.ref, []):
+            for host in b.hosts_of(ing.meta.ref):
                 d.add_host(host)
 
 
@@ -316,7 +315,6 @@ def _nic_does_it(hosts: Sequence[HostReport], ing: Ingress, effect: str) -> bool
 
 def ingress_nginx_annotations(b: Builder) -> None:
     """MTLS072: ingress-nginx's mTLS annotations on an Ingress NIC handles, one finding per effect."""
-    hosts_of = hosts_by_resource(b.report)
     handled = {r.ref for r in b.report.nic.resources if r.ref.kind == "Ingress"}
     servers: dict[ObjectRef, list[HostReport]] = {}
     for server in b.report.hosts:
@@ -325,7 +323,7 @@ def ingress_nginx_annotations(b: Builder) -> None:
         if ing.meta.ref not in handled:
             continue
         found = ingress_nginx.ignored(ing.annotations)
-        served = hosts_of.get(ing.meta.ref, [])
+        served = b.hosts_of(ing.meta.ref)
         host_words = ", ".join(served) or "its hosts"
         for effect in ("fail-open", "plain-http"):
             items = [(a, v) for a, v in found if a.effect == effect]

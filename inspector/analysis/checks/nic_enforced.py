@@ -13,7 +13,6 @@ from inspector.analysis.checks.drafts import (
     Builder,
     Draft,
     consequence,
-    hosts_by_resource,
     iter_outcomes,
     object_of,
     policy_field_for_secret,
@@ -206,13 +205,12 @@ def all_hosts_taken(b: Builder) -> None:
 def resource_findings(b: Builder) -> None:
     """Rejections (E2/E3) and the resource warnings no reference outcome carried (W14-W18, W15 folded)."""
     report = b.report
-    hosts_of = hosts_by_resource(report)
     for r in report.nic.resources:
         if r.ref.kind == "Policy":
             continue
         for e in r.events:
             if e.reason == "AddedOrUpdatedWithError":
-                _reload_error(b, r.ref, r.origin, e, hosts_of.get(r.ref, []))
+                _reload_error(b, r.ref, r.origin, e, b.hosts_of(r.ref))
         reload_failed = any(e.reason == "AddedOrUpdatedWithError" for e in r.events)
         if r.state == "Invalid" and (r.rejection or not reload_failed):
             chk = BY_ID["MTLS014"] if r.ref.kind in ("VirtualServer", "VirtualServerRoute") else BY_ID["MTLS013"]
@@ -222,12 +220,12 @@ def resource_findings(b: Builder) -> None:
             d = b.draft((chk.id, r.ref), Draft(chk, "", r.ref, r.origin.at(fld) if fld else r.origin.at()))
             d.add_nic(event or text)
             d.message = f"{r.ref} is rejected: {text or event}" + " (NIC generates no configuration for it)"
-            for h in hosts_of.get(r.ref, []):
+            for h in b.hosts_of(r.ref):
                 d.add_host(h)
         for warning in r.warnings:
             if (r.ref, warning.text) in b.consumed:
                 continue
-            _resource_warning(b, r.ref, r.origin, warning, hosts_of.get(r.ref, []))
+            _resource_warning(b, r.ref, r.origin, warning, b.hosts_of(r.ref))
 
 
 def _tls_field(cluster: Cluster, ref: ObjectRef, secret: str, host: str, hosts: Sequence[str]) -> tuple[str, list[str]]:
@@ -508,12 +506,7 @@ def every_unusable_secret(b: Builder) -> None:
     """
     report, cluster = b.report, b.cluster
     invalid = {p.key for p in report.nic.policies if not p.valid}
-    hosts: dict[str, list[str]] = {}
-    for outcome, host, _path in iter_outcomes(report):
-        lst = hosts.setdefault(outcome.source.key, [])
-        if host not in lst:
-            lst.append(host)
-    for key, served in hosts.items():
+    for key, served in b.policy_hosts().items():
         pol = cluster.policies.get(key)
         if pol is None or key in invalid:
             continue
