@@ -549,3 +549,15 @@ def test_vs_match_conditions() -> None:
         'spec.routes[0].matches[0].conditions[2]: Invalid value: "": must specify exactly one of: `header`, `cookie`, '
         "`argument` or `variable`",
     )
+
+
+def test_field_errors_keep_their_field_as_data() -> None:
+    """``field.Error`` texts are what NIC prints; the path they name is kept beside the text for the checks."""
+    from inspector.nic.validation import FieldError, aggregate, first_field, forbidden, invalid, required
+
+    errors = [invalid("spec.routes[0].path", "x", "must start with '/'"), required("spec.host"), "plain text"]
+    assert errors[0] == "spec.routes[0].path: Invalid value: \"x\": must start with '/'"
+    assert [getattr(e, "field", None) for e in errors] == ["spec.routes[0].path", "spec.host", None]
+    assert first_field(errors) == "spec.routes[0].path" and first_field(errors[2:]) == "" and first_field([]) == ""
+    assert aggregate(errors).startswith("[spec.routes[0].path: Invalid value")  # joined like any text
+    assert isinstance(forbidden("annotations.nginx.org/x", "no"), FieldError)

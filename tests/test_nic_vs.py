@@ -807,6 +807,10 @@ def test_plus_health_check_locations_carry_no_policy_block() -> None:
     cl = cluster(egress_policy())
     oss = generate_virtual_server(vs, None, cl, ControllerSettings(), SecretStore(cl.secrets))
     assert oss.resources[0].state == "Invalid" and "only supported in NGINX Plus" in (oss.resources[0].rejection or "")
+    # the rejection's field travels as data: the text starts with it, and nobody reads it back from the text
+    rejected = oss.resources[0]
+    assert rejected.rejection_field
+    assert (rejected.rejection or "").lstrip("[").startswith(rejected.rejection_field + ":")
 
 
 def test_route_selector_attaches_labelled_vsrs_and_passes_route_policies() -> None:

@@ -752,6 +752,7 @@ def _run_policies(acc: _Acc, cluster: Cluster, settings: ControllerSettings) -> 
             state="Valid" if result.valid else "Invalid",
             events=tuple(pol.policy_events(result)),
             rejection=None if result.valid else validation.aggregate(list(result.errors)),
+            rejection_field="" if result.valid else validation.first_field(result.errors),
         )
     return results
 
@@ -836,6 +837,7 @@ def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
                 state="Invalid",
                 events=(NicEvent("Warning", "Rejected", message),),
                 rejection=message,
+                rejection_field=validation.first_field(errors),
             )
             rejected.append(ing)
         else:

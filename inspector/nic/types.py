@@ -259,6 +259,9 @@ class ResourceResult:
     events: tuple[NicEvent, ...] = ()
     rejection: str | None = None
     """The validation error text when ``state == "Invalid"``."""
+    rejection_field: str = ""
+    """The field path of the rejection's first error (``spec.routes[0].path``, ``annotations.nginx.org/x``), ""
+    when that error names none."""
 
 
 @dataclass(frozen=True)

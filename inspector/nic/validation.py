@@ -78,29 +78,48 @@ def _body_value(value: FieldValue) -> str:
     return go_quote(value)
 
 
+class FieldError(str):
+    """A ``field.Error`` as NIC prints it, keeping its field path as data: the checks point at the field from
+    ``field``, never by reading the text back. It is the text everywhere else (NIC joins and prints these), so
+    the constructors below are typed as ``str`` and the error lists stay ``list[str]``."""
+
+    __slots__ = ("field",)
+    field: str
+
+    def __new__(cls, text: str, field: str) -> FieldError:
+        self = super().__new__(cls, text)
+        self.field = field
+        return self
+
+
+def first_field(errors: Sequence[str]) -> str:
+    """The field of the first error, the one an aggregate prints first ("" when it is not a ``field.Error``)."""
+    return errors[0].field if errors and isinstance(errors[0], FieldError) else ""
+
+
 def invalid(path: str, value: FieldValue, detail: str) -> str:
     """``field.Invalid(path, value, detail).Error()``."""
-    return _with_detail(f"{path}: Invalid value: {_body_value(value)}", detail)
+    return FieldError(_with_detail(f"{path}: Invalid value: {_body_value(value)}", detail), path)
 
 
 def required(path: str, detail: str = "") -> str:
     """``field.Required(path, detail).Error()``: the value is never printed."""
-    return _with_detail(f"{path}: Required value", detail)
+    return FieldError(_with_detail(f"{path}: Required value", detail), path)
 
 
 def forbidden(path: str, detail: str) -> str:
     """``field.Forbidden(path, detail).Error()``."""
-    return _with_detail(f"{path}: Forbidden", detail)
+    return FieldError(_with_detail(f"{path}: Forbidden", detail), path)
 
 
 def duplicate(path: str, value: FieldValue) -> str:
     """``field.Duplicate(path, value).Error()``."""
-    return f"{path}: Duplicate value: {_body_value(value)}"
+    return FieldError(f"{path}: Duplicate value: {_body_value(value)}", path)
 
 
 def not_found(path: str, value: FieldValue) -> str:
     """``field.NotFound(path, value).Error()``."""
-    return f"{path}: Not found: {_body_value(value)}"
+    return FieldError(f"{path}: Not found: {_body_value(value)}", path)
 
 
 def too_many(path: str, actual: int, maximum: int) -> str:
@@ -110,7 +129,7 @@ def too_many(path: str, actual: int, maximum: int) -> str:
     else:
         detail = "has too many items"
     head = f"{path}: Too many: {actual}" if actual >= 0 else f"{path}: Too many"
-    return f"{head}: {detail}"
+    return FieldError(f"{head}: {detail}", path)
 
 
 def _with_detail(head: str, detail: str) -> str:

@@ -349,6 +349,7 @@ def unattached_vsr_results(
                         NicEvent("Warning", "Rejected", f"VirtualServerRoute {key} was rejected with error: {text}"),
                     ),
                     rejection=text,
+                    rejection_field=validation.first_field(errors),
                 )
             )
             continue
@@ -1306,6 +1307,7 @@ def _rejected(vs: VirtualServer, errors: Sequence[str]) -> VirtualServerResult:
         state="Invalid",
         events=(NicEvent("Warning", "Rejected", message),),
         rejection=text,
+        rejection_field=validation.first_field(errors),
     )
     return VirtualServerResult(
         host=HostResult(host=vs.host, resource=ref, rejected=True),

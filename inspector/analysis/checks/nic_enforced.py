@@ -24,6 +24,7 @@ from inspector.model import Cluster, Ingress, ObjectRef, Origin, Policy, field_p
 from inspector.nic.messages import E1, INTERNAL, NicWarning
 from inspector.nic.secrets import MISSING_SECRET_ERROR, SUPPORTED_SECRET_TYPES, TYPE_CA, TYPE_TLS, validate_secret
 from inspector.nic.types import NicEvent, PolicyOutcome
+from inspector.nic.validation import FieldError
 
 if TYPE_CHECKING:
     from inspector.analysis.report_types import Report
@@ -92,9 +93,16 @@ def outcome_findings(b: Builder) -> None:
                 d.message = f"{d.message}: {tail}"
 
 
+_SPEC_PATH = re.compile(r"spec(?:\.[A-Za-z]+|\[\d+\])*")
+_OBJECT_PATH = re.compile(r"(?:spec|metadata)(?:\.[A-Za-z]+|\[\d+\]|\[\"[^\"]*\"\])*")
+"""The part of a field path that ``Origin`` has lines for (the replica's paths go deeper, into map keys)."""
+
+
 def _policy_error_field(error: str) -> str | None:
-    m = re.match(r"\[?(spec(?:\.[A-Za-z]+|\[\d+\])*)", error)
-    return m.group(1) if m else None
+    """Where a Policy's first validation error points (the error's own field path, never its text)."""
+    fld = error.field if isinstance(error, FieldError) else ""
+    m = _SPEC_PATH.match(fld)
+    return m.group(0) if m else None
 
 
 def _e1_text(report: Report, key: str, errors: Sequence[str]) -> str:
@@ -216,7 +224,7 @@ def resource_findings(b: Builder) -> None:
             chk = BY_ID["MTLS014"] if r.ref.kind in ("VirtualServer", "VirtualServerRoute") else BY_ID["MTLS013"]
             text = r.rejection or ""
             event = next((e.message for e in r.events if e.reason == "Rejected"), "")
-            fld = _rejection_field(text)
+            fld = _rejection_field(r.rejection_field)
             d = b.draft((chk.id, r.ref), Draft(chk, "", r.ref, r.origin.at(fld) if fld else r.origin.at()))
             d.add_nic(event or text)
             d.message = f"{r.ref} is rejected: {text or event}" + " (NIC generates no configuration for it)"
@@ -260,13 +268,13 @@ def _reload_error(b: Builder, ref: ObjectRef, origin: Origin, e: NicEvent, hosts
         d.message += f" (crlFileName of Policy {policy}: NIC never writes that file)"
 
 
-def _rejection_field(text: str) -> str | None:
-    m = re.match(r"\[?((?:spec|metadata)(?:\.[A-Za-z]+|\[\d+\]|\[\"[^\"]*\"\])*)", text)
-    if m:
-        return m.group(1)
-    m = re.match(r"\[?annotations\.([^:]+):", text)
-    if m:
-        return field_path("metadata", "annotations", m.group(1))
+def _rejection_field(fld: str) -> str | None:
+    """The manifest field a rejection points at, from its first error's field path (annotations live under
+    ``metadata``; NIC's paths for them start at ``annotations``)."""
+    if m := _OBJECT_PATH.match(fld):
+        return m.group(0)
+    if fld.startswith("annotations.") and len(fld) > len("annotations."):
+        return field_path("metadata", "annotations", fld[len("annotations.") :])
     return None
 
 
