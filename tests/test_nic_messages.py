@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.model import ControllerSettings, ObjectRef, Policy, Secret
+from inspector.model import Cluster, ControllerSettings, ObjectRef, Policy, PolicyReference, Secret
 from inspector.nic import messages
 from inspector.nic import policies as p
 from inspector.nic.messages import NicWarning, go_sprintf
@@ -131,6 +131,15 @@ def test_w15_w16_on_an_ingress() -> None:
     w15 = p.ingress_policy_warning(ing, "policy default/x doesn't exist")
     assert (w15.cause, w15.args) == ("W15", ("default", "cafe-ingress", "policy default/x doesn't exist"))
     assert w15.text == "Policy error for Ingress default/cafe-ingress: policy default/x doesn't exist"
+    assert w15.subject == ""  # a bare text names no Policy as data
+    # getPolicies' own errors carry the Policy they are about, so the checks need not search the text for it
+    _, errors = p.get_policies(
+        [PolicyReference("x"), PolicyReference("y", "other")], "default", Cluster(), ControllerSettings()
+    )
+    assert [(e, p.ingress_policy_warning(ing, e).subject) for e in errors] == [
+        ("policy default/x doesn't exist", "default/x"),
+        ("policy other/y doesn't exist", "other/y"),
+    ]
     w16 = p.custom_resources_disabled_warning(ing)
     assert (w16.cause, w16.args) == ("W16", ("default", "cafe-ingress"))
     w16_54 = p.custom_resources_disabled_warning(ing, ControllerSettings(nic_version="5.4"))

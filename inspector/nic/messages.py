@@ -34,6 +34,8 @@ class NicWarning:
     cause: str
     args: tuple[str, ...]
     text: str
+    subject: str = ""
+    """The Policy key a wrapped error is about (W15 wraps a lookup error that names one), "" otherwise."""
 
     def __str__(self) -> str:
         return self.text

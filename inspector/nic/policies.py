@@ -25,6 +25,7 @@ controller settings modelled here: no ``-enable-oidc`` and no ``-enable-app-prot
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -195,6 +196,19 @@ class PolicyValidity:
         return known[1]
 
 
+class PolicyLookupError(str):
+    """A ``getPolicies`` error text that keeps the key of the Policy it is about, for the checks (NIC only prints
+    the text, wrapped in W15 for an Ingress)."""
+
+    __slots__ = ("policy",)
+    policy: str
+
+    def __new__(cls, text: str, policy: str) -> PolicyLookupError:
+        self = super().__new__(cls, text)
+        self.policy = policy
+        return self
+
+
 def get_policies(
     refs: Sequence[PolicyReference | tuple[PolicyReference, str]],
     owner_namespace: str,
@@ -222,17 +236,20 @@ def get_policies(
             continue
         policy = cluster.policies.get(key)
         if policy is None:
-            errors.append(f"policy {key} doesn't exist")
+            errors.append(PolicyLookupError(f"policy {key} doesn't exist", key))
             continue
         if not has_correct_class(policy, settings):
             errors.append(
-                f"referenced policy {key} has incorrect ingress class: {policy.ingress_class_name} "
-                f"(controller ingress class: {settings.ingress_class})"
+                PolicyLookupError(
+                    f"referenced policy {key} has incorrect ingress class: {policy.ingress_class_name} "
+                    f"(controller ingress class: {settings.ingress_class})",
+                    key,
+                )
             )
             continue
         problems = check(policy)
         if problems:
-            errors.append(f"policy {key} is invalid: {aggregate(problems)}")
+            errors.append(PolicyLookupError(f"policy {key} is invalid: {aggregate(problems)}", key))
             continue
         found.setdefault(key, policy)
     return found, errors
@@ -285,9 +302,11 @@ def mtls_secret_refs(
 
 
 def ingress_policy_warning(ing: Ingress, error: str) -> NicWarning:
-    """W15, ``controller.go :: createIngressEx``: how a lookup error reaches the Ingress's warnings."""
+    """W15, ``controller.go :: createIngressEx``: how a lookup error reaches the Ingress's warnings (with the
+    Policy it names as the warning's subject)."""
     ref = ing.meta.ref
-    return messages.W15(ref.namespace, ref.name, error)
+    warning = messages.W15(ref.namespace, ref.name, error)
+    return replace(warning, subject=error.policy) if isinstance(error, PolicyLookupError) else warning
 
 
 def custom_resources_disabled_warning(ing: Ingress, settings: ControllerSettings | None = None) -> NicWarning:

@@ -299,7 +299,7 @@ def _resource_warning(b: Builder, ref: ObjectRef, origin: Origin, warning: NicWa
         _internal_error(b, ref, origin, args[0], hosts)
         return
     if name == "W15":
-        _fold_w15(b, ref, origin, text, args[2], hosts)
+        _fold_w15(b, ref, origin, text, warning.subject or None, hosts)
         return
     if name == "W14":
         host = args[0]
@@ -369,10 +369,11 @@ _W_TO_CHECK = {
 }
 
 
-def _fold_w15(b: Builder, ref: ObjectRef, origin: Origin, text: str, inner: str, hosts: Sequence[str]) -> None:
-    """W15 wraps a lookup error already behind another finding of this Ingress: carry it there."""
-    m = re.search(r"polic(?:y|ies) (?:error )?([a-z0-9.-]+/[a-z0-9.-]+)", inner)
-    key = m.group(1) if m else None
+def _fold_w15(
+    b: Builder, ref: ObjectRef, origin: Origin, text: str, key: str | None, hosts: Sequence[str]
+) -> None:
+    """W15 wraps a lookup error already behind another finding of this Ingress (of its Policy ``key``, when the
+    error names one): carry it there."""
     own = [d for d in b.drafts.values() if d.resource == ref or ref in d.users]
     target = None
     if key is not None:
