@@ -1117,9 +1117,9 @@ def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
     from inspector.tui.loading import LoadProgress, StagedLoad
 
     def load(progress: LoadProgress) -> Report:
-        progress.stage("reading the sources")
+        progress.stage("reading the sources")  # the TUI shows "reading the sources… 1s"
         cluster = inp.load()
-        progress.stage(f"replaying NIC's rules on {sum(1 for _ in cluster.all_objects())} objects")
+        progress.stage(f"NIC's rules on {sum(1 for _ in cluster.all_objects())} objects")
         staged = progress.finishing(lambda report: _finish(report, ns))
         return _finish(build_report(cluster, settings, progress=staged), ns)
 
@@ -1166,7 +1166,7 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
         progress.stage("reading the cluster")
         cluster, detected = live.snapshot_with(creds, proposed() if proposed else None)
         cluster = add_declared(cluster)
-        progress.stage(f"replaying NIC's rules on {sum(1 for _ in cluster.all_objects())} objects")
+        progress.stage(f"NIC's rules on {sum(1 for _ in cluster.all_objects())} objects")
         staged = progress.finishing(lambda report: _finish(report, ns))
         return _finish(build_report(cluster, settings_from_args(ns, detected), progress=staged), ns)
 

@@ -105,7 +105,7 @@ async def _tui(paths: list[Path], moves: int) -> _Tui:
         # As cli.py :: cmd_tui does (without its suppressions and baseline).
         progress.stage("reading the sources")
         cluster = load_cluster(paths)
-        progress.stage("replaying NIC's rules")
+        progress.stage("NIC's rules")
         return build_report(cluster, ControllerSettings(), progress=progress)
 
     class BenchApp(InspectorApp):
@@ -130,7 +130,7 @@ async def _tui(paths: list[Path], moves: int) -> _Tui:
             self.own += after - before
             if not self.first_hosts and self.report_tree.root.children:
                 self.first_hosts = after
-            if not self.all_hosts and self._stage.startswith("running the checks"):
+            if not self.all_hosts and self._stage.startswith("checks"):
                 self.all_hosts = after
             if not self.tree_ready and self.report is not None:
                 self.tree_ready = after

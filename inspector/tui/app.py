@@ -167,7 +167,10 @@ class InspectorApp(App[int]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.source_label} · loading…"
         self.query_one("#details-pane", StripView).show(
-            f"Loading {self.source_label}: NIC's rules are being replayed; the tree appears when the report is in."
+            f"Loading {self.source_label}: hosts are listed as NIC's rules produce them, with their findings when "
+            "the checks are done."
+            if isinstance(self._load, StagedLoad)
+            else f"Loading {self.source_label}: NIC's rules are being replayed; the tree appears when the report is in."
         )
         self.query_one("#details-pane").border_title = "Details"
         self.query_one("#rendered-pane").border_title = "Rendered NGINX config"
@@ -230,7 +233,9 @@ class InspectorApp(App[int]):
         self._stage = ""
         self._generation += 1
         generation = self._generation
-        progress = LoadProgress(lambda: self._post_news(generation))
+        # Only the first load shows its checked report (a reload keeps the tree until the new one is in).
+        prepare = self._prebuild if self.report is None else lambda report: None
+        progress = LoadProgress(lambda: self._post_news(generation), prepare)
         self._progress = progress if isinstance(self._load, StagedLoad) else None
         self._tick_loading()
         if self._loading_timer is None:
@@ -245,9 +250,12 @@ class InspectorApp(App[int]):
         seconds = time.perf_counter() - self._started
         if self._preview is not None and self.report is self._preview:
             line = f"{self._counts_line(self._preview)} · {self._stage}… {seconds:.0f}s"
+        elif self._stage:
+            # The source is in the header; the narrow pane keeps what is going on.
+            line = ("" if self.report is None else "reloading: ") + f"{self._stage}… {seconds:.0f}s"
         else:
             verb = "loading" if self.report is None else "reloading"
-            line = f"{verb} {self.source_label}… {seconds:.0f}s" + (f" · {self._stage}" if self._stage else "")
+            line = f"{verb} {self.source_label}… {seconds:.0f}s"
         self.query_one("#status", Static).update(line)
 
     def _post_news(self, generation: int) -> None:
@@ -258,7 +266,7 @@ class InspectorApp(App[int]):
         if message.generation != self._generation or self._progress is None:
             return  # an older load, superseded
         news = self._progress.take()
-        self._stage = news.stage + (f": {news.total} hosts so far" if news.stage.startswith("replaying") else "")
+        self._stage = news.stage
         first_load = self.report is None or self.report is self._preview
         if first_load and self.report is None and news.hosts and self.view_model is None:
             self.report_tree.add_pending(news.hosts, news.total)
@@ -277,11 +285,15 @@ class InspectorApp(App[int]):
         if not isinstance(self._load, StagedLoad):
             return self._load()
         report = self._load.run(progress)
-        # Its tree is built here too, off the event loop (``_view_for`` takes it if the grouping is the same).
+        self._prebuild(report)
+        return report
+
+    def _prebuild(self, report: Report) -> None:
+        """Build the tree of a staged load's report in its worker, off the event loop (``_view_for`` takes it if
+        the grouping is still the same)."""
         group_by = self.group_by
         with gc_paused():
             self._prebuilt = (report, group_by, build_view(report, group_by))
-        return report
 
     def _view_for(self, report: Report) -> View:
         """The view of ``report`` for the current grouping: the one the worker built, else built now."""
@@ -443,7 +455,7 @@ class InspectorApp(App[int]):
         details.show(item_details(self.report, item))
         if not self.report.rendered:
             rendered.border_title = "Rendered NGINX config"
-            rendered.show("Reading the rendered config back…")
+            rendered.show("The rendered config is being read back…")
             return
         block = block_for(item)
         rendered.border_title = block.title if block is not None else "Rendered NGINX config"
