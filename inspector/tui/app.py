@@ -136,6 +136,8 @@ class InspectorApp(App[int]):
         self._keep: ItemKey | None = None
         self._pending: Item | None = None
         self._flush_scheduled = False
+        self._panes_show: tuple[Item | None, Report | None, bool] | None = None
+        """What the panes show: the item, of which report, in which darkness."""
         self._loading_timer: Timer | None = None
         self._live_watch: object | None = None
         self._worker: Worker[Report] | None = None
@@ -439,6 +441,11 @@ class InspectorApp(App[int]):
         # The cursor may have moved to a rebuilt tree since the update was scheduled: the panes describe the
         # cursor, whatever was pending.
         item = self.report_tree.current_item if self.report is not None else self._pending
+        shown = (item, self.report, self.current_theme.dark)
+        last = self._panes_show
+        if item is not None and last is not None and all(a is b for a, b in zip(shown, last, strict=True)):
+            return  # the same item of the same report (a filter keystroke that keeps the cursor's node)
+        self._panes_show = shown
         details = self.query_one("#details-pane", StripView)
         rendered = self.query_one("#rendered-pane", StripView)
         if self.report is None and item is not None and item.host is None and item.kind == "host":
