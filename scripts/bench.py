@@ -98,7 +98,7 @@ class _Tui:
 async def _tui(paths: list[Path], moves: int) -> _Tui:
     from textual.worker import Worker
 
-    from inspector.tui.app import InspectorApp, LoadNews
+    from inspector.tui.app import InspectorApp
     from inspector.tui.loading import LoadProgress, StagedLoad
 
     def load(progress: LoadProgress) -> Report:
@@ -123,9 +123,9 @@ async def _tui(paths: list[Path], moves: int) -> _Tui:
         def _painted(self) -> None:
             self.first_frame = self.first_frame or time.perf_counter()
 
-        def on_load_news(self, message: LoadNews) -> None:
+        def _read_news(self) -> None:
             before = time.perf_counter()
-            super().on_load_news(message)
+            super()._read_news()
             after = time.perf_counter()
             self.own += after - before
             if not self.first_hosts and self.report_tree.root.children:

@@ -40,7 +40,7 @@ from inspector.tui.loading import LoadProgress, StagedLoad
 from inspector.tui.printable import PRINTABLE
 from inspector.tui.rendered import block_for, injected_values, made_elsewhere, render_block
 from inspector.tui.strip_view import StripView
-from inspector.tui.tree import ReportTree
+from inspector.tui.tree import Prepared, ReportTree, prepare
 from inspector.tui.view import (
     GroupBy,
     Item,
@@ -145,7 +145,7 @@ class InspectorApp(App[int]):
         self._progress: LoadProgress | None = None
         self._generation = 0
         """Counts loads: news of an older one (superseded by a reload) is ignored."""
-        self._prebuilt: tuple[Report, GroupBy, View] | None = None
+        self._prebuilt: tuple[Report, GroupBy, Prepared] | None = None
         self._stage = ""
         self._preview: Report | None = None
         """The first load's report without rendered text, shown while the text is read back."""
@@ -249,6 +249,11 @@ class InspectorApp(App[int]):
         return f" · watch: {error}" if isinstance(error, str) and error else ""
 
     def _tick_loading(self) -> None:
+        if self._progress is not None and self._worker is not None and not self._worker.is_finished:
+            self._read_news()  # the hosts counted since the last news (the load tells only of its first ones)
+        self._show_loading()
+
+    def _show_loading(self) -> None:
         seconds = time.perf_counter() - self._started
         if self._preview is not None and self.report is self._preview:
             line = f"{self._counts_line(self._preview)} · {self._stage}… {seconds:.0f}s"
@@ -267,6 +272,11 @@ class InspectorApp(App[int]):
         """Show what the first load has so far: its stage, the hosts NIC's rules produced, the checked report."""
         if message.generation != self._generation or self._progress is None:
             return  # an older load, superseded
+        self._read_news()
+        self._show_loading()
+
+    def _read_news(self) -> None:
+        assert self._progress is not None
         news = self._progress.take()
         self._stage = news.stage
         first_load = self.report is None or self.report is self._preview
@@ -275,7 +285,6 @@ class InspectorApp(App[int]):
         if first_load and news.checked is not None:
             self._preview = news.checked
             self._apply(news.checked)
-        self._tick_loading()
 
     def _stop_loading(self) -> None:
         if self._loading_timer is not None:
@@ -295,13 +304,14 @@ class InspectorApp(App[int]):
         the grouping is still the same)."""
         group_by = self.group_by
         with gc_paused():
-            self._prebuilt = (report, group_by, build_view(report, group_by))
+            self._prebuilt = (report, group_by, prepare(build_view(report, group_by)))
 
     def _view_for(self, report: Report) -> View:
         """The view of ``report`` for the current grouping: the one the worker built, else built now."""
         prebuilt, self._prebuilt = self._prebuilt, None
         if prebuilt is not None and prebuilt[0] is report and prebuilt[1] == self.group_by:
-            return prebuilt[2]
+            self.report_tree.offer(prebuilt[2])
+            return prebuilt[2].view
         return build_view(report, self.group_by)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -20,6 +20,10 @@ HOSTS_EVERY = 0.15
 """Seconds between two "more hosts" news while the replica runs: often enough to look live, rarely enough that the
 tree's updates take no time from the load."""
 
+HOSTS_TOLD = 300
+"""Hosts worth a news of their own (the app lists as many); the count of the others is read on the app's timer:
+every news repaints the screen, which takes the GIL from the load."""
+
 
 class LoadProgress:
     """The load's side calls ``stage``, ``host``, ``checked`` (from any thread); the app's side calls ``take``.
@@ -53,8 +57,9 @@ class LoadProgress:
         """A host as the replica produces it (``build_report``'s progress)."""
         with self._lock:
             self._hosts.append(host)
+            told = len(self._hosts) <= HOSTS_TOLD
         now = time.monotonic()
-        if now - self._last_news >= HOSTS_EVERY:
+        if told and now - self._last_news >= HOSTS_EVERY:
             self._last_news = now
             self._news()
 

@@ -8,8 +8,9 @@ first hosts opened as far as they fit without pushing any host off the first scr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text, TextType
@@ -18,13 +19,34 @@ from textual.widgets.tree import TreeNode
 
 from inspector.nic.types import HostResult
 from inspector.tui.labels import item_label, pending_host_label, pending_more_label
+from inspector.tui.loading import HOSTS_TOLD
 from inspector.tui.view import Item, ItemKey, View, pending_host_item
 
 FALLBACK_HEIGHT = 30
 """Lines assumed for the pane before it has a size (tests building a tree off-screen)."""
 
-PENDING_SHOWN = 300
+PENDING_SHOWN = HOSTS_TOLD
 """Hosts listed while the report is being built (a few screens); a last line counts the others."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What showing a view costs that is pure: each root's label and size (lines fully expanded). Computed where
+    the view is built (the load's worker), it is not done on the event loop (a third of showing 10k objects)."""
+
+    view: View
+    labels: Mapping[int, Text]
+    """id(root item) -> its label."""
+    sizes: Mapping[int, int]
+    """id(root item) -> its lines, fully expanded."""
+
+
+def prepare(view: View) -> Prepared:
+    return Prepared(
+        view,
+        {id(root): item_label(root) for root in view.roots},
+        {id(root): sum(1 for _ in root.walk()) for root in view.roots},
+    )
 
 
 class ReportTree(Tree[Item]):
@@ -44,6 +66,8 @@ class ReportTree(Tree[Item]):
         self._filled: set[ItemKey] = set()
         self._labels: dict[int, Text] = {}
         """id(item) -> its label, for the items of ``view`` (a filter shows the same items again)."""
+        self._sizes: Mapping[int, int] = {}
+        self._offered: Prepared | None = None
         self._more: TreeNode[Item] | None = None
         """The pending tree's last line: how many more hosts the replica produced."""
         self.view: View | None = None
@@ -72,16 +96,20 @@ class ReportTree(Tree[Item]):
         with self._one_change():
             self._show(view, roots)
 
+    def offer(self, prepared: Prepared) -> None:
+        """Labels and sizes for the next ``show`` of ``prepared.view``."""
+        self._offered = prepared
+
     def _show(self, view: View, roots: Sequence[Item]) -> None:
         if view is not self.view:
-            self._labels.clear()
+            self._adopt(view)
         self.view = view
         self.clear()
         self._more = None
         self._item_nodes.clear()
         self._filled.clear()
         height = self.scrollable_content_region.height or FALLBACK_HEIGHT
-        sizes = [sum(1 for _ in root.walk()) for root in roots]
+        sizes = [self._sizes.get(id(root)) or sum(1 for _ in root.walk()) for root in roots]
         budget = height - len(roots)
         opening = sum(sizes) <= height
         for root, size in zip(roots, sizes, strict=True):
@@ -145,8 +173,16 @@ class ReportTree(Tree[Item]):
             return False
         for node, item in pairs:
             node.data = item
+        self._adopt(view)
         self.view = view
         return True
+
+    def _adopt(self, view: View) -> None:
+        """A new view: the cached labels (keyed by the old items' ids) go, the offered ones for it come."""
+        offered, self._offered = self._offered, None
+        ready = offered is not None and offered.view is view
+        self._labels = dict(offered.labels) if offered is not None and ready else {}
+        self._sizes = offered.sizes if offered is not None and ready else {}
 
     def shows(self, roots: Sequence[Item]) -> bool:
         """Whether the tree shows exactly these root items (a filter that keeps what is shown changes nothing)."""
