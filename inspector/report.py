@@ -106,6 +106,13 @@ def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, list[Rend
     )
 
 
+def _rendered_files(nic: NicResult) -> dict[str, list[RenderedServer]]:
+    """Each file's servers, read from its records (dropped before the next file is rendered)."""
+    from inspector.render import render_config  # not imported at all by check without json
+
+    return {f.name: render_config(f).servers() for f in nic.files}
+
+
 def build_report(
     cluster: Cluster,
     settings: ControllerSettings,
@@ -126,12 +133,11 @@ def build_report(
     """
     from inspector.analysis.checks import run_checks
     from inspector.nic.replica import run
-    from inspector.render import render_config
 
     render_first = rendered and progress is None
     with gc_paused():
         nic = run(cluster, settings, on_host=progress.host if progress is not None else None)
-        files = {f.name: render_config(f).servers() for f in nic.files} if render_first else {}
+        files = _rendered_files(nic) if render_first else {}
         hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=(), rendered=render_first)
     if progress is not None:
@@ -141,7 +147,7 @@ def build_report(
         progress.checked(replace(partial, findings=findings, rendered=False))
         if rendered:
             with gc_paused():
-                files = {f.name: render_config(f).servers() for f in nic.files}
+                files = _rendered_files(nic)
                 hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     return Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=findings, rendered=rendered)
 

@@ -26,7 +26,7 @@ Stages:
 - report: ``report.build_report`` (NIC replica, rendering, checks);
 - first frame: app start until the first screen is painted (loading indicator; the load runs in a worker);
 - TUI stages, from app start, with the TUI's own staged load (``cli.py :: cmd_tui``: sources, replica, checks,
-  the rendered text read back last): "hosts" when the tree shows the first host the replica produced, "all" when
+  the files rendered last): "hosts" when the tree shows the first host the replica produced, "all" when
   the replica is done (every host listed), "tree" when the tree is the final one (findings, badges, verdicts: the
   checks are done), "done" when the rendered text is in too (the worker is finished; the old "tree ready");
 - tui part: the app's own share of that on the event loop (pending hosts, view, lazy tree, panes, the swap to the

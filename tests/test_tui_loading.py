@@ -163,7 +163,7 @@ async def test_pending_hosts_are_listed_while_the_checks_run_and_the_cursor_stay
 
 
 async def test_the_rendered_report_is_swapped_into_the_same_nodes() -> None:
-    """While the text is read back, the tree is the final one; when it is in, the nodes point at the rendered
+    """While the files are rendered, the tree is the final one; when it is in, the nodes point at the rendered
     report's items (nothing rebuilt: the cursor and the opened nodes stay) and the rendered pane fills."""
     cluster = load_cluster([samples.path()])
     full = build_report(cluster, ControllerSettings())
@@ -191,7 +191,7 @@ async def test_the_rendered_report_is_swapped_into_the_same_nodes() -> None:
             await asyncio.sleep(0.05)
         await pilot.pause()
         assert app.report is early[0] and not app.report.rendered
-        assert app.query_one("#rendered-pane", StripView).plain == "The rendered config is being read back…"
+        assert app.query_one("#rendered-pane", StripView).plain == "The NGINX config is being rendered…"
         assert str(app.query_one("#status").content).startswith("16 hosts · 93 objects · rendering… ")
         await pilot.press("down", "enter", "down")
         tree = app.report_tree
@@ -209,7 +209,7 @@ async def test_the_rendered_report_is_swapped_into_the_same_nodes() -> None:
         assert all(n.data.host is None or n.data.host in app.report.hosts for n in nodes if n is not None and n.data)
         assert f"({item.host.result.config_file})" in str(app.query_one("#rendered-pane").border_title)
         shown = app.query_one("#rendered-pane", StripView).plain
-        assert shown.strip() and shown != "The rendered config is being read back…"
+        assert shown.strip() and shown != "The NGINX config is being rendered…"
 
 
 async def test_label_widths_are_textuals_and_a_filter_keeping_every_host_redraws_nothing(

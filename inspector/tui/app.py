@@ -148,7 +148,7 @@ class InspectorApp(App[int]):
         self._prebuilt: tuple[Report, GroupBy, Prepared] | None = None
         self._stage = ""
         self._preview: Report | None = None
-        """The first load's report without rendered text, shown while the text is read back."""
+        """The first load's report without rendered text, shown while the files are rendered."""
         self.keymap: dict[str, str] = {}
         """Binding id -> keys read from the user's keymap file."""
 
@@ -472,7 +472,7 @@ class InspectorApp(App[int]):
         details.show(item_details(self.report, item))
         if not self.report.rendered:
             rendered.border_title = "Rendered NGINX config"
-            rendered.show("The rendered config is being read back…")
+            rendered.show("The NGINX config is being rendered…")
             return
         block = block_for(item)
         rendered.border_title = block.title if block is not None else "Rendered NGINX config"
@@ -567,10 +567,10 @@ class InspectorApp(App[int]):
         return item if item is not None and item.host is not None else None
 
     def _still_rendering(self, title: str) -> bool:
-        """The first load's tree is shown before the rendered config is read back; what needs it waits."""
+        """The first load's tree is shown before the files are rendered; what needs them waits."""
         if self.report is None or self.report.rendered:
             return False
-        self.notify("The rendered config is still being read back: a moment.", title=title, severity="warning")
+        self.notify("The NGINX config is still being rendered: a moment.", title=title, severity="warning")
         return True
 
     def action_checklist(self) -> None:

@@ -69,7 +69,7 @@ class LoadProgress:
         self.stage(f"checks on {hosts} hosts")
 
     def checked(self, report: Report) -> None:
-        """The report without rendered text, its findings final; the rendered text is read back next.
+        """The report without rendered text, its findings final; the files are rendered next.
 
         ``prepare`` runs first, on the load's thread: the app builds the report's tree there, off its event loop.
         """

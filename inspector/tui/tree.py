@@ -154,7 +154,7 @@ class ReportTree(Tree[Item]):
 
     def swap(self, view: View, roots: Sequence[Item]) -> bool:
         """Point the nodes at ``view``'s items when they are the same tree (same keys in the same places, e.g. the
-        report once its rendered text is read back): labels, expansion and the cursor stay as they are, at the cost
+        report once its files are rendered): labels, expansion and the cursor stay as they are, at the cost
         of a walk over the nodes that exist. False (nothing changed) when the shapes differ."""
         pairs: list[tuple[TreeNode[Item], Item]] = []
 
