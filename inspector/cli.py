@@ -1113,12 +1113,17 @@ def cmd_tui(ns: argparse.Namespace, stdout: TextIO) -> int:
     inp = with_declared_secrets(resolve_input(ns, default_sample=True), ns)
     settings = settings_from_args(ns, inp.detected)
 
-    def load() -> Report:
-        return _finish(build_report(inp.load(), settings), ns)
-
     from inspector.tui.app import run_tui
+    from inspector.tui.loading import LoadProgress, StagedLoad
 
-    return run_tui(load, source_label=inp.label, watch_paths=inp.watch_paths)
+    def load(progress: LoadProgress) -> Report:
+        progress.stage("reading the sources")  # the TUI shows "reading the sources… 1s"
+        cluster = inp.load()
+        progress.stage(f"NIC's rules on {sum(1 for _ in cluster.all_objects())} objects")
+        staged = progress.finishing(lambda report: _finish(report, ns))
+        return _finish(build_report(cluster, settings, progress=staged), ns)
+
+    return run_tui(StagedLoad(load), source_label=inp.label, watch_paths=inp.watch_paths)
 
 
 def _tui_live(ns: argparse.Namespace) -> int:
@@ -1154,11 +1159,16 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
     except live.LiveError as exc:
         raise UsageError(str(exc)) from None
 
-    def load() -> Report:
-        cluster, detected = live.snapshot_with(creds, proposed() if proposed else None)
-        return _finish(build_report(add_declared(cluster), settings_from_args(ns, detected)), ns)
-
     from inspector.tui.app import InspectorApp
+    from inspector.tui.loading import LoadProgress, StagedLoad
+
+    def load(progress: LoadProgress) -> Report:
+        progress.stage("reading the cluster")
+        cluster, detected = live.snapshot_with(creds, proposed() if proposed else None)
+        cluster = add_declared(cluster)
+        progress.stage(f"NIC's rules on {sum(1 for _ in cluster.all_objects())} objects")
+        staged = progress.finishing(lambda report: _finish(report, ns))
+        return _finish(build_report(cluster, settings_from_args(ns, detected), progress=staged), ns)
 
     label = f"{creds.context} · " + (
         ", ".join(ns.namespace) if ns.namespace else "all namespaces" if ns.all_namespaces else "context namespace"
@@ -1167,7 +1177,9 @@ def _live_app(ns: argparse.Namespace) -> InspectorApp:
         label += " + " + ", ".join(ns.sources)
     watch = tuple(Path(p) for p in ns.sources if p != "-")
     touched = proposed().in_namespace(creds.namespace).namespaces() if proposed else ()
-    return InspectorApp(load, source_label=label, watch_paths=watch, live=live.LiveFollower(creds, touched))
+    return InspectorApp(
+        StagedLoad(load), source_label=label, watch_paths=watch, live=live.LiveFollower(creds, touched)
+    )
 
 
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.EPIPE})

@@ -9,7 +9,8 @@ DESIGN.md (stable field names; lists keep NIC's order).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inspector._gc import gc_paused
 from inspector.analysis.effective import (
@@ -27,12 +28,36 @@ from inspector.nic.types import HostResult, NicResult, PolicyOutcome
 if TYPE_CHECKING:
     from inspector.render import RenderedServer
 
-__all__ = ["SCHEMA", "HostReport", "LocationReport", "PolicyUse", "Report", "build_report", "finding_json", "to_json"]
+__all__ = [
+    "SCHEMA",
+    "HostReport",
+    "LocationReport",
+    "PolicyUse",
+    "Progress",
+    "Report",
+    "build_report",
+    "finding_json",
+    "to_json",
+]
 
 SCHEMA = "mtls-inspect/report/v1"
 
 
 # --- building ------------------------------------------------------------------------------------------------
+
+
+class Progress(Protocol):
+    """What ``build_report`` tells a view while it runs (the TUI shows hosts and findings as they come)."""
+
+    def host(self, host: HostResult) -> None:
+        """A host as NIC's rules produce it (the replica's ``on_host``; the report's hosts are the final word)."""
+
+    def checking(self, hosts: int) -> None:
+        """The replica is done; the checks run."""
+
+    def checked(self, report: Report) -> None:
+        """The report without rendered text (``rendered=False``: the final hosts and findings), given as soon as
+        the checks are done, before the files are rendered for the report ``build_report`` returns."""
 
 
 def _use(outcome: PolicyOutcome) -> PolicyUse:
@@ -81,12 +106,20 @@ def _host_report(nic: NicResult, host: HostResult, files: Mapping[str, list[Rend
     )
 
 
+def _rendered_files(nic: NicResult) -> dict[str, list[RenderedServer]]:
+    """Each file's servers, read from its records (dropped before the next file is rendered)."""
+    from inspector.render import render_config  # not imported at all by check without json
+
+    return {f.name: render_config(f).servers() for f in nic.files}
+
+
 def build_report(
     cluster: Cluster,
     settings: ControllerSettings,
     *,
     ignores: Sequence[str] = (),
     rendered: bool = True,
+    progress: Progress | None = None,
 ) -> Report:
     """Run the whole analysis on one snapshot. Pure: same inputs, same report.
 
@@ -94,17 +127,28 @@ def build_report(
     never read them, nor do the SARIF, JUnit and text outputs, so ``check`` without ``--format json`` asks for
     none. The findings are the same either way. With it, each file is rendered once, its servers are read from
     the records and the records are dropped before the next file.
+
+    ``progress`` is for a view that shows results as they come (the TUI, see ``Progress``); with it the files are
+    rendered after the checks (they never read the text) instead of before. The report is the same.
     """
     from inspector.analysis.checks import run_checks
     from inspector.nic.replica import run
-    from inspector.render import render_config
 
+    render_first = rendered and progress is None
     with gc_paused():
-        nic = run(cluster, settings)
-        files = {f.name: render_config(f).servers() for f in nic.files} if rendered else {}
+        nic = run(cluster, settings, on_host=progress.host if progress is not None else None)
+        files = _rendered_files(nic) if render_first else {}
         hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
-    partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=(), rendered=rendered)
+    partial = Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=(), rendered=render_first)
+    if progress is not None:
+        progress.checking(len(hosts))
     findings = tuple(run_checks(partial, ignores=ignores))
+    if progress is not None:
+        progress.checked(replace(partial, findings=findings, rendered=False))
+        if rendered:
+            with gc_paused():
+                files = _rendered_files(nic)
+                hosts = tuple(_host_report(nic, h, files) for h in nic.hosts)
     return Report(cluster=cluster, settings=settings, nic=nic, hosts=hosts, findings=findings, rendered=rendered)
 
 

@@ -257,6 +257,40 @@ def test_max_file_size_is_a_setting(tmp_path: Path, cli: Callable[..., Result]) 
     assert bad.returncode == 2 and "--max-file-size" in bad.stderr and "is not a size" in bad.stderr
 
 
+def test_a_file_over_16_mib_is_read_one_over_the_limit_is_mtls001(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """Issue 15: a 25 MB dump of 50k objects must be checkable (the old limit was 16 MiB), and the limit a setting
+    (command line and config file) that still ends with MTLS001 and exit 2 when a file is larger."""
+    line = "# " + "x" * 97 + "\n"  # comment lines: 17 MiB that YAML reads in a fraction of a second
+    padding = line * (17 * 1024 * 1024 // len(line) + 1)
+    dump = tmp_path / "dump.yaml"
+    dump.write_text("---\n" + padding + SERVICE)
+    assert dump.stat().st_size > 17 * 1024 * 1024
+    read = cli("check", "dump.yaml", "-o", "json", cwd=tmp_path)
+    assert read.returncode == 0, read.stderr
+    [service] = json.loads(read.stdout)["resources"]
+    assert (service["name"], service["source"]) == ("tea-svc", f"dump.yaml:{padding.count(chr(10)) + 2}")
+
+    refused = cli("check", "dump.yaml", "--max-file-size", "16MiB", "-o", "json", cwd=tmp_path)
+    assert refused.returncode == ExitCode.UNUSABLE_INPUT
+    assert [(f["id"], f["message"]) for f in findings(refused)] == [
+        ("MTLS001", "more than 16 MiB: too large to be a manifest, not read (--max-file-size)")
+    ]
+    (tmp_path / ".mtls-inspect.yaml").write_text("max-file-size: 16MiB\n")
+    configured = cli("check", "dump.yaml", "-o", "json", cwd=tmp_path)
+    assert configured.returncode == ExitCode.UNUSABLE_INPUT and findings(configured) == findings(refused)
+    assert cli("check", "dump.yaml", "--max-file-size", "64MiB", cwd=tmp_path).returncode == 0  # the flag wins
+
+    (tmp_path / ".mtls-inspect.yaml").unlink()
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as out:
+        out.truncate(64 * 1024 * 1024 + 1)  # sparse: one byte over the default limit costs no disk
+    over = cli("check", "huge.yaml", "-o", "json", cwd=tmp_path)
+    assert over.returncode == ExitCode.UNUSABLE_INPUT
+    assert [(f["id"], f["message"]) for f in findings(over)] == [
+        ("MTLS001", "more than 64 MiB: too large to be a manifest, not read (--max-file-size)")
+    ]
+
+
 def test_closed_stdout_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "svc.yaml").write_text(SERVICE)
     closed = run("check", "svc.yaml", cwd=tmp_path, stdout_file=subprocess.DEVNULL, close_fd=1)

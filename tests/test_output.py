@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_checks_helpers import ca_secret, ingress, ingress_policy, report_from, sample_report, service, tls_secret
 
 from inspector.analysis.checks import BY_ID, CHECKS, checks_markdown
@@ -307,6 +309,38 @@ def test_headless_paths_never_import_textual_or_kubernetes() -> None:
     proc = subprocess.run([sys.executable, "-c", HEADLESS], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    line=st.text(alphabet=st.sampled_from(["a", "Z", " ", "\t", "\x07", "\r", "\x7f", "é", "漢", "\u200b", "-"])),
+    width=st.integers(min_value=1, max_value=12),
+)
+def test_text_written_without_rich_is_what_rich_writes(line: str, width: int) -> None:
+    """``render_text`` joins lines itself, without importing rich, only where rich would write them unchanged."""
+    import io
+
+    from rich.text import Text
+
+    from inspector.output.text import _as_rich_writes, make_console
+
+    buf = io.StringIO()
+    make_console(buf, color=False, width=width, soft_wrap=True).print(Text(line, style="bold"))
+    if _as_rich_writes(line, width):
+        assert buf.getvalue() == line + "\n"
+
+
+def test_plain_check_output_never_imports_rich(tmp_path: Path) -> None:
+    """``check`` writing text without colour (a pipe, CI) needs no rich: it is a third of the tool's own imports."""
+    code = (
+        "import sys, io; from inspector.cli import main; out = io.StringIO(); "
+        "code = main(['check', '--sample', '-o', 'text', '--fail-on', 'never'], stdout=out); "
+        "assert code == 0 and 'predicted for NIC' in out.getvalue(), out.getvalue(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'textual')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_sarif_fingerprints_are_stable_and_distinct() -> None:

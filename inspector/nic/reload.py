@@ -9,7 +9,6 @@ The texts are the cores of nginx's ``[emerg]`` messages (OpenSSL's detail varies
 from __future__ import annotations
 
 import re
-import ssl
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -87,6 +86,8 @@ def cipher_error(ciphers: str, directive: str = "proxy_ssl_ciphers") -> str | No
     args, _rest = statement
     if len(args) != 1:
         return f'invalid number of arguments in "{directive}" directive'
+    import ssl  # only when a policy sets ciphers (a few ms of every run's imports otherwise)
+
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(args[0])
     except (ssl.SSLError, ValueError):

@@ -488,6 +488,14 @@ class _Acc:
     """(policy key, user) pairs already in ``users``: a Policy many resources name made the list scan quadratic."""
     validity: pol.PolicyValidity | None = None
     """Each Policy's validation, once per run (``getPolicies`` and ``syncPolicy`` read it)."""
+    on_host: Callable[[HostResult], None] | None = None
+    """Told of each host as soon as its resource is generated (``run(on_host=...)``: the TUI's progress)."""
+
+    def add_hosts(self, hosts: Sequence[HostResult]) -> None:
+        self.hosts.extend(hosts)
+        if self.on_host is not None:
+            for host in hosts:
+                self.on_host(host)
 
     def use(self, key: str, kind: str, namespace: str, name: str, scope: Any) -> None:
         user = PolicyUser(kind, namespace, name, scope)
@@ -585,7 +593,7 @@ def _run_regular(
     acc.logs.extend(NicLog(r, line) for r, line in logs.entries)
     file = ingress_file(cfg, ref)
     acc.files.append(file)
-    acc.hosts.extend(_host_results(cfg, file.name))
+    acc.add_hosts(_host_results(cfg, file.name))
     _record_users(acc, policy_run.cfg, ref, "spec")
     own = warnings.get(ref, [])
 
@@ -640,7 +648,7 @@ def _run_mergeable(
     acc.logs.extend(NicLog(r, line) for r, line in logs.entries)
     file = ingress_file(cfg, mref)
     acc.files.append(file)
-    acc.hosts.extend(_host_results(cfg, file.name))
+    acc.add_hosts(_host_results(cfg, file.name))
     _record_users(acc, master_run.cfg, mref, "spec")
     master_config = config_warnings + master_run.policy_warnings
     for minion in ordered:
@@ -721,7 +729,7 @@ def _run_virtual_servers(
                 attached.add(res.ref)
         if result.file is not None:
             acc.files.append(result.file)
-        acc.hosts.append(result.host)
+        acc.add_hosts((result.host,))
         for cfg, owner, scope in _vs_policy_contexts(result):
             _record_users(acc, cfg, owner, scope)
     return attached
@@ -792,14 +800,18 @@ def _rejected_hosts(rejected: Sequence[Ingress | VirtualServer], served: set[str
     return out
 
 
-def run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
+def run(
+    cluster: Cluster, settings: ControllerSettings, *, on_host: Callable[[HostResult], None] | None = None
+) -> NicResult:
     """Replay NIC 5.6 on one snapshot. Never raises (see the module docstring).
 
     Nothing is rendered here: each ConfigFile carries its config model, and ``render/`` writes the text only for
-    the outputs that read it (the checks never do).
+    the outputs that read it (the checks never do). ``on_host`` is told of each served host as its resource is
+    generated, before the run ends (a view can show hosts while the rest runs); the result's hosts are the final
+    word (fail-open notes and rejected hosts are settled at the end).
     """
     try:
-        return _run(cluster, settings)
+        return _run(cluster, settings, on_host)
     except Exception as exc:  # last resort: every per-resource step already guards itself
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         objects: list[Ingress | VirtualServer] = [*cluster.ingresses.values(), *cluster.virtual_servers.values()]
@@ -810,13 +822,15 @@ def run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
         return NicResult(settings=settings, resources=resources, policies=(), hosts=())
 
 
-def _run(cluster: Cluster, settings: ControllerSettings) -> NicResult:
+def _run(
+    cluster: Cluster, settings: ControllerSettings, on_host: Callable[[HostResult], None] | None = None
+) -> NicResult:
     settings = effective_settings(cluster, settings)
     params = parse_configmap(settings.configmap, settings.plus)
     seen = watched_cluster(cluster, settings)
     promised = promised_secrets(seen, settings)
     store = SecretStore(seen.secrets, {k: p for k, p in promised.items() if watched(k.split("/", 1)[0], settings)})
-    acc = _Acc(validity=pol.PolicyValidity(settings))
+    acc = _Acc(validity=pol.PolicyValidity(settings), on_host=on_host)
 
     # configuration.go :: AddOrUpdateIngress: class first (ignored, no event), then validation (Rejected).
     valid_ings: list[Ingress] = []

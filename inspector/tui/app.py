@@ -1,9 +1,11 @@
 """The Textual app: a view of the Report, never a second opinion on NIC.
 
 ``InspectorApp`` runs the caller's ``load`` (sources -> report) in a thread worker so the first frame appears at
-once with a progress line; reloading (``r``, a watched file changing, or a live watch calling
-``refresh_report``) runs it again and puts the cursor back on the same host/path/policy. Screens for help, the
-checklist walkthrough and explain live in their own modules.
+once with a progress line. A ``StagedLoad`` also says what it is doing (``tui/loading.py``): the first load shows
+each host as NIC's rules produce it, then the final tree as soon as the checks are done, and the rendered config
+last (the same tree, its nodes pointed at the rendered report). Reloading (``r``, a watched file changing, or a
+live watch calling ``refresh_report``) runs it again and puts the cursor back on the same host/path/policy.
+Screens for help, the checklist walkthrough and explain live in their own modules.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.filter import LineFilter
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.worker import Worker, WorkerState
@@ -33,11 +36,22 @@ from inspector.tui.commands import InspectorCommands
 from inspector.tui.details import item_details
 from inspector.tui.help_screen import HelpScreen
 from inspector.tui.keys import MAIN_BINDINGS, keymap_path, load_keymap, remapped
+from inspector.tui.loading import LoadProgress, StagedLoad
 from inspector.tui.printable import PRINTABLE
 from inspector.tui.rendered import block_for, injected_values, made_elsewhere, render_block
 from inspector.tui.strip_view import StripView
-from inspector.tui.tree import ReportTree
-from inspector.tui.view import GroupBy, Item, ItemKey, View, build_view, counts, filter_roots, finding_items, next_item
+from inspector.tui.tree import Prepared, ReportTree, prepare
+from inspector.tui.view import (
+    GroupBy,
+    Item,
+    ItemKey,
+    View,
+    build_view,
+    counts,
+    filter_roots,
+    finding_items,
+    next_item,
+)
 
 GROUPINGS: tuple[GroupBy, ...] = ("none", "namespace", "resource")
 """The ``g`` key cycles through these."""
@@ -77,6 +91,14 @@ def screenshot_folder() -> Path:
     return clip_dir()
 
 
+class LoadNews(Message):
+    """The load's worker has news (``LoadProgress.take`` reads it on the event loop)."""
+
+    def __init__(self, generation: int) -> None:
+        super().__init__()
+        self.generation = generation
+
+
 class InspectorApp(App[int]):
     """Hosts -> locations -> policies on the left; details and the rendered NGINX block on the right."""
 
@@ -92,7 +114,7 @@ class InspectorApp(App[int]):
 
     def __init__(
         self,
-        load: Callable[[], Report],
+        load: Callable[[], Report] | StagedLoad,
         *,
         source_label: str,
         watch_paths: Sequence[Path] = (),
@@ -114,10 +136,19 @@ class InspectorApp(App[int]):
         self._keep: ItemKey | None = None
         self._pending: Item | None = None
         self._flush_scheduled = False
+        self._panes_show: tuple[Item | None, Report | None, bool] | None = None
+        """What the panes show: the item, of which report, in which darkness."""
         self._loading_timer: Timer | None = None
         self._live_watch: object | None = None
         self._worker: Worker[Report] | None = None
         self._started = 0.0
+        self._progress: LoadProgress | None = None
+        self._generation = 0
+        """Counts loads: news of an older one (superseded by a reload) is ignored."""
+        self._prebuilt: tuple[Report, GroupBy, Prepared] | None = None
+        self._stage = ""
+        self._preview: Report | None = None
+        """The first load's report without rendered text, shown while the files are rendered."""
         self.keymap: dict[str, str] = {}
         """Binding id -> keys read from the user's keymap file."""
 
@@ -138,7 +169,10 @@ class InspectorApp(App[int]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.source_label} · loading…"
         self.query_one("#details-pane", StripView).show(
-            f"Loading {self.source_label}: NIC's rules are being replayed; the tree appears when the report is in."
+            f"Loading {self.source_label}: hosts are listed as NIC's rules produce them, with their findings when "
+            "the checks are done."
+            if isinstance(self._load, StagedLoad)
+            else f"Loading {self.source_label}: NIC's rules are being replayed; the tree appears when the report is in."
         )
         self.query_one("#details-pane").border_title = "Details"
         self.query_one("#rendered-pane").border_title = "Rendered NGINX config"
@@ -198,19 +232,59 @@ class InspectorApp(App[int]):
         # Progress is a status line ticking twice a second, not Textual's animated LoadingIndicator: the
         # animation repaints at full frame rate and takes the GIL from the load thread (2x slower at 10k).
         self._started = time.perf_counter()
+        self._stage = ""
+        self._generation += 1
+        generation = self._generation
+        # Only the first load shows its checked report (a reload keeps the tree until the new one is in).
+        prepare = self._prebuild if self.report is None else lambda report: None
+        progress = LoadProgress(lambda: self._post_news(generation), prepare)
+        self._progress = progress if isinstance(self._load, StagedLoad) else None
         self._tick_loading()
         if self._loading_timer is None:
             self._loading_timer = self.set_interval(0.5, self._tick_loading, name="loading-progress")
-        self._worker = self._load_worker()
+        self._worker = self._load_worker(progress)
 
     def _live_note(self) -> str:
         error = getattr(self._live_watch, "last_error", "")
         return f" · watch: {error}" if isinstance(error, str) and error else ""
 
     def _tick_loading(self) -> None:
+        if self._progress is not None and self._worker is not None and not self._worker.is_finished:
+            self._read_news()  # the hosts counted since the last news (the load tells only of its first ones)
+        self._show_loading()
+
+    def _show_loading(self) -> None:
         seconds = time.perf_counter() - self._started
-        verb = "loading" if self.report is None else "reloading"
-        self.query_one("#status", Static).update(f"{verb} {self.source_label}… {seconds:.0f}s")
+        if self._preview is not None and self.report is self._preview:
+            line = f"{self._counts_line(self._preview)} · {self._stage}… {seconds:.0f}s"
+        elif self._stage:
+            # The source is in the header; the narrow pane keeps what is going on.
+            line = ("" if self.report is None else "reloading: ") + f"{self._stage}… {seconds:.0f}s"
+        else:
+            verb = "loading" if self.report is None else "reloading"
+            line = f"{verb} {self.source_label}… {seconds:.0f}s"
+        self.query_one("#status", Static).update(line)
+
+    def _post_news(self, generation: int) -> None:
+        self.post_message(LoadNews(generation))  # thread-safe: called from the load's worker
+
+    def on_load_news(self, message: LoadNews) -> None:
+        """Show what the first load has so far: its stage, the hosts NIC's rules produced, the checked report."""
+        if message.generation != self._generation or self._progress is None:
+            return  # an older load, superseded
+        self._read_news()
+        self._show_loading()
+
+    def _read_news(self) -> None:
+        assert self._progress is not None
+        news = self._progress.take()
+        self._stage = news.stage
+        first_load = self.report is None or self.report is self._preview
+        if first_load and self.report is None and news.hosts and self.view_model is None:
+            self.report_tree.add_pending(news.hosts, news.total)
+        if first_load and news.checked is not None:
+            self._preview = news.checked
+            self._apply(news.checked)
 
     def _stop_loading(self) -> None:
         if self._loading_timer is not None:
@@ -218,8 +292,27 @@ class InspectorApp(App[int]):
             self._loading_timer = None
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load_worker(self) -> Report:
-        return self._load()
+    def _load_worker(self, progress: LoadProgress) -> Report:
+        if not isinstance(self._load, StagedLoad):
+            return self._load()
+        report = self._load.run(progress)
+        self._prebuild(report)
+        return report
+
+    def _prebuild(self, report: Report) -> None:
+        """Build the tree of a staged load's report in its worker, off the event loop (``_view_for`` takes it if
+        the grouping is still the same)."""
+        group_by = self.group_by
+        with gc_paused():
+            self._prebuilt = (report, group_by, prepare(build_view(report, group_by)))
+
+    def _view_for(self, report: Report) -> View:
+        """The view of ``report`` for the current grouping: the one the worker built, else built now."""
+        prebuilt, self._prebuilt = self._prebuilt, None
+        if prebuilt is not None and prebuilt[0] is report and prebuilt[1] == self.group_by:
+            self.report_tree.offer(prebuilt[2])
+            return prebuilt[2].view
+        return build_view(report, self.group_by)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
@@ -230,7 +323,9 @@ class InspectorApp(App[int]):
         if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Report):
             self.load_seconds = time.perf_counter() - self._started
             self.loads += 1
-            self._apply(event.worker.result)
+            preview, self._preview = self._preview, None
+            if preview is None or self.report is not preview or not self._swap(event.worker.result):
+                self._apply(event.worker.result)
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             message = f"could not load {self.source_label}: {type(error).__name__}: {error}"
@@ -253,12 +348,36 @@ class InspectorApp(App[int]):
                 screen.update_report(report)
         if self.focused is None and self.screen is self.screen_stack[0]:
             self.report_tree.focus()
+        self._show_status(report)
+
+    def _counts_line(self, report: Report) -> str:
+        return f"{len(report.hosts)} hosts · {sum(1 for _ in report.cluster.all_objects())} objects"
+
+    def _show_status(self, report: Report) -> None:
         # No timing here: the screen must be the same picture every time (snapshots); scripts/bench.py times it.
         self.query_one("#status", Static).update(
-            f"{len(report.hosts)} hosts · {sum(1 for _ in report.cluster.all_objects())} objects"
+            self._counts_line(report)
             + (f" · reloaded ({self.loads - 1})" if self.loads > 1 else "")
             + self._live_note()
         )
+
+    def _swap(self, report: Report) -> bool:
+        """The rendered report after its preview: the same tree, so its nodes are pointed at the new items instead
+        of rebuilding it (the cursor, expansions and scroll stay). False when the tree changed meanwhile."""
+        with gc_paused():
+            view = self._view_for(report)
+            if not self.report_tree.swap(view, filter_roots(view, self.filter_text)):
+                return False
+        self.report = report
+        self.view_model = view
+        from inspector.tui.checklist import ChecklistScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ChecklistScreen):
+                screen.update_report(report)
+        self._show_status(report)
+        self._show_item(self.report_tree.current_item)
+        return True
 
     def _set_header(self) -> None:
         """Counts first, and compact below 100 columns: a narrow header cuts the source label, never the counts."""
@@ -283,8 +402,10 @@ class InspectorApp(App[int]):
         tree = self.report_tree
         keep = tree.current_key or self._keep
         if regroup or self.view_model is None:
-            self.view_model = build_view(self.report, self.group_by)
+            self.view_model = self._view_for(self.report)
         roots = filter_roots(self.view_model, self.filter_text)
+        if not regroup and tree.view is self.view_model and tree.shows(roots):
+            return  # the filter keeps what is shown: the tree, its cursor and the panes stay
         tree.show(self.view_model, roots)
         if keep is None or not tree.reveal(keep):
             tree.move_cursor(tree.root.children[0] if tree.root.children else None)
@@ -330,13 +451,29 @@ class InspectorApp(App[int]):
         # The cursor may have moved to a rebuilt tree since the update was scheduled: the panes describe the
         # cursor, whatever was pending.
         item = self.report_tree.current_item if self.report is not None else self._pending
+        shown = (item, self.report, self.current_theme.dark)
+        last = self._panes_show
+        if item is not None and last is not None and all(a is b for a, b in zip(shown, last, strict=True)):
+            return  # the same item of the same report (a filter keystroke that keeps the cursor's node)
+        self._panes_show = shown
         details = self.query_one("#details-pane", StripView)
         rendered = self.query_one("#rendered-pane", StripView)
+        if self.report is None and item is not None and item.host is None and item.kind == "host":
+            details.show(
+                f"{item.key.host or '(no host)'} ({item.label}): NIC's rules are being replayed; its policies, "
+                "findings and rendered config are shown when the report is in."
+            )
+            rendered.show("")
+            return
         if self.report is None or item is None:
             details.show("Nothing selected." if self.report is not None else "")
             rendered.show("")
             return
         details.show(item_details(self.report, item))
+        if not self.report.rendered:
+            rendered.border_title = "Rendered NGINX config"
+            rendered.show("The NGINX config is being rendered…")
+            return
         block = block_for(item)
         rendered.border_title = block.title if block is not None else "Rendered NGINX config"
         natural = block.width + 8 if block is not None else 0
@@ -429,9 +566,18 @@ class InspectorApp(App[int]):
             item = next((c for c in item.children if c.host is not None), None)
         return item if item is not None and item.host is not None else None
 
+    def _still_rendering(self, title: str) -> bool:
+        """The first load's tree is shown before the files are rendered; what needs them waits."""
+        if self.report is None or self.report.rendered:
+            return False
+        self.notify("The NGINX config is still being rendered: a moment.", title=title, severity="warning")
+        return True
+
     def action_checklist(self) -> None:
         from inspector.tui.checklist import ChecklistScreen
 
+        if self._still_rendering("Checklist"):
+            return
         item = self._selected_host_item()
         if self.report is None or item is None or item.host is None:
             self.notify("Select a host first.", title="Checklist", severity="warning")
@@ -441,6 +587,8 @@ class InspectorApp(App[int]):
     def action_explain(self) -> None:
         from inspector.tui.explain_screen import ExplainScreen
 
+        if self._still_rendering("Explain"):
+            return
         item = self._selected_host_item()
         if self.report is None or item is None or item.host is None:
             self.notify("Select a host or location first.", title="Explain", severity="warning")
@@ -484,6 +632,8 @@ class InspectorApp(App[int]):
         self.notify(f"{what} copied (OSC 52) and written to {path}", title="Copy", timeout=8)
 
     def action_copy_block(self) -> None:
+        if self._still_rendering("Copy"):
+            return
         item = self.report_tree.current_item
         block = block_for(item) if item is not None else None
         if block is None:
@@ -509,7 +659,7 @@ class InspectorApp(App[int]):
         self.report_tree.focus()
 
 
-def run_tui(load: Callable[[], Report], *, source_label: str, watch_paths: Sequence[Path] = ()) -> int:
+def run_tui(load: Callable[[], Report] | StagedLoad, *, source_label: str, watch_paths: Sequence[Path] = ()) -> int:
     """Run the TUI until the user quits; the exit code is 0."""
     result = InspectorApp(load, source_label=source_label, watch_paths=watch_paths).run()
     return int(result or 0)

@@ -148,6 +148,19 @@ def host_label(host: HostReport, severity: str | None, *, verdict: str = "", sto
     return text
 
 
+PENDING_MARK: tuple[str, str] = ("…", "dim")
+"""Mark of a host shown while the report is still being built (its findings are not in yet)."""
+
+
+def pending_host_label(host: str, resource: str) -> Text:
+    """A host the replica has produced, before its checks ran: no mark, badge or verdict can be known yet."""
+    return Text.assemble(PENDING_MARK, " ", (host or "(no host)", "bold"), (f"  {resource}", "dim"))
+
+
+def pending_more_label(more: int) -> Text:
+    return Text(f"  … {more} more hosts so far", style="dim italic")
+
+
 def item_label(item: Item) -> Text:
     """The label of any tree item."""
     if item.kind == "host" and item.host is not None:

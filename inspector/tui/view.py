@@ -18,6 +18,7 @@ from typing import Literal
 from inspector import samples
 from inspector.analysis.findings import Finding
 from inspector.model import AnyObject
+from inspector.nic.types import HostResult
 from inspector.report import HostReport, LocationReport, PolicyUse, Report
 
 ItemKind = Literal["group", "host", "location", "policy", "orphans", "orphan"]
@@ -93,6 +94,9 @@ class View:
     group_by: GroupBy = "none"
     index: Mapping[ItemKey, tuple[Item, ...]] = field(default_factory=dict)
     """Key -> path of items from a root to that item (for expanding ancestors lazily)."""
+    terms: dict[int, dict[str, set[str]]] = field(default_factory=dict, compare=False, repr=False)
+    """id(root or host item) -> its searchable facts, filled by the first filter that reads them: each keystroke
+    in the filter box matched every host's facts again (a walk of all 10k objects' items per key)."""
 
     def find(self, key: ItemKey) -> tuple[Item, ...]:
         return self.index.get(key, ())
@@ -204,6 +208,13 @@ def _finding_place(host: HostReport, finding: Finding) -> ItemKey:
 
 
 # --- building ----------------------------------------------------------------------------------------------
+
+
+def pending_host_item(host: HostResult) -> Item:
+    """A host the replica produced before the report is in: the key its item will have (so the cursor stays on it
+    when the tree is built), the resource as its label, nothing else known yet."""
+    resource = f"{host.resource.kind}/{host.resource.key}"
+    return Item(ItemKey("host", host.host, resource), "host", label=f"{host.resource.kind} {host.resource.key}")
 
 
 def _finish(item: Item, children: tuple[Item, ...]) -> Item:
@@ -501,9 +512,11 @@ def filter_roots(view: View, query: str) -> tuple[Item, ...]:
         return view.roots
 
     def host_matches(item: Item) -> bool:
-        facts = _host_terms(item)
-        if item.kind in ("orphans", "orphan"):
-            facts["any"].add(item.label.lower())
+        facts = view.terms.get(id(item))
+        if facts is None:
+            facts = view.terms[id(item)] = _host_terms(item)
+            if item.kind in ("orphans", "orphan"):
+                facts["any"].add(item.label.lower())
         return all(_term_matches(name, needle, facts) for name, needle in terms)
 
     kept: list[Item] = []
