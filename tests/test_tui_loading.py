@@ -94,14 +94,24 @@ def _staged(folder: Path, gate: threading.Event | None = None) -> StagedLoad:
 
 async def _ready(pilot: Pilot[int]) -> None:
     await pilot.app.workers.wait_for_complete()
+    await _settled(pilot)
+
+
+async def _settled(pilot: Pilot[int]) -> None:
+    """Until the panes' update, scheduled for after the next refresh, has run (a pause alone may come first)."""
     await pilot.pause()
+    for _ in range(100):
+        if not getattr(pilot.app, "_flush_scheduled", False):
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the panes were never updated")
 
 
 async def _final_state(app: InspectorApp, keys: tuple[str, ...]) -> tuple[object, ...]:
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         await pilot.press(*keys)
-        await pilot.pause()
+        await _settled(pilot)
         tree = app.report_tree
         lines = [tree.get_node_at_line(n) for n in range(tree.last_line + 1)]
         return (
