@@ -559,3 +559,24 @@ def test_findings_on_a_shared_policy_list_each_host_once_in_report_order(vsr_clu
     for f in on_policies:
         hosts = dict(f.details).get("hosts", f.host or "").split(", ")
         assert hosts == [h for h in order[f.policy or ""] if h in hosts], f.check.id
+
+
+def test_impact_lists_each_host_once_sorted(vsr_cluster_dir: Path) -> None:
+    """Report.impact keeps hosts in sets (a list scan per host was quadratic): each host once, sorted, as before."""
+    from dataclasses import replace
+
+    report = build_report(load_cluster([vsr_cluster_dir, REPO / "sample-cluster"]), ControllerSettings())
+    doubled = replace(report, hosts=report.hosts + tuple(reversed(report.hosts)))
+    impact = doubled.impact()
+    assert impact == report.impact() and any(impact.values())
+    for key, hosts in impact.items():
+        flagged = [
+            h.host
+            for h in report.hosts
+            if {
+                "returns_500": h.result.returns_500 or any(loc.result.returns_500 for loc in h.locations),
+                "fail_open": h.result.fail_open,
+                "refused_handshake": h.result.ssl_reject_handshake,
+            }[key]
+        ]
+        assert list(hosts) == sorted(set(flagged))

@@ -104,7 +104,8 @@ class Report:
 
     def impact(self) -> dict[str, tuple[str, ...]]:
         """Hosts by what a request meets there: a 500 (host or any location), fail-open, refused TLS handshakes."""
-        out: dict[str, list[str]] = {"returns_500": [], "fail_open": [], "refused_handshake": []}
+        # Sets, sorted at the end: a scan of the list per host was quadratic (0.3 s per call at 50k vsr objects).
+        out: dict[str, set[str]] = {"returns_500": set(), "fail_open": set(), "refused_handshake": set()}
         for h in self.hosts:
             flags = {
                 "returns_500": h.result.returns_500 or any(loc.result.returns_500 for loc in h.locations),
@@ -112,8 +113,8 @@ class Report:
                 "refused_handshake": h.result.ssl_reject_handshake,
             }
             for key, on in flags.items():
-                if on and h.host not in out[key]:
-                    out[key].append(h.host)
+                if on:
+                    out[key].add(h.host)
         return {k: tuple(sorted(v)) for k, v in out.items()}
 
     def summary(self) -> dict[str, int]:
