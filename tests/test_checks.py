@@ -219,6 +219,27 @@ def test_invalid_policy_is_one_finding_with_both_texts(tmp_path: Path) -> None:
     assert f.source.endswith(f":{line_of(tmp_path, 'verifyDepth')}"), f.source
 
 
+def test_an_invalid_policy_named_by_many_ingresses_is_one_finding_naming_each(tmp_path: Path) -> None:
+    """Each Ingress's reference is folded into the Policy's one finding: its users in reference order, every host
+    in the message, each Ingress's own NIC texts once (the draft writes them once all references are in)."""
+    hosts = [f"app-{i}.example.com" for i in range(5)]
+    docs = [service("app", NS), tls_secret("tls", NS, HOST), ca_secret("ca", NS)]
+    docs += [ingress_policy("p", NS, "ca", verifyDepth=-1)]
+    docs += [
+        ingress(f"ing-{i}", NS, h, policies="p", tls_hosts=[h], tls_secret_name="tls") for i, h in enumerate(hosts)
+    ]
+    found = active(report_from(tmp_path, *docs))
+    invalid = [f for f in found if f.check.id == "MTLS010"]
+    assert len(invalid) == 1, [(f.check.id, f.message) for f in found]
+    f = invalid[0]
+    assert f.message.endswith(f": every request to {', '.join(hosts)} gets 500")
+    users = dict(f.details)["users"].split(", ")
+    assert [u.split(" (")[0] for u in users] == [f"Ingress {NS}/ing-{i}" for i in range(5)]
+    assert len(set(users)) == 5 and dict(f.details)["hosts"] == ", ".join(hosts)
+    texts = (f.nic_message or "").split("\n")
+    assert len(texts) == len(set(texts)) and sum(f"Ingress {NS}/ing-" in t for t in texts) == 5
+
+
 def test_missing_policy_carries_w12_and_w15(tmp_path: Path) -> None:
     report = report_from(
         tmp_path,

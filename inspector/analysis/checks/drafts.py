@@ -35,13 +35,44 @@ class Draft:
     paths: list[str] = field(default_factory=list)
     users: list[ObjectRef] = field(default_factory=list)
     """For an invalid Policy: the resources whose references were folded into it (its ``users`` detail)."""
+    user_labels: list[str] = field(default_factory=list, repr=False)
+    """The ``users`` detail's entries (``Ingress ns/name (field)``), joined once when the draft is settled."""
+    _user_label_set: set[str] = field(default_factory=set, repr=False)
+    _nic_set: set[str] = field(default_factory=set, repr=False)
+    _message_hosts: int = field(default=-1, repr=False)
+    """For an invalid Policy's draft: how many of its hosts its message names (-1: the message is written). The
+    message and the ``users`` detail grow with every reference folded in; writing them once, when the references
+    are all in, keeps thousands of Ingresses naming one invalid Policy linear."""
+    _seq: int = field(default=0, repr=False)
+    """Position among the report's drafts (the order findings are written in)."""
     _host_set: set[str] = field(default_factory=set, repr=False)
     """``hosts`` as a set: a finding on a Secret or Policy that every host uses collects thousands of hosts, and a
     scan of the list for each made that quadratic."""
 
     def add_nic(self, text: str) -> None:
-        if text and text not in self.nic_texts:
+        if text and text not in self._nic_set:
+            self._nic_set.add(text)
             self.nic_texts.append(text)
+
+    def add_user_label(self, label: str) -> None:
+        """A reference folded into this invalid-policy draft: its ``users`` detail moves to the end, as when the
+        detail was rewritten for each new user."""
+        if label in self._user_label_set:
+            return
+        self._user_label_set.add(label)
+        self.user_labels.append(label)
+        self.details = [(k, v) for k, v in self.details if k != "users"]
+        self.details.append(("users", ""))
+
+    def settle(self) -> None:
+        """Write the message and ``users`` detail of an invalid Policy's draft from what was folded in."""
+        if self._message_hosts >= 0:
+            named = self.hosts[: self._message_hosts]
+            self.message = self.nic_texts[0] + (f": every request to {', '.join(named)} gets 500" if named else "")
+            self._message_hosts = -1
+        if self.user_labels:
+            users = ", ".join(self.user_labels)
+            self.details = [(k, users if k == "users" else v) for k, v in self.details]
 
     def add_host(self, host: str, path: str | None = None) -> None:
         if host and host not in self._host_set:
@@ -51,6 +82,7 @@ class Draft:
             self.paths.append(path)
 
     def freeze(self) -> Finding:
+        self.settle()
         details = list(self.details)
         if len(self.hosts) > 1:
             details.append(("hosts", ", ".join(self.hosts)))
@@ -108,6 +140,11 @@ class Builder:
         self._secrets_by_name: dict[str, list[tuple[str, str]]] | None = None
         self._hosts_by_resource: dict[ObjectRef, list[str]] | None = None
         self._hosts_by_policy: dict[str, tuple[str, ...]] | None = None
+        # Drafts by the resource, Policy and folded user they name, in creation order: a lookup error of each of
+        # thousands of Ingresses naming one invalid Policy is folded by these, not by a scan of every draft.
+        self._by_resource: dict[ObjectRef, list[Draft]] = {}
+        self._by_policy: dict[str, list[Draft]] = {}
+        self._by_user: dict[ObjectRef, list[Draft]] = {}
 
     def policy_hosts(self) -> Mapping[str, Sequence[str]]:
         """Policy key -> the hosts its references were evaluated for, both in report order (one index per report,
@@ -137,8 +174,31 @@ class Builder:
     def draft(self, key: tuple[object, ...], make: Callable[[], Draft] | Draft) -> Draft:
         """The draft for ``key``, created from ``make`` the first time (so one cause stays one finding)."""
         if key not in self.drafts:
-            self.drafts[key] = make if isinstance(make, Draft) else make()
+            d = make if isinstance(make, Draft) else make()
+            d._seq = len(self.drafts)
+            self.drafts[key] = d
+            if d.resource is not None:
+                self._by_resource.setdefault(d.resource, []).append(d)
+            if d.policy is not None:
+                self._by_policy.setdefault(d.policy, []).append(d)
+            for user in d.users:
+                self._by_user.setdefault(user, []).append(d)
         return self.drafts[key]
+
+    def add_user(self, d: Draft, user: ObjectRef) -> None:
+        """Fold ``user``'s reference into the invalid-policy draft ``d`` (once)."""
+        if not any(x is d for x in self._by_user.get(user, ())):
+            d.users.append(user)
+            self._by_user.setdefault(user, []).append(d)
+
+    def drafts_of_policy(self, policy: str) -> Sequence[Draft]:
+        """Drafts naming Policy ``policy``, in creation order."""
+        return self._by_policy.get(policy, ())
+
+    def drafts_of(self, ref: ObjectRef) -> list[Draft]:
+        """Drafts on ``ref`` or with ``ref`` folded in as a user, in creation order."""
+        own = {id(d): d for d in (*self._by_resource.get(ref, ()), *self._by_user.get(ref, ()))}
+        return sorted(own.values(), key=lambda d: d._seq)
 
     def findings(self) -> list[Finding]:
         return [d.freeze() for d in self.drafts.values()]

@@ -87,6 +87,7 @@ def outcome_findings(b: Builder) -> None:
                     d.details.append(("policy field", f"{pf} at {policy_obj.meta.origin.at(pf)}"))
         d.message = msg
     for d in b.drafts.values():
+        d.settle()  # invalid Policies' messages, now that every reference is folded in
         if d.check.outcome in ("500", "fail-open", "ignored") and d.check.nic_enforced:
             tail = consequence(d.check, d.hosts, d.paths[0] if len(d.paths) == 1 else None)
             if tail and tail not in d.message:
@@ -141,16 +142,9 @@ def _missing_policy(b: Builder, outcome: PolicyOutcome, text: str, host: str, pa
     if invalid is not None:
         invalid.add_nic(text)
         invalid.add_host(host, path)
-        users = dict(invalid.details).get("users", "")
-        user = f"{src.owner} ({src.field})"
-        if src.owner not in invalid.users:
-            invalid.users.append(src.owner)
-        if user not in users:
-            invalid.details = [(k, v) for k, v in invalid.details if k != "users"]
-            invalid.details.append(("users", f"{users}, {user}" if users else user))
-        invalid.message = invalid.nic_texts[0] + (
-            f": every request to {', '.join(invalid.hosts)} gets 500" if invalid.hosts else ""
-        )
+        b.add_user(invalid, src.owner)
+        invalid.add_user_label(f"{src.owner} ({src.field})")
+        invalid._message_hosts = len(invalid.hosts)  # written by settle(), once every reference is in
         return
     if not settings.enable_custom_resources:
         # W16 and W12 are one cause: NIC reads the annotation but has no Policy objects at all.
@@ -374,13 +368,11 @@ def _fold_w15(
 ) -> None:
     """W15 wraps a lookup error already behind another finding of this Ingress (of its Policy ``key``, when the
     error names one): carry it there."""
-    own = [d for d in b.drafts.values() if d.resource == ref or ref in d.users]
     target = None
     if key is not None:
-        target = next(
-            (d for d in b.drafts.values() if d.policy == key and (d.resource == ref or d.check.id == "MTLS010")), None
-        )
+        target = next((d for d in b.drafts_of_policy(key) if d.resource == ref or d.check.id == "MTLS010"), None)
     if target is None:
+        own = b.drafts_of(ref)
         secretish = [d for d in own if d.check.id in ("MTLS019", "MTLS022", "MTLS023", "MTLS024")]
         target = secretish[0] if secretish else (own[0] if own else None)
     if target is not None:
