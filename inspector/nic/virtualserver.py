@@ -208,6 +208,17 @@ def select_vsrs(
     regex_entries: dict[str, tuple[VirtualServerRoute, list[str], int]] = {}
     referenced: list[str] = []
 
+    def attach(key: str, vsr: VirtualServerRoute, path: str) -> None:
+        """A route's VSR, validated against this VS, unless it is invalid for it or attached already."""
+        err = _vsr_problems_for_vs(vsr, vs, [path], settings)
+        if err:
+            warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
+        elif key in seen:
+            warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
+        else:
+            seen.add(key)
+            vsrs.append(vsr)
+
     for idx, route in enumerate(vs.routes):
         if route.route:
             key = _vsr_key(route.route, vs.meta.ref.namespace)
@@ -225,28 +236,12 @@ def select_vsrs(
                 else:
                     regex_entries[key] = (vsr, [route.path], idx)
                 continue
-            err = _vsr_problems_for_vs(vsr, vs, [route.path], settings)
-            if err:
-                warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
-                continue
-            if key in seen:
-                warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
-                continue
-            seen.add(key)
-            vsrs.append(vsr)
+            attach(key, vsr, route.path)
         elif route.route_selector:
             # validateVSRSelectors walks a Go map (random order); sorted keys make the result deterministic.
             for key, vsr in catalog.selected(route.route_selector):
                 referenced.append(key)
-                err = _vsr_problems_for_vs(vsr, vs, [route.path], settings)
-                if err:
-                    warnings.append(f"VirtualServerRoute {key} is invalid: {err}")
-                    continue
-                if key in seen:
-                    warnings.append(f"VS {vs.meta.ref.key} has duplicate VirtualServerRoutes {key}")
-                    continue
-                seen.add(key)
-                vsrs.append(vsr)
+                attach(key, vsr, route.path)
 
     for key, (vsr, regex_paths, _idx) in sorted(regex_entries.items(), key=lambda kv: kv[1][2]):
         err = _vsr_problems_for_vs(vsr, vs, regex_paths, settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from inspector.nic import version2 as v2
 from inspector.nic.parsing import go_quote
 from inspector.nic.secrets import make_secret_path
+from inspector.nic.types import Scope
 from inspector.render import blocks as b
 from inspector.render.records import Lines, RenderedFile, Stmt, rendered_file
 
@@ -130,15 +131,7 @@ def vs_server(out: Lines, c: v2.VirtualServerConfig) -> None:
         d(ind, "real_ip_header", s.real_ip_header)
     if s.real_ip_recursive:
         d(ind, "real_ip_recursive", "on")
-    if s.policies_error_return is not None:
-        b.policy_error_return(out, s.policies, "server", ind)
-    b.access_control(out, s.policies, ind)
-    b.limit_req(out, s.policies, ind)
-    if c.plus:
-        b.jwt_auth(out, s.policies, ind)
-    b.basic_auth(out, s.policies, ind)
-    if s.egress_mtls:
-        b.egress_mtls(out, s.egress_mtls, "proxy", "server", c.dynamic_ssl_reload, ind)
+    _policy_blocks(out, c, s, "proxy", "server", ind)
     b.vs_hsts(out, s.policies, ind)
     out.snippets(ind, s.snippets)
     for irl in s.internal_redirect_locations:
@@ -215,6 +208,22 @@ _GRPC_ERROR_PAGES = (
 """A gRPC location's error pages, in NIC's order: nginx.virtualserver.tmpl L388-408."""
 
 
+def _policy_blocks(
+    out: Lines, c: v2.VirtualServerConfig, at: v2.Server | v2.Location, prefix: str, scope: Scope, ind: str
+) -> None:
+    """The policy blocks NIC's VS template writes alike in a server and in a location: the 500-out, access
+    control, rate limits, JWT (Plus), basic auth, then egressMTLS (``prefix`` ``proxy`` or ``grpc``)."""
+    if at.policies_error_return is not None:
+        b.policy_error_return(out, at.policies, scope, ind)
+    b.access_control(out, at.policies, ind)
+    b.limit_req(out, at.policies, ind)
+    if c.plus:
+        b.jwt_auth(out, at.policies, ind)
+    b.basic_auth(out, at.policies, ind)
+    if at.egress_mtls:
+        b.egress_mtls(out, at.egress_mtls, prefix, scope, c.dynamic_ssl_reload, ind)
+
+
 def health_check_location(out: Lines, hc: v2.HealthCheck) -> None:
     """A Plus ``location @hc-<upstream>``: nginx-plus.virtualserver.tmpl L440-486."""
     ind = "    "
@@ -263,15 +272,7 @@ def vs_location(out: Lines, loc: v2.Location, c: v2.VirtualServerConfig) -> None
     if loc.add_header_inherit:
         d(i2, "add_header_inherit", loc.add_header_inherit)
     out.snippets(i2, loc.snippets)
-    if loc.policies_error_return is not None:
-        b.policy_error_return(out, loc.policies, "location", i2)
-    b.access_control(out, loc.policies, i2)
-    b.limit_req(out, loc.policies, i2)
-    if c.plus:
-        b.jwt_auth(out, loc.policies, i2)
-    b.basic_auth(out, loc.policies, i2)
-    if loc.egress_mtls:
-        b.egress_mtls(out, loc.egress_mtls, p, "location", c.dynamic_ssl_reload, i2)
+    _policy_blocks(out, c, loc, p, "location", i2)
     if loc.grpc_pass:
         for code, target in _GRPC_ERROR_PAGES:
             d(i2, "error_page", code, "=", target)
