@@ -9,7 +9,9 @@ made printable and XML-safe (control characters escaped), so the document stays 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape
 
 from inspector.analysis.checks import BY_ID, CHECKS
 from inspector.analysis.findings import Check, Finding
@@ -132,28 +134,20 @@ def _text(f: Finding) -> str:
 # The document is written directly, with the bytes ``ElementTree.indent`` + ``tostring`` give (a test compares
 # them): at 10k objects it has 120,000 testcases, and building and serialising an Element tree for them cost more
 # than the whole analysis of some clusters. Escaping follows ElementTree's own rules.
+_ATTR_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+"""What ElementTree escapes in an attribute beyond ``&<>`` (its own character references)."""
+
+
+_SPECIAL = re.compile('[&<>"\r\n\t]')
+"""Most names and messages hold none of these: one scan in C instead of seven replacements."""
+
+
 def _escape_attr(value: str) -> str:
-    """ElementTree's attribute escaping (``&<>"`` and CR, LF, tab as character references)."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    if "\r" in value:
-        value = value.replace("\r", "&#13;")
-    if "\n" in value:
-        value = value.replace("\n", "&#10;")
-    if "\t" in value:
-        value = value.replace("\t", "&#09;")
-    return value
+    return escape(value, _ATTR_ENTITIES) if _SPECIAL.search(value) else value
 
 
 def _escape_text(text: str) -> str:
-    """ElementTree's text escaping."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape(text) if _SPECIAL.search(text) else text
 
 
 def _attrs(**values: str) -> str:
