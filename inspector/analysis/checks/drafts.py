@@ -181,15 +181,14 @@ class Builder:
                 self._by_resource.setdefault(d.resource, []).append(d)
             if d.policy is not None:
                 self._by_policy.setdefault(d.policy, []).append(d)
-            for user in d.users:
-                self._by_user.setdefault(user, []).append(d)
         return self.drafts[key]
 
-    def add_user(self, d: Draft, user: ObjectRef) -> None:
-        """Fold ``user``'s reference into the invalid-policy draft ``d`` (once)."""
+    def add_user(self, d: Draft, user: ObjectRef, label: str) -> None:
+        """Fold ``user``'s reference (``label``: ``Ingress ns/name (field)``) into the invalid-policy draft ``d``."""
         if not any(x is d for x in self._by_user.get(user, ())):
             d.users.append(user)
             self._by_user.setdefault(user, []).append(d)
+        d.add_user_label(label)
 
     def drafts_of_policy(self, policy: str) -> Sequence[Draft]:
         """Drafts naming Policy ``policy``, in creation order."""

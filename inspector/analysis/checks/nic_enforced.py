@@ -142,8 +142,7 @@ def _missing_policy(b: Builder, outcome: PolicyOutcome, text: str, host: str, pa
     if invalid is not None:
         invalid.add_nic(text)
         invalid.add_host(host, path)
-        b.add_user(invalid, src.owner)
-        invalid.add_user_label(f"{src.owner} ({src.field})")
+        b.add_user(invalid, src.owner, f"{src.owner} ({src.field})")
         invalid._message_hosts = len(invalid.hosts)  # written by settle(), once every reference is in
         return
     if not settings.enable_custom_resources:
