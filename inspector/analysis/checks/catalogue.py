@@ -5,7 +5,6 @@ format, remediation), looked up by id or slug. ``docs/checks.md`` is generated f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from inspector import catalogue
 from inspector.analysis import certs
@@ -37,11 +36,6 @@ from inspector.nic.messages import (
     W17B,
     W18,
 )
-
-if TYPE_CHECKING:
-    pass
-
-
 
 IGNORE_ANNOTATION = "mtls-inspect/ignore"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from inspector import catalogue
 from inspector.analysis import certs
@@ -16,11 +15,6 @@ from inspector.analysis.checks.drafts import Builder, Draft, iter_outcomes
 from inspector.analysis.checks.nic_enforced import policy_secret_names
 from inspector.model import Cluster, Secret, field_path
 from inspector.nic.secrets import TYPE_CA, TYPE_TLS
-
-if TYPE_CHECKING:
-    pass
-
-
 
 # --- certificates ---------------------------------------------------------------------------------------------
 
@@ -167,7 +161,6 @@ def _upstream_cert_findings(b: Builder, uses: Mapping[str, _SecretUse], now: dt.
                     ),
                 )
                 d.details.extend(issue.details)
-
 
 
 def promised_findings(b: Builder) -> None:

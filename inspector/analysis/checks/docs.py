@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from inspector.analysis.checks.catalogue import CHECKS, IGNORE_ANNOTATION, nic_formats
 from inspector.analysis.findings import Check
-
-if TYPE_CHECKING:
-    pass
-
 
 
 def checks_table(fmt: str = "text") -> str:

@@ -4,17 +4,11 @@ check.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from inspector import catalogue
 from inspector.analysis.checks.catalogue import BY_ID, IGNORE_ANNOTATION
 from inspector.analysis.checks.drafts import Builder, Draft, source_at
-from inspector.model import ObjectRef, field_path
-
-if TYPE_CHECKING:
-    pass
-
 from inspector.analysis.checks.suppression import unknown_ignore_ids
+from inspector.model import ObjectRef, field_path
 
 
 def input_findings(b: Builder) -> None:
@@ -39,8 +33,6 @@ def input_findings(b: Builder) -> None:
         b.draft(
             ("unreadable", n), Draft(chk, f"Secret {key} could not be read: {reason}", ObjectRef("Secret", ns, name))
         )
-
-
 
 
 def ignore_annotation_findings(b: Builder) -> None:

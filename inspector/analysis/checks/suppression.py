@@ -5,17 +5,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from inspector.analysis.checks.catalogue import BY_ID, BY_SLUG, IGNORE_ANNOTATION, check
 from inspector.analysis.checks.drafts import object_of
 from inspector.analysis.findings import Check, Finding
 from inspector.model import Cluster, ObjectRef
-
-if TYPE_CHECKING:
-    pass
-
-
 
 # --- suppression ----------------------------------------------------------------------------------------------
 
@@ -76,7 +70,6 @@ def unknown_ignore_ids(value: str) -> list[str]:
     """The entries of an ``mtls-inspect/ignore`` annotation that name no check (MTLS008)."""
     entries = _split_ignore_annotation(value)
     return [ident for ident, _ in entries if ident.upper() not in BY_ID and ident.lower() not in BY_SLUG]
-
 
 
 def suppress(
