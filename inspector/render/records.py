@@ -230,7 +230,6 @@ class RenderedServer:
     locations: tuple[RenderedLocation, ...]
     line_policies: Mapping[int, str] = field(default_factory=dict)
     """File line -> policy key, for lines a policy produced."""
-    line_sources: Mapping[int, LineSource] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -322,11 +321,11 @@ def servers_of(lines: Sequence[Line]) -> list[RenderedServer]:
                 )
             else:
                 directives.append(_flat(child))
-        sources: dict[int, LineSource] = {}
-        for number in range(start, end + 1):
-            src = lines[number - 1].source
-            if src is not None:
-                sources[number] = LineSource(number, *src)
+        line_policies = {
+            number: src.policy
+            for number in range(start, end + 1)
+            if (src := lines[number - 1].source) is not None and src.policy
+        }
         servers.append(
             RenderedServer(
                 text="\n".join(line.text for line in lines[start - 1 : end]),
@@ -334,8 +333,7 @@ def servers_of(lines: Sequence[Line]) -> list[RenderedServer]:
                 end_line=end,
                 directives=tuple(directives),
                 locations=tuple(locations),
-                line_policies={n: p.policy for n, p in sources.items() if p.policy},
-                line_sources=sources,
+                line_policies=line_policies,
             )
         )
     return servers
