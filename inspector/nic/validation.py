@@ -842,7 +842,7 @@ _COMMON_PATH_MSG = "must start with / and must not include any whitespace charac
 
 
 def common_path_errors(path: str, fpath: str) -> list[str]:
-    """``common.go :: validatePath`` (rewrite-target, app-root, VS rewritePath)."""
+    """``common.go :: validatePath`` (rewrite-target, app-root, VS route paths and rewritePath)."""
     if path == "":
         return [required(fpath)]
     if path.startswith("//"):
@@ -1663,29 +1663,12 @@ def _validate_vs_service_name(name: str, path: str) -> list[str]:
     return _dns1035_field(name, path)
 
 
-_VS_PATH_FMT = r"/[^\s{};\\]*"
-_VS_PATH_MSG = "must start with / and must not include any whitespace character, `{`, `}` or `;`"
-
-
-def _validate_vs_path(path: str, fpath: str) -> list[str]:
-    """``common.go :: validatePath`` (VS flavour)."""
-    if path == "":
-        return [required(fpath)]
-    if path.startswith("//"):
-        return [invalid(fpath, path, "protocol-relative URIs not allowed, must not start with '//'")]
-    if ".." in [seg for seg in re.split(r"[/\\]", path) if seg]:
-        return [invalid(fpath, path, "path traversal not allowed, path must not contain '..' segments")]
-    if not _go_fullmatch(_VS_PATH_FMT, path):
-        return [invalid(fpath, path, regex_error(_VS_PATH_MSG, _VS_PATH_FMT, "/", "/path", "/path/subpath-123"))]
-    return []
-
-
 def _validate_route_path(path: str, fpath: str) -> list[str]:
     """``virtualserver.go :: validateRoutePath``: prefix, ``=`` exact, ``^~`` and ``~``/``~*`` regex paths."""
     if path == "":
         return [required(fpath)]
     if path.startswith("^~"):
-        return _validate_vs_path(path[2:].lstrip(), fpath)
+        return common_path_errors(path[2:].lstrip(), fpath)
     if path.startswith("~"):
         regex = path[2:] if path.startswith("~*") else path[1:]
         regex = regex.lstrip()
@@ -1696,9 +1679,9 @@ def _validate_route_path(path: str, fpath: str) -> list[str]:
             return [invalid(fpath, path, regex_error(_ESCAPED_MSG, _ESCAPED_FMT, "*.jpg", "^/images/image_*.png$"))]
         return []
     if path.startswith("/"):
-        return _validate_vs_path(path, fpath)
+        return common_path_errors(path, fpath)
     if path.startswith("="):
-        return _validate_vs_path(path[1:].lstrip(), fpath)
+        return common_path_errors(path[1:].lstrip(), fpath)
     return [invalid(fpath, path, "must start with /, ~, = or ^~")]
 
 
